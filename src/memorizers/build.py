@@ -1,0 +1,40 @@
+"""build(): construct with a registered method, verify, and never hand back a silent failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .constructions import METHODS
+from .errors import MemorizersError, VerificationError
+from .network import Network
+from .verify import MemorizationReport, verify
+
+
+@dataclass
+class Built:
+    """A constructed network, its float64 verification report and the construction's record."""
+
+    network: Network
+    report: MemorizationReport
+    info: dict
+
+
+def build(method: str, X, y, *, tol: float = 1e-6, kind: str | None = None, on_failure: str = "raise", **options) -> Built:
+    """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
+
+    ``options`` go to the construction (e.g. widths, activation, seed). The labels are
+    scored as ``kind`` (default: "real" for regression methods). If the network fails its
+    own verification, ``on_failure="raise"`` (default) raises VerificationError carrying
+    the network and the report; ``on_failure="return"`` returns it with report.passed False.
+    """
+    try:
+        construct = METHODS[method]
+    except KeyError:
+        raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}") from None
+    if on_failure not in ("raise", "return"):
+        raise MemorizersError(f"on_failure must be 'raise' or 'return', got {on_failure!r}")
+    network, info = construct(X, y, **options)
+    report = verify(network, X, y, tol=tol, kind=kind or "real")
+    if not report.passed and on_failure == "raise":
+        raise VerificationError(f"{method} built a network that fails verification: {report.summary()}", network, report)
+    return Built(network, report, info)

@@ -1,0 +1,140 @@
+"""Command line: ``memorizers build | verify | demo``.
+
+Errors a user can cause are printed as one line on stderr with exit code 2 (bad input)
+or 1 (a network that fails verification); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from . import activations
+from .build import build
+from .constructions import METHODS
+from .data import load_npz
+from .errors import MemorizersError, VerificationError
+from .network import Network
+from .verify import DTYPES, KINDS, verify
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"widths must be comma-separated integers, got {text!r}") from None
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
+    return widths
+
+
+def _activation(args) -> activations.Activation | None:
+    if args.activation is None:
+        return None
+    if args.activation == "leaky-relu":
+        return activations.leaky_relu(args.negative_slope)
+    return activations.by_name(args.activation)
+
+
+def cmd_build(args) -> int:
+    X, y = load_npz(args.data)
+    options = {"seed": args.seed}
+    if args.widths is not None:
+        options["widths"] = args.widths
+    act = _activation(args)
+    if act is not None:
+        options["activation"] = act
+    if args.clip_margin is not None:
+        options["clip_margin"] = args.clip_margin
+    start = time.perf_counter()
+    try:
+        built = build(args.method, X, y, tol=args.tol, **options)
+    except VerificationError as e:
+        print(f"memorizers: verification failed, network not written: {e}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - start
+    built.network.save(args.out)
+    out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **built.network.stats()}
+    if args.json:
+        print(json.dumps(out, default=_plain))
+    else:
+        s = built.network.stats()
+        print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
+        print(f"  hidden widths {s['hidden_widths']}, {s['parameters']} parameters, max |weight| {s['max_abs_weight']:.3e}")
+        print(f"  {built.report.summary()}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    network = Network.load(args.network)
+    X, y = load_npz(args.data)
+    report = verify(network, X, y, dtype=args.dtype, tol=args.tol, kind=args.kind, exact=args.exact, progress=not args.json)
+    out = {**report.to_dict(), **network.stats()}
+    if args.json:
+        print(json.dumps(out, default=_plain))
+    else:
+        print(report.summary())
+        print(json.dumps(network.stats(), default=_plain))
+    return 0 if report.passed and (report.exact is None or report.exact.passed) else 1
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(quick=args.quick)
+    return 0
+
+
+def _plain(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="memorizers", description="Build networks that provably memorize a dataset.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="construct a network for a dataset and verify it")
+    b.add_argument("--method", required=True, choices=sorted(METHODS))
+    b.add_argument("--data", required=True, help=".npz with arrays X (N x dx) and y (N or N x dy)")
+    b.add_argument("--out", required=True, help="where to write the network (.npz)")
+    b.add_argument("--activation", choices=["relu", "leaky-relu", "hard-tanh"])
+    b.add_argument("--negative-slope", type=float, default=0.01, help="slope of leaky-relu below 0 (default 0.01)")
+    b.add_argument("--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: smallest the theorem allows)")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--clip-margin", type=float, help="distance beyond +-1 of every clipped pre-activation (default 1)")
+    b.add_argument("--tol", type=float, default=1e-6, help="max |f(x_i) - y_i| accepted in float64 (default 1e-6)")
+    b.add_argument("--json", action="store_true", help="print one JSON object")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("verify", help="check that a network reproduces a dataset")
+    v.add_argument("network")
+    v.add_argument("--data", required=True)
+    v.add_argument("--dtype", choices=list(DTYPES), default="float64")
+    v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
+    v.add_argument("--tol", type=float, default=1e-6)
+    v.add_argument("--kind", choices=KINDS, help="label kind (default: inferred from the labels)")
+    v.add_argument("--json", action="store_true", help="print one JSON object")
+    v.set_defaults(func=cmd_verify)
+
+    d = sub.add_parser("demo", help="build and verify networks on built-in datasets and print a table")
+    d.add_argument("--quick", action="store_true", help="smaller datasets")
+    d.set_defaults(func=cmd_demo)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except MemorizersError as e:
+        print(f"memorizers: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

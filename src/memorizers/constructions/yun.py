@@ -1,0 +1,501 @@
+"""Yun, Sra & Jadbabaie (2019), "Small ReLU networks are powerful memorizers".
+
+Theorem 3.1: a 3-layer (2-hidden-layer) network memorizes any N distinct points with
+labels in [-1, 1]^dy if
+
+* hard-tanh:   4 floor(d1/2) floor(d2/(2 dy)) >= N, or
+* ReLU-like:   4 floor(d1/4) floor(d2/(4 dy)) >= N   (sigma_R with s_plus > s_minus >= 0).
+
+The construction (Appendix B) works with p = d1 and q = d2/dy hard-tanh units; a
+ReLU-like unit pair realises each of them through
+sigma_H(t) = (sigma_R(t+1) - sigma_R(t-1) - s_plus - s_minus) / (s_plus - s_minus).
+
+* B.2  project onto a line, c_i = u.x_i, sort, cut into p groups of q consecutive
+       points; layer-1 unit j is affine in c, inside (-1, 1) exactly on group j,
+       increasing on odd j and decreasing on even j (paper's 1-based j).
+* B.3  layer-2 unit k takes one member from every group (the k-th smallest layer-1
+       value of that group) to its label y, solving the p x (p+1) system (7). Lemma B.1
+       (Appendix H): subtracting consecutive rows leaves a bidiagonal system, so the null
+       vector nu (all entries > 0) and a particular solution mu follow from one O(p)
+       recursion. The solution w = mu + alpha nu clips every non-member once |alpha| is
+       large; we take the smallest alpha that puts every clipped pre-activation at least
+       ``clip_margin`` beyond +-1 (alpha > 0 for odd k, < 0 for even k).
+* B.4  the layer-2 outputs of every point sum to y + 1; the output layer subtracts 1.
+* B.5  dy > 1: dy blocks of q layer-2 units share layer 1.
+
+Any N that the widths allow is handled, not only N = d1 d2 / (4 dy): the construction
+uses the smallest even p <= p_max, q <= q_max with p q >= N and pads the last group
+with virtual points on the line beyond the data (label 0; they are never evaluated).
+Unused units get zero weights. The projection u is the best of ``n_projections``
+random unit vectors by an a-priori rounding-error proxy (see :func:`_plan`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..activations import Activation, by_name, hard_tanh, identity
+from ..data import check_dataset, check_distinct
+from ..errors import InvalidDataError, WidthError
+from ..network import Dense, Network
+
+LD = np.longdouble
+
+
+def _activation(activation) -> Activation:
+    act = activation if isinstance(activation, Activation) else by_name(activation)
+    if act.kind == "hard_tanh":
+        return act
+    if act.kind == "relu_like" and act.s_plus > act.s_minus >= 0:
+        return act
+    raise InvalidDataError(
+        f"Theorem 3.1 needs hard-tanh or a ReLU-like activation with s_plus > s_minus >= 0; got {act.name}"
+    )
+
+
+def units_per_hard_tanh(act: Activation) -> int:
+    """Hidden units that realise one hard-tanh unit: 1 for hard-tanh, 2 for ReLU-like."""
+    return 1 if act.kind == "hard_tanh" else 2
+
+
+def capacity(widths: tuple[int, int], dy: int, act: Activation) -> int:
+    """Largest N Theorem 3.1 guarantees for widths (d1, d2): 4 floor(d1/2u) floor(d2/(2u dy)), u = units per hard-tanh."""
+    u = units_per_hard_tanh(act)
+    d1, d2 = widths
+    return 4 * (d1 // (2 * u)) * (d2 // (2 * u * dy))
+
+
+def smallest_widths(n: int, dy: int, act: Activation) -> tuple[int, int]:
+    """Widths (d1, d2) with the fewest hidden units (d1 + d2) that Theorem 3.1 allows for N = n.
+
+    With d1 = 2u a and d2 = 2u dy b (u units per hard-tanh unit) the condition is
+    4 a b >= n; we minimise a + dy b, then a b (fewest virtual points).
+    """
+    u = units_per_hard_tanh(act)
+    need = math.ceil(n / 4)
+    best = None
+    for a in range(1, need + 1):
+        b = math.ceil(need / a)
+        key = (a + dy * b, a * b, abs(a - b))
+        if best is None or key < best[0]:
+            best = (key, a, b)
+        if a > 2 * math.isqrt(need * dy) + 2:
+            break
+    _, a, b = best
+    return 2 * u * a, 2 * u * dy * b
+
+
+def _group_shape(n: int, p_max: int, q_max: int) -> tuple[int, int]:
+    """Even p <= p_max, q <= q_max with p q >= n: fewest slots p q, then most balanced."""
+    best = None
+    for p in range(2, p_max + 1, 2):
+        q = max(2, 2 * math.ceil(n / (2 * p)))
+        if q > q_max:
+            continue
+        key = (p * q, abs(p - q))
+        if best is None or key < best[0]:
+            best = (key, p, q)
+    return best[1], best[2]
+
+
+@dataclass
+class _Plan:
+    """Layer parameters of the hard-tanh form for one projection u (see _plan)."""
+
+    order: np.ndarray  # data indices sorted by u.x
+    lo: np.ndarray  # (p,) left end L_j of group j's linear range on the line
+    hi: np.ndarray  # (p,) right end R_j
+    a_line: np.ndarray  # (p*q,) layer-1 value of each slot in its own group, in line order
+    ranks: np.ndarray  # (p, q) member rank of each layer-2 unit in each group (balanced_ranks)
+    w2: np.ndarray  # (p, dy*q) layer-2 weights, column = layer-2 unit
+    Y: np.ndarray  # (p, q, dy) labels of the slots
+    real: np.ndarray  # (p, q) slots that hold data
+    score: float
+    min_gap: float
+
+
+def _layer1(lo, hi, u):
+    """Rows and biases of the p hard-tanh units of layer 1 (Appendix B.2).
+
+    Unit j (0-based) is (-1)^j (2c - (L_j + R_j)) / (R_j - L_j): -1 at L_j, +1 at R_j for
+    even j, reversed for odd j.
+    """
+    sign = np.where(np.arange(len(lo)) % 2 == 0, 1.0, -1.0)
+    scale = 2.0 / (hi - lo)
+    W1 = (sign * scale)[:, None] * u[None, :]
+    b1 = -sign * (hi + lo) / (hi - lo)
+    return W1, b1
+
+
+def _ascending(a: np.ndarray) -> np.ndarray:
+    """Reorder each group's slots by increasing layer-1 value: odd-numbered (0-based) groups are decreasing."""
+    out = a.copy()
+    out[1::2] = a[1::2, ::-1]
+    return out
+
+
+def balanced_ranks(A: np.ndarray) -> np.ndarray:
+    """Which member each layer-2 unit takes in each group: ranks[j, k] = rank (by layer-1 value) in group j.
+
+    The paper gives unit k the k-th smallest value in every group. The sum identity of
+    Appendix B.4 only needs, in every group, the units with alpha > 0 (even k, 0-based)
+    on even ranks and the others on odd ranks, so within each parity class the ranks may
+    be permuted per group. The null vector of Lemma B.1 obeys
+    nu_{j+1} / nu_j = (A_j - s_j) / (A_{j+1} + s_{j+1}); with the paper's ranks this ratio
+    drifts like a random walk in log scale for the extreme ranks, and the weights grow
+    with the drift (by 10^8 at N = 10^4), not with what clipping needs. We choose the
+    ranks of group j+1 greedily so that each unit's log nu stays near the middle of its
+    range so far: the unit furthest above its middle gets the rank with the largest
+    denominator. O(p q log q).
+    """
+    p, q = A.shape
+    ranks = np.empty((p, q), dtype=np.int64)
+    ranks[0] = np.arange(q)
+    units = (np.arange(0, q, 2), np.arange(1, q, 2))
+    log_nu = np.zeros(q)
+    low = np.zeros(q)
+    high = np.zeros(q)
+    for j in range(p - 1):
+        s, s_next = (1.0, -1.0) if j % 2 == 0 else (-1.0, 1.0)
+        v = log_nu + np.log(np.abs(A[j, ranks[j]] - s))
+        log_den = np.log(np.abs(A[j + 1] + s_next))
+        for k in units:  # same parity for units and ranks
+            by_excess = k[np.argsort(v[k] - (low[k] + high[k]) / 2)]
+            ranks[j + 1, by_excess] = k[np.argsort(log_den[k])]
+        log_nu = v - log_den[ranks[j + 1]]
+        low, high = np.minimum(low, log_nu), np.maximum(high, log_nu)
+    return ranks
+
+
+@dataclass
+class _Units:
+    """Per layer-2 unit views (p groups x K = dy*q units; unit index o*q + k)."""
+
+    A: np.ndarray  # layer-1 value of the unit's member in each group
+    Y: np.ndarray  # its label
+    real: np.ndarray  # whether it is a data point
+    up: np.ndarray  # gap to the next larger layer-1 value in the group (inf: none that is data)
+    down: np.ndarray  # gap to the next smaller one
+    s: np.ndarray  # (p, 1): s_j = (-1)^j, layer-1 unit j's value above its group (Eqs. 3, 6)
+    sigma: np.ndarray  # (K,): sign of alpha, + for even k (the paper's odd k)
+
+
+def _units(A: np.ndarray, Y: np.ndarray, real: np.ndarray, ranks: np.ndarray, dtype) -> _Units:
+    """Gather the slots (groups x ranks) into per-unit arrays, for every output block."""
+    p, q = A.shape
+    dy = Y.shape[2]
+    A = A.astype(dtype)
+    step = A[:, 1:] - A[:, :-1]
+    up = np.full_like(A, np.inf)
+    down = np.full_like(A, np.inf)
+    up[:, :-1] = np.where(real[:, 1:], step, np.inf)
+    down[:, 1:] = np.where(real[:, :-1], step, np.inf)
+    rows = np.arange(p)[:, None]
+    take = lambda a: np.tile(a[rows, ranks], (1, dy))  # noqa: E731
+    Yk = np.concatenate([Y[:, :, o][rows, ranks] for o in range(dy)], axis=1).astype(dtype)
+    s = np.where(np.arange(p) % 2 == 0, 1.0, -1.0).astype(dtype)[:, None]
+    sigma = np.tile(np.where(np.arange(q) % 2 == 0, 1.0, -1.0), dy).astype(dtype)
+    return _Units(take(A), Yk, take(real), take(up), take(down), s, sigma)
+
+
+def _layer2(u: _Units, clip_margin: float) -> np.ndarray:
+    """Solve (7) for every layer-2 unit with the smallest admissible alpha (Appendix B.3, Lemma B.1).
+
+    Returns the weights w (p, K) in the dtype of ``u``.
+    """
+    A, s, p = u.A, u.s, u.A.shape[0]
+    # Homogeneous (nu) and particular (mu) solutions of the bidiagonal system of Lemma B.1:
+    # w_{j+1} (A_{j+1} + s_{j+1}) = w_j (A_j - s_j) - (y_j - y_{j+1}); nu > 0 throughout.
+    nu = np.empty_like(A)
+    mu = np.empty_like(A)
+    nu[0], mu[0] = 1, 0
+    for j in range(p - 1):
+        den = A[j + 1] + s[j + 1]
+        ratio = (A[j] - s[j]) / den
+        nu[j + 1] = nu[j] * ratio
+        mu[j + 1] = mu[j] * ratio - (u.Y[j] - u.Y[j + 1]) / den
+
+    # A non-member of unit k in group j sits at y_member + w_j (a - A_j) (the other layer-1
+    # units are saturated alike); it must land clip_margin beyond the side it is clipped to
+    # (Eqs. 8-11). The nearest data neighbour on each side sets the need.
+    sy = u.sigma * u.Y
+    need = np.maximum((1 - sy + clip_margin) / u.up, (1 + sy + clip_margin) / u.down)
+    beta = np.max((need - u.sigma * mu) / nu, axis=0)
+    return mu + (u.sigma * beta) * nu
+
+
+def _bias(w: np.ndarray, u: _Units) -> np.ndarray:
+    """Layer-2 biases for the (already rounded) weights w: the midrange of what each data equation of (7) asks.
+
+    The left side of equation j is sum_{l<j} w_l s_l - sum_{l>j} w_l s_l + w_j A_j, from prefix sums in O(p).
+    """
+    w = w.astype(u.A.dtype)
+    ws = w * u.s
+    prefix = np.cumsum(ws, axis=0) - ws
+    lhs = 2 * prefix - ws.sum(axis=0) + w * (u.s + u.A)
+    want = u.Y - lhs
+    lo = np.where(u.real, want, np.inf).min(axis=0)
+    hi = np.where(u.real, want, -np.inf).max(axis=0)
+    return np.where(u.real.any(axis=0), (lo + hi) / 2, want[0])
+
+
+def _plan(c: np.ndarray, Y: np.ndarray, p: int, q: int, clip_margin: float) -> _Plan:
+    """Build layers 1-2 (hard-tanh form) for projections c = u.x of the data.
+
+    The score is an a-priori proxy for the float64 rounding error at a member point,
+    max_k sum_j |w_jk| (1 + |slope_j| * spread of c): layer-1 values enter layer 2 with
+    weight w, and a ReLU realisation of a saturated unit carries rounding proportional to
+    its pre-activation.
+    """
+    N = len(c)
+    order = np.argsort(c, kind="stable")
+    cs = c[order]
+    span = cs[-1] - cs[0]
+    gaps = np.diff(cs)
+    min_gap = float(gaps.min()) if N > 1 else np.inf
+    h = span / (N - 1) if N > 1 and span > 0 else 1.0
+    n = p * q
+    line = np.concatenate([cs, cs[-1] + h * np.arange(1, n - N + 1)])
+    G = line.reshape(p, q)
+    before = np.concatenate([[line[0] - h], G[:-1, -1]])
+    after = np.concatenate([G[1:, 0], [line[-1] + h]])
+    lo, hi = (G[:, 0] + before) / 2, (G[:, -1] + after) / 2
+    t = (G - lo[:, None]) / (hi - lo)[:, None]
+    a_line = (-1 + 2 * np.where((np.arange(p) % 2 == 0)[:, None], t, 1 - t)).ravel()
+    A = _ascending(a_line.reshape(p, q))
+    Ypad = _ascending(np.concatenate([Y[order], np.zeros((n - N, Y.shape[1]))]).reshape(p, q, -1))
+    real = _ascending((np.arange(n) < N).reshape(p, q))
+    ranks = balanced_ranks(A)
+    w2 = _layer2(_units(A, Ypad, real, ranks, np.float64), clip_margin)
+    slope = 2.0 / (hi - lo)
+    score = float(np.max(np.abs(w2).T @ (1 + slope * (span + 2 * h))))
+    return _Plan(order, lo, hi, a_line, ranks, w2, Ypad, real, score, min_gap)
+
+
+def yun_3layer(
+    X,
+    y,
+    *,
+    widths: tuple[int, int] | None = None,
+    activation="relu",
+    seed=None,
+    clip_margin: float = 1.0,
+    n_projections: int | None = None,
+) -> tuple[Network, dict]:
+    """Theorem 3.1 of Yun et al.: a 3-layer network with f(x_i) = y_i for all i.
+
+    X (N, dx) distinct points; y (N,) or (N, dy) with entries in [-1, 1].
+    widths: (d1, d2); None picks the smallest the theorem allows (:func:`smallest_widths`).
+    activation: "relu", "leaky-relu", "hard-tanh", or any ReLU-like Activation with
+    s_plus > s_minus >= 0. clip_margin: every clipped layer-2 pre-activation of a data point
+    lies at least this far beyond +-1 (in exact arithmetic); the scale alpha of each
+    layer-2 unit is the smallest that achieves it. n_projections: random directions u
+    tried, the one with the smallest rounding-error proxy wins; default
+    clip(2**21 / N, 8, 64), which keeps the search below one forward pass.
+
+    Returns the network and a record of the choices made (p, q, u, scores, margins).
+    The network is not verified here; :func:`memorizers.build` does that.
+    """
+    act = _activation(activation)
+    X, Y = check_dataset(X, y, label_range=(-1.0, 1.0))
+    check_distinct(X)
+    if not clip_margin > 0:
+        raise InvalidDataError(f"clip_margin must be positive, got {clip_margin}")
+    N, dx = X.shape
+    dy = Y.shape[1]
+    u = units_per_hard_tanh(act)
+    smallest = smallest_widths(N, dy, act)
+    d1, d2 = smallest if widths is None else _check_widths(widths)
+    if capacity((d1, d2), dy, act) < N:
+        cond = "4 floor(d1/2) floor(d2/(2 dy))" if u == 1 else "4 floor(d1/4) floor(d2/(4 dy))"
+        raise WidthError(
+            f"widths ({d1}, {d2}) are too small for N = {N}, dy = {dy} with {act.name}: Theorem 3.1 needs "
+            f"{cond} >= N, here {capacity((d1, d2), dy, act)}; the smallest widths that work are "
+            f"{smallest[0]},{smallest[1]}",
+            smallest,
+        )
+    p, q = _group_shape(N, 2 * (d1 // (2 * u)), 2 * (d2 // (2 * u * dy)))
+
+    rng = np.random.default_rng(seed)
+    if n_projections is None:
+        n_projections = int(np.clip(2**21 // N, 8, 64))
+    U = rng.standard_normal((dx, max(1, int(n_projections))))
+    U /= np.linalg.norm(U, axis=0)
+    C = X @ U
+    resolution = 2.0**-40 * np.abs(X).sum(axis=1).max()  # projections closer than this are not trusted
+    best, best_i = None, -1
+    for i in range(U.shape[1]):
+        plan = _plan(C[:, i], Y, p, q, clip_margin)
+        if plan.min_gap > resolution and (best is None or plan.score < best.score):
+            best, best_i = plan, i
+    if best is None:
+        raise InvalidDataError(_too_close_message(X))
+
+    network, min_clip = _assemble(X, best, U[:, best_i], act, (d1, d2), dy, clip_margin)
+    network.meta = {
+        "method": "yun-3layer",
+        "theorem": "Yun, Sra & Jadbabaie (2019), Theorem 3.1",
+        "activation": act.name,
+        "widths": [d1, d2],
+        "seed": seed,
+    }
+    info = {
+        "widths": (d1, d2),
+        "groups_p": p,
+        "group_size_q": q,
+        "virtual_points": p * q - N,
+        "projection": U[:, best_i],
+        "projection_index": best_i,
+        "score": best.score,
+        "min_projection_gap": best.min_gap,
+        "min_clip_margin": min_clip,
+        "max_abs_w2": float(np.abs(best.w2).max()),
+    }
+    return network, info
+
+
+def _check_widths(widths) -> tuple[int, int]:
+    try:
+        d = [int(w) for w in widths]
+        ok = len(d) == 2 and all(w >= 1 and w == float(v) for w, v in zip(d, widths))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise WidthError(f"Theorem 3.1 takes two positive integer widths d1,d2; got {widths!r}")
+    return d[0], d[1]
+
+
+def _too_close_message(X: np.ndarray) -> str:
+    from scipy.spatial import cKDTree
+
+    dist, idx = cKDTree(X).query(X, k=2)
+    i = int(np.argmin(dist[:, 1]))
+    j = int(idx[i, 1])
+    return (
+        f"points {min(i, j)} and {max(i, j)} are {dist[i, 1]:.3e} apart, too close to separate in float64 "
+        "along any projection tried"
+    )
+
+
+def _layer1_values(Xs: np.ndarray, group: np.ndarray, layer1: list[Dense], orient: np.ndarray) -> np.ndarray:
+    """Layer-1 value a_j(x) of each sorted point in its own group j, in long double from the stored layer.
+
+    ``layer1`` is the stored first layer: one hard-tanh Dense, or the ReLU-like Dense whose
+    rows 2j, 2j+1 realise hard-tanh unit j with orientation orient[j] (see :func:`_orientation`).
+    """
+    d = layer1[0]
+    act = d.activation
+    if act.kind == "hard_tanh":
+        z = np.einsum("nd,nd->n", Xs.astype(LD), d.weight[group].astype(LD)) + d.bias[group].astype(LD)
+        return np.clip(z, -1, 1)
+    xw = np.einsum("nd,nd->n", Xs.astype(LD), d.weight[2 * group].astype(LD))
+    sp, sm = LD(act.s_plus), LD(act.s_minus)
+    r = lambda t: np.where(t > 0, sp * t, sm * t)  # noqa: E731
+    plus, minus = r(xw + d.bias[2 * group].astype(LD)), r(xw + d.bias[2 * group + 1].astype(LD))
+    return orient[group] * (plus - minus - sp - sm) / (sp - sm)
+
+
+def _orientation(cs: np.ndarray, W1_scale: np.ndarray, lo, hi, q: int) -> np.ndarray:
+    """Per hard-tanh unit of layer 1, which of two ReLU-like realisations to use (+1 or -1).
+
+    sigma_H(z) = o (sigma_R(o z + 1) - sigma_R(o z - 1) - s+ - s-) / (s+ - s-) holds for o = +-1.
+    For o = +1 both ReLU-like inputs are large where z > 1 and their difference carries a
+    rounding error of order eps |z|, which layer 2 multiplies by its large weights; where
+    z < -1 they are both zero (ReLU) and exact. o = -1 swaps the sides. We put the inexact
+    side where the data's total |z| is smaller. Not in the paper: a numerical choice.
+    """
+    N, p = len(cs), len(lo)
+    csum = np.concatenate([[0.0], np.cumsum(cs)])
+    start = np.minimum(np.arange(p) * q, N)
+    end = np.minimum(start + q, N)
+    mid = (lo + hi) / 2
+    below = np.abs(W1_scale) * (start * mid - csum[start])  # sum of |z| over points below group j
+    above = np.abs(W1_scale) * (csum[N] - csum[end] - (N - end) * mid)
+    increasing = np.arange(p) % 2 == 0  # z > 1 above the group
+    big_side_plus = np.where(increasing, above, below)  # sum |z| where z > 1
+    big_side_minus = np.where(increasing, below, above)
+    return np.where(big_side_plus <= big_side_minus, 1.0, -1.0)
+
+
+def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_margin: float):
+    """Turn a plan into a Network of the requested widths, recomputing layer 2 from the stored layer 1.
+
+    Layer-1 values of the members are evaluated in long double from the float64 layer-1
+    parameters as stored, and layer-2 biases from the float64 layer-2 weights as stored,
+    so the stored network is exact up to the rounding of its last parameters.
+    """
+    p, q = plan.real.shape
+    N = len(plan.order)
+    d1, d2 = widths
+    W1, b1 = _layer1(plan.lo, plan.hi, u_vec)
+    Xs = X[plan.order]
+    if act.kind == "hard_tanh":
+        orient = np.ones(p)
+        first = Dense(_pad(W1, d1), _pad(b1, d1), act)
+    else:
+        orient = _orientation(Xs @ u_vec, 2.0 / (plan.hi - plan.lo), plan.lo, plan.hi, q)
+        Wo, bo = orient[:, None] * W1, orient * b1
+        first = Dense(_pad(np.repeat(Wo, 2, axis=0), d1), _pad(_pm(bo), d1), act)
+
+    line_a = plan.a_line.astype(LD)  # virtual slots keep their formula values (never evaluated)
+    line_a[:N] = _layer1_values(Xs, np.arange(N) // q, [first], orient)
+    A = _ascending(line_a.reshape(p, q))
+    if not (np.all(np.diff(A, axis=1) > 0) and np.all(np.abs(A) < 1)):
+        raise InvalidDataError("layer-1 values are not strictly ordered inside (-1, 1); the data is too close to degenerate")
+
+    units = _units(A, plan.Y, plan.real, balanced_ranks(A), LD)
+    w = _layer2(units, clip_margin)
+    K = w.shape[1]
+    if act.kind == "hard_tanh":
+        w2 = w.astype(np.float64)
+        b2 = _bias(w2, units).astype(np.float64)
+        layers = [
+            first,
+            Dense(_pad(w2.T, d2, d1), _pad(b2, d2), act),
+            Dense(_pad(_block_sum(dy, q), dy, d2), -np.ones(dy), identity()),
+        ]
+    else:
+        # a_j = o_j (sigma_R(row 2j) - sigma_R(row 2j+1) - S) / D feeds layer 2 with weight w_j.
+        sp, sm = act.s_plus, act.s_minus
+        D, S = sp - sm, sp + sm
+        stored = (w * LD(orient[:, None]) / LD(D)).astype(np.float64)  # on row 2j; minus it on row 2j+1
+        w_eff = stored.astype(LD) * LD(D) * LD(orient[:, None])
+        b = _bias(w_eff, units) - LD(S) * stored.astype(LD).sum(axis=0)
+        b2 = b.astype(np.float64)
+        W2 = np.zeros((K, 2 * p))
+        W2[:, 0::2], W2[:, 1::2] = stored.T, -stored.T
+        W3 = np.zeros((dy, 2 * K))
+        W3[:, 0::2], W3[:, 1::2] = _block_sum(dy, q) / D, -_block_sum(dy, q) / D
+        layers = [
+            first,
+            Dense(_pad(np.repeat(W2, 2, axis=0), d2, d1), _pad(_pm(b2), d2), act),
+            Dense(_pad(W3, dy, d2), np.full(dy, -1.0 - q * S / D), identity()),
+        ]
+
+    # Smallest clipping margin of a data point in exact arithmetic (before final rounding).
+    sy = units.sigma * units.Y
+    clip = np.minimum(np.abs(w) * units.up - (1 - sy), np.abs(w) * units.down - (1 + sy))
+    return Network(layers), float(clip[units.real].min())
+
+
+def _pm(b: np.ndarray) -> np.ndarray:
+    """Biases of the two ReLU-like units of each hard-tanh unit: b + 1, b - 1 interleaved."""
+    out = np.empty(2 * len(b))
+    out[0::2], out[1::2] = b + 1, b - 1
+    return out
+
+
+def _block_sum(dy: int, q: int) -> np.ndarray:
+    """(dy, dy*q) matrix summing each output's block of q layer-2 units (Appendix B.4-B.5)."""
+    return np.kron(np.eye(dy), np.ones((1, q)))
+
+
+def _pad(a: np.ndarray, rows: int, cols: int | None = None) -> np.ndarray:
+    """Zero-pad to the requested width (unused units get zero weights)."""
+    shape = (rows,) if a.ndim == 1 else (rows, a.shape[1] if cols is None else cols)
+    out = np.zeros(shape)
+    out[tuple(slice(0, k) for k in a.shape)] = a
+    return out

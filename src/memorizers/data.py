@@ -1,0 +1,133 @@
+"""Datasets: validation at the boundary, loaders and generators.
+
+Every construction calls :func:`check_dataset` once, so the same mistake gets the same
+error everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from .errors import DuplicatePointsError, InvalidDataError, NetworkFileError
+from .network import atomic_write_bytes, read_npz
+
+
+def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate and convert a dataset; returns X as float64 (N, dx) and y as float64 (N, dy).
+
+    Raises InvalidDataError for empty data, wrong shapes, mismatched N, NaN/inf in X or y,
+    or labels outside ``label_range`` (inclusive), naming the offending rows.
+    """
+    try:
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InvalidDataError(f"data is not numeric: {e}") from None
+    if X.ndim != 2:
+        raise InvalidDataError(f"X must be a 2-D array (N points x dx features); got shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise InvalidDataError(f"X is empty (shape {X.shape})")
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[1] == 0:
+        raise InvalidDataError(f"y must have shape (N,) or (N, dy); got {y.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise InvalidDataError(f"X has {X.shape[0]} points but y has {y.shape[0]} labels")
+    for name, a in (("X", X), ("y", y)):
+        bad = ~np.isfinite(a).all(axis=1)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise InvalidDataError(f"{name} has NaN or inf in {len(rows)} row(s), first: {_head(rows)}")
+    if label_range is not None:
+        lo, hi = label_range
+        out = ((y < lo) | (y > hi)).any(axis=1)
+        if out.any():
+            rows = np.flatnonzero(out)
+            raise InvalidDataError(
+                f"labels must lie in [{lo:g}, {hi:g}]; {len(rows)} row(s) do not, first: {_head(rows)} "
+                f"(e.g. y[{rows[0]}] = {y[rows[0]].tolist()})"
+            )
+    return X, y
+
+
+def find_duplicates(X: np.ndarray) -> list[list[int]]:
+    """Groups of indices whose rows of X are identical (as numbers, so -0.0 == 0.0).
+
+    Sorts one random projection (fixed seed), then compares rows exactly only inside the
+    runs of projections closer than their rounding error: O(N dx + N log N).
+    """
+    N, dx = X.shape
+    g = np.random.default_rng(12345).standard_normal(dx)
+    c = X @ g
+    order = np.argsort(c, kind="stable")
+    tol = 4 * dx * np.finfo(np.float64).eps * np.abs(g).max() * np.abs(X).sum(axis=1).max()
+    close = np.diff(c[order]) <= tol
+    groups: list[list[int]] = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], close, [False]]).astype(np.int8)))
+    for start, stop in zip(edges[::2], edges[1::2]):  # run of close pairs -> points start..stop
+        idx = order[start : stop + 1]
+        sub = X[idx] + 0.0
+        by_row = np.lexsort(sub.T[::-1])
+        same = (sub[by_row][1:] == sub[by_row][:-1]).all(axis=1)
+        run: list[int] = [int(idx[by_row[0]])]
+        for k, eq in enumerate(same, start=1):
+            if eq:
+                run.append(int(idx[by_row[k]]))
+            else:
+                if len(run) > 1:
+                    groups.append(sorted(run))
+                run = [int(idx[by_row[k]])]
+        if len(run) > 1:
+            groups.append(sorted(run))
+    return sorted(groups)
+
+
+def check_distinct(X: np.ndarray) -> None:
+    """Raise DuplicatePointsError, naming the indices, if any two rows of X coincide."""
+    groups = find_duplicates(X)
+    if groups:
+        shown = "; ".join(str(g) for g in groups[:5])
+        more = f" and {len(groups) - 5} more group(s)" if len(groups) > 5 else ""
+        raise DuplicatePointsError(f"inputs must be distinct; duplicate points at indices {shown}{more}", groups)
+
+
+def load_npz(path) -> tuple[np.ndarray, np.ndarray]:
+    """Load a dataset file: .npz with arrays ``X`` (N x dx) and ``y`` (N or N x dy)."""
+    arrays = read_npz(path, "data")
+    missing = [k for k in ("X", "y") if k not in arrays]
+    if missing:
+        have = ", ".join(arrays) or "none"
+        raise NetworkFileError(f"{path}: data file lacks array(s) {', '.join(missing)} (has: {have})")
+    return arrays["X"], arrays["y"]
+
+
+def save_npz(path, X, y) -> None:
+    """Write a dataset file atomically."""
+    buf = io.BytesIO()
+    np.savez(buf, X=np.asarray(X), y=np.asarray(y))
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def gaussian_regression(n: int, dx: int, dy: int = 1, seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """x ~ N(0, I_dx), y uniform in [-1, 1]^dy (shape (n,) when dy == 1)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, dx))
+    y = rng.uniform(-1.0, 1.0, size=(n, dy) if dy > 1 else n)
+    return X, y
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8x8 digits (1797 points, 64 features, classes 0-9); needs scikit-learn."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as e:
+        raise ImportError("the digits dataset needs scikit-learn: pip install 'memorizers[demo]'") from e
+    d = load_digits()
+    return d.data.astype(np.float64), d.target.astype(np.int64)
+
+
+def _head(rows, k: int = 10) -> str:
+    s = ", ".join(str(int(r)) for r in rows[:k])
+    return s + (", ..." if len(rows) > k else "")

@@ -1,0 +1,147 @@
+"""Export a Network to PyTorch and ONNX (optional extras: ``pip install 'memorizers[torch,onnx]'``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+from .network import Dense, Network, Residual, atomic_write_bytes
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError("PyTorch export needs torch: pip install 'memorizers[torch]'") from e
+    return torch
+
+
+def to_torch(network: Network, dtype=None):
+    """A ``torch.nn.Module`` computing the same function, in float64 by default.
+
+    Dense layers become ``nn.Linear`` with the stored weights; activations are exact
+    counterparts (ReLU-like via torch.where, hard-tanh via Hardtanh, threshold via t > 0).
+    """
+    torch = _torch()
+    nn = torch.nn
+    dtype = dtype or torch.float64
+
+    class ActivationModule(nn.Module):
+        def __init__(self, act: Activation):
+            super().__init__()
+            self.act = act
+
+        def forward(self, t):
+            a = self.act
+            if a.kind == "hard_tanh":
+                return torch.clamp(t, -1.0, 1.0)
+            if a.kind == "threshold":
+                return (t > 0).to(t.dtype)
+            if a.is_identity:
+                return t
+            if (a.s_plus, a.s_minus) == (1.0, 0.0):
+                return torch.relu(t)
+            return torch.where(t > 0, a.s_plus * t, a.s_minus * t)
+
+        def extra_repr(self):
+            return self.act.name
+
+    def dense(d: Dense):
+        lin = nn.Linear(d.n_in, d.n_out, dtype=dtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(d.weight))
+            lin.bias.copy_(torch.from_numpy(d.bias))
+        return nn.Sequential(lin, ActivationModule(d.activation))
+
+    class ResidualModule(nn.Module):
+        def __init__(self, block):
+            super().__init__()
+            self.block = nn.Sequential(*[dense(d) for d in block])
+
+        def forward(self, t):
+            return t + self.block(t)
+
+    modules = [ResidualModule(layer.block) if isinstance(layer, Residual) else dense(layer) for layer in network.layers]
+    return nn.Sequential(*modules)
+
+
+def to_onnx(network: Network, path=None, dtype=np.float32, opset: int = 17):
+    """Build an ONNX model (input "x" of shape (N, n_in), output "y"); write it to ``path`` if given.
+
+    Every activation has an ONNX form: Relu / LeakyRelu / Abs where they match exactly,
+    Where(t > 0, s+ t, s- t) for other ReLU-like slopes, Clip for hard-tanh and
+    Cast(Greater(t, 0)) for the threshold. dtype: float32 or float64.
+    """
+    try:
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError as e:
+        raise ImportError("ONNX export needs onnx: pip install 'memorizers[onnx]'") from e
+
+    dt = np.dtype(dtype)
+    elem = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[dt]
+    nodes, inits = [], []
+    counter = iter(range(10**9))
+
+    def name(prefix):
+        return f"{prefix}_{next(counter)}"
+
+    def const(value, prefix="c"):
+        n = name(prefix)
+        inits.append(numpy_helper.from_array(np.asarray(value, dtype=dt), n))
+        return n
+
+    def activation(act: Activation, t: str) -> str:
+        out = name("a")
+        if act.kind == "hard_tanh":
+            nodes.append(helper.make_node("Clip", [t, const(-1.0), const(1.0)], [out]))
+        elif act.kind == "threshold":
+            gt = name("gt")
+            nodes.append(helper.make_node("Greater", [t, const(0.0)], [gt]))
+            nodes.append(helper.make_node("Cast", [gt], [out], to=elem))
+        elif act.is_identity:
+            return t
+        elif (act.s_plus, act.s_minus) == (1.0, 0.0):
+            nodes.append(helper.make_node("Relu", [t], [out]))
+        elif (act.s_plus, act.s_minus) == (1.0, -1.0):
+            nodes.append(helper.make_node("Abs", [t], [out]))
+        elif act.s_plus == 1.0 and dt == np.float32:
+            nodes.append(helper.make_node("LeakyRelu", [t], [out], alpha=act.s_minus))
+        else:
+            gt, pos, neg = name("gt"), name("pos"), name("neg")
+            nodes.append(helper.make_node("Greater", [t, const(0.0)], [gt]))
+            nodes.append(helper.make_node("Mul", [t, const(act.s_plus)], [pos]))
+            nodes.append(helper.make_node("Mul", [t, const(act.s_minus)], [neg]))
+            nodes.append(helper.make_node("Where", [gt, pos, neg], [out]))
+        return out
+
+    def dense(d: Dense, t: str) -> str:
+        mm, z = name("mm"), name("z")
+        nodes.append(helper.make_node("MatMul", [t, const(d.weight.T, "W")], [mm]))
+        nodes.append(helper.make_node("Add", [mm, const(d.bias, "b")], [z]))
+        return activation(d.activation, z)
+
+    t = "x"
+    for layer in network.layers:
+        if isinstance(layer, Residual):
+            h = t
+            for d in layer.block:
+                h = dense(d, h)
+            s = name("res")
+            nodes.append(helper.make_node("Add", [t, h], [s]))
+            t = s
+        else:
+            t = dense(layer, t)
+    nodes.append(helper.make_node("Identity", [t], ["y"]))
+    graph = helper.make_graph(
+        nodes,
+        "memorizers",
+        [helper.make_tensor_value_info("x", elem, ["N", network.n_in])],
+        [helper.make_tensor_value_info("y", elem, ["N", network.n_out])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="memorizers")
+    onnx.checker.check_model(model)
+    if path is not None:
+        atomic_write_bytes(path, model.SerializeToString())
+    return model

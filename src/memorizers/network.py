@@ -1,0 +1,289 @@
+"""The one network type every construction returns.
+
+A :class:`Network` is an ordered list of layers applied to row vectors:
+
+* :class:`Dense`     a  <-  act(a @ W.T + b)        (W has shape (out, in))
+* :class:`Residual`  a  <-  a + block(a)             (Yun et al., Section 4:
+                     h^l = h^{l-1} + V^l sigma(U^l h^{l-1} + b^l) + c^l, i.e. the block
+                     [Dense(U, b, sigma), Dense(V, c, identity)])
+
+The last top-level layer is the output layer. Parameters are stored in float64 and
+cast to the dtype asked for in :meth:`Network.forward`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+import numpy as np
+
+from .activations import Activation, identity
+from .errors import MemorizersError, NetworkFileError
+
+FORMAT = "memorizers-network"
+VERSION = 1
+
+
+@dataclass
+class Dense:
+    """Affine map followed by an elementwise activation: act(a @ weight.T + bias)."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    activation: Activation = field(default_factory=identity)
+
+    def __post_init__(self):
+        self.weight = np.asarray(self.weight, dtype=np.float64)
+        self.bias = np.asarray(self.bias, dtype=np.float64)
+        if self.weight.ndim != 2 or self.bias.shape != (self.weight.shape[0],):
+            raise MemorizersError(
+                f"Dense layer needs weight (out, in) and bias (out,); got {self.weight.shape} and {self.bias.shape}"
+            )
+
+    @property
+    def n_in(self) -> int:
+        return self.weight.shape[1]
+
+    @property
+    def n_out(self) -> int:
+        return self.weight.shape[0]
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        dt = a.dtype
+        return self.activation(a @ self.weight.T.astype(dt, copy=False) + self.bias.astype(dt, copy=False))
+
+
+@dataclass
+class Residual:
+    """a + block(a), where block is a list of Dense layers mapping the width back to itself."""
+
+    block: list[Dense]
+
+    def __post_init__(self):
+        if not self.block or self.block[0].n_in != self.block[-1].n_out:
+            raise MemorizersError("a residual block must map its width back to itself")
+
+    @property
+    def n_in(self) -> int:
+        return self.block[0].n_in
+
+    @property
+    def n_out(self) -> int:
+        return self.block[-1].n_out
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        h = a
+        for layer in self.block:
+            h = layer(h)
+        return a + h
+
+
+Layer = Union[Dense, Residual]
+
+
+@dataclass
+class Network:
+    """An ordered list of layers; ``meta`` records what built it (method, theorem, options)."""
+
+    layers: list[Layer]
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.layers:
+            raise MemorizersError("a network needs at least one layer")
+        for prev, nxt in zip(self.layers, self.layers[1:]):
+            if prev.n_out != nxt.n_in:
+                raise MemorizersError(f"layer widths do not chain: {prev.n_out} outputs feed {nxt.n_in} inputs")
+
+    @property
+    def n_in(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def n_out(self) -> int:
+        return self.layers[-1].n_out
+
+    def forward(self, X, dtype=np.float64) -> np.ndarray:
+        """Evaluate on the rows of X (N, n_in) in ``dtype``; returns (N, n_out).
+
+        Parameters and inputs are cast to ``dtype`` first (float32, float64 or
+        numpy.longdouble), so every operation rounds in that type.
+        """
+        dt = np.dtype(dtype)
+        a = np.asarray(X).astype(dt, copy=False)
+        if a.ndim == 1:
+            a = a[None, :]
+        if a.shape[1] != self.n_in:
+            raise MemorizersError(f"network expects {self.n_in} input features, got {a.shape[1]}")
+        for layer in self.layers:
+            a = layer(a)
+        return a
+
+    __call__ = forward
+
+    # -- structure --------------------------------------------------------------------
+
+    def dense_layers(self) -> Iterator[tuple[Dense, bool]]:
+        """Every Dense layer in order, with a flag telling whether its units are hidden neurons.
+
+        Hidden neurons are the units of every Dense layer with a non-identity activation,
+        except the output layer; the closing identity map of a residual block is not a neuron.
+        """
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            for d in layer.block if isinstance(layer, Residual) else [layer]:
+                yield d, (i != last and not d.activation.is_identity)
+
+    @property
+    def hidden_widths(self) -> list[int]:
+        return [d.n_out for d, hidden in self.dense_layers() if hidden]
+
+    def stats(self) -> dict:
+        """Size of the network.
+
+        hidden_neurons, edges (number of weights), parameters (weights + biases),
+        nonzero_parameters, max_abs_weight (over weights and biases) and total_weight
+
+            W(f) = sum over hidden neurons v of ||a_v||_2 * sqrt(||w_v||^2 + b_v^2),
+
+        where (w_v, b_v) are v's incoming weights and bias and a_v its outgoing weights.
+        For a two-layer net with scalar output this is Bubeck et al.'s
+        W(f) = sum_l |a_l| sqrt(||w_l||^2 + b_l^2); deeper nets sum it over every hidden layer.
+        """
+        dense = list(self.dense_layers())
+        edges = sum(d.weight.size for d, _ in dense)
+        params = edges + sum(d.bias.size for d, _ in dense)
+        nnz = sum(int(np.count_nonzero(d.weight) + np.count_nonzero(d.bias)) for d, _ in dense)
+        max_abs = max(max(np.abs(d.weight).max(initial=0.0), np.abs(d.bias).max(initial=0.0)) for d, _ in dense)
+        total = 0.0
+        for (d, hidden), (nxt, _) in zip(dense, dense[1:]):
+            if hidden:
+                incoming = np.sqrt(np.sum(d.weight**2, axis=1) + d.bias**2)
+                outgoing = np.sqrt(np.sum(nxt.weight**2, axis=0))
+                total += float(incoming @ outgoing)
+        return {
+            "hidden_neurons": int(sum(self.hidden_widths)),
+            "hidden_widths": self.hidden_widths,
+            "edges": int(edges),
+            "parameters": int(params),
+            "nonzero_parameters": nnz,
+            "total_weight": total,
+            "max_abs_weight": float(max_abs),
+        }
+
+    # -- export -----------------------------------------------------------------------
+
+    def to_torch(self, dtype=None):
+        """A torch.nn.Module computing the same function (see :func:`memorizers.export.to_torch`)."""
+        from .export import to_torch
+
+        return to_torch(self, dtype)
+
+    def to_onnx(self, path=None, dtype=np.float32):
+        """An ONNX model of this network (see :func:`memorizers.export.to_onnx`)."""
+        from .export import to_onnx
+
+        return to_onnx(self, path, dtype)
+
+    # -- serialisation ----------------------------------------------------------------
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """A flat dict of arrays (plus a JSON header) that :meth:`from_arrays` inverts exactly."""
+        arrays: dict[str, np.ndarray] = {}
+        layout = []
+        for i, layer in enumerate(self.layers):
+            blocks = layer.block if isinstance(layer, Residual) else [layer]
+            acts = []
+            for j, d in enumerate(blocks):
+                arrays[f"{i}.{j}.weight"] = d.weight
+                arrays[f"{i}.{j}.bias"] = d.bias
+                acts.append(d.activation.to_dict())
+            layout.append({"type": "residual" if isinstance(layer, Residual) else "dense", "activations": acts})
+        header = {"format": FORMAT, "version": VERSION, "layout": layout, "meta": self.meta}
+        arrays["header"] = np.array(json.dumps(header, default=_json_default))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "Network":
+        try:
+            header = json.loads(str(arrays["header"]))
+            if header.get("format") != FORMAT:
+                raise NetworkFileError(f"not a memorizers network (format {header.get('format')!r})")
+            if header.get("version") != VERSION:
+                raise NetworkFileError(f"unsupported network file version {header.get('version')!r}")
+            layers: list[Layer] = []
+            for i, spec in enumerate(header["layout"]):
+                blocks = [
+                    Dense(arrays[f"{i}.{j}.weight"], arrays[f"{i}.{j}.bias"], Activation.from_dict(act))
+                    for j, act in enumerate(spec["activations"])
+                ]
+                if spec["type"] == "residual":
+                    layers.append(Residual(blocks))
+                elif spec["type"] == "dense" and len(blocks) == 1:
+                    layers.append(blocks[0])
+                else:
+                    raise NetworkFileError(f"bad layer type {spec['type']!r}")
+            return cls(layers, dict(header.get("meta", {})))
+        except NetworkFileError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, MemorizersError) as e:
+            raise NetworkFileError(f"malformed network file: {e}") from e
+
+    def save(self, path) -> None:
+        """Write to one .npz file, atomically (temporary file, then rename)."""
+        buf = io.BytesIO()
+        np.savez(buf, **self.to_arrays())
+        atomic_write_bytes(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path) -> "Network":
+        """Read a file written by :meth:`save`; raises NetworkFileError on anything else."""
+        return cls.from_arrays(read_npz(path, "network"))
+
+
+def read_npz(path, what: str) -> dict[str, np.ndarray]:
+    """All arrays of an .npz archive, or NetworkFileError saying why the file cannot be read."""
+    try:
+        f = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise NetworkFileError(f"{path}: no such file") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise NetworkFileError(f"{path}: not a readable .npz {what} file ({e})") from None
+    if not isinstance(f, np.lib.npyio.NpzFile):
+        raise NetworkFileError(f"{path}: expected an .npz archive ({what} file), got a plain .npy array")
+    try:
+        with f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as e:
+        raise NetworkFileError(f"{path}: corrupt {what} file ({e})") from None
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that an interrupted write never leaves a partial file there."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"cannot store {type(o).__name__} in network metadata")

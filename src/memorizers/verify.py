@@ -1,0 +1,227 @@
+"""The one verification path: does a network reproduce its dataset, and by what margin?
+
+:func:`verify` evaluates the network in the dtype asked for (streaming the data in
+chunks, so memory stays bounded) and, on request, exactly in rational arithmetic
+(:mod:`memorizers.exact`). Labels are scored by their kind:
+
+========  =========================================  ===============================
+kind      labels                                     point i is right when
+========  =========================================  ===============================
+real      any reals                                  max_o |f_o(x_i) - y_io| <= tol
+binary    {0, 1}, one output                         (f(x_i) > 1/2) == y_i
+sign      {-1, +1}, one output                       y_i f(x_i) > 0
+onehot    one-hot rows, or integer class ids          argmax f(x_i) is the class
+========  =========================================  ===============================
+
+The margin of point i is how far it is from being wrong: tol - error (real),
+(2y-1)(f - 1/2) (binary), y f (sign), f_class - max_other f (onehot).
+``max_abs_error`` is always reported against the labels as numbers (one-hot rows for
+class ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .errors import InvalidDataError
+from .network import Network
+
+KINDS = ("real", "binary", "sign", "onehot")
+DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
+EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by default
+
+
+@dataclass
+class ExactCheck:
+    """Result of evaluating the stored network exactly (no rounding in the forward pass)."""
+
+    max_abs_error: float
+    accuracy: float
+    min_margin: float
+    passed: bool
+
+
+@dataclass
+class MemorizationReport:
+    """What a network does on a dataset. Arrays are per point; ``to_dict`` leaves them out."""
+
+    dtype: str
+    kind: str
+    tol: float
+    n_points: int
+    max_abs_error: float
+    mean_abs_error: float
+    accuracy: float
+    min_margin: float
+    passed: bool
+    errors: np.ndarray = field(repr=False)
+    margins: np.ndarray = field(repr=False)
+    exact: ExactCheck | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("errors")
+        d.pop("margins")
+        if self.exact is None:
+            d.pop("exact")
+        return d
+
+    def summary(self) -> str:
+        s = (
+            f"{self.n_points} points, {self.kind} labels, {self.dtype}: accuracy {self.accuracy:.4%}, "
+            f"max |f - y| = {self.max_abs_error:.3e}, min margin {self.min_margin:.3e}"
+        )
+        if self.exact is not None:
+            s += f"; exact: max |f - y| = {self.exact.max_abs_error:.3e} ({'pass' if self.exact.passed else 'FAIL'})"
+        return s
+
+
+def infer_kind(y: np.ndarray, n_out: int) -> str:
+    """Guess the label kind from the labels and the network's output width (see module doc)."""
+    y = np.asarray(y)
+    if n_out > 1 and y.ndim == 1:
+        return "onehot"  # integer class ids
+    Y = y.reshape(len(y), -1)
+    if Y.shape[1] > 1:
+        onehot = np.isin(Y, (0, 1)).all() and (Y.sum(axis=1) == 1).all()
+        return "onehot" if onehot else "real"
+    if np.isin(Y, (0, 1)).all():
+        return "binary"
+    if np.isin(Y, (-1, 1)).all():
+        return "sign"
+    return "real"
+
+
+def as_targets(y, n_out: int, kind: str) -> np.ndarray:
+    """Labels as an (N, n_out) float array; integer class ids become one-hot rows."""
+    y = np.asarray(y)
+    if kind == "onehot" and y.ndim == 1 and n_out > 1:
+        ids = y.astype(np.int64)
+        if not np.array_equal(ids, y) or ids.min() < 0 or ids.max() >= n_out:
+            raise InvalidDataError(f"class ids must be integers in [0, {n_out - 1}]")
+        Y = np.zeros((len(y), n_out))
+        Y[np.arange(len(y)), ids] = 1.0
+        return Y
+    Y = y.reshape(len(y), -1).astype(np.float64)
+    if Y.shape[1] != n_out:
+        raise InvalidDataError(f"labels have {Y.shape[1]} column(s) but the network has {n_out} output(s)")
+    return Y
+
+
+def score(F, Y, kind: str, tol: float):
+    """Per-point (error, margin, correct) of outputs F against targets Y, both (N, dy).
+
+    Works on float arrays and on object arrays of Fractions alike.
+    """
+    err = np.abs(F - Y).max(axis=1)
+    if kind == "real":
+        margin = tol - err
+        correct = err <= tol
+    elif kind == "binary":
+        half = Fraction(1, 2) if F.dtype == object else F.dtype.type(0.5)
+        margin = (2 * Y[:, 0] - 1) * (F[:, 0] - half)
+        correct = margin > 0
+    elif kind == "sign":
+        margin = Y[:, 0] * F[:, 0]
+        correct = margin > 0
+    elif kind == "onehot":
+        cls = np.argmax(Y, axis=1)
+        rows = np.arange(len(Y))
+        true = F[rows, cls]
+        other = F.copy()
+        other[rows, cls] = F.min() - 1  # below every other entry, for floats and Fractions
+        margin = true - other.max(axis=1) if F.shape[1] > 1 else true
+        correct = margin > 0
+    else:
+        raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
+    return err, margin, np.asarray(correct, dtype=bool)
+
+
+def verify(
+    network: Network,
+    X,
+    y,
+    *,
+    dtype="float64",
+    tol: float = 1e-6,
+    kind: str | None = None,
+    exact: bool = False,
+    exact_limit: int | None = EXACT_LIMIT,
+    chunk_rows: int | None = None,
+    progress: bool = False,
+) -> MemorizationReport:
+    """Verify that ``network`` reproduces (X, y).
+
+    dtype: "float32", "float64", "longdouble" (or the numpy type). tol: tolerance for real
+    labels. kind: label kind, inferred when None. exact: also evaluate the stored network
+    exactly in rational arithmetic; refused (ValueError) when N * parameters exceeds
+    ``exact_limit`` unless that is None. The forward pass streams ``chunk_rows`` rows at a
+    time (default: about 2**24 activations per chunk), with a progress bar if ``progress``.
+    """
+    dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
+    if dt not in (np.dtype(t) for t in DTYPES.values()):
+        raise InvalidDataError(f"unsupported dtype {dtype!r}; use one of {', '.join(DTYPES)}")
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != network.n_in:
+        raise InvalidDataError(f"X must have shape (N, {network.n_in}) for this network; got {X.shape}")
+    if len(y) != len(X):
+        raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
+    kind = kind or infer_kind(y, network.n_out)
+    Y = as_targets(y, network.n_out, kind)
+
+    widest = max([network.n_in, network.n_out, *network.hidden_widths])
+    rows = chunk_rows or max(1, 2**24 // widest)
+    errs, margins, correct = [], [], []
+    starts = range(0, len(X), rows)
+    if progress and len(starts) > 1:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=f"verify ({dt.name})", unit="chunk")
+    for s in starts:
+        F = network.forward(X[s : s + rows], dtype=dt)
+        e, m, c = score(F, Y[s : s + rows].astype(dt), kind, tol)
+        errs.append(e.astype(np.float64))
+        margins.append(m.astype(np.float64))
+        correct.append(c)
+    err, margin, ok = np.concatenate(errs), np.concatenate(margins), np.concatenate(correct)
+
+    report = MemorizationReport(
+        dtype=dt.name,
+        kind=kind,
+        tol=float(tol),
+        n_points=len(X),
+        max_abs_error=float(err.max()),
+        mean_abs_error=float(err.mean()),
+        accuracy=float(ok.mean()),
+        min_margin=float(margin.min()),
+        passed=bool(ok.all()),
+        errors=err,
+        margins=margin,
+    )
+    if exact:
+        report.exact = exact_check(network, X, Y, kind=kind, tol=tol, limit=exact_limit)
+    return report
+
+
+def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | None = EXACT_LIMIT) -> ExactCheck:
+    """Evaluate the stored network exactly on X and score it against targets Y (N, n_out)."""
+    from .exact import exact_forward
+
+    cost = len(X) * network.stats()["parameters"]
+    if limit is not None and cost > limit:
+        raise InvalidDataError(
+            f"exact check of {len(X)} points x {cost // len(X)} parameters = {cost:.2e} exceeds the limit {limit:.0e}; "
+            "verify fewer points or raise the limit"
+        )
+    F = exact_forward(network, X)
+    Yq = np.vectorize(Fraction, otypes=[object])(Y)
+    err, margin, ok = score(F, Yq, kind, Fraction(tol))
+    return ExactCheck(
+        max_abs_error=float(max(err)),
+        accuracy=float(np.mean(ok)),
+        min_margin=float(min(margin)),
+        passed=bool(np.all(ok)),
+    )
