@@ -177,8 +177,8 @@ class _Units:
     A: np.ndarray  # layer-1 value of the unit's member in each group
     Y: np.ndarray  # its label
     real: np.ndarray  # whether it is a data point
-    up: np.ndarray  # gap to the next larger layer-1 value in the group (inf: none that is data)
-    down: np.ndarray  # gap to the next smaller one
+    up: np.ndarray  # gap to the nearest larger layer-1 value of a data point in the group (inf: none)
+    down: np.ndarray  # gap to the nearest smaller one
     s: np.ndarray  # (p, 1): s_j = (-1)^j, layer-1 unit j's value above its group (Eqs. 3, 6)
     sigma: np.ndarray  # (K,): sign of alpha, + for even k (the paper's odd k)
 
@@ -188,12 +188,15 @@ def _units(A: np.ndarray, Y: np.ndarray, real: np.ndarray, ranks: np.ndarray, dt
     p, q = A.shape
     dy = Y.shape[2]
     A = A.astype(dtype)
-    step = A[:, 1:] - A[:, :-1]
-    up = np.full_like(A, np.inf)
-    down = np.full_like(A, np.inf)
-    up[:, :-1] = np.where(real[:, 1:], step, np.inf)
-    down[:, 1:] = np.where(real[:, :-1], step, np.inf)
     rows = np.arange(p)[:, None]
+    # nearest data slot above / below each slot of its group (virtual slots are skipped)
+    r = np.arange(q)
+    below = np.maximum.accumulate(np.where(real, r, -1), axis=1)
+    below = np.concatenate([np.full((p, 1), -1), below[:, :-1]], axis=1)
+    above = np.minimum.accumulate(np.where(real, r, q)[:, ::-1], axis=1)[:, ::-1]
+    above = np.concatenate([above[:, 1:], np.full((p, 1), q)], axis=1)
+    up = np.where(above < q, A[rows, np.minimum(above, q - 1)] - A, np.inf)
+    down = np.where(below >= 0, A - A[rows, np.maximum(below, 0)], np.inf)
     take = lambda a: np.tile(a[rows, ranks], (1, dy))  # noqa: E731
     Yk = np.concatenate([Y[:, :, o][rows, ranks] for o in range(dy)], axis=1).astype(dtype)
     s = np.where(np.arange(p) % 2 == 0, 1.0, -1.0).astype(dtype)[:, None]
@@ -237,13 +240,16 @@ def _bias(w: np.ndarray, u: _Units) -> np.ndarray:
     prefix = np.cumsum(ws, axis=0) - ws
     lhs = 2 * prefix - ws.sum(axis=0) + w * (u.s + u.A)
     want = u.Y - lhs
-    lo = np.where(u.real, want, np.inf).min(axis=0)
-    hi = np.where(u.real, want, -np.inf).max(axis=0)
-    return np.where(u.real.any(axis=0), (lo + hi) / 2, want[0])
+    has_data = u.real.any(axis=0)
+    lo = np.where(u.real, want, want[0]).min(axis=0)  # units without data: any equation will do
+    hi = np.where(u.real, want, want[0]).max(axis=0)
+    return np.where(has_data, (lo + hi) / 2, want[0])
 
 
-def _plan(c: np.ndarray, Y: np.ndarray, p: int, q: int, clip_margin: float) -> _Plan:
+def _plan(c: np.ndarray, Y: np.ndarray, p: int, q: int, clip_margin: float, resolution: float) -> _Plan | None:
     """Build layers 1-2 (hard-tanh form) for projections c = u.x of the data.
+
+    None if two projections are closer than ``resolution`` (they cannot be told apart).
 
     The score is an a-priori proxy for the float64 rounding error at a member point,
     max_k sum_j |w_jk| (1 + |slope_j| * spread of c): layer-1 values enter layer 2 with
@@ -256,6 +262,8 @@ def _plan(c: np.ndarray, Y: np.ndarray, p: int, q: int, clip_margin: float) -> _
     span = cs[-1] - cs[0]
     gaps = np.diff(cs)
     min_gap = float(gaps.min()) if N > 1 else np.inf
+    if min_gap <= resolution:
+        return None
     h = span / (N - 1) if N > 1 and span > 0 else 1.0
     n = p * q
     line = np.concatenate([cs, cs[-1] + h * np.arange(1, n - N + 1)])
@@ -328,8 +336,8 @@ def yun_3layer(
     resolution = 2.0**-40 * np.abs(X).sum(axis=1).max()  # projections closer than this are not trusted
     best, best_i = None, -1
     for i in range(U.shape[1]):
-        plan = _plan(C[:, i], Y, p, q, clip_margin)
-        if plan.min_gap > resolution and (best is None or plan.score < best.score):
+        plan = _plan(C[:, i], Y, p, q, clip_margin, resolution)
+        if plan is not None and (best is None or plan.score < best.score):
             best, best_i = plan, i
     if best is None:
         raise InvalidDataError(_too_close_message(X))
@@ -477,8 +485,11 @@ def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_marg
 
     # Smallest clipping margin of a data point in exact arithmetic (before final rounding).
     sy = units.sigma * units.Y
-    clip = np.minimum(np.abs(w) * units.up - (1 - sy), np.abs(w) * units.down - (1 + sy))
-    return Network(layers), float(clip[units.real].min())
+    with np.errstate(invalid="ignore"):  # 0 * inf where a unit has no data neighbour
+        above = np.where(np.isfinite(units.up), np.abs(w) * units.up - (1 - sy), np.inf)
+        below = np.where(np.isfinite(units.down), np.abs(w) * units.down - (1 + sy), np.inf)
+    clip = np.minimum(above, below)[units.real]
+    return Network(layers), float(clip.min()) if clip.size else float("inf")
 
 
 def _pm(b: np.ndarray) -> np.ndarray:

@@ -1,0 +1,98 @@
+import json
+
+import numpy as np
+import pytest
+
+from memorizers.cli import main
+from memorizers.data import gaussian_regression, save_npz
+from memorizers.network import Network
+
+
+@pytest.fixture
+def data(tmp_path):
+    X, y = gaussian_regression(200, 5, seed=0)
+    path = tmp_path / "data.npz"
+    save_npz(path, X, y)
+    return path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_build_then_verify_json(tmp_path, data, capsys):
+    net = tmp_path / "net.npz"
+    code, out, err = run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", net, "--seed", 3, "--json")
+    assert code == 0, err
+    built = json.loads(out)
+    assert built["passed"] and built["hidden_widths"] == [20, 40]
+    code, out, err = run(capsys, "verify", net, "--data", data, "--json", "--exact")
+    assert code == 0, err
+    report = json.loads(out)
+    for key in ("max_abs_error", "accuracy", "hidden_neurons", "parameters", "total_weight", "max_abs_weight", "dtype"):
+        assert key in report
+    assert report["accuracy"] == 1.0 and report["dtype"] == "float64" and report["exact"]["passed"]
+    assert report["hidden_neurons"] == 60
+    code, out, _ = run(capsys, "verify", net, "--data", data, "--json", "--dtype", "float32")
+    assert json.loads(out)["dtype"] == "float32"
+    assert Network.load(net).meta["method"] == "yun-3layer"
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky-relu", "hard-tanh"])
+def test_build_options(tmp_path, data, capsys, act):
+    net = tmp_path / "net.npz"
+    code, out, err = run(
+        capsys, "build", "--method", "yun-3layer", "--data", data, "--out", net, "--activation", act, "--widths", "40,40"
+    )
+    assert code == 0, err
+    assert "hidden widths [40, 40]" in out
+    assert Network.load(net).stats()["hidden_widths"] == [40, 40]
+
+
+def test_errors_are_one_line_without_traceback(tmp_path, data, capsys):
+    def error(*argv):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert err.startswith("memorizers: error: ") and err.count("\n") == 1 and "Traceback" not in err
+        return err
+
+    out = tmp_path / "net.npz"
+    assert "no such file" in error("build", "--method", "yun-3layer", "--data", tmp_path / "nope.npz", "--out", out)
+    assert "smallest widths that work are 20,40" in error(
+        "build", "--method", "yun-3layer", "--data", data, "--out", out, "--widths", "8,8"
+    )
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, X=np.ones((3, 2)))
+    assert "lacks array(s) y" in error("build", "--method", "yun-3layer", "--data", bad, "--out", out)
+    X = np.ones((3, 2))
+    save_npz(bad, X, np.zeros(3))
+    assert "duplicate points at indices [0, 1, 2]" in error("build", "--method", "yun-3layer", "--data", bad, "--out", out)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00" * 100)
+    assert "not a readable" in error("verify", garbage, "--data", data)
+    assert "not a readable" in error("build", "--method", "yun-3layer", "--data", garbage, "--out", out)
+    assert not out.exists()
+
+
+def test_argument_errors_exit_nonzero(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["build", "--method", "no-such-method", "--data", "d.npz", "--out", "n.npz"])
+    assert e.value.code == 2
+    with pytest.raises(SystemExit):
+        main(["build", "--method", "yun-3layer", "--data", "d.npz", "--out", "n.npz", "--widths", "a,b"])
+
+
+def test_failed_verification_exits_1_and_writes_nothing(tmp_path, data, capsys):
+    out = tmp_path / "net.npz"
+    code, _, err = run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", out, "--tol", "1e-300")
+    assert code == 1 and "verification failed" in err and not out.exists()
+
+
+def test_demo_prints_a_table(capsys):
+    code, out, _ = run(capsys, "demo", "--quick")
+    assert code == 0
+    assert "digits" in out and "gaussian" in out
+    rows = [line for line in out.splitlines() if "100.00%" in line]
+    assert len(rows) == 12

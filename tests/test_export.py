@@ -1,0 +1,77 @@
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from memorizers import activations
+from memorizers.constructions.yun import yun_3layer
+from memorizers.data import gaussian_regression
+from memorizers.export import to_onnx
+
+from conftest import ALL_ACTIVATIONS, random_network
+
+
+def _torch_out(net, X):
+    with torch.no_grad():
+        return net.to_torch()(torch.from_numpy(X)).numpy()
+
+
+def _magnitude(net, X):
+    """A bound on the size of the terms summed in each output (forward pass with |W|, |b|, |x|).
+
+    Two float64 implementations (numpy's BLAS, torch's) sum in different orders, so they
+    can agree only relative to the terms they add, not to the output, which in a
+    memorizing construction is a small difference of large terms. (Plain networks only.)
+    """
+    a = np.abs(X)
+    for d, _ in net.dense_layers():
+        z = a @ np.abs(d.weight).T + np.abs(d.bias)
+        act = d.activation
+        a = z * max(abs(act.s_plus), abs(act.s_minus)) if act.kind == "relu_like" else np.ones_like(z)
+    return a
+
+
+@pytest.mark.parametrize("act", ["relu", "hard-tanh", "leaky-relu"])
+def test_torch_matches_forward_on_a_construction(act):
+    X, y = gaussian_regression(300, 6, seed=1)
+    net, _ = yun_3layer(X, y, activation=act, seed=1)
+    ours, theirs = net.forward(X), _torch_out(net, X)
+    assert np.all(np.abs(theirs - ours) <= 1e-12 * _magnitude(net, X))
+    assert np.abs(theirs - y[:, None]).max() <= 1e-6  # and it memorizes
+
+
+@pytest.mark.parametrize("act", ALL_ACTIVATIONS, ids=lambda a: a.name)
+def test_torch_matches_forward_for_every_activation(rng, act):
+    net = random_network(rng, [4, 7, 5, 2], act, residual=True)
+    X = rng.standard_normal((50, 4))
+    ours = net.forward(X)
+    np.testing.assert_allclose(_torch_out(net, X), ours, rtol=1e-12, atol=1e-12 * np.abs(ours).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("act", ALL_ACTIVATIONS, ids=lambda a: a.name)
+def test_onnx_matches_forward(tmp_path, rng, act, dtype):
+    net = random_network(rng, [4, 7, 5, 2], act, residual=True)
+    X = rng.standard_normal((50, 4)).astype(dtype)
+    path = tmp_path / "net.onnx"
+    to_onnx(net, path, dtype=dtype)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run(["y"], {"x": X})[0]
+    ours = net.forward(X, dtype=dtype)
+    assert got.dtype == dtype
+    if act.kind == "threshold" and dtype == np.float32:
+        # a pre-activation within float32 rounding of 0 may flip; compare away from such points
+        ok = np.all(np.abs(got - ours) <= 1e-4 * (1 + np.abs(ours)), axis=1)
+        assert ok.mean() > 0.9
+    else:
+        rtol = 1e-12 if dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(got, ours, rtol=rtol, atol=rtol * np.abs(ours).max())
+
+
+def test_onnx_export_of_a_construction_classifies_like_forward(tmp_path):
+    X, y = gaussian_regression(200, 5, seed=2)
+    net, _ = yun_3layer(X, y, seed=2)
+    model = net.to_onnx(tmp_path / "yun.onnx", dtype=np.float64)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = sess.run(["y"], {"x": X})[0][:, 0]
+    assert np.abs(got - y).max() <= 1e-6

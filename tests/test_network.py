@@ -1,0 +1,110 @@
+import os
+
+import numpy as np
+import pytest
+
+from memorizers import activations
+from memorizers.errors import MemorizersError, NetworkFileError
+from memorizers.network import Dense, Network, Residual
+
+from conftest import ALL_ACTIVATIONS, random_network
+
+
+def test_forward_in_each_dtype(rng):
+    net = random_network(rng, [3, 5, 4, 2], activations.relu())
+    X = rng.standard_normal((7, 3))
+    for dt in (np.float32, np.float64, np.longdouble):
+        out = net.forward(X, dtype=dt)
+        assert out.shape == (7, 2) and out.dtype == dt
+    np.testing.assert_allclose(net.forward(X, np.float32), net.forward(X), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(net.forward(X, np.longdouble).astype(float), net.forward(X), rtol=1e-12)
+
+
+def test_forward_matches_a_hand_computation(rng):
+    W1, b1, W2, b2 = rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal((1, 4)), rng.standard_normal(1)
+    net = Network([Dense(W1, b1, activations.relu()), Dense(W2, b2)])
+    X = rng.standard_normal((5, 3))
+    np.testing.assert_allclose(net(X), np.maximum(X @ W1.T + b1, 0) @ W2.T + b2, rtol=1e-14)
+
+
+def test_residual_block_adds_its_input(rng):
+    U, b, V, c = rng.standard_normal((3, 2)), rng.standard_normal(3), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    res = Residual([Dense(U, b, activations.relu()), Dense(V, c)])
+    net = Network([res, Dense(np.eye(2), np.zeros(2))])
+    X = rng.standard_normal((4, 2))
+    np.testing.assert_allclose(net(X), X + np.maximum(X @ U.T + b, 0) @ V.T + c, rtol=1e-14)
+    assert net.stats()["hidden_neurons"] == 3  # the block's closing linear map is not a neuron
+
+
+def test_stats_of_a_two_layer_net_match_the_formulas(rng):
+    W, b = rng.standard_normal((6, 3)), rng.standard_normal(6)
+    a = rng.standard_normal((1, 6))
+    a[0, 2] = 0.0
+    net = Network([Dense(W, b, activations.relu()), Dense(a, np.zeros(1))])
+    s = net.stats()
+    assert s["hidden_neurons"] == 6 and s["hidden_widths"] == [6]
+    assert s["edges"] == 6 * 3 + 6
+    assert s["parameters"] == 6 * 3 + 6 + 6 + 1
+    assert s["nonzero_parameters"] == 6 * 3 + 6 + 5
+    bubeck = np.sum(np.abs(a[0]) * np.sqrt(np.sum(W**2, axis=1) + b**2))
+    assert s["total_weight"] == pytest.approx(bubeck, rel=1e-14)
+    assert s["max_abs_weight"] == max(np.abs(W).max(), np.abs(b).max(), np.abs(a).max())
+
+
+def test_layers_must_chain():
+    with pytest.raises(MemorizersError, match="do not chain"):
+        Network([Dense(np.ones((3, 2)), np.zeros(3)), Dense(np.ones((1, 4)), np.zeros(1))])
+    with pytest.raises(MemorizersError, match="weight"):
+        Dense(np.ones((3, 2)), np.zeros(2))
+    with pytest.raises(MemorizersError, match="input features"):
+        Network([Dense(np.ones((3, 2)), np.zeros(3))]).forward(np.ones((1, 5)))
+
+
+@pytest.mark.parametrize("act", ALL_ACTIVATIONS, ids=lambda a: a.name)
+def test_save_load_round_trips_bit_exactly(tmp_path, rng, act):
+    net = random_network(rng, [4, 6, 5, 3], act, residual=True)
+    net.meta = {"method": "test", "widths": [6, 5], "seed": 3}
+    path = tmp_path / "net.npz"
+    net.save(path)
+    back = Network.load(path)
+    assert back.meta == net.meta
+    assert len(back.layers) == len(net.layers)
+    for (d1, _), (d2, _) in zip(net.dense_layers(), back.dense_layers()):
+        assert d1.activation == d2.activation
+        assert d1.weight.tobytes() == d2.weight.tobytes() and d1.bias.tobytes() == d2.bias.tobytes()
+    X = rng.standard_normal((9, 4))
+    assert net(X).tobytes() == back(X).tobytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]  # atomic write leaves no temporary file
+
+
+def test_bad_network_files(tmp_path, rng):
+    with pytest.raises(NetworkFileError, match="no such file"):
+        Network.load(tmp_path / "missing.npz")
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"this is not a zip archive")
+    with pytest.raises(NetworkFileError, match="not a readable"):
+        Network.load(garbage)
+    good = tmp_path / "good.npz"
+    random_network(rng, [2, 3, 1], activations.relu()).save(good)
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[: os.path.getsize(good) // 2])
+    with pytest.raises(NetworkFileError):
+        Network.load(truncated)
+    data = tmp_path / "data.npz"
+    np.savez(data, X=np.ones((2, 2)), y=np.ones(2))
+    with pytest.raises(NetworkFileError, match="header"):
+        Network.load(data)
+    npy = tmp_path / "array.npy"
+    np.save(npy, np.ones(3))
+    with pytest.raises(NetworkFileError, match="plain .npy"):
+        Network.load(npy)
+    other = tmp_path / "other.npz"
+    np.savez(other, header=np.array('{"format": "something-else"}'))
+    with pytest.raises(NetworkFileError, match="not a memorizers network"):
+        Network.load(other)
+    arrays = random_network(rng, [2, 3, 1], activations.relu()).to_arrays()
+    del arrays["1.0.bias"]
+    broken = tmp_path / "broken.npz"
+    np.savez(broken, **arrays)
+    with pytest.raises(NetworkFileError, match="malformed"):
+        Network.load(broken)
