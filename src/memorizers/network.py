@@ -116,14 +116,27 @@ class Network:
         numpy.longdouble), so every operation rounds in that type.
         """
         dt = np.dtype(dtype)
-        a = np.asarray(X).astype(dt, copy=False)
-        if a.ndim == 1:
-            a = a[None, :]
-        if a.shape[1] != self.n_in:
-            raise MemorizersError(f"network expects {self.n_in} input features, got {a.shape[1]}")
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise MemorizersError(f"network expects {self.n_in} input features, got shape {X.shape}")
+        rows = self.chunk_rows()
+        if len(X) <= rows:
+            return self._forward(X.astype(dt, copy=False))
+        out = np.empty((len(X), self.n_out), dtype=dt)
+        for s in range(0, len(X), rows):  # bounded memory, and faster than one huge pass
+            out[s : s + rows] = self._forward(X[s : s + rows].astype(dt, copy=False))
+        return out
+
+    def _forward(self, a: np.ndarray) -> np.ndarray:
         for layer in self.layers:
             a = layer(a)
         return a
+
+    def chunk_rows(self, activations: int = 2**21) -> int:
+        """Rows per chunk so that one layer's activations hold about ``activations`` numbers."""
+        return max(1, activations // max(self.n_in, self.n_out, *self.hidden_widths, 1))
 
     __call__ = forward
 

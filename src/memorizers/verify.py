@@ -159,7 +159,7 @@ def verify(
     labels. kind: label kind, inferred when None. exact: also evaluate the stored network
     exactly in rational arithmetic; refused (ValueError) when N * parameters exceeds
     ``exact_limit`` unless that is None. The forward pass streams ``chunk_rows`` rows at a
-    time (default: about 2**24 activations per chunk), with a progress bar if ``progress``.
+    time (default: Network.chunk_rows()), with a progress bar if ``progress``.
     """
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
     if dt not in (np.dtype(t) for t in DTYPES.values()):
@@ -172,8 +172,7 @@ def verify(
     kind = kind or infer_kind(y, network.n_out)
     Y = as_targets(y, network.n_out, kind)
 
-    widest = max([network.n_in, network.n_out, *network.hidden_widths])
-    rows = chunk_rows or max(1, 2**24 // widest)
+    rows = chunk_rows or network.chunk_rows()
     errs, margins, correct = [], [], []
     starts = range(0, len(X), rows)
     if progress and len(starts) > 1:
@@ -181,7 +180,7 @@ def verify(
 
         starts = tqdm(starts, desc=f"verify ({dt.name})", unit="chunk")
     for s in starts:
-        F = network.forward(X[s : s + rows], dtype=dt)
+        F = network._forward(X[s : s + rows].astype(dt, copy=False))
         e, m, c = score(F, Y[s : s + rows].astype(dt), kind, tol)
         errs.append(e.astype(np.float64))
         margins.append(m.astype(np.float64))

@@ -302,7 +302,7 @@ def yun_3layer(
     lies at least this far beyond +-1 (in exact arithmetic); the scale alpha of each
     layer-2 unit is the smallest that achieves it. n_projections: random directions u
     tried, the one with the smallest rounding-error proxy wins; default
-    clip(2**21 / N, 8, 64), which keeps the search below one forward pass.
+    clip(2**20 / N, 8, 64), which keeps the search below one forward pass.
 
     Returns the network and a record of the choices made (p, q, u, scores, margins).
     The network is not verified here; :func:`memorizers.build` does that.
@@ -329,7 +329,7 @@ def yun_3layer(
 
     rng = np.random.default_rng(seed)
     if n_projections is None:
-        n_projections = int(np.clip(2**21 // N, 8, 64))
+        n_projections = int(np.clip(2**20 // N, 8, 64))
     U = rng.standard_normal((dx, max(1, int(n_projections))))
     U /= np.linalg.norm(U, axis=0)
     C = X @ U
@@ -388,21 +388,53 @@ def _too_close_message(X: np.ndarray) -> str:
     )
 
 
-def _layer1_values(Xs: np.ndarray, group: np.ndarray, layer1: list[Dense], orient: np.ndarray) -> np.ndarray:
-    """Layer-1 value a_j(x) of each sorted point in its own group j, in long double from the stored layer.
+def _split(a: np.ndarray):
+    """Dekker's split a = hi + lo, each with at most 26 significant bits."""
+    c = 134217729.0 * a  # 2**27 + 1
+    hi = c - (c - a)
+    return hi, a - hi
 
-    ``layer1`` is the stored first layer: one hard-tanh Dense, or the ReLU-like Dense whose
-    rows 2j, 2j+1 realise hard-tanh unit j with orientation orient[j] (see :func:`_orientation`).
+
+def _dot2(X: np.ndarray, W: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """Row-wise dot products sum_d X[n, d] W[n, d] in twice the working precision, as long double.
+
+    Ogita, Rump & Oishi's Dot2 (TwoProduct by Dekker's split, TwoSum), vectorised over
+    rows in cache-sized chunks: as accurate as double-double, and several times faster
+    than converting N x dx numbers to long double.
     """
-    d = layer1[0]
-    act = d.activation
+    out = np.empty(len(X), dtype=LD)
+    for s in range(0, len(X), chunk):
+        x, w = np.ascontiguousarray(X[s : s + chunk].T), np.ascontiguousarray(W[s : s + chunk].T)
+        xh, xl = _split(x)
+        wh, wl = _split(w)
+        prod = x * w
+        err = xl * wl - (((prod - xh * wh) - xl * wh) - xh * wl)
+        hi, lo = prod[0].copy(), err[0].copy()
+        for d in range(1, len(x)):
+            t = hi + prod[d]
+            bv = t - hi
+            lo += (hi - (t - bv)) + (prod[d] - bv) + err[d]
+            hi = t
+        out[s : s + chunk] = hi.astype(LD) + lo.astype(LD)
+    return out
+
+
+def _layer1_values(Xs: np.ndarray, group: np.ndarray, first: Dense, orient: np.ndarray) -> np.ndarray:
+    """Layer-1 value a_j(x) of each sorted point in its own group j, from the stored first layer.
+
+    ``first`` is one hard-tanh Dense, or the ReLU-like Dense whose rows 2j, 2j+1 realise
+    hard-tanh unit j with orientation orient[j] (see :func:`_orientation`). Evaluated in
+    long double (dot products by :func:`_dot2`), so layer 2 is solved for the values the
+    stored network really computes.
+    """
+    act = first.activation
     if act.kind == "hard_tanh":
-        z = np.einsum("nd,nd->n", Xs.astype(LD), d.weight[group].astype(LD)) + d.bias[group].astype(LD)
+        z = _dot2(Xs, first.weight[group]) + first.bias[group].astype(LD)
         return np.clip(z, -1, 1)
-    xw = np.einsum("nd,nd->n", Xs.astype(LD), d.weight[2 * group].astype(LD))
+    xw = _dot2(Xs, first.weight[2 * group])
     sp, sm = LD(act.s_plus), LD(act.s_minus)
     r = lambda t: np.where(t > 0, sp * t, sm * t)  # noqa: E731
-    plus, minus = r(xw + d.bias[2 * group].astype(LD)), r(xw + d.bias[2 * group + 1].astype(LD))
+    plus, minus = r(xw + first.bias[2 * group].astype(LD)), r(xw + first.bias[2 * group + 1].astype(LD))
     return orient[group] * (plus - minus - sp - sm) / (sp - sm)
 
 
@@ -449,7 +481,7 @@ def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_marg
         first = Dense(_pad(np.repeat(Wo, 2, axis=0), d1), _pad(_pm(bo), d1), act)
 
     line_a = plan.a_line.astype(LD)  # virtual slots keep their formula values (never evaluated)
-    line_a[:N] = _layer1_values(Xs, np.arange(N) // q, [first], orient)
+    line_a[:N] = _layer1_values(Xs, np.arange(N) // q, first, orient)
     A = _ascending(line_a.reshape(p, q))
     if not (np.all(np.diff(A, axis=1) > 0) and np.all(np.abs(A) < 1)):
         raise InvalidDataError("layer-1 values are not strictly ordered inside (-1, 1); the data is too close to degenerate")
