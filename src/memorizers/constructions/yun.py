@@ -109,7 +109,7 @@ class _Plan:
     lo: np.ndarray  # (p,) left end L_j of group j's linear range on the line
     hi: np.ndarray  # (p,) right end R_j
     a_line: np.ndarray  # (p*q,) layer-1 value of each slot in its own group, in line order
-    ranks: np.ndarray  # (p, q) member rank of each layer-2 unit in each group (balanced_ranks)
+    orient: np.ndarray  # (p,) realisation of each layer-1 unit by ReLU-like units (_orientation)
     w2: np.ndarray  # (p, dy*q) layer-2 weights, column = layer-2 unit
     Y: np.ndarray  # (p, q, dy) labels of the slots
     real: np.ndarray  # (p, q) slots that hold data
@@ -137,36 +137,78 @@ def _ascending(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def balanced_ranks(A: np.ndarray) -> np.ndarray:
-    """Which member each layer-2 unit takes in each group: ranks[j, k] = rank (by layer-1 value) in group j.
+@dataclass
+class _Slots:
+    """The p x q slots of the construction: group j, rank r by increasing layer-1 value."""
 
-    The paper gives unit k the k-th smallest value in every group. The sum identity of
-    Appendix B.4 only needs, in every group, the units with alpha > 0 (even k, 0-based)
-    on even ranks and the others on odd ranks, so within each parity class the ranks may
-    be permuted per group. The null vector of Lemma B.1 obeys
-    nu_{j+1} / nu_j = (A_j - s_j) / (A_{j+1} + s_{j+1}); with the paper's ranks this ratio
-    drifts like a random walk in log scale for the extreme ranks, and the weights grow
-    with the drift (by 10^8 at N = 10^4), not with what clipping needs. We choose the
-    ranks of group j+1 greedily so that each unit's log nu stays near the middle of its
-    range so far: the unit furthest above its middle gets the rank with the largest
-    denominator. O(p q log q).
+    A: np.ndarray  # (p, q) layer-1 value of the slot in its own group
+    Y: np.ndarray  # (p, q, dy) label
+    real: np.ndarray  # (p, q) whether it holds a data point (else virtual)
+    up: np.ndarray  # (p, q) gap to the nearest larger layer-1 value of a data point in the group (inf: none)
+    down: np.ndarray  # (p, q) gap to the nearest smaller one
+
+    @classmethod
+    def make(cls, A, Y, real, dtype):
+        p, q = A.shape
+        A = A.astype(dtype)
+        rows, r = np.arange(p)[:, None], np.arange(q)
+        below = np.maximum.accumulate(np.where(real, r, -1), axis=1)
+        below = np.concatenate([np.full((p, 1), -1), below[:, :-1]], axis=1)
+        above = np.minimum.accumulate(np.where(real, r, q)[:, ::-1], axis=1)[:, ::-1]
+        above = np.concatenate([above[:, 1:], np.full((p, 1), q)], axis=1)
+        up = np.where(above < q, A[rows, np.minimum(above, q - 1)] - A, np.inf)
+        down = np.where(below >= 0, A - A[rows, np.maximum(below, 0)], np.inf)
+        return cls(A, Y.astype(dtype), real, up, down)
+
+
+def _need(sigma, y, up, down, clip_margin):
+    """Smallest |w_j| that clips the data neighbours of a member with label y (Eqs. 8-11).
+
+    A non-member of unit k in group j sits at y_member + w_j (a - A_j), the other layer-1
+    units being saturated alike for both; it must land clip_margin beyond the side it is
+    clipped to: above for a larger a when sigma = +1, below when sigma = -1.
     """
-    p, q = A.shape
+    sy = sigma * y
+    return np.maximum((1 - sy + clip_margin) / up, (1 + sy + clip_margin) / down)
+
+
+def balanced_ranks(slots: _Slots, clip_margin: float) -> np.ndarray:
+    """Which member each layer-2 unit takes in each group: ranks[j, k] = rank of its member in group j.
+
+    The paper gives unit k the k-th smallest layer-1 value in every group. The sum
+    identity of Appendix B.4 only needs, in every group, the units with alpha > 0 (even k,
+    0-based) on even ranks and the others on odd ranks, so within each parity class the
+    ranks may be permuted per group; this is our choice, not the paper's.
+
+    Why: unit k's weights are w = alpha nu with alpha = max_j need_j / nu_j, so
+    max_j w_j / need_j = exp(max_j D_j - min_j D_j) with D_j = log nu_j - log need_j. The
+    null vector of Lemma B.1 obeys nu_{j+1} / nu_j = (A_j - s_j) / (A_{j+1} + s_{j+1}); with
+    the paper's ranks log nu drifts like a random walk and the weights grew 10^4-10^8 times
+    beyond what clipping needs. For group j+1 we sort the units by how far D stands above
+    the middle of its range so far, sort the ranks by log(A + s) + log need, and pair them
+    in order, which is the optimal assignment for a squared deviation (1-D matching).
+    O(p q log q).
+    """
+    p, q = slots.A.shape
+    A = slots.A.astype(np.float64)
+    sigma = np.where(np.arange(q) % 2 == 0, 1.0, -1.0)[:, None]  # by rank parity
+    need = _need(sigma, slots.Y.astype(np.float64), slots.up[..., None], slots.down[..., None], clip_margin).max(axis=2)
+    log_need = np.log(np.maximum(need, clip_margin / 2))  # slots with no data neighbour constrain nothing
     ranks = np.empty((p, q), dtype=np.int64)
     ranks[0] = np.arange(q)
     units = (np.arange(0, q, 2), np.arange(1, q, 2))
     log_nu = np.zeros(q)
-    low = np.zeros(q)
-    high = np.zeros(q)
+    low = high = -log_need[0]
     for j in range(p - 1):
         s, s_next = (1.0, -1.0) if j % 2 == 0 else (-1.0, 1.0)
         v = log_nu + np.log(np.abs(A[j, ranks[j]] - s))
-        log_den = np.log(np.abs(A[j + 1] + s_next))
+        cost = np.log(np.abs(A[j + 1] + s_next)) + log_need[j + 1]
         for k in units:  # same parity for units and ranks
             by_excess = k[np.argsort(v[k] - (low[k] + high[k]) / 2)]
-            ranks[j + 1, by_excess] = k[np.argsort(log_den[k])]
-        log_nu = v - log_den[ranks[j + 1]]
-        low, high = np.minimum(low, log_nu), np.maximum(high, log_nu)
+            ranks[j + 1, by_excess] = k[np.argsort(cost[k])]
+        log_nu = v - np.log(np.abs(A[j + 1, ranks[j + 1]] + s_next))
+        D = log_nu - log_need[j + 1, ranks[j + 1]]
+        low, high = np.minimum(low, D), np.maximum(high, D)
     return ranks
 
 
@@ -183,25 +225,16 @@ class _Units:
     sigma: np.ndarray  # (K,): sign of alpha, + for even k (the paper's odd k)
 
 
-def _units(A: np.ndarray, Y: np.ndarray, real: np.ndarray, ranks: np.ndarray, dtype) -> _Units:
+def _units(slots: _Slots, ranks: np.ndarray) -> _Units:
     """Gather the slots (groups x ranks) into per-unit arrays, for every output block."""
-    p, q = A.shape
-    dy = Y.shape[2]
-    A = A.astype(dtype)
+    p, q = slots.A.shape
+    dy = slots.Y.shape[2]
     rows = np.arange(p)[:, None]
-    # nearest data slot above / below each slot of its group (virtual slots are skipped)
-    r = np.arange(q)
-    below = np.maximum.accumulate(np.where(real, r, -1), axis=1)
-    below = np.concatenate([np.full((p, 1), -1), below[:, :-1]], axis=1)
-    above = np.minimum.accumulate(np.where(real, r, q)[:, ::-1], axis=1)[:, ::-1]
-    above = np.concatenate([above[:, 1:], np.full((p, 1), q)], axis=1)
-    up = np.where(above < q, A[rows, np.minimum(above, q - 1)] - A, np.inf)
-    down = np.where(below >= 0, A - A[rows, np.maximum(below, 0)], np.inf)
     take = lambda a: np.tile(a[rows, ranks], (1, dy))  # noqa: E731
-    Yk = np.concatenate([Y[:, :, o][rows, ranks] for o in range(dy)], axis=1).astype(dtype)
-    s = np.where(np.arange(p) % 2 == 0, 1.0, -1.0).astype(dtype)[:, None]
-    sigma = np.tile(np.where(np.arange(q) % 2 == 0, 1.0, -1.0), dy).astype(dtype)
-    return _Units(take(A), Yk, take(real), take(up), take(down), s, sigma)
+    Yk = np.concatenate([slots.Y[:, :, o][rows, ranks] for o in range(dy)], axis=1)
+    s = np.where(np.arange(p) % 2 == 0, 1.0, -1.0).astype(slots.A.dtype)[:, None]
+    sigma = np.tile(np.where(np.arange(q) % 2 == 0, 1.0, -1.0), dy).astype(slots.A.dtype)
+    return _Units(take(slots.A), Yk, take(slots.real), take(slots.up), take(slots.down), s, sigma)
 
 
 def _layer2(u: _Units, clip_margin: float) -> np.ndarray:
@@ -221,11 +254,7 @@ def _layer2(u: _Units, clip_margin: float) -> np.ndarray:
         nu[j + 1] = nu[j] * ratio
         mu[j + 1] = mu[j] * ratio - (u.Y[j] - u.Y[j + 1]) / den
 
-    # A non-member of unit k in group j sits at y_member + w_j (a - A_j) (the other layer-1
-    # units are saturated alike); it must land clip_margin beyond the side it is clipped to
-    # (Eqs. 8-11). The nearest data neighbour on each side sets the need.
-    sy = u.sigma * u.Y
-    need = np.maximum((1 - sy + clip_margin) / u.up, (1 + sy + clip_margin) / u.down)
+    need = _need(u.sigma, u.Y, u.up, u.down, clip_margin)
     beta = np.max((need - u.sigma * mu) / nu, axis=0)
     return mu + (u.sigma * beta) * nu
 
@@ -246,15 +275,19 @@ def _bias(w: np.ndarray, u: _Units) -> np.ndarray:
     return np.where(has_data, (lo + hi) / 2, want[0])
 
 
-def _plan(c: np.ndarray, Y: np.ndarray, p: int, q: int, clip_margin: float, resolution: float) -> _Plan | None:
+def _plan(
+    c: np.ndarray, Y: np.ndarray, p: int, q: int, clip_margin: float, resolution: float, relu_like: bool
+) -> _Plan | None:
     """Build layers 1-2 (hard-tanh form) for projections c = u.x of the data.
 
     None if two projections are closer than ``resolution`` (they cannot be told apart).
 
-    The score is an a-priori proxy for the float64 rounding error at a member point,
-    max_k sum_j |w_jk| (1 + |slope_j| * spread of c): layer-1 values enter layer 2 with
-    weight w, and a ReLU realisation of a saturated unit carries rounding proportional to
-    its pre-activation.
+    The score predicts the float64 rounding error of the forward pass at the worst member
+    (in units of eps): for unit k's member in group j it is sum_l |w_lk| Z_lj, where
+    Z_lj = 1 + |z_l| on group j if layer-1 unit l is realised by ReLU-like units and group
+    j lies on its inexact side (see :func:`_orientation`), else 1; on its own group,
+    Z_jj = 1 + |slope_j| max|c| (rounding of the layer-1 value itself). O(q p^2) by one
+    matrix product.
     """
     N = len(c)
     order = np.argsort(c, kind="stable")
@@ -276,11 +309,19 @@ def _plan(c: np.ndarray, Y: np.ndarray, p: int, q: int, clip_margin: float, reso
     A = _ascending(a_line.reshape(p, q))
     Ypad = _ascending(np.concatenate([Y[order], np.zeros((n - N, Y.shape[1]))]).reshape(p, q, -1))
     real = _ascending((np.arange(n) < N).reshape(p, q))
-    ranks = balanced_ranks(A)
-    w2 = _layer2(_units(A, Ypad, real, ranks, np.float64), clip_margin)
-    slope = 2.0 / (hi - lo)
-    score = float(np.max(np.abs(w2).T @ (1 + slope * (span + 2 * h))))
-    return _Plan(order, lo, hi, a_line, ranks, w2, Ypad, real, score, min_gap)
+    slots = _Slots.make(A, Ypad, real, np.float64)
+    w2 = _layer2(_units(slots, balanced_ranks(slots, clip_margin)), clip_margin)
+
+    slope, center = 2.0 / (hi - lo), (hi + lo) / 2
+    orient = _orientation(cs, slope, lo, hi, q) if relu_like else np.ones(p)
+    Z = np.ones((p, p))
+    if relu_like:
+        l, j = np.arange(p)[:, None], np.arange(p)[None, :]
+        inexact = ((j > l) ^ (l % 2 == 1)) ^ (orient[:, None] < 0)
+        Z += np.where(inexact & (l != j), slope[:, None] * np.abs(center[None, :] - center[:, None]), 0.0)
+    Z[np.arange(p), np.arange(p)] += slope * np.abs(cs).max()
+    score = float((np.abs(w2).T @ Z).max())
+    return _Plan(order, lo, hi, a_line, orient, w2, Ypad, real, score, min_gap)
 
 
 def yun_3layer(
@@ -301,8 +342,9 @@ def yun_3layer(
     s_plus > s_minus >= 0. clip_margin: every clipped layer-2 pre-activation of a data point
     lies at least this far beyond +-1 (in exact arithmetic); the scale alpha of each
     layer-2 unit is the smallest that achieves it. n_projections: random directions u
-    tried, the one with the smallest rounding-error proxy wins; default
-    clip(2**20 / N, 8, 64), which keeps the search below one forward pass.
+    tried, the one with the smallest predicted rounding error wins (:func:`_plan`);
+    default clip(2**20 / N, 8, 256): about 2**20 slot updates, a fraction of a second, and
+    less than one forward pass at N >= 10^5.
 
     Returns the network and a record of the choices made (p, q, u, scores, margins).
     The network is not verified here; :func:`memorizers.build` does that.
@@ -329,14 +371,14 @@ def yun_3layer(
 
     rng = np.random.default_rng(seed)
     if n_projections is None:
-        n_projections = int(np.clip(2**20 // N, 8, 64))
+        n_projections = int(np.clip(2**20 // N, 8, 256))
     U = rng.standard_normal((dx, max(1, int(n_projections))))
     U /= np.linalg.norm(U, axis=0)
     C = X @ U
     resolution = 2.0**-40 * np.abs(X).sum(axis=1).max()  # projections closer than this are not trusted
     best, best_i = None, -1
     for i in range(U.shape[1]):
-        plan = _plan(C[:, i], Y, p, q, clip_margin, resolution)
+        plan = _plan(C[:, i], Y, p, q, clip_margin, resolution, act.kind == "relu_like")
         if plan is not None and (best is None or plan.score < best.score):
             best, best_i = plan, i
     if best is None:
@@ -472,11 +514,10 @@ def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_marg
     d1, d2 = widths
     W1, b1 = _layer1(plan.lo, plan.hi, u_vec)
     Xs = X[plan.order]
+    orient = plan.orient
     if act.kind == "hard_tanh":
-        orient = np.ones(p)
         first = Dense(_pad(W1, d1), _pad(b1, d1), act)
     else:
-        orient = _orientation(Xs @ u_vec, 2.0 / (plan.hi - plan.lo), plan.lo, plan.hi, q)
         Wo, bo = orient[:, None] * W1, orient * b1
         first = Dense(_pad(np.repeat(Wo, 2, axis=0), d1), _pad(_pm(bo), d1), act)
 
@@ -486,7 +527,8 @@ def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_marg
     if not (np.all(np.diff(A, axis=1) > 0) and np.all(np.abs(A) < 1)):
         raise InvalidDataError("layer-1 values are not strictly ordered inside (-1, 1); the data is too close to degenerate")
 
-    units = _units(A, plan.Y, plan.real, balanced_ranks(A), LD)
+    slots = _Slots.make(A, plan.Y, plan.real, LD)
+    units = _units(slots, balanced_ranks(slots, clip_margin))
     w = _layer2(units, clip_margin)
     K = w.shape[1]
     if act.kind == "hard_tanh":
