@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 from .constructions import METHODS
@@ -23,18 +24,23 @@ def build(method: str, X, y, *, tol: float = 1e-6, kind: str | None = None, on_f
     """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
 
     ``options`` go to the construction (e.g. widths, activation, seed). The labels are
-    scored as ``kind`` (default: "real" for regression methods). If the network fails its
-    own verification, ``on_failure="raise"`` (default) raises VerificationError carrying
-    the network and the report; ``on_failure="return"`` returns it with report.passed False.
+    scored as ``kind`` (default: what the method's theorem promises, see METHODS). If the
+    network fails its own verification, ``on_failure="raise"`` (default) raises
+    VerificationError carrying the network and the report; ``on_failure="return"``
+    returns it with report.passed False.
     """
     try:
-        construct = METHODS[method]
+        m = METHODS[method]
     except KeyError:
         raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}") from None
     if on_failure not in ("raise", "return"):
         raise MemorizersError(f"on_failure must be 'raise' or 'return', got {on_failure!r}")
-    network, info = construct(X, y, **options)
-    report = verify(network, X, y, tol=tol, kind=kind or "real")
+    accepted = inspect.signature(m.construct).parameters
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise MemorizersError(f"method {method!r} takes no option {', '.join(unknown)}")
+    network, info = m.construct(X, y, **options)
+    report = verify(network, X, y, tol=tol, kind=kind or m.kind)
     if not report.passed and on_failure == "raise":
         raise VerificationError(f"{method} built a network that fails verification: {report.summary()}", network, report)
     return Built(network, report, info)

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +51,8 @@ def cmd_build(args) -> int:
         options["activation"] = act
     if args.clip_margin is not None:
         options["clip_margin"] = args.clip_margin
+    if args.force:
+        options["force"] = True
     start = time.perf_counter()
     try:
         built = build(args.method, X, y, tol=args.tol, **options)
@@ -89,6 +92,16 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_reproduce(args) -> int:
+    from importlib import import_module
+
+    experiment = import_module(f"memorizers.experiments.{args.paper}")
+    experiment.run(args.out, quick=args.quick, progress=True)
+    print((Path(args.out) / f"{args.paper}.md").read_text())
+    print(f"table and figures in {args.out}/")
+    return 0
+
+
 def _plain(o):
     if isinstance(o, np.generic):
         return o.item()
@@ -102,15 +115,18 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="construct a network for a dataset and verify it")
-    b.add_argument("--method", required=True, choices=sorted(METHODS))
+    b.add_argument(
+        "--method", required=True, choices=sorted(METHODS), help="; ".join(f"{k}: {m.summary}" for k, m in METHODS.items())
+    )
     b.add_argument("--data", required=True, help=".npz with arrays X (N x dx) and y (N or N x dy)")
     b.add_argument("--out", required=True, help="where to write the network (.npz)")
-    b.add_argument("--activation", choices=["relu", "leaky-relu", "hard-tanh"])
+    b.add_argument("--activation", choices=["relu", "leaky-relu", "hard-tanh", "abs"])
     b.add_argument("--negative-slope", type=float, default=0.01, help="slope of leaky-relu below 0 (default 0.01)")
     b.add_argument("--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: smallest the theorem allows)")
+    b.add_argument("--force", action="store_true", help="daniely: allow an activation the theorem does not cover")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--clip-margin", type=float, help="distance beyond +-1 of every clipped pre-activation (default 1)")
-    b.add_argument("--tol", type=float, default=1e-6, help="max |f(x_i) - y_i| accepted in float64 (default 1e-6)")
+    b.add_argument("--tol", type=float, default=1e-6, help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6)")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.set_defaults(func=cmd_build)
 
@@ -127,6 +143,12 @@ def main(argv=None) -> int:
     d = sub.add_parser("demo", help="build and verify networks on built-in datasets and print a table")
     d.add_argument("--quick", action="store_true", help="smaller datasets")
     d.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("reproduce", help="run a paper's experiment: table and figures")
+    r.add_argument("paper", choices=["daniely"])
+    r.add_argument("--out", default="results", help="output folder (default: results/)")
+    r.add_argument("--quick", action="store_true", help="a smaller grid")
+    r.set_defaults(func=cmd_reproduce)
 
     args = parser.parse_args(argv)
     try:

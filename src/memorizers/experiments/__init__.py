@@ -1,0 +1,1 @@
+"""Reproductions of the papers' claims, one module per paper: each writes a table and figures."""
