@@ -75,7 +75,17 @@ def cmd_build(args) -> int:
 def cmd_verify(args) -> int:
     network = Network.load(args.network)
     X, y = load_npz(args.data)
-    report = verify(network, X, y, dtype=args.dtype, tol=args.tol, kind=args.kind, exact=args.exact, progress=not args.json)
+    report = verify(
+        network,
+        X,
+        y,
+        dtype=args.dtype,
+        tol=args.tol,
+        kind=args.kind,
+        exact=args.exact,
+        certify=not args.no_certify,
+        progress=not args.json,
+    )
     out = {**report.to_dict(), **network.stats()}
     if args.json:
         print(json.dumps(out, default=_plain))
@@ -137,6 +147,7 @@ def main(argv=None) -> int:
     v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
     v.add_argument("--tol", type=float, default=1e-6)
     v.add_argument("--kind", choices=KINDS, help="label kind (default: inferred from the labels)")
+    v.add_argument("--no-certify", action="store_true", help="skip the rigorous rounding bound (half the work)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
 

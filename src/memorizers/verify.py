@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .certify import certified, forward_with_bound
 from .errors import InvalidDataError
 from .network import Network
 
@@ -59,12 +60,16 @@ class MemorizationReport:
     passed: bool
     errors: np.ndarray = field(repr=False)
     margins: np.ndarray = field(repr=False)
+    certified: float | None = None  # fraction of points certified despite rounding (see memorizers.certify)
+    max_error_bound: float | None = None  # largest a-priori bound on |computed - exact| output
+    certified_points: np.ndarray | None = field(default=None, repr=False)
+    bounds: np.ndarray | None = field(default=None, repr=False)
     exact: ExactCheck | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.pop("errors")
-        d.pop("margins")
+        for key in ("errors", "margins", "certified_points", "bounds"):
+            d.pop(key)
         if self.exact is None:
             d.pop("exact")
         return d
@@ -74,6 +79,8 @@ class MemorizationReport:
             f"{self.n_points} points, {self.kind} labels, {self.dtype}: accuracy {self.accuracy:.4%}, "
             f"max |f - y| = {self.max_abs_error:.3e}, min margin {self.min_margin:.3e}"
         )
+        if self.certified is not None:
+            s += f"; certified {self.certified:.2%} (rounding bound <= {self.max_error_bound:.2e})"
         if self.exact is not None:
             s += f"; exact: max |f - y| = {self.exact.max_abs_error:.3e} ({'pass' if self.exact.passed else 'FAIL'})"
         return s
@@ -149,6 +156,7 @@ def verify(
     tol: float = 1e-6,
     kind: str | None = None,
     exact: bool = False,
+    certify: bool = True,
     exact_limit: int | None = EXACT_LIMIT,
     chunk_rows: int | None = None,
     progress: bool = False,
@@ -156,9 +164,11 @@ def verify(
     """Verify that ``network`` reproduces (X, y).
 
     dtype: "float32", "float64", "longdouble" (or the numpy type). tol: tolerance for real
-    labels. kind: label kind, inferred when None. exact: also evaluate the stored network
-    exactly in rational arithmetic; refused (ValueError) when N * parameters exceeds
-    ``exact_limit`` unless that is None. The forward pass streams ``chunk_rows`` rows at a
+    labels. kind: label kind, inferred when None. certify: also propagate a rigorous bound
+    on the rounding error (:mod:`memorizers.certify`, about twice the work) and flag the
+    points whose label the exact network provably reproduces. exact: also evaluate the
+    stored network exactly in rational arithmetic; refused (ValueError) when
+    N * parameters exceeds ``exact_limit`` unless that is None. The forward pass streams ``chunk_rows`` rows at a
     time (default: Network.chunk_rows()), with a progress bar if ``progress``.
     """
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
@@ -173,14 +183,19 @@ def verify(
     Y = as_targets(y, network.n_out, kind)
 
     rows = chunk_rows or network.chunk_rows()
-    errs, margins, correct = [], [], []
+    errs, margins, correct, bounds, certs = [], [], [], [], []
     starts = range(0, len(X), rows)
     if progress and len(starts) > 1:
         from tqdm.auto import tqdm
 
         starts = tqdm(starts, desc=f"verify ({dt.name})", unit="chunk")
     for s in starts:
-        F = network._forward(X[s : s + rows].astype(dt, copy=False))
+        if certify:
+            F, E = forward_with_bound(network, X[s : s + rows], dt)
+            bounds.append(E.max(axis=1))
+            certs.append(certified(F, E, Y[s : s + rows], kind, tol))
+        else:
+            F = network._forward(X[s : s + rows].astype(dt, copy=False))
         e, m, c = score(F, Y[s : s + rows].astype(dt), kind, tol)
         errs.append(e.astype(np.float64))
         margins.append(m.astype(np.float64))
@@ -200,6 +215,10 @@ def verify(
         errors=err,
         margins=margin,
     )
+    if certify:
+        report.bounds, report.certified_points = np.concatenate(bounds), np.concatenate(certs)
+        report.certified = float(report.certified_points.mean())
+        report.max_error_bound = float(report.bounds.max())
     if exact:
         report.exact = exact_check(network, X, Y, kind=kind, tol=tol, limit=exact_limit)
     return report
