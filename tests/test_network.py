@@ -108,3 +108,19 @@ def test_bad_network_files(tmp_path, rng):
     np.savez(broken, **arrays)
     with pytest.raises(NetworkFileError, match="malformed"):
         Network.load(broken)
+
+
+def test_interrupted_write_leaves_no_file(tmp_path, rng, monkeypatch):
+    net = random_network(rng, [2, 3, 1], activations.relu())
+    path = tmp_path / "net.npz"
+    net.save(path)
+    before = path.read_bytes()
+
+    def crash(src, dst):
+        raise KeyboardInterrupt  # the process is stopped between writing and renaming
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        random_network(rng, [2, 5, 1], activations.relu()).save(path)
+    assert path.read_bytes() == before  # the old file is intact, not half-overwritten
+    assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]  # and no temporary file is left

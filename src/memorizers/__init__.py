@@ -7,6 +7,7 @@ from .errors import (
     InvalidDataError,
     MemorizersError,
     NetworkFileError,
+    TooLargeError,
     VerificationError,
     WidthError,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Network",
     "NetworkFileError",
     "Residual",
+    "TooLargeError",
     "VerificationError",
     "WidthError",
     "build",

@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 
-from .errors import DuplicatePointsError, InvalidDataError, NetworkFileError
+from .errors import DuplicatePointsError, InvalidDataError, NetworkFileError, TooLargeError
 from .network import atomic_write_bytes, read_npz
 
 
@@ -50,6 +50,30 @@ def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tu
                 f"(e.g. y[{rows[0]}] = {y[rows[0]].tolist()})"
             )
     return X, y
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable on Linux, else physical pages)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2**63
+
+
+def check_memory(n_bytes: float, what: str) -> None:
+    """Fail early, with the estimate, when ``what`` would need more than the memory available."""
+    have = available_memory()
+    if n_bytes > have:
+        raise TooLargeError(f"{what} needs about {n_bytes / 2**30:.1f} GiB of memory; {have / 2**30:.1f} GiB is available")
 
 
 def find_duplicates(X: np.ndarray) -> list[list[int]]:

@@ -35,6 +35,10 @@ class WidthError(MemorizersError, ValueError):
         self.smallest = smallest
 
 
+class TooLargeError(MemorizersError, MemoryError):
+    """The requested construction would not fit in memory; raised before allocating, with the estimate."""
+
+
 class NetworkFileError(MemorizersError, OSError):
     """A network or data file cannot be read: missing, truncated, wrong format."""
 

@@ -45,6 +45,8 @@ class Dense:
             raise MemorizersError(
                 f"Dense layer needs weight (out, in) and bias (out,); got {self.weight.shape} and {self.bias.shape}"
             )
+        if not (np.isfinite(self.weight).all() and np.isfinite(self.bias).all()):
+            raise MemorizersError("Dense layer parameters hold NaN or inf")
 
     @property
     def n_in(self) -> int:

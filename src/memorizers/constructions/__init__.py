@@ -1,8 +1,10 @@
 """Constructions, one module per paper, registered by CLI name in :data:`METHODS`.
 
 A construction is a function ``(X, y, *, widths=None, activation=..., seed=None, ...)``
-returning ``(Network, info)``; registering it here gives it the CLI's ``--method``, and
-``build`` verifies it with the label kind its theorem promises.
+returning ``(Network, info)``. Registering it here gives it the CLI's ``--method``, lets
+``build`` verify it with the label kind its theorem promises, and puts it through the
+common conformance suite (tests/test_conformance.py), which uses ``example`` to draw
+data inside the theorem's assumptions and ``hidden_widths`` to check the size formula.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .daniely import daniely_one_step
-from .yun import yun_3layer
+import numpy as np
+
+from ..activations import relu
+from .daniely import daniely_one_step, theorem_width
+from .yun import check_activation, smallest_widths, yun_3layer
 
 
 @dataclass(frozen=True)
@@ -19,9 +24,52 @@ class Method:
     construct: Callable
     kind: str  # how build() scores the labels: "real" (f(x_i) = y_i within tol) or "sign" (y_i f(x_i) > 0)
     summary: str
+    example: Callable  # (rng, n, dx, dy) -> (X, y, options): data the theorem covers, with options that memorize it
+    hidden_widths: Callable  # (X, y, options) -> the hidden widths the theorem's formula gives
+    invalid_label: float  # a label value outside the theorem's assumptions (for the bad-input checks)
+
+
+def _yun_example(rng, n, dx, dy):
+    X = rng.standard_normal((n, dx))
+    y = rng.uniform(-1, 1, size=(n, dy) if dy > 1 else n)
+    return X, y, {"seed": int(rng.integers(2**31))}
+
+
+def _yun_widths(X, y, options):
+    if options.get("widths") is not None:
+        return list(options["widths"])
+    dy = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+    return list(smallest_widths(len(X), dy, check_activation(options.get("activation", relu()))))
+
+
+def _daniely_example(rng, n, dx, dy):
+    d, q = max(dx, 64), 64  # well inside the regime where one step memorizes every point
+    m = max(1, min(n, d * q // 256))
+    return rng.standard_normal((m, d)), rng.choice([-1.0, 1.0], size=m), {"widths": q, "seed": int(rng.integers(2**31))}
+
+
+def _daniely_widths(X, y, options):
+    w = options.get("widths")
+    return [int(np.ravel(w)[0]) if w is not None else theorem_width(*np.shape(X))]
 
 
 METHODS = {
-    "yun-3layer": Method(yun_3layer, "real", "Yun, Sra & Jadbabaie (2019) Theorem 3.1: 3-layer ReLU-like/hard-tanh"),
-    "daniely": Method(daniely_one_step, "sign", "Daniely (2020) Theorem 1: one gradient step, 2 layers"),
+    "yun-3layer": Method(
+        yun_3layer,
+        "real",
+        "Yun, Sra & Jadbabaie (2019) Theorem 3.1: 3-layer ReLU-like/hard-tanh",
+        _yun_example,
+        _yun_widths,
+        1.5,
+    ),
+    "daniely": Method(
+        daniely_one_step,
+        "sign",
+        "Daniely (2020) Theorem 1: one gradient step, 2 layers",
+        _daniely_example,
+        _daniely_widths,
+        0.5,
+    ),
 }
+
+__all__ = ["METHODS", "Method"]

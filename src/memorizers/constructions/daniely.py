@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import erf
 
 from ..activations import Activation, by_name, identity
-from ..data import check_dataset
+from ..data import check_dataset, check_memory
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
 
@@ -105,6 +105,7 @@ def daniely_one_step(
             " (pass force=True / --force to run it anyway)"
         )
     q = theorem_width(m, d) if widths is None else _width(widths)
+    check_memory(8.0 * (3 * q * d + 3 * m * q), f"a one-step network with q = {q} units on {m} points in d = {d}")
 
     W, a = initialisation(q, d, seed)
     lnd = math.log(d)

@@ -38,14 +38,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import Activation, by_name, hard_tanh, identity
-from ..data import check_dataset, check_distinct
+from ..data import check_dataset, check_distinct, check_memory
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
 
 LD = np.longdouble
 
 
-def _activation(activation) -> Activation:
+def check_activation(activation) -> Activation:
     act = activation if isinstance(activation, Activation) else by_name(activation)
     if act.kind == "hard_tanh":
         return act
@@ -349,7 +349,7 @@ def yun_3layer(
     Returns the network and a record of the choices made (p, q, u, scores, margins).
     The network is not verified here; :func:`memorizers.build` does that.
     """
-    act = _activation(activation)
+    act = check_activation(activation)
     X, Y = check_dataset(X, y, label_range=(-1.0, 1.0))
     check_distinct(X)
     if not clip_margin > 0:
@@ -367,6 +367,8 @@ def yun_3layer(
             f"{smallest[0]},{smallest[1]}",
             smallest,
         )
+    # the network's float64 parameters, dominated by the d2 x d1 layer, plus O(N dx) work arrays
+    check_memory(8.0 * (d1 * (dx + d2 + 1) + d2 * (dy + 1) + 6 * N * dx), f"a {dx}-{d1}-{d2}-{dy} network for N = {N}")
     p, q = _group_shape(N, 2 * (d1 // (2 * u)), 2 * (d2 // (2 * u * dy)))
 
     rng = np.random.default_rng(seed)

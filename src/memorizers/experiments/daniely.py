@@ -12,6 +12,7 @@ step did (at most 2 s). Writes ``daniely.csv``, ``daniely.md`` and two figures.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 
 from .. import activations
 from ..constructions.daniely import daniely_one_step, initialisation
+from ..network import atomic_write_bytes
 
 FULL = {"d": (64, 128, 256), "q": (16, 64, 256), "ratios": tuple(2.0**-k for k in range(8, 0, -1)), "seeds": 5}
 MATCH_BUDGET = 2.0  # seconds of training allowed to reach the one step's fraction
@@ -92,17 +94,18 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
 
     _write_csv(out / "daniely.csv", rows)
     summary = summarise(rows)
-    (out / "daniely.md").write_text(summary)
+    atomic_write_bytes(out / "daniely.md", summary.encode())
     plot(rows, out)
     return rows
 
 
 def _write_csv(path, rows):
-    keys = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=keys)
-        w.writeheader()
-        w.writerows(rows)
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=keys)
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write_bytes(path, buf.getvalue().encode())
 
 
 def _cells(rows):
@@ -185,5 +188,7 @@ def plot(rows, out: Path) -> None:
         axes[0].legend(fontsize=7, title="solid: |.|, dotted: ReLU", title_fontsize=7)
         fig.suptitle("Daniely (2020): one gradient step from orthogonal initialisation, x ~ N(0, I_d), Rademacher y")
         fig.tight_layout()
-        fig.savefig(out / fname, dpi=110)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+        atomic_write_bytes(out / fname, buf.getvalue())
         plt.close(fig)

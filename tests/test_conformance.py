@@ -1,0 +1,141 @@
+"""One battery for every registered construction: registering a method in METHODS puts it through all of it.
+
+Memorizes random data drawn by hypothesis inside the theorem's assumptions; hidden widths
+equal the documented formula; deterministic for a seed; save -> load -> verify round
+trip; torch export agrees; each bad input gets the documented exception with a message
+naming the problem.
+"""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from memorizers import build, verify
+from memorizers.constructions import METHODS
+from memorizers.errors import InvalidDataError, MemorizersError, TooLargeError, WidthError
+from memorizers.network import Network
+
+NAMES = sorted(METHODS)
+EXAMPLES = 40  # hypothesis examples per construction
+
+
+def example(name, seed, n=50, dx=4, dy=1):
+    return METHODS[name].example(np.random.default_rng(seed), n, dx, dy)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=EXAMPLES)
+@given(n=st.integers(1, 200), dx=st.integers(1, 8), dy=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_memorizes_random_data_with_the_formula_widths(name, n, dx, dy, seed):
+    method = METHODS[name]
+    X, y, options = method.example(np.random.default_rng(seed), n, dx, dy)
+    built = build(name, X, y, **options)  # raises VerificationError if it does not memorize
+    assert built.report.passed and built.report.accuracy == 1.0
+    assert built.network.stats()["hidden_widths"] == method.hidden_widths(X, y, options)
+    assert built.network.n_in == X.shape[1]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_for_a_seed(name):
+    X, y, options = example(name, 1)
+    a, b = build(name, X, y, **options).network, build(name, X, y, **options).network
+    for (da, _), (db, _) in zip(a.dense_layers(), b.dense_layers()):
+        assert da.weight.tobytes() == db.weight.tobytes() and da.bias.tobytes() == db.bias.tobytes()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_save_load_verify_round_trip(tmp_path, name):
+    X, y, options = example(name, 2)
+    built = build(name, X, y, **options)
+    built.network.save(tmp_path / "net.npz")
+    back = Network.load(tmp_path / "net.npz")
+    assert back.meta["method"] == name
+    assert back.forward(X).tobytes() == built.network.forward(X).tobytes()
+    again = verify(back, X, y, kind=METHODS[name].kind)
+    assert again.to_dict() == built.report.to_dict()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_torch_export_agrees(name):
+    X, y, options = example(name, 3)
+    net = build(name, X, y, **options).network
+    with torch.no_grad():
+        theirs = net.to_torch()(torch.from_numpy(X)).numpy()
+    ours = net.forward(X)
+    scale = np.abs(X) @ np.abs(net.layers[0].weight).T + np.abs(net.layers[0].bias)
+    for d, _ in list(net.dense_layers())[1:]:
+        scale = scale @ np.abs(d.weight).T + np.abs(d.bias)  # size of the terms summed (a bound)
+    assert np.all(np.abs(theirs - ours) <= 1e-12 * scale)
+    assert verify(net, X, y, kind=METHODS[name].kind).passed
+
+
+def _bad_inputs(name):
+    """(case, mutate(X, y, options) -> (X, y, options), exception type, message pattern)."""
+    method = METHODS[name]
+
+    def widths(options, X, y, first):
+        w = method.hidden_widths(X, y, options)
+        return {**options, "widths": (first, *w[1:])}
+
+    def huge(options, X, y):
+        return {**options, "widths": tuple(10**9 for _ in method.hidden_widths(X, y, options))}
+
+    def with_x(value):
+        def mutate(X, y, o):
+            X = X.copy()
+            X[1, 0] = value
+            return X, y, o
+
+        return mutate
+
+    def with_y(value):
+        def mutate(X, y, o):
+            y = np.array(y, dtype=float)
+            y.reshape(len(y), -1)[1, 0] = value
+            return X, y, o
+
+        return mutate
+
+    return [
+        ("nan in X", with_x(np.nan), InvalidDataError, r"X has NaN or inf in 1 row\(s\), first: 1"),
+        ("inf in X", with_x(np.inf), InvalidDataError, r"X has NaN or inf in 1 row\(s\), first: 1"),
+        ("nan in y", with_y(np.nan), InvalidDataError, r"y has NaN or inf in 1 row\(s\), first: 1"),
+        ("label outside the theorem", with_y(method.invalid_label), InvalidDataError, r"labels"),
+        ("empty data", lambda X, y, o: (X[:0], y[:0], o), InvalidDataError, "empty"),
+        ("X is 1-D", lambda X, y, o: (X[:, 0], y, o), InvalidDataError, "2-D"),
+        ("X is 3-D", lambda X, y, o: (X[:, :, None], y, o), InvalidDataError, "2-D"),
+        ("N mismatch", lambda X, y, o: (X, y[:-1], o), InvalidDataError, r"points but y has \d+ labels"),
+        ("non-numeric X", lambda X, y, o: (X.astype(str).astype(object) + "a", y, o), InvalidDataError, "not numeric"),
+        ("y with no columns", lambda X, y, o: (X, np.zeros((len(X), 0)), o), InvalidDataError, r"y must have shape"),
+        ("fractional width", lambda X, y, o: (X, y, widths(o, X, y, 8.5)), WidthError, "positive integer"),
+        ("negative width", lambda X, y, o: (X, y, widths(o, X, y, -8)), WidthError, "positive integer"),
+        ("zero width", lambda X, y, o: (X, y, widths(o, X, y, 0)), WidthError, "positive integer"),
+        ("huge widths", lambda X, y, o: (X, y, huge(o, X, y)), TooLargeError, r"needs about .* GiB"),
+        ("unknown activation", lambda X, y, o: (X, y, {**o, "activation": "swish"}), MemorizersError, "unknown activation"),
+        ("unknown option", lambda X, y, o: (X, y, {**o, "colour": 3}), MemorizersError, "takes no option colour"),
+    ]
+
+
+CASES = [(name, case) for name in NAMES for case in _bad_inputs(name)]
+
+
+@pytest.mark.parametrize("name,case", CASES, ids=[f"{n}-{c[0]}" for n, c in CASES])
+def test_bad_input_gets_the_documented_error(name, case):
+    _, mutate, exc, pattern = case
+    X, y, options = example(name, 4, n=20, dx=3)
+    X, y, options = mutate(X, y, options)
+    with pytest.raises(exc, match=pattern):
+        build(name, X, y, **options)
+
+
+def test_unknown_method():
+    with pytest.raises(MemorizersError, match="unknown method 'nope'; known: "):
+        build("nope", np.zeros((2, 2)), np.zeros(2))
+
+
+def test_every_method_documents_its_theorem():
+    for name, method in METHODS.items():
+        assert method.kind in ("real", "sign", "binary", "onehot")
+        assert "Theorem" in (method.construct.__doc__ or "") or "Thm" in (method.construct.__doc__ or "")
