@@ -1,8 +1,10 @@
 """Benchmark of Yun et al. Theorem 3.1 (ReLU, smallest widths) on Gaussian data, dx = 64.
 
-For each N: construction time, float64 verification time, construction time divided by
-the time of one float64 forward pass over the same data (the reference run, measured in
-the same process), max |f(x_i) - y_i| in float64 and float32, and the largest |weight|.
+For each N: construction time, float64 verification time (without and with the certified
+rounding bound), construction time divided by the time of one float64 forward pass over
+the same data (the reference run, measured in the same process), max |f(x_i) - y_i| in
+float64 and float32, the fraction of points certified in float64 (tol 1e-6), and the
+largest |weight|.
 
     python benchmarks/yun3.py [--sizes 1000,10000,100000] [--seed 0]
 """
@@ -34,21 +36,25 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    print("| N | widths | build s | verify s | forward s | build/forward | max err f64 | max err f32 | max abs weight |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| N | widths | build s | verify s | verify+certify s | forward s | build/forward "
+        "| max err f64 | max err f32 | certified f64 | max abs weight |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in (int(s) for s in args.sizes.split(",")):
         rng = np.random.default_rng(args.seed)
         X, y = rng.standard_normal((n, args.dx)), rng.uniform(-1, 1, n)
         repeat = 3 if n <= 10_000 else 1
         t_build, (net, _) = best_of(lambda: yun_3layer(X, y, seed=args.seed), repeat)
         t_fwd, _ = best_of(lambda: net.forward(X), repeat)
-        t_ver, r64 = best_of(lambda: verify(net, X, y, kind="real"), repeat)
-        r32 = verify(net, X, y, dtype="float32", kind="real")
+        t_ver, r64 = best_of(lambda: verify(net, X, y, kind="real", certify=False), repeat)
+        t_cert, c64 = best_of(lambda: verify(net, X, y, kind="real"), repeat)
+        r32 = verify(net, X, y, dtype="float32", kind="real", certify=False)
         s = net.stats()
         widths = "-".join(str(w) for w in s["hidden_widths"])
         print(
-            f"| {n} | {widths} | {t_build:.3f} | {t_ver:.3f} | {t_fwd:.3f} | {t_build / t_fwd:.2f} | "
-            f"{r64.max_abs_error:.2e} | {r32.max_abs_error:.2e} | {s['max_abs_weight']:.2e} |",
+            f"| {n} | {widths} | {t_build:.3f} | {t_ver:.3f} | {t_cert:.3f} | {t_fwd:.3f} | {t_build / t_fwd:.2f} | "
+            f"{r64.max_abs_error:.2e} | {r32.max_abs_error:.2e} | {c64.certified:.2%} | {s['max_abs_weight']:.2e} |",
             flush=True,
         )
 

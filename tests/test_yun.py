@@ -202,3 +202,11 @@ def test_failed_verification_is_never_silent():
     assert e.value.network is not None and not e.value.report.passed
     built = build("yun-3layer", X, y, tol=1e-300, on_failure="return")
     assert not built.report.passed
+
+
+def test_points_on_a_line_and_a_single_point():
+    t = np.random.default_rng(0).permutation(200) / 7.0
+    X = np.outer(t, [1.0, -2.0, 0.5, 3.0, 0.0])  # all on one line through 0
+    y = np.sin(t)
+    assert build("yun-3layer", X, y, seed=0, tol=1e-9).report.passed
+    assert build("yun-3layer", X[:1], y[:1], seed=0, tol=1e-12).report.passed

@@ -45,10 +45,9 @@ def _dense(d: Dense, a: np.ndarray, e: np.ndarray, dt: np.dtype) -> tuple[np.nda
     u = float(np.finfo(dt).eps) / 2
     n = d.n_in
     z = a @ d.weight.T.astype(dt, copy=False) + d.bias.astype(dt, copy=False)
-    absW = np.abs(d.weight)
-    mag = np.abs(a).astype(np.float64) @ absW.T + np.abs(d.bias)
     rel = gamma(n + 1, u) + (u * (1 + gamma(n + 1, u)) if dt.itemsize < 8 else 0.0)  # float32 params are rounded
-    ez = (e @ absW.T + rel * mag) * (1 + 2 * gamma(n + 2, U64))
+    # |W| e + rel (|W| |a| + |b|), as one product
+    ez = ((e + rel * np.abs(a).astype(np.float64)) @ np.abs(d.weight).T + rel * np.abs(d.bias)) * (1 + 2 * gamma(n + 2, U64))
     act = d.activation
     out = act(z)
     zf = z.astype(np.float64)
