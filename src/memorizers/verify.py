@@ -180,7 +180,9 @@ def verify(
     if len(y) != len(X):
         raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
     kind = kind or infer_kind(y, network.n_out)
-    Y = as_targets(y, network.n_out, kind)
+    if kind not in KINDS:
+        raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
+    y = np.asarray(y)
 
     rows = chunk_rows or network.chunk_rows()
     errs, margins, correct, bounds, certs = [], [], [], [], []
@@ -190,13 +192,14 @@ def verify(
 
         starts = tqdm(starts, desc=f"verify ({dt.name})", unit="chunk")
     for s in starts:
+        Y = as_targets(y[s : s + rows], network.n_out, kind)  # one-hot rows built per chunk: bounded memory
         if certify:
             F, E = forward_with_bound(network, X[s : s + rows], dt)
             bounds.append(E.max(axis=1))
-            certs.append(certified(F, E, Y[s : s + rows], kind, tol))
+            certs.append(certified(F, E, Y, kind, tol))
         else:
             F = network._forward(X[s : s + rows].astype(dt, copy=False))
-        e, m, c = score(F, Y[s : s + rows].astype(dt), kind, tol)
+        e, m, c = score(F, Y.astype(dt), kind, tol)
         errs.append(e.astype(np.float64))
         margins.append(m.astype(np.float64))
         correct.append(c)
@@ -220,7 +223,7 @@ def verify(
         report.certified = float(report.certified_points.mean())
         report.max_error_bound = float(report.bounds.max())
     if exact:
-        report.exact = exact_check(network, X, Y, kind=kind, tol=tol, limit=exact_limit)
+        report.exact = exact_check(network, X, as_targets(y, network.n_out, kind), kind=kind, tol=tol, limit=exact_limit)
     return report
 
 

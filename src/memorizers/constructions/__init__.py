@@ -16,7 +16,7 @@ import numpy as np
 
 from ..activations import relu
 from .daniely import daniely_one_step, theorem_width
-from .yun import check_activation, smallest_widths, yun_3layer
+from .yun import check_activation, smallest_classifier_widths, smallest_widths, yun_3layer, yun_classifier
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,21 @@ def _yun_widths(X, y, options):
     return list(smallest_widths(len(X), dy, check_activation(options.get("activation", relu()))))
 
 
+def _classifier_example(rng, n, dx, dy):
+    X = rng.standard_normal((n, dx))
+    classes = dy + 1  # at least two
+    y = rng.integers(0, classes, size=n)
+    y[: min(n, classes)] = np.arange(min(n, classes))
+    return X, y, {"seed": int(rng.integers(2**31)), "n_classes": classes}
+
+
+def _classifier_widths(X, y, options):
+    if options.get("widths") is not None:
+        return list(options["widths"])
+    classes = options.get("n_classes") or int(np.max(y)) + 1
+    return list(smallest_classifier_widths(len(X), classes, check_activation(options.get("activation", relu()))))
+
+
 def _daniely_example(rng, n, dx, dy):
     d, q = max(dx, 64), 64  # well inside the regime where one step memorizes every point
     m = max(1, min(n, d * q // 256))
@@ -61,6 +76,14 @@ METHODS = {
         _yun_example,
         _yun_widths,
         1.5,
+    ),
+    "yun-classifier": Method(
+        yun_classifier,
+        "onehot",
+        "Yun, Sra & Jadbabaie (2019) Proposition 3.2: 4-layer classifier, one-hot or class-id labels",
+        _classifier_example,
+        _classifier_widths,
+        -1.0,
     ),
     "daniely": Method(
         daniely_one_step,
