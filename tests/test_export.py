@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from memorizers import activations
+from memorizers.certify import forward_with_bound
 from memorizers.constructions.yun import yun_3layer
 from memorizers.data import gaussian_regression
 from memorizers.export import to_onnx
@@ -16,27 +17,15 @@ def _torch_out(net, X):
         return net.to_torch()(torch.from_numpy(X)).numpy()
 
 
-def _magnitude(net, X):
-    """A bound on the size of the terms summed in each output (forward pass with |W|, |b|, |x|).
-
-    Two float64 implementations (numpy's BLAS, torch's) sum in different orders, so they
-    can agree only relative to the terms they add, not to the output, which in a
-    memorizing construction is a small difference of large terms. (Plain networks only.)
-    """
-    a = np.abs(X)
-    for d, _ in net.dense_layers():
-        z = a @ np.abs(d.weight).T + np.abs(d.bias)
-        act = d.activation
-        a = z * max(abs(act.s_plus), abs(act.s_minus)) if act.kind == "relu_like" else np.ones_like(z)
-    return a
-
-
 @pytest.mark.parametrize("act", ["relu", "hard-tanh", "leaky-relu"])
 def test_torch_matches_forward_on_a_construction(act):
     X, y = gaussian_regression(300, 6, seed=1)
     net, _ = yun_3layer(X, y, activation=act, seed=1)
-    ours, theirs = net.forward(X), _torch_out(net, X)
-    assert np.all(np.abs(theirs - ours) <= 1e-12 * _magnitude(net, X))
+    (ours, bound), theirs = forward_with_bound(net, X, np.float64), _torch_out(net, X)
+    # a memorizing construction's output is a small difference of large terms: two float64
+    # evaluations (numpy's BLAS, torch's) agree to within twice the a-priori rounding bound
+    assert np.all(np.abs(theirs - ours) <= 2 * bound)
+    assert bound.max() <= 1e-6  # and that bound is below the memorization tolerance
     assert np.abs(theirs - y[:, None]).max() <= 1e-6  # and it memorizes
 
 

@@ -16,7 +16,19 @@ import numpy as np
 
 from ..activations import relu
 from .daniely import daniely_one_step, theorem_width
-from .yun import check_activation, smallest_classifier_widths, smallest_widths, yun_3layer, yun_classifier
+from .yun import (
+    check_activation,
+    class_ids,
+    smallest_classifier_widths,
+    smallest_resnet_widths,
+    smallest_widths,
+    units_per_gate,
+    gates_needed,
+    yun_2layer,
+    yun_3layer,
+    yun_classifier,
+    yun_resnet,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,31 @@ def _classifier_widths(X, y, options):
     return list(smallest_classifier_widths(len(X), classes, check_activation(options.get("activation", relu()))))
 
 
+def _gate_example(min_dx):
+    def example(rng, n, dx, dy):
+        dx = max(dx, min_dx(dy + 1))
+        X = rng.standard_normal((n, dx))
+        y = rng.integers(0, dy + 1, size=n)
+        return X, y, {"seed": int(rng.integers(2**31)), "n_classes": dy + 1}
+
+    return example
+
+
+def _two_layer_widths(X, y, options):
+    if options.get("widths") is not None:
+        return [int(np.ravel(options["widths"])[0])]
+    ids, dy = class_ids(y, options.get("n_classes"))
+    act = check_activation(options.get("activation", relu()))
+    return [units_per_gate(act) * gates_needed(ids, dy, np.shape(X)[1])]
+
+
+def _resnet_widths(X, y, options):
+    if options.get("widths") is not None:
+        return list(options["widths"])
+    ids, dy = class_ids(y, options.get("n_classes"))
+    return list(smallest_resnet_widths(ids, dy, np.shape(X)[1], check_activation(options.get("activation", relu()))))
+
+
 def _daniely_example(rng, n, dx, dy):
     d, q = max(dx, 64), 64  # well inside the regime where one step memorizes every point
     m = max(1, min(n, d * q // 256))
@@ -83,6 +120,22 @@ METHODS = {
         "Yun, Sra & Jadbabaie (2019) Proposition 3.2: 4-layer classifier, one-hot or class-id labels",
         _classifier_example,
         _classifier_widths,
+        -1.0,
+    ),
+    "yun-2layer": Method(
+        yun_2layer,
+        "onehot",
+        "Yun, Sra & Jadbabaie (2019) Corollary 4.2: 1 hidden layer, classification, general position",
+        _gate_example(lambda k: 1),
+        _two_layer_widths,
+        -1.0,
+    ),
+    "yun-resnet": Method(
+        yun_resnet,
+        "onehot",
+        "Yun, Sra & Jadbabaie (2019) Theorem 4.1: residual network, classification, general position, dx >= dy",
+        _gate_example(lambda k: k),
+        _resnet_widths,
         -1.0,
     ),
     "daniely": Method(

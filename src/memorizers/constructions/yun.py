@@ -40,7 +40,7 @@ import numpy as np
 from ..activations import Activation, by_name, hard_tanh, identity
 from ..data import check_dataset, check_distinct, check_memory
 from ..errors import InvalidDataError, WidthError
-from ..network import Dense, Network
+from ..network import Dense, Network, Residual
 
 LD = np.longdouble
 
@@ -377,14 +377,15 @@ def yun_3layer(
     U = rng.standard_normal((dx, max(1, int(n_projections))))
     U /= np.linalg.norm(U, axis=0)
     C = X @ U
-    resolution = 2.0**-40 * np.abs(X).sum(axis=1).max()  # projections closer than this are not trusted
+    # two projections closer than twice the rounding bound of u.x (Higham's gamma_dx) cannot be ordered reliably
+    resolution = 4 * dx * np.finfo(np.float64).eps * np.abs(X).sum(axis=1).max()
     best, best_i = None, -1
     for i in range(U.shape[1]):
         plan = _plan(C[:, i], Y, p, q, clip_margin, resolution, act.kind == "relu_like")
         if plan is not None and (best is None or plan.score < best.score):
             best, best_i = plan, i
     if best is None:
-        raise InvalidDataError(_too_close_message(X))
+        raise InvalidDataError(_too_close_message(X, C))
 
     network, min_clip = _assemble(X, best, U[:, best_i], act, (d1, d2), dy, clip_margin)
     network.meta = {
@@ -420,15 +421,19 @@ def _check_widths(widths) -> tuple[int, int]:
     return d[0], d[1]
 
 
-def _too_close_message(X: np.ndarray) -> str:
-    from scipy.spatial import cKDTree
-
-    dist, idx = cKDTree(X).query(X, k=2)
-    i = int(np.argmin(dist[:, 1]))
-    j = int(idx[i, 1])
+def _too_close_message(X: np.ndarray, C: np.ndarray) -> str:
+    """Name the pair that defeated the projection with the widest smallest gap."""
+    best = None
+    for c in C.T:
+        order = np.argsort(c, kind="stable")
+        k = int(np.argmin(np.diff(c[order])))
+        gap = c[order[k + 1]] - c[order[k]]
+        if best is None or gap > best[0]:
+            best = (gap, int(order[k]), int(order[k + 1]))
+    _, i, j = best
     return (
-        f"points {min(i, j)} and {max(i, j)} are {dist[i, 1]:.3e} apart, too close to separate in float64 "
-        "along any projection tried"
+        f"points {min(i, j)} and {max(i, j)} are {np.linalg.norm(X[i] - X[j]):.3e} apart, too close to separate "
+        f"in float64 along any of the {C.shape[1]} projections tried"
     )
 
 
@@ -588,6 +593,42 @@ def _pad(a: np.ndarray, rows: int, cols: int | None = None) -> np.ndarray:
     return out
 
 
+# -- gates (Appendices C and F) ---------------------------------------------------------------
+
+
+def units_per_gate(act: Activation) -> int:
+    """Hidden units realising one gate sigma_G: 2 hard-tanh or 4 ReLU-like."""
+    return 2 * units_per_hard_tanh(act)
+
+
+def gate_units(rows: np.ndarray, biases: np.ndarray, act: Activation):
+    """Hidden units computing the gates g_j(a) = sigma_G(rows_j . a + biases_j), and how to read them out.
+
+    sigma_G(t) = (sigma_H(2t + 1) + sigma_H(-2t + 1)) / 2 is 1 at t = 0, t + 1 on [-1, 0],
+    1 - t on [0, 1] and 0 outside (Yun et al., Appendix C). Returns (W, b, C, c0) such
+    that g(a) = C act(W a + b) + c0: two hard-tanh units per gate, or four ReLU-like units
+    (each hard-tanh as sigma_R(v + 1), sigma_R(v - 1)).
+    """
+    G = len(rows)
+    W, b = [], []
+    per = units_per_gate(act)
+    C = np.zeros((G, G * per))
+    for j in range(G):
+        for sign in (1.0, -1.0):  # v = sign * 2 t + 1
+            w, v0 = sign * 2 * rows[j], sign * 2 * biases[j] + 1
+            if act.kind == "hard_tanh":
+                C[j, len(W)] = 0.5
+                W.append(w)
+                b.append(v0)
+            else:
+                D = act.s_plus - act.s_minus
+                C[j, len(W)], C[j, len(W) + 1] = 0.5 / D, -0.5 / D
+                W += [w, w]
+                b += [v0 + 1, v0 - 1]
+    c0 = np.zeros(G) if act.kind == "hard_tanh" else np.full(G, -(act.s_plus + act.s_minus) / (act.s_plus - act.s_minus))
+    return np.array(W).reshape(G * per, -1), np.array(b), C, c0
+
+
 # -- Proposition 3.2: classification with one more layer of gates -------------------------
 
 
@@ -677,25 +718,11 @@ def yun_classifier(
         X, rho[ids], widths=(d1, d2), activation=act, seed=seed, clip_margin=clip_margin, n_projections=n_projections
     )
     first, second, out = base.layers
-    # t_j = alpha (s - rho_j) with s = out(a2); gate inputs 2 t_j + 1 and -2 t_j + 1 (hard-tanh),
-    # realised by sigma_R(v + 1), sigma_R(v - 1) for each (ReLU-like).
+    # gate j passes t_j = alpha (s - rho_j), s = out(a2) = rho_{y_i} on the data
     alpha = 1.0 / (rho[1] - rho[0]) if dy > 1 else 1.0
-    rows, bias, W4 = [], [], np.zeros((dy, d3))
-    for j in range(dy):
-        for sign in (1.0, -1.0):  # v = sign * 2 alpha (s - rho_j) + 1
-            w = sign * 2 * alpha * out.weight[0]
-            b = sign * 2 * alpha * (out.bias[0] - rho[j]) + 1
-            if u == 1:
-                W4[j, len(rows)] = 0.5
-                rows.append(w)
-                bias.append(b)
-            else:
-                D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
-                W4[j, len(rows)], W4[j, len(rows) + 1] = 0.5 / D, -0.5 / D
-                rows += [w, w]
-                bias += [b + 1, b - 1]
-    b4 = np.zeros(dy) if u == 1 else np.full(dy, -(act.s_plus + act.s_minus) / (act.s_plus - act.s_minus))
-    third = Dense(_pad(np.array(rows), d3), _pad(np.array(bias), d3), act)
+    W3, b3, C, c0 = gate_units(alpha * np.tile(out.weight, (dy, 1)), alpha * (out.bias[0] - rho), act)
+    third = Dense(_pad(W3, d3), _pad(b3, d3), act)
+    W4, b4 = _pad(C.T, d3).T, c0
     network = Network(
         [first, second, third, Dense(W4, b4, identity())],
         meta={
@@ -708,3 +735,210 @@ def yun_classifier(
     )
     info = {**info, "widths": (d1, d2, d3), "classes": dy, "class_values": rho, "gate_scale": alpha}
     return network, info
+
+
+# -- Section 4: general position, Theorem 4.1 (ResNet) and Corollary 4.2 (2-layer) ---------
+
+
+def _hyperplane(P: np.ndarray, rng) -> tuple[np.ndarray, float]:
+    """A unit normal u and offset c with u.x + c = 0 for every row x of P (at most dx rows).
+
+    The null space of [P 1] (SVD); with fewer than dx points it has several dimensions
+    and we take a random direction in it, which almost surely passes through no other point.
+    """
+    M = np.hstack([P, np.ones((len(P), 1))])
+    _, sv, Vt = np.linalg.svd(M, full_matrices=True)
+    rank = int(np.sum(sv > sv.max() * 1e-12)) if len(sv) else 0
+    null = Vt[rank:]
+    v = rng.standard_normal(len(null)) @ null
+    norm = np.linalg.norm(v[:-1])
+    return v[:-1] / norm, float(v[-1] / norm)
+
+
+def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.ndarray], margin: float = 1.0):
+    """One gate per group of <= dx points of one class: the hyperplane through them, scaled to block the rest.
+
+    members: the groups (index arrays). Returns rows alpha u, biases alpha c, and the group
+    classes. Raises InvalidDataError naming the points if a point that is not in a group
+    lies on (or within rounding of) its hyperplane: the general position assumption fails.
+    """
+    scale = np.abs(H).sum(axis=1).max() + 1.0
+    rows, biases = [], []
+    for S in members:
+        u, c = _hyperplane(H[S], rng)
+        dist = np.abs(H @ u + c)
+        dist[S] = np.inf
+        j = int(np.argmin(dist))
+        if not dist[j] > 1e-9 * scale:
+            raise InvalidDataError(
+                f"data not in general position: point {j} lies on the hyperplane through points "
+                f"{sorted(S.tolist())} (distance {dist[j]:.2e}); Assumption 4.1 needs no dx + 1 points on one hyperplane"
+            )
+        alpha = (1.0 + margin) / dist[j]  # every other point lands at |t| >= 1 + margin: gate output 0
+        rows.append(alpha * u)
+        biases.append(alpha * c)
+    return np.array(rows), np.array(biases)
+
+
+def _class_groups(ids: np.ndarray, dy: int, dx: int, rng) -> list[np.ndarray]:
+    """Each class's points in random groups of dx (the last one smaller): sum_k ceil(N_k / dx) groups."""
+    groups = []
+    for k in range(dy):
+        idx = rng.permutation(np.flatnonzero(ids == k))
+        groups += [idx[s : s + dx] for s in range(0, len(idx), dx)]
+    return groups
+
+
+def gates_needed(ids: np.ndarray, dy: int, dx: int) -> int:
+    """sum_k ceil(N_k / dx): gates the Section 4 constructions use (<= N/dx + dy)."""
+    counts = np.bincount(ids, minlength=dy)
+    return int(np.sum(-(-counts // dx)))
+
+
+def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: int | None = None, margin: float = 1.0):
+    """Corollary 4.2 of Yun et al.: one hidden layer memorizes a classification dataset in general position.
+
+    Sufficient: d1 >= 2N/dx + 2dy (hard-tanh) or 4N/dx + 4dy (ReLU-like). Appendix F.2: for
+    each class k, groups of dx points get a gate sigma_G(alpha (u.x + c)) on the hyperplane
+    through them (Assumption 4.1: no other point is on it), which outputs 1 on the group
+    and 0 on every other point once alpha (u.x_i + c) clears 1 + ``margin`` for all others;
+    its outgoing weights are e_k. The construction needs sum_k ceil(N_k/dx) gates, which
+    is at most the statement's bound; without widths it uses exactly that many units.
+
+    y: one-hot rows or integer class ids. Raises InvalidDataError naming the points when
+    the data is not in general position.
+    """
+    act = check_activation(activation)
+    X, Y = check_dataset(X, y)
+    ids, dy = class_ids(Y, n_classes)
+    N, dx = X.shape
+    per = units_per_gate(act)
+    G = gates_needed(ids, dy, dx)
+    d1 = per * G if widths is None else _single_width(widths, "Corollary 4.2")
+    if d1 // per < G:
+        raise WidthError(
+            f"width {d1} is too small: {G} gates of {per} {act.name} units are needed for these {N} points "
+            f"(Corollary 4.2: d1 >= {per}N/dx + {per}dy suffices); the smallest width that works is {per * G}",
+            (per * G,),
+        )
+    check_memory(8.0 * (d1 * (dx + dy + 2) + 3 * N * dx), f"a {dx}-{d1}-{dy} network for N = {N}")
+    rng = np.random.default_rng(seed)
+    groups = _class_groups(ids, dy, dx, rng)
+    rows, biases = _pick_gates(X, ids, dy, rng, groups, margin)
+    W1, b1, C, c0 = gate_units(rows, biases, act)
+    E = np.zeros((dy, G))  # gate g feeds output class(g)
+    E[ids[[g[0] for g in groups]], np.arange(G)] = 1.0
+    network = Network(
+        [Dense(_pad(W1, d1), _pad(b1, d1), act), Dense(_pad((E @ C).T, d1).T, E @ c0, identity())],
+        meta={
+            "method": "yun-2layer",
+            "theorem": "Yun, Sra & Jadbabaie (2019), Corollary 4.2",
+            "activation": act.name,
+            "widths": [d1],
+            "seed": seed,
+        },
+    )
+    return network, {"widths": (d1,), "gates": G, "classes": dy, "max_gate_scale": float(np.abs(rows).max())}
+
+
+def _single_width(widths, what: str) -> int:
+    w = widths if np.ndim(widths) == 0 else (widths[0] if len(widths) == 1 else None)
+    try:
+        d = int(w)
+        ok = d == w and d >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise WidthError(f"{what} takes one positive integer width; got {widths!r}")
+    return d
+
+
+def smallest_resnet_widths(ids: np.ndarray, dy: int, dx: int, act: Activation) -> tuple[int, int]:
+    """(d1, dL): one residual layer holding every gate, and the final layer of dy (hard-tanh) or 2 dy units."""
+    return units_per_gate(act) * gates_needed(ids, dy, dx), units_per_hard_tanh(act) * dy
+
+
+def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: int | None = None, margin: float = 1.0):
+    """Theorem 4.1 of Yun et al.: a residual network h^l = h^{l-1} + V^l sigma(U^l h^{l-1} + b^l) + c^l.
+
+    Sufficient: sum_{l<L} d_l >= 2N/dx + 2dy and d_L >= dy (hard-tanh), or 4N/dx + 4dy and
+    d_L >= 2dy (ReLU-like), for data in general position with dx >= dy. Appendix F.1: the
+    gates of the residual layers each take dx not yet chosen points of one class k (the
+    hyperplane through them, as in :func:`yun_2layer`) and push them by beta e_k, with
+    beta random so that general position survives; afterwards coordinate k of the points
+    of class k exceeds max_i x_ik by at least 2 (the paper asks 1; we keep a margin of 1
+    on both sides), and the last layer sigma_H(2 h_k - 2 max_i x_ik - 2) / 2 + 1/2 reads
+    the one-hot label off. Hyperplanes of later layers are fitted to the positions the
+    earlier layers (as stored in float64) really produce.
+
+    widths: (d_1, ..., d_{L-1}, d_L): residual-layer widths, then the last layer's.
+    Without widths: one residual layer with exactly the gates needed (:func:`gates_needed`).
+    """
+    act = check_activation(activation)
+    X, Y = check_dataset(X, y)
+    ids, dy = class_ids(Y, n_classes)
+    N, dx = X.shape
+    if dx < dy:
+        raise InvalidDataError(f"Theorem 4.1 needs dx >= dy (the points of class k are pushed along e_k); dx = {dx}, dy = {dy}")
+    per, u = units_per_gate(act), units_per_hard_tanh(act)
+    G = gates_needed(ids, dy, dx)
+    smallest = smallest_resnet_widths(ids, dy, dx, act)
+    if widths is None:
+        widths = smallest
+    else:
+        if np.ndim(widths) == 0 or len(widths) < 2:
+            raise WidthError(f"Theorem 4.1 takes two or more positive integer widths d_1,...,d_(L-1),d_L; got {widths!r}")
+        widths = tuple(_single_width((w,), "Theorem 4.1") for w in widths)
+    *inner, dL = widths
+    if sum(d // per for d in inner) < G or dL < u * dy:
+        raise WidthError(
+            f"widths {tuple(widths)} are too small: {G} gates of {per} {act.name} units in the residual layers and "
+            f"{u * dy} final units are needed (Theorem 4.1: sum d_l >= {per}N/dx + {per}dy, d_L >= {u}dy suffice); "
+            f"the smallest widths that work are {','.join(map(str, smallest))}",
+            smallest,
+        )
+    check_memory(8.0 * (sum(inner) * 2 * dx + dL * (dx + dy) + 4 * N * dx), f"a ResNet {widths} for N = {N}, dx = {dx}")
+    rng = np.random.default_rng(seed)
+    groups = _class_groups(ids, dy, dx, rng)
+    xmax = X.max(axis=0)[:dy]
+    H = X.copy()
+    layers, start = [], 0
+    for d in inner:
+        take = groups[start : start + d // per]
+        start += len(take)
+        U, b, V, c = np.zeros((d, dx)), np.zeros(d), np.zeros((dx, d)), np.zeros(dx)
+        if take:
+            rows, biases = _pick_gates(H, ids, dy, rng, take, margin)
+            W, bb, C, c0 = gate_units(rows, biases, act)
+            k = ids[[g[0] for g in take]]
+            beta = np.array([xmax[kk] + 2 - H[g, kk].min() for g, kk in zip(take, k)]) + rng.uniform(0, 1, len(take))
+            push = np.zeros((dx, len(take)))
+            push[k, np.arange(len(take))] = beta  # gate g pushes along e_k(g) by beta_g
+            U[: len(W)], b[: len(W)], V[:, : len(W)], c = W, bb, push @ C, push @ c0
+        block = Residual([Dense(U, b, act), Dense(V, c, identity())])
+        layers.append(block)
+        H = block(H)
+    # the last layer: sigma_H(2 h_k - 2 xmax_k - 2), read out as (. + 1) / 2
+    rows = np.zeros((dy, dx))
+    rows[np.arange(dy), np.arange(dy)] = 2.0
+    if u == 1:
+        layers += [Dense(_pad(rows, dL), _pad(-2 * xmax - 2, dL), act), Dense(_pad(0.5 * np.eye(dy), dL, dL)[:dy], np.full(dy, 0.5))]
+    else:
+        D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
+        out = np.zeros((dy, 2 * dy))
+        out[np.arange(dy), 2 * np.arange(dy)], out[np.arange(dy), 2 * np.arange(dy) + 1] = 0.5 / D, -0.5 / D
+        layers += [
+            Dense(_pad(np.repeat(rows, 2, axis=0), dL), _pad(_pm(-2 * xmax - 2), dL), act),
+            Dense(_pad(out.T, dL).T, np.full(dy, 0.5 - 0.5 * S / D)),
+        ]
+    network = Network(
+        layers,
+        meta={
+            "method": "yun-resnet",
+            "theorem": "Yun, Sra & Jadbabaie (2019), Theorem 4.1",
+            "activation": act.name,
+            "widths": list(widths),
+            "seed": seed,
+        },
+    )
+    return network, {"widths": tuple(widths), "gates": G, "classes": dy}
