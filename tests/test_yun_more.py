@@ -1,0 +1,153 @@
+"""Yun et al.: Proposition 3.2 (classifier), Theorem 3.3 (lower bound, exact piece counting),
+Theorem 4.1 (ResNet) and Corollary 4.2 (2-layer) beyond the common conformance battery."""
+
+import numpy as np
+import pytest
+
+from memorizers import activations, build, verify
+from memorizers.constructions.yun import (
+    alternating_line,
+    class_values,
+    gates_needed,
+    yun_2layer,
+    yun_3layer,
+    yun_classifier,
+    yun_resnet,
+)
+from memorizers.errors import InvalidDataError, WidthError
+from memorizers.network import Dense, Network, Residual
+from memorizers.pieces import count_pieces, piece_bound
+
+
+# -- Proposition 3.2 -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("act,d3", [("relu", 4), ("hard-tanh", 2)])
+def test_classifier_widths_follow_the_proposition(act, d3):
+    rng = np.random.default_rng(0)
+    X, ids = rng.standard_normal((500, 8)), rng.integers(0, 7, 500)
+    net, info = yun_classifier(X, ids, activation=act, seed=0)
+    d1, d2, w3 = net.stats()["hidden_widths"]
+    u = 4 if act == "relu" else 2
+    assert 4 * (d1 // u) * (d2 // u) >= 500 and w3 == d3 * 7
+    r = verify(net, X, ids)
+    assert r.kind == "onehot" and r.accuracy == 1.0 and r.max_abs_error < 1e-6
+    # the same labels as one-hot rows give the same network
+    net2, _ = yun_classifier(X, np.eye(7)[ids], activation=act, seed=0)
+    assert net2.forward(X).tobytes() == net.forward(X).tobytes()
+
+
+def test_classifier_width_errors():
+    rng = np.random.default_rng(0)
+    X, ids = rng.standard_normal((100, 4)), rng.integers(0, 5, 100)
+    with pytest.raises(WidthError, match="d3 >= 4 dy; the smallest widths that work are 20,20,20"):
+        yun_classifier(X, ids, widths=(20, 20, 12))
+    with pytest.raises(InvalidDataError, match="one-hot rows"):
+        yun_classifier(X, np.full((100, 3), 0.5))
+
+
+def test_class_values_are_evenly_spaced_in_the_label_range():
+    rho = class_values(5)
+    np.testing.assert_allclose(rho, [-1, -0.5, 0, 0.5, 1])
+    assert class_values(1).tolist() == [0.0]
+
+
+# -- Theorem 3.3 ------------------------------------------------------------------------------
+
+
+def test_piece_count_of_known_functions():
+    relu = activations.relu()
+    hat = Network([Dense(np.array([[1.0], [1.0], [1.0]]), np.array([0.0, -1.0, -2.0]), relu),
+                   Dense(np.array([[1.0, -2.0, 1.0]]), np.zeros(1))])  # 0, t, 2 - t, 0 on (-1, 3)
+    assert count_pieces(hat, [1.0], (-1.0, 3.0)) == 4
+    assert count_pieces(hat, [1.0], (0.2, 0.8)) == 1
+    absnet = Network([Dense(np.array([[1.0, 0.0]]), np.zeros(1), activations.absolute()), Dense(np.eye(1), np.zeros(1))])
+    assert count_pieces(absnet, [2.0, 5.0], (-1.0, 1.0)) == 2
+    res = Network([Residual([Dense(np.array([[1.0]]), np.zeros(1), relu), Dense(np.array([[-2.0]]), np.zeros(1))]),
+                   Dense(np.eye(1), np.zeros(1))])  # t - 2 relu(t)
+    assert count_pieces(res, [1.0], (-1.0, 1.0)) == 2
+
+
+def test_piece_count_matches_dense_sampling(rng):
+    for act in (activations.relu(), activations.hard_tanh(), activations.leaky_relu(0.3)):
+        net = Network([Dense(rng.standard_normal((6, 2)), rng.standard_normal(6), act),
+                       Dense(rng.standard_normal((5, 6)), rng.standard_normal(5), act),
+                       Dense(rng.standard_normal((1, 5)), rng.standard_normal(1))])
+        u = np.array([1.0, -0.7])
+        t = np.linspace(-4, 4, 400_001)
+        f = net.forward(np.outer(t, u))[:, 0]
+        slopes = np.diff(f) / np.diff(t)
+        changes = np.abs(np.diff(slopes)) > 1e-6 * (1 + np.abs(slopes[1:]))
+        sampled = 1 + np.count_nonzero(changes[1:] & ~changes[:-1])  # runs of changes count once
+        exact = count_pieces(net, u, (-4.0, 4.0))
+        assert exact == sampled
+        assert exact <= piece_bound([6, 5], 3 if act.kind == "hard_tanh" else 2)
+
+
+@pytest.mark.parametrize("act,p", [("relu", 2), ("hard-tanh", 3)])
+def test_theorem_3_3(act, p):
+    """The construction fits N alternating points with >= N - 1 pieces; smaller nets have too few pieces."""
+    N = 41
+    u = np.array([0.6, 0.8])
+    X, y = alternating_line(N, u, dx=2)
+    net, _ = yun_3layer(X, y, activation=act, seed=0)
+    assert verify(net, X, y, kind="real").passed
+    assert count_pieces(net, u, (0.5, N + 0.5)) >= N - 1
+    # 2-layer networks with (p-1) d1 + 2 < N: at most (p-1) d1 + 1 < N - 1 pieces, whatever the weights
+    d1 = (N - 3) // (p - 1)
+    assert (p - 1) * d1 + 2 < N
+    rng = np.random.default_rng(1)
+    a = activations.by_name(act)
+    for _ in range(5):
+        small = Network([Dense(rng.standard_normal((d1, 2)) * 10, rng.standard_normal(d1) * 50, a),
+                         Dense(rng.standard_normal((1, d1)), rng.standard_normal(1))])
+        assert count_pieces(small, u, (0.5, N + 0.5)) <= piece_bound([d1], p) < N - 1
+
+
+# -- Section 4 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", [yun_2layer, yun_resnet])
+def test_general_position_violation_names_the_points(method):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    ids = rng.integers(0, 2, 40)
+    X[5] = 0.5 * X[0] + 0.3 * X[1] + 0.2 * X[2]  # on the plane through 0, 1, 2 (an affine combination)
+    ids[[0, 1, 2]], ids[5] = 0, 1
+    # make the grouping take 0, 1, 2 together: a single class-0 group of dx points
+    keep = np.ones(40, bool)
+    keep[[i for i in np.flatnonzero(ids == 0) if i not in (0, 1, 2)]] = False
+    X, ids = X[keep], ids[keep]
+    with pytest.raises(InvalidDataError, match=r"not in general position: point \d+ lies on the hyperplane through points \[0, 1, 2\]"):
+        method(X, ids, seed=0)
+
+
+def test_gate_counts_and_widths():
+    rng = np.random.default_rng(3)
+    X, ids = rng.standard_normal((1000, 16)), rng.integers(0, 10, 1000)
+    G = gates_needed(ids, 10, 16)
+    assert G <= 1000 / 16 + 10
+    net, _ = yun_2layer(X, ids, activation="relu", seed=0)
+    assert net.stats()["hidden_widths"] == [4 * G] and 4 * G <= 4 * 1000 / 16 + 4 * 10
+    net, _ = yun_resnet(X, ids, activation="hard-tanh", seed=0, widths=(60, 60, 60, 10))
+    assert net.stats()["hidden_widths"] == [60, 60, 60, 10] and 3 * (60 // 2) >= G
+    assert verify(net, X, ids).accuracy == 1.0
+    with pytest.raises(WidthError, match="the smallest widths that work are"):
+        yun_resnet(X, ids, widths=(40, 40, 10), activation="hard-tanh")
+    with pytest.raises(InvalidDataError, match="dx >= dy"):
+        yun_resnet(X[:, :4], ids)
+    with pytest.raises(WidthError, match="smallest width that works is"):
+        yun_2layer(X, ids, widths=10)
+
+
+def test_resnet_pushes_each_class_along_its_axis():
+    rng = np.random.default_rng(4)
+    X, ids = rng.standard_normal((300, 6)), rng.integers(0, 3, 300)
+    built = build("yun-resnet", X, ids, seed=2, widths=(80, 80, 80, 6))
+    h = X
+    for layer in built.network.layers[:3]:
+        h = layer(h)
+    xmax = X.max(axis=0)
+    for k in range(3):
+        assert np.all(h[ids == k, k] >= xmax[k] + 2 - 1e-9)
+        assert np.all(h[ids != k, k] <= xmax[k] + 1e-9)
