@@ -105,9 +105,10 @@ def cmd_demo(args) -> int:
 def cmd_reproduce(args) -> int:
     from importlib import import_module
 
-    experiment = import_module(f"memorizers.experiments.{args.paper}")
+    module = args.paper.replace("-", "_")
+    experiment = import_module(f"memorizers.experiments.{module}")
     experiment.run(args.out, quick=args.quick, progress=True)
-    print((Path(args.out) / f"{args.paper}.md").read_text())
+    print((Path(args.out) / f"{module}.md").read_text())
     print(f"table and figures in {args.out}/")
     return 0
 
@@ -156,7 +157,7 @@ def main(argv=None) -> int:
     d.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("reproduce", help="run a paper's experiment: table and figures")
-    r.add_argument("paper", choices=["daniely"])
+    r.add_argument("paper", choices=["daniely", "yun-sgd"])
     r.add_argument("--out", default="results", help="output folder (default: results/)")
     r.add_argument("--quick", action="store_true", help="a smaller grid")
     r.set_defaults(func=cmd_reproduce)
