@@ -148,7 +148,9 @@ class _Slots:
     down: np.ndarray  # (p, q) gap to the nearest smaller one
 
     @classmethod
-    def make(cls, A, Y, real, dtype):
+    def make(cls, A, Y, real, dtype, outside: bool = False):
+        """outside: points beyond the block's range (Proposition 3.4) sit at -1 for the first and the
+        last layer-1 unit; their clipping then counts as a neighbour at -1 in groups 0 and p-1."""
         p, q = A.shape
         A = A.astype(dtype)
         rows, r = np.arange(p)[:, None], np.arange(q)
@@ -158,6 +160,9 @@ class _Slots:
         above = np.concatenate([above[:, 1:], np.full((p, 1), q)], axis=1)
         up = np.where(above < q, A[rows, np.minimum(above, q - 1)] - A, np.inf)
         down = np.where(below >= 0, A - A[rows, np.maximum(below, 0)], np.inf)
+        if outside:
+            for g in (0, p - 1):
+                down[g] = np.where(np.isinf(down[g]), A[g] + 1, down[g])
         return cls(A, Y.astype(dtype), real, up, down)
 
 
@@ -515,25 +520,6 @@ def _dot2(X: np.ndarray, W: np.ndarray, chunk: int = 4096) -> np.ndarray:
     return out
 
 
-def _layer1_values(Xs: np.ndarray, group: np.ndarray, first: Dense, orient: np.ndarray) -> np.ndarray:
-    """Layer-1 value a_j(x) of each sorted point in its own group j, from the stored first layer.
-
-    ``first`` is one hard-tanh Dense, or the ReLU-like Dense whose rows 2j, 2j+1 realise
-    hard-tanh unit j with orientation orient[j] (see :func:`_orientation`). Evaluated in
-    long double (dot products by :func:`_dot2`), so layer 2 is solved for the values the
-    stored network really computes.
-    """
-    act = first.activation
-    if act.kind == "hard_tanh":
-        z = _dot2(Xs, first.weight[group]) + first.bias[group].astype(LD)
-        return np.clip(z, -1, 1)
-    xw = _dot2(Xs, first.weight[2 * group])
-    sp, sm = LD(act.s_plus), LD(act.s_minus)
-    r = lambda t: np.where(t > 0, sp * t, sm * t)  # noqa: E731
-    plus, minus = r(xw + first.bias[2 * group].astype(LD)), r(xw + first.bias[2 * group + 1].astype(LD))
-    return orient[group] * (plus - minus - sp - sm) / (sp - sm)
-
-
 def _orientation(cs: np.ndarray, W1_scale: np.ndarray, lo, hi, q: int) -> np.ndarray:
     """Per hard-tanh unit of layer 1, which of two ReLU-like realisations to use (+1 or -1).
 
@@ -556,60 +542,69 @@ def _orientation(cs: np.ndarray, W1_scale: np.ndarray, lo, hi, q: int) -> np.nda
     return np.where(big_side_plus <= big_side_minus, 1.0, -1.0)
 
 
-def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_margin: float):
-    """Turn a plan into a Network of the requested widths, recomputing layer 2 from the stored layer 1.
+@dataclass
+class _Block:
+    """Thm 3.1's layers 1-2 as arrays: first (W1, b1) on the block's input, second (W2, b2) on the first's
+    units, and the readout R a2 + r0 = sum_k a2_k - 1 per output (ReLU-like pairs already expanded)."""
 
-    Layer-1 values of the members are evaluated in long double from the float64 layer-1
-    parameters as stored, and layer-2 biases from the float64 layer-2 weights as stored,
-    so the stored network is exact up to the rounding of its last parameters.
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: np.ndarray
+    R: np.ndarray
+    r0: np.ndarray
+    min_clip: float
+
+
+def _block(plan: _Plan, rows, biases, evaluate, act: Activation, dy: int, clip_margin: float, outside=False) -> _Block:
+    """Layers 1-2 from a plan, recomputing layer 2 from the stored layer 1.
+
+    rows, biases: the p hard-tanh units of layer 1 on the block's input (x, or the carried
+    projection in :func:`yun_deep`). evaluate(W, b): their exact pre-activations on the
+    sorted data points (long double), W and b given per point. Layer-1 values of the
+    members come from the float64 parameters as stored, and layer-2 biases from the
+    float64 layer-2 weights as stored, so the stored network is exact up to the rounding
+    of its last parameters.
     """
     p, q = plan.real.shape
     N = len(plan.order)
-    d1, d2 = widths
-    W1, b1 = _layer1(plan.lo, plan.hi, u_vec)
-    Xs = X[plan.order]
+    group = np.arange(N) // q
     orient = plan.orient
     if act.kind == "hard_tanh":
-        first = Dense(_pad(W1, d1), _pad(b1, d1), act)
+        W1, b1 = rows, biases
+        a = np.clip(evaluate(W1[group], b1[group]), -1, 1)
     else:
-        Wo, bo = orient[:, None] * W1, orient * b1
-        first = Dense(_pad(np.repeat(Wo, 2, axis=0), d1), _pad(_pm(bo), d1), act)
-
+        W1, b1 = np.repeat(orient[:, None] * rows, 2, axis=0), _pm(orient * biases)
+        sp, sm = LD(act.s_plus), LD(act.s_minus)
+        r = lambda t: np.where(t > 0, sp * t, sm * t)  # noqa: E731
+        plus, minus = evaluate(W1[2 * group], b1[2 * group]), evaluate(W1[2 * group + 1], b1[2 * group + 1])
+        a = orient[group] * (r(plus) - r(minus) - sp - sm) / (sp - sm)
     line_a = plan.a_line.astype(LD)  # virtual slots keep their formula values (never evaluated)
-    line_a[:N] = _layer1_values(Xs, np.arange(N) // q, first, orient)
+    line_a[:N] = a
     A = _ascending(line_a.reshape(p, q))
     if not (np.all(np.diff(A, axis=1) > 0) and np.all(np.abs(A) < 1)):
         raise InvalidDataError("layer-1 values are not strictly ordered inside (-1, 1); the data is too close to degenerate")
 
-    slots = _Slots.make(A, plan.Y, plan.real, LD)
+    slots = _Slots.make(A, plan.Y, plan.real, LD, outside)
     units = _units(slots, balanced_ranks(slots, clip_margin))
     w = _layer2(units, clip_margin)
     K = w.shape[1]
     if act.kind == "hard_tanh":
-        w2 = w.astype(np.float64)
-        b2 = _bias(w2, units).astype(np.float64)
-        layers = [
-            first,
-            Dense(_pad(w2.T, d2, d1), _pad(b2, d2), act),
-            Dense(_pad(_block_sum(dy, q), dy, d2), -np.ones(dy), identity()),
-        ]
+        W2 = w.astype(np.float64)
+        b2 = _bias(W2, units).astype(np.float64)
+        W2, R, r0 = W2.T, _block_sum(dy, q), -np.ones(dy)
     else:
         # a_j = o_j (sigma_R(row 2j) - sigma_R(row 2j+1) - S) / D feeds layer 2 with weight w_j.
-        sp, sm = act.s_plus, act.s_minus
-        D, S = sp - sm, sp + sm
+        D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
         stored = (w * LD(orient[:, None]) / LD(D)).astype(np.float64)  # on row 2j; minus it on row 2j+1
         w_eff = stored.astype(LD) * LD(D) * LD(orient[:, None])
-        b = _bias(w_eff, units) - LD(S) * stored.astype(LD).sum(axis=0)
-        b2 = b.astype(np.float64)
+        b2 = _pm((_bias(w_eff, units) - LD(S) * stored.astype(LD).sum(axis=0)).astype(np.float64))
         W2 = np.zeros((K, 2 * p))
         W2[:, 0::2], W2[:, 1::2] = stored.T, -stored.T
-        W3 = np.zeros((dy, 2 * K))
-        W3[:, 0::2], W3[:, 1::2] = _block_sum(dy, q) / D, -_block_sum(dy, q) / D
-        layers = [
-            first,
-            Dense(_pad(np.repeat(W2, 2, axis=0), d2, d1), _pad(_pm(b2), d2), act),
-            Dense(_pad(W3, dy, d2), np.full(dy, -1.0 - q * S / D), identity()),
-        ]
+        W2 = np.repeat(W2, 2, axis=0)
+        R = np.zeros((dy, 2 * K))
+        R[:, 0::2], R[:, 1::2] = _block_sum(dy, q) / D, -_block_sum(dy, q) / D
+        r0 = np.full(dy, -1.0 - q * S / D)
 
     # Smallest clipping margin of a data point in exact arithmetic (before final rounding).
     sy = units.sigma * units.Y
@@ -617,7 +612,21 @@ def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_marg
         above = np.where(np.isfinite(units.up), np.abs(w) * units.up - (1 - sy), np.inf)
         below = np.where(np.isfinite(units.down), np.abs(w) * units.down - (1 + sy), np.inf)
     clip = np.minimum(above, below)[units.real]
-    return Network(layers), float(clip.min()) if clip.size else float("inf")
+    return _Block(W1, b1, W2, b2, R, r0, float(clip.min()) if clip.size else float("inf"))
+
+
+def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_margin: float):
+    """Theorem 3.1's network of the requested widths from a plan (see :func:`_block`)."""
+    d1, d2 = widths
+    W1, b1 = _layer1(plan.lo, plan.hi, u_vec)
+    Xs = X[plan.order]
+    blk = _block(plan, W1, b1, lambda W, b: _dot2(Xs, W) + b.astype(LD), act, dy, clip_margin)
+    layers = [
+        Dense(_pad(blk.W1, d1), _pad(blk.b1, d1), act),
+        Dense(_pad(blk.W2, d2, d1), _pad(blk.b2, d2), act),
+        Dense(_pad(blk.R, dy, d2), blk.r0, identity()),
+    ]
+    return Network(layers), blk.min_clip
 
 
 def _pm(b: np.ndarray) -> np.ndarray:
