@@ -151,3 +151,40 @@ def test_resnet_pushes_each_class_along_its_axis():
     for k in range(3):
         assert np.all(h[ids == k, k] >= xmax[k] + 2 - 1e-9)
         assert np.all(h[ids != k, k] <= xmax[k] + 1e-9)
+
+
+# -- Proposition 3.4 / Corollary A.1 ----------------------------------------------------------
+
+
+def test_deep_layout_follows_the_conditions():
+    from memorizers.constructions.yun import deep_layout
+
+    relu, ht = activations.relu(), activations.hard_tanh()
+    # L = 3 (one block): the condition is Theorem 3.1's
+    assert deep_layout((40, 40), 1, relu) == (4 * 10 * 10, ((1, 0),))
+    # two blocks in five layers: r_1 = 1 (circle), r_2 = dy (diamonds)
+    total, blocks = deep_layout((41, 41, 41, 41, 41), 1, relu)
+    assert blocks == ((1, 1), (3, 1)) and total == 2 * 4 * 10 * 10
+    # a layer of width 1 between blocks cannot carry circle + diamond (needs dy + 1 = 2)
+    assert deep_layout((40, 40, 1, 40, 40), 1, relu)[1] == ((1, 0),)
+    # narrow first layer: only the circle passes it
+    assert deep_layout((1, 40, 40), 1, ht)[1] == ((2, 0),)
+    # the last block's layer-2 outputs need dy carriers afterwards
+    assert deep_layout((40, 40, 2), 3, ht)[1] == ()
+
+
+@pytest.mark.parametrize("act", ["relu", "hard-tanh", "leaky-relu"])
+def test_deep_narrow_network_memorizes(act):
+    rng = np.random.default_rng(7)
+    X, y = rng.standard_normal((600, 5)), rng.uniform(-1, 1, 600)
+    widths = (3, 36, 36, 3, 36, 36, 3, 36, 36, 2)
+    net, info = build("yun-deep", X, y, widths=widths, activation=act, seed=0, tol=1e-8).network, None
+    assert net.stats()["hidden_widths"] == list(widths)
+    assert verify(net, X, y, kind="real").max_abs_error <= 1e-8
+
+
+def test_deep_width_error_names_the_condition():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((500, 3)), rng.uniform(-1, 1, 500)
+    with pytest.raises(WidthError, match=r"hold at most \d+ points.*Proposition 3.4 needs layers"):
+        build("yun-deep", X, y, widths=(20, 20, 20, 20))

@@ -27,7 +27,9 @@ from .yun import (
     yun_2layer,
     yun_3layer,
     yun_classifier,
+    yun_deep,
     yun_resnet,
+    deep_layout,
 )
 
 
@@ -94,6 +96,15 @@ def _resnet_widths(X, y, options):
     return list(smallest_resnet_widths(ids, dy, np.shape(X)[1], check_activation(options.get("activation", relu()))))
 
 
+def _deep_example(rng, n, dx, dy):
+    X = rng.standard_normal((n, dx))
+    y = rng.uniform(-1, 1, size=(n, dy) if dy > 1 else n)
+    w = 2 * dy + 4
+    while deep_layout((w,) * 5, dy, relu())[0] < n:  # five hidden layers, two blocks
+        w += 2
+    return X, y, {"seed": int(rng.integers(2**31)), "widths": (w,) * 5}
+
+
 def _daniely_example(rng, n, dx, dy):
     d, q = max(dx, 64), 64  # well inside the regime where one step memorizes every point
     m = max(1, min(n, d * q // 256))
@@ -121,6 +132,14 @@ METHODS = {
         _classifier_example,
         _classifier_widths,
         -1.0,
+    ),
+    "yun-deep": Method(
+        yun_deep,
+        "real",
+        "Yun, Sra & Jadbabaie (2019) Proposition 3.4 / Corollary A.1: deep and narrow networks, --widths required",
+        _deep_example,
+        lambda X, y, options: list(options["widths"]),
+        1.5,
     ),
     "yun-2layer": Method(
         yun_2layer,
