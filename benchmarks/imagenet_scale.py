@@ -28,6 +28,7 @@ def main():
     parser.add_argument("--dx", type=int, default=64)
     parser.add_argument("--widths", default="2000,2000,4000")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--projections", type=int, default=32, help="random directions tried (library default: 8 here)")
     args = parser.parse_args()
     widths = tuple(int(w) for w in args.widths.split(","))
 
@@ -36,9 +37,14 @@ def main():
     ids = rng.integers(0, args.classes, size=args.n)
 
     t = time.perf_counter()
-    net, info = yun_classifier(X, ids, widths=widths, n_classes=args.classes, activation="relu", seed=args.seed)
+    net, info = yun_classifier(
+        X, ids, widths=widths, n_classes=args.classes, activation="relu", seed=args.seed, n_projections=args.projections
+    )
     t_build = time.perf_counter() - t
-    print(f"built {net.stats()['hidden_widths']} in {t_build:.1f} s (p = {info['groups_p']}, q = {info['group_size_q']})")
+    print(
+        f"built {net.stats()['hidden_widths']} in {t_build:.1f} s (p = {info['groups_p']}, q = {info['group_size_q']}, "
+        f"predicted error score {info['score']:.3e}, smallest projection gap {info['min_projection_gap']:.2e})"
+    )
 
     t = time.perf_counter()
     r = verify(net, X, ids, kind="onehot", certify=False, progress=True)

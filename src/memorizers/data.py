@@ -52,6 +52,29 @@ def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tu
     return X, y
 
 
+_COUNT = {1: "one", 2: "two", 3: "three"}
+
+
+def check_widths(widths, what: str, count: int | None = None, at_least: int = 1) -> tuple[int, ...]:
+    """Hidden widths as a tuple of positive ints: exactly ``count`` of them, or at least ``at_least``.
+
+    An int is one width. Raises WidthError "<what> takes <n> positive integer width(s); got ...".
+    """
+    from .errors import WidthError
+
+    seq = (widths,) if np.ndim(widths) == 0 else tuple(widths)
+    desc = _COUNT.get(count, str(count)) if count is not None else f"{_COUNT.get(at_least, at_least)} or more"
+    plural = "" if count == 1 else "s"
+    try:
+        out = tuple(int(w) for w in seq)
+        ok = all(o == w and o >= 1 for o, w in zip(out, seq))
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok or (len(seq) != count if count is not None else len(seq) < at_least):
+        raise WidthError(f"{what} takes {desc} positive integer width{plural}; got {widths!r}")
+    return out
+
+
 def available_memory() -> int:
     """Bytes of memory available now (MemAvailable on Linux, else physical pages)."""
     try:

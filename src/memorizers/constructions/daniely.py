@@ -24,8 +24,8 @@ import numpy as np
 from scipy.special import erf
 
 from ..activations import Activation, by_name, identity
-from ..data import check_dataset, check_memory
-from ..errors import InvalidDataError, WidthError
+from ..data import check_dataset, check_memory, check_widths
+from ..errors import InvalidDataError
 from ..network import Dense, Network
 
 
@@ -104,7 +104,7 @@ def daniely_one_step(
             f"Theorem 1 needs a Lipschitz activation with E sigma'(X) = 0; {act.name} has E sigma'(X) = {Esd:.4g}"
             " (pass force=True / --force to run it anyway)"
         )
-    q = theorem_width(m, d) if widths is None else _width(widths)
+    q = theorem_width(m, d) if widths is None else check_widths(widths, "Daniely's network", count=1)[0]
     check_memory(8.0 * (3 * q * d + 3 * m * q), f"a one-step network with q = {q} units on {m} points in d = {d}")
 
     W, a = initialisation(q, d, seed)
@@ -141,15 +141,3 @@ def daniely_one_step(
         "in_theorem_regime": bool(m <= d * q / L4 and q >= L4),
     }
     return network, info
-
-
-def _width(widths) -> int:
-    w = widths if np.ndim(widths) == 0 else (widths[0] if len(widths) == 1 else None)
-    try:
-        q = int(w)
-        ok = q == w and q >= 1
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise WidthError(f"Daniely's network takes one positive integer width q; got {widths!r}")
-    return q

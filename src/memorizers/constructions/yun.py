@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import Activation, by_name, hard_tanh, identity
-from ..data import check_dataset, check_distinct, check_memory
+from ..data import check_dataset, check_distinct, check_memory, check_widths
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network, Residual
 
@@ -377,7 +377,7 @@ def yun_3layer(
     dy = Y.shape[1]
     u = units_per_hard_tanh(act)
     smallest = smallest_widths(N, dy, act)
-    d1, d2 = smallest if widths is None else _check_widths(widths)
+    d1, d2 = smallest if widths is None else check_widths(widths, "Theorem 3.1", count=2)
     if capacity((d1, d2), dy, act) < N:
         cond = "4 floor(d1/2) floor(d2/(2 dy))" if u == 1 else "4 floor(d1/4) floor(d2/(4 dy))"
         raise WidthError(
@@ -472,17 +472,6 @@ def repair_projection(X: np.ndarray, u: np.ndarray, q: int, steps: int = 8, wors
         if not improved:
             break
     return u
-
-
-def _check_widths(widths) -> tuple[int, int]:
-    try:
-        d = [int(w) for w in widths]
-        ok = len(d) == 2 and all(w >= 1 and w == float(v) for w, v in zip(d, widths))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise WidthError(f"Theorem 3.1 takes two positive integer widths d1,d2; got {widths!r}")
-    return d[0], d[1]
 
 
 def _too_close_message(X: np.ndarray, C: np.ndarray) -> str:
@@ -763,16 +752,7 @@ def yun_classifier(
     ids, dy = class_ids(Y, n_classes)
     N = len(ids)
     smallest = smallest_classifier_widths(N, dy, act)
-    if widths is None:
-        d1, d2, d3 = smallest
-    else:
-        try:
-            d1, d2, d3 = (int(w) for w in widths)
-            ok = all(w >= 1 and w == v for w, v in zip((d1, d2, d3), widths))
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise WidthError(f"Proposition 3.2 takes three positive integer widths d1,d2,d3; got {widths!r}")
+    d1, d2, d3 = smallest if widths is None else check_widths(widths, "Proposition 3.2", count=3)
     u = units_per_hard_tanh(act)
     if capacity((d1, d2), 1, act) < N or d3 < 2 * u * dy:
         cond = "4 floor(d1/2) floor(d2/2) >= N and d3 >= 2 dy" if u == 1 else "4 floor(d1/4) floor(d2/4) >= N and d3 >= 4 dy"
@@ -882,7 +862,7 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     N, dx = X.shape
     per = units_per_gate(act)
     G = gates_needed(ids, dy, dx)
-    d1 = per * G if widths is None else _single_width(widths, "Corollary 4.2")
+    d1 = per * G if widths is None else check_widths(widths, "Corollary 4.2", count=1)[0]
     if d1 // per < G:
         raise WidthError(
             f"width {d1} is too small: {G} gates of {per} {act.name} units are needed for these {N} points "
@@ -907,18 +887,6 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
         },
     )
     return network, {"widths": (d1,), "gates": G, "classes": dy, "max_gate_scale": float(np.abs(rows).max())}
-
-
-def _single_width(widths, what: str) -> int:
-    w = widths if np.ndim(widths) == 0 else (widths[0] if len(widths) == 1 else None)
-    try:
-        d = int(w)
-        ok = d == w and d >= 1
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise WidthError(f"{what} takes one positive integer width; got {widths!r}")
-    return d
 
 
 def smallest_resnet_widths(ids: np.ndarray, dy: int, dx: int, act: Activation) -> tuple[int, int]:
@@ -954,9 +922,7 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     if widths is None:
         widths = smallest
     else:
-        if np.ndim(widths) == 0 or len(widths) < 2:
-            raise WidthError(f"Theorem 4.1 takes two or more positive integer widths d_1,...,d_(L-1),d_L; got {widths!r}")
-        widths = tuple(_single_width((w,), "Theorem 4.1") for w in widths)
+        widths = check_widths(widths, "Theorem 4.1 (d_1,...,d_(L-1),d_L)", at_least=2)
     *inner, dL = widths
     if sum(d // per for d in inner) < G or dL < u * dy:
         raise WidthError(
@@ -1094,9 +1060,9 @@ def yun_deep(
     check_distinct(X)
     N, dx = X.shape
     dy = Y.shape[1]
-    if widths is None or np.ndim(widths) == 0 or len(widths) < 2:
-        raise WidthError(f"Proposition 3.4 takes the hidden widths d_1,...,d_(L-1) (at least two); got {widths!r}")
-    widths = tuple(_single_width((w,), "Proposition 3.4") for w in widths)
+    if widths is None:
+        raise WidthError("Proposition 3.4 needs the hidden widths d_1,...,d_(L-1) (at least two)")
+    widths = check_widths(widths, "Proposition 3.4 (d_1,...,d_(L-1))", at_least=2)
     total, blocks = deep_layout(widths, dy, act)
     if total < N:
         u = units_per_hard_tanh(act)
