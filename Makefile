@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-imagenet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/yun3.py
+
+bench-imagenet: $(VENV)/.dev
+	$(BIN)/python benchmarks/imagenet_scale.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
