@@ -96,3 +96,20 @@ def test_demo_prints_a_table(capsys):
     assert "digits" in out and "gaussian" in out
     rows = [line for line in out.splitlines() if "100.00%" in line]
     assert len(rows) == 12
+
+
+@pytest.mark.parametrize("method", sorted(__import__("memorizers.constructions", fromlist=["METHODS"]).METHODS))
+def test_every_method_builds_from_the_command_line(tmp_path, capsys, method):
+    from memorizers.constructions import METHODS
+
+    X, y, options = METHODS[method].example(np.random.default_rng(5), 60, 4, 2)
+    data, net = tmp_path / "d.npz", tmp_path / "n.npz"
+    save_npz(data, X, y)
+    argv = ["build", "--method", method, "--data", data, "--out", net, "--seed", 1, "--json"]
+    if "widths" in options:
+        argv += ["--widths", ",".join(str(int(w)) for w in np.ravel(options["widths"]))]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert json.loads(out)["accuracy"] == 1.0
+    code, out, err = run(capsys, "verify", net, "--data", data, "--json", "--kind", METHODS[method].kind)
+    assert code == 0 and json.loads(out)["accuracy"] == 1.0

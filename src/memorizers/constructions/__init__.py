@@ -76,6 +76,7 @@ def _gate_example(min_dx):
         dx = max(dx, min_dx(dy + 1))
         X = rng.standard_normal((n, dx))
         y = rng.integers(0, dy + 1, size=n)
+        y[: min(n, dy + 1)] = np.arange(min(n, dy + 1))
         return X, y, {"seed": int(rng.integers(2**31)), "n_classes": dy + 1}
 
     return example
