@@ -188,3 +188,17 @@ def test_deep_width_error_names_the_condition():
     X, y = rng.standard_normal((500, 3)), rng.uniform(-1, 1, 500)
     with pytest.raises(WidthError, match=r"hold at most \d+ points.*Proposition 3.4 needs layers"):
         build("yun-deep", X, y, widths=(20, 20, 20, 20))
+
+
+def test_deep_classifier_places_the_gate_layer():
+    from memorizers.constructions.yun import yun_deep_classifier
+
+    rng = np.random.default_rng(2)
+    X, ids = rng.standard_normal((400, 6)), rng.integers(0, 5, 400)
+    widths = (2, 40, 40, 2, 40, 40, 20, 5)  # narrow carriers, two blocks, gates at layer 7, then 5 carriers
+    net, info = yun_deep_classifier(X, ids, widths=widths, seed=0)
+    assert info["gate_layer"] == 7 and [b["layer"] for b in info["blocks"]] == [2, 5]
+    assert net.stats()["hidden_widths"] == list(widths)
+    assert verify(net, X, ids).accuracy == 1.0
+    with pytest.raises(WidthError, match="gate layer l_m of width >= 4dy = 20"):
+        yun_deep_classifier(X, ids, widths=(40, 40, 40, 40, 19))

@@ -28,6 +28,7 @@ from .yun import (
     yun_3layer,
     yun_classifier,
     yun_deep,
+    yun_deep_classifier,
     yun_resnet,
     deep_layout,
 )
@@ -106,6 +107,14 @@ def _deep_example(rng, n, dx, dy):
     return X, y, {"seed": int(rng.integers(2**31)), "widths": (w,) * 5}
 
 
+def _deep_classifier_example(rng, n, dx, dy):
+    X, y, options = _classifier_example(rng, n, dx, dy)
+    w = 8
+    while deep_layout((w,) * 4, 1, relu())[0] < n:  # four layers of blocks, then the gates
+        w += 2
+    return X, y, {**options, "widths": (w,) * 4 + (4 * options["n_classes"],)}
+
+
 def _daniely_example(rng, n, dx, dy):
     d, q = max(dx, 64), 64  # well inside the regime where one step memorizes every point
     m = max(1, min(n, d * q // 256))
@@ -141,6 +150,14 @@ METHODS = {
         _deep_example,
         lambda X, y, options: list(options["widths"]),
         1.5,
+    ),
+    "yun-deep-classifier": Method(
+        yun_deep_classifier,
+        "onehot",
+        "Yun, Sra & Jadbabaie (2019) Corollaries A.2 / A.3: deep classifiers, --widths required",
+        _deep_classifier_example,
+        lambda X, y, options: list(options["widths"]),
+        -1.0,
     ),
     "yun-2layer": Method(
         yun_2layer,

@@ -1073,6 +1073,25 @@ def yun_deep(
             f"blocks and >= dy after the last"
         )
     check_memory(8.0 * (sum(a * b for a, b in zip((dx, *widths), widths)) + 6 * N * dx), f"a network {widths} for N = {N}")
+    network, sizes = _deep_fit(X, Y, widths, blocks, act, seed, clip_margin, n_projections)
+    network.meta = {
+        "method": "yun-deep",
+        "theorem": "Yun, Sra & Jadbabaie (2019), Proposition 3.4 / Corollary A.1",
+        "activation": act.name,
+        "widths": list(widths),
+        "seed": seed,
+    }
+    info = {"blocks": [{"layer": l, "r": r, "points": int(n)} for (l, r), n in zip(blocks, sizes)], "capacity": total}
+    return network, info
+
+
+def _deep_fit(X, Y, widths, blocks, act: Activation, seed, clip_margin: float, n_projections):
+    """Fit Y (N, dy) in [-1, 1] with the blocks of a :func:`deep_layout` in hidden layers ``widths``.
+
+    Returns the network (output 2 diamonds - 1 = y) and the number of points per block.
+    """
+    N, dx = X.shape
+    dy = Y.shape[1]
     u_units = units_per_hard_tanh(act)
     p_max = [2 * ((widths[l - 1] - r) // (2 * u_units)) for l, r in blocks]
     q_max = [2 * ((widths[l] - r) // (2 * u_units * dy)) for l, r in blocks]
@@ -1115,17 +1134,7 @@ def yun_deep(
     if best is None:
         raise InvalidDataError(_too_close_message(X, C))
     _, i, plans = best
-    u_vec = U[:, i]
-    network = _deep_network(X, u_vec, widths, blocks, plans, act, dy, clip_margin)
-    network.meta = {
-        "method": "yun-deep",
-        "theorem": "Yun, Sra & Jadbabaie (2019), Proposition 3.4 / Corollary A.1",
-        "activation": act.name,
-        "widths": list(widths),
-        "seed": seed,
-    }
-    info = {"blocks": [{"layer": l, "r": r, "points": int(n)} for (l, r), n in zip(blocks, sizes)], "capacity": total}
-    return network, info
+    return _deep_network(X, U[:, i], widths, blocks, plans, act, dy, clip_margin), sizes
 
 
 def _deep_network(X, u_vec, widths, blocks, plans, act: Activation, dy: int, clip_margin: float) -> Network:
@@ -1213,3 +1222,77 @@ def _feed_diamonds(W, b, off, prev, k, second_of, built, plans, dy, kappa):
         blk = built[j]
         W[off : off + dy, : blk.R.shape[1]] += blk.R
         b[off : off + dy] += blk.r0 + 1
+
+
+def yun_deep_classifier(
+    X,
+    y,
+    *,
+    widths,
+    activation="relu",
+    seed=None,
+    n_classes: int | None = None,
+    clip_margin: float = 1.0,
+    n_projections: int | None = None,
+):
+    """Corollaries A.2 (hard-tanh) and A.3 (ReLU-like) of Yun et al.: deep classifiers.
+
+    widths: hidden widths d_1, ..., d_(L-1) (at least three). Layers before the gate layer
+    l_m hold Proposition 3.4's blocks for the scalar class values rho_{y_i}
+    (:func:`class_values`; r_j = 1{j > 1} + 1{j < m-1}, width >= 2 between blocks); layer
+    l_m holds one gate per class as in Proposition 3.2 (d_{l_m} >= 2 dy hard-tanh, 4 dy
+    ReLU-like); the layers after it carry the dy gate outputs (width >= dy). The gate layer
+    is the one that leaves the largest capacity to the blocks.
+    """
+    act = check_activation(activation)
+    X, Yraw = check_dataset(X, y)
+    check_distinct(X)
+    ids, dy = class_ids(Yraw, n_classes)
+    N = len(ids)
+    widths = check_widths(widths, "Corollary A.2/A.3 (d_1,...,d_(L-1))", at_least=3)
+    per = units_per_gate(act)
+    total, gate, blocks = 0, None, ()
+    for g in range(3, len(widths) + 1):  # the gate layer, 1-based
+        if widths[g - 1] < per * dy or any(w < dy for w in widths[g:]):
+            continue
+        cap, layout = deep_layout(widths[: g - 1], 1, act)
+        if layout and cap > total:
+            total, gate, blocks = cap, g, layout
+    if total < N:
+        raise WidthError(
+            f"widths {widths} hold at most {total} points in {dy} classes with {act.name}: Corollary A.2/A.3 needs a "
+            f"gate layer l_m of width >= {per}dy = {per * dy} with widths >= dy after it, and blocks before it with "
+            f"4 sum_j floor((d_l_j - r_j)/{per}) floor((d_(l_j+1) - r_j)/{per}) >= N = {N} (r_j = 1{{j>1}} + 1{{j<m-1}})"
+        )
+    check_memory(8.0 * (sum(a * b for a, b in zip((X.shape[1], *widths), widths)) + 6 * X.size), f"a network {widths}")
+    rho = class_values(dy)
+    regression, sizes = _deep_fit(X, rho[ids][:, None], widths[: gate - 1], blocks, act, seed, clip_margin, n_projections)
+    *hidden, out = regression.layers  # out(h) = rho_{y_i} on the data
+    alpha = 1.0 / (rho[1] - rho[0]) if dy > 1 else 1.0
+    Wg, bg, R, r0 = gate_units(alpha * np.tile(out.weight, (dy, 1)), alpha * (out.bias[0] - rho), act)
+    layers = [*hidden, Dense(_pad(Wg, widths[gate - 1]), _pad(bg, widths[gate - 1]), act)]
+    kappa = act.s_plus if act.kind == "relu_like" else 1.0
+    for k in range(gate + 1, len(widths) + 1):  # carry the one-hot values in [0, 1]
+        W, b = np.zeros((widths[k - 1], widths[k - 2])), np.zeros(widths[k - 1])
+        W[:dy, : R.shape[1]], b[:dy] = R, r0
+        layers.append(Dense(W, b, act))
+        R, r0 = np.eye(dy) / kappa, np.zeros(dy)
+    out_W = np.zeros((dy, widths[-1]))
+    out_W[:, : R.shape[1]] = R
+    network = Network(
+        [*layers, Dense(out_W, r0, identity())],
+        meta={
+            "method": "yun-deep-classifier",
+            "theorem": "Yun, Sra & Jadbabaie (2019), Corollaries A.2 / A.3",
+            "activation": act.name,
+            "widths": list(widths),
+            "seed": seed,
+        },
+    )
+    info = {
+        "gate_layer": gate,
+        "blocks": [{"layer": l, "r": r, "points": int(n)} for (l, r), n in zip(blocks, sizes)],
+        "capacity": total,
+        "classes": dy,
+    }
+    return network, info
