@@ -201,4 +201,4 @@ def test_deep_classifier_places_the_gate_layer():
     assert net.stats()["hidden_widths"] == list(widths)
     assert verify(net, X, ids).accuracy == 1.0
     with pytest.raises(WidthError, match="gate layer l_m of width >= 4dy = 20"):
-        yun_deep_classifier(X, ids, widths=(40, 40, 40, 40, 19))
+        yun_deep_classifier(X, ids, widths=(20, 20, 20, 20, 19))
