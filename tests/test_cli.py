@@ -95,7 +95,8 @@ def test_demo_prints_a_table(capsys):
     assert code == 0
     assert "digits" in out and "gaussian" in out
     rows = [line for line in out.splitlines() if "100.00%" in line]
-    assert len(rows) == 12
+    assert len(rows) == 12 + 3  # 4 datasets x 3 activations, then the 3 classifiers on the digits
+    assert "Proposition 3.2" in out and "Corollary 4.2" in out
 
 
 @pytest.mark.parametrize("method", sorted(__import__("memorizers.constructions", fromlist=["METHODS"]).METHODS))

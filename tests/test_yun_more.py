@@ -202,3 +202,28 @@ def test_deep_classifier_places_the_gate_layer():
     assert verify(net, X, ids).accuracy == 1.0
     with pytest.raises(WidthError, match="gate layer l_m of width >= 4dy = 20"):
         yun_deep_classifier(X, ids, widths=(20, 20, 20, 20, 19))
+
+
+@pytest.mark.parametrize(
+    "method,widths,classes",
+    [
+        ("yun-classifier", None, 10),
+        ("yun-2layer", None, 10),
+        ("yun-resnet", None, 10),
+        ("yun-deep", (4, 146, 146, 4, 146, 146, 2), None),
+        ("yun-deep-classifier", (4, 146, 146, 4, 146, 146, 40, 10), 10),
+    ],
+)
+def test_yun_constructions_at_n_10000(method, widths, classes):
+    """Real labels: max error <= 1e-6 in float64; classification: 100% accuracy, at N = 10^4."""
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((10_000, 16))
+    y = rng.integers(0, classes, 10_000) if classes else rng.uniform(-1, 1, 10_000)
+    options = {"seed": 0} if widths is None else {"seed": 0, "widths": widths}
+    built = build(method, X, y, **options)
+    r = built.report
+    assert r.accuracy == 1.0
+    if classes is None:
+        assert r.max_abs_error <= 1e-6
+    if widths is not None:
+        assert built.network.stats()["hidden_widths"] == list(widths)
