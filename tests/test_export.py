@@ -3,7 +3,6 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from memorizers import activations
 from memorizers.certify import forward_with_bound
 from memorizers.constructions.yun import yun_3layer
 from memorizers.data import gaussian_regression

@@ -178,7 +178,7 @@ def test_deep_narrow_network_memorizes(act):
     rng = np.random.default_rng(7)
     X, y = rng.standard_normal((600, 5)), rng.uniform(-1, 1, 600)
     widths = (3, 36, 36, 3, 36, 36, 3, 36, 36, 2)
-    net, info = build("yun-deep", X, y, widths=widths, activation=act, seed=0, tol=1e-8).network, None
+    net = build("yun-deep", X, y, widths=widths, activation=act, seed=0, tol=1e-8).network
     assert net.stats()["hidden_widths"] == list(widths)
     assert verify(net, X, y, kind="real").max_abs_error <= 1e-8
 

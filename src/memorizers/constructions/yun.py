@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..activations import Activation, by_name, hard_tanh, identity
+from ..activations import Activation, by_name, identity
 from ..data import check_dataset, check_distinct, check_memory, check_widths
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network, Residual

@@ -15,12 +15,10 @@ the pace. Gradients are exact backpropagation in numpy.
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import numpy as np
 
-from .. import activations
 from ..constructions.yun import yun_3layer
 from ..network import Dense, Network, atomic_write_bytes
 
@@ -106,9 +104,8 @@ def run_sgd(network: Network, X, y, eps: float, epochs: int, batch: int, seed, s
             f, _ = flat.forward(theta, X[idx])
             theta = theta - step * ((f - y[idx]) @ flat.jacobian(theta, X[idx])) / len(idx)
         rows.append(record(epoch))
-    H = J.T @ J  # eigenvalues of H = sum nu nu^T through the smaller Gram matrix
-    ev = np.linalg.eigvalsh(J @ J.T)
-    return np.array(rows), step, (float(ev[ev > ev.max() * 1e-12].min()), float(ev.max())), H.shape[0]
+    ev = np.linalg.eigvalsh(J @ J.T)  # the nonzero eigenvalues of H = sum nu_i nu_i^T, from the N x N Gram matrix
+    return np.array(rows), step, (float(ev[ev > ev.max() * 1e-12].min()), float(ev.max())), J.shape[1]
 
 
 def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
