@@ -12,14 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from . import activations
 from .build import build
 from .constructions import METHODS
 from .data import load_npz
 from .errors import MemorizersError, VerificationError
-from .network import Network
+from .network import Network, json_default
 from .verify import DTYPES, KINDS, verify
 
 
@@ -63,7 +62,7 @@ def cmd_build(args) -> int:
     built.network.save(args.out)
     out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **built.network.stats()}
     if args.json:
-        print(json.dumps(out, default=_plain))
+        print(json.dumps(out, default=json_default))
     else:
         s = built.network.stats()
         print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
@@ -88,10 +87,10 @@ def cmd_verify(args) -> int:
     )
     out = {**report.to_dict(), **network.stats()}
     if args.json:
-        print(json.dumps(out, default=_plain))
+        print(json.dumps(out, default=json_default))
     else:
         print(report.summary())
-        print(json.dumps(network.stats(), default=_plain))
+        print(json.dumps(network.stats(), default=json_default))
     return 0 if report.passed and (report.exact is None or report.exact.passed) else 1
 
 
@@ -111,14 +110,6 @@ def cmd_reproduce(args) -> int:
     print((Path(args.out) / f"{module}.md").read_text())
     print(f"table and figures in {args.out}/")
     return 0
-
-
-def _plain(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 def main(argv=None) -> int:

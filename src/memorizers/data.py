@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 
-from .errors import DuplicatePointsError, InvalidDataError, NetworkFileError, TooLargeError
+from .errors import DuplicatePointsError, InvalidDataError, NetworkFileError, TooLargeError, WidthError
 from .network import atomic_write_bytes, read_npz
 
 
@@ -60,8 +60,6 @@ def check_widths(widths, what: str, count: int | None = None, at_least: int = 1)
 
     An int is one width. Raises WidthError "<what> takes <n> positive integer width(s); got ...".
     """
-    from .errors import WidthError
-
     seq = (widths,) if np.ndim(widths) == 0 else tuple(widths)
     desc = _COUNT.get(count, str(count)) if count is not None else f"{_COUNT.get(at_least, at_least)} or more"
     plural = "" if count == 1 else "s"

@@ -221,7 +221,7 @@ class Network:
                 acts.append(d.activation.to_dict())
             layout.append({"type": "residual" if isinstance(layer, Residual) else "dense", "activations": acts})
         header = {"format": FORMAT, "version": VERSION, "layout": layout, "meta": self.meta}
-        arrays["header"] = np.array(json.dumps(header, default=_json_default))
+        arrays["header"] = np.array(json.dumps(header, default=json_default))
         return arrays
 
     @classmethod
@@ -296,9 +296,10 @@ def atomic_write_bytes(path, data: bytes) -> None:
         raise
 
 
-def _json_default(o):
+def json_default(o):
+    """JSON for numpy scalars and arrays (network metadata, CLI reports)."""
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, np.ndarray):
         return o.tolist()
-    raise TypeError(f"cannot store {type(o).__name__} in network metadata")
+    raise TypeError(f"cannot write {type(o).__name__} as JSON")
