@@ -227,3 +227,15 @@ def test_yun_constructions_at_n_10000(method, widths, classes):
         assert r.max_abs_error <= 1e-6
     if widths is not None:
         assert built.network.stats()["hidden_widths"] == list(widths)
+
+
+@pytest.mark.parametrize("method", ["yun-2layer", "yun-resnet", "yun-classifier", "yun-deep-classifier"])
+def test_duplicates_are_named_by_the_classifiers(method):
+    rng = np.random.default_rng(0)
+    X, ids = rng.standard_normal((60, 4)), rng.integers(0, 3, 60)
+    X[40] = X[7]
+    options = {"widths": (40, 40, 40, 40, 12)} if method == "yun-deep-classifier" else {}
+    from memorizers.errors import DuplicatePointsError
+
+    with pytest.raises(DuplicatePointsError, match=r"\[7, 40\]"):
+        build(method, X, ids, **options)

@@ -858,6 +858,7 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     """
     act = check_activation(activation)
     X, Y = check_dataset(X, y)
+    check_distinct(X)
     ids, dy = class_ids(Y, n_classes)
     N, dx = X.shape
     per = units_per_gate(act)
@@ -912,6 +913,7 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     """
     act = check_activation(activation)
     X, Y = check_dataset(X, y)
+    check_distinct(X)
     ids, dy = class_ids(Y, n_classes)
     N, dx = X.shape
     if dx < dy:
