@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ..activations import relu
+from .bubeck import baum, relu_baum, universal
 from .daniely import daniely_one_step, theorem_width
 from .yun import (
     check_activation,
@@ -41,7 +42,7 @@ class Method:
     summary: str
     example: Callable  # (rng, n, dx, dy) -> (X, y, options): data the theorem covers, with options that memorize it
     hidden_widths: Callable  # (X, y, options) -> the hidden widths the theorem's formula gives
-    invalid_label: float  # a label value outside the theorem's assumptions (for the bad-input checks)
+    invalid_label: float | None  # a label value outside the theorem's assumptions (None: every real is allowed)
 
 
 def _yun_example(rng, n, dx, dy):
@@ -115,6 +116,23 @@ def _deep_classifier_example(rng, n, dx, dy):
     return X, y, {**options, "widths": (w,) * 4 + (4 * options["n_classes"],)}
 
 
+def _real_example(rng, n, dx, dy):
+    return rng.standard_normal((n, dx)), rng.uniform(-1, 1, size=n), {"seed": int(rng.integers(2**31))}
+
+
+def _binary_example(rng, n, dx, dy):
+    return rng.standard_normal((n, dx)), (rng.random(n) < 0.3).astype(float), {"seed": int(rng.integers(2**31))}
+
+
+def _baum_widths(X, y, options):
+    if options.get("widths") is not None:
+        return [int(np.ravel(options["widths"])[0])]
+    y = np.ravel(y)
+    flip = y.sum() > len(y) / 2
+    minority = int(np.sum(y == (0.0 if flip else 1.0)))
+    return [2 * (-(-minority // np.shape(X)[1])) + int(flip)]
+
+
 def _daniely_example(rng, n, dx, dy):
     d, q = max(dx, 64), 64  # well inside the regime where one step memorizes every point
     m = max(1, min(n, d * q // 256))
@@ -174,6 +192,32 @@ METHODS = {
         _gate_example(lambda k: k),
         _resnet_widths,
         -1.0,
+    ),
+    "universal": Method(
+        universal,
+        "real",
+        "Bubeck, Eldan, Lee & Mikulincer (2020) Proposition 2: n neurons, any non-polynomial activation",
+        _real_example,
+        lambda X, y, options: [int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else len(X)],
+        None,
+    ),
+    "baum": Method(
+        baum,
+        "binary",
+        "Bubeck et al. (2020) Proposition 3 (Baum 1988): threshold units, 0/1 labels, general position",
+        _binary_example,
+        _baum_widths,
+        0.5,
+    ),
+    "relu-baum": Method(
+        relu_baum,
+        "real",
+        "Bubeck et al. (2020) Proposition 4: 4 ceil(n/d) ReLU units, real labels, general position",
+        _real_example,
+        lambda X, y, options: [
+            int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else 4 * -(-len(X) // np.shape(X)[1])
+        ],
+        None,
     ),
     "daniely": Method(
         daniely_one_step,

@@ -1,0 +1,199 @@
+"""Bubeck, Eldan, Lee & Mikulincer (2020), "Network size and weights size for memorization with
+two-layers neural networks": the elementary constructions of Section 3.
+
+* Proposition 2 (:func:`universal`): n neurons suffice for any non-polynomial activation.
+* Proposition 3 (:func:`baum`, Baum 1988): threshold units, 0/1 labels, general position:
+  two units per d points of the minority label.
+* Proposition 4 (:func:`relu_baum`): ReLU, real labels, general position, 4 ceil(n/d) units
+  built from derivative neurons (eqs. 2-4).
+
+Two-layer networks f(x) = sum_l a_l psi(w_l . x + b_l) (+ c); ``Network.stats()`` gives
+Bubeck et al.'s total weight W(f) = sum_l |a_l| sqrt(|w_l|^2 + b_l^2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..activations import Activation, by_name, identity, relu, threshold
+from ..data import check_dataset, check_distinct, check_memory, check_widths
+from ..errors import InvalidDataError, WidthError
+from ..network import Dense, Network
+from .yun import _hyperplane
+
+
+def _two_layer(W, b, a, c, act: Activation, meta: dict) -> Network:
+    return Network([Dense(W, b, act), Dense(np.atleast_2d(a), np.atleast_1d(c), identity())], meta=meta)
+
+
+def _other_points_off(H_dist: np.ndarray, S, what: str, scale: float) -> float:
+    """Smallest distance of a point outside S to the hyperplane; raise naming the points if one lies on it."""
+    d = H_dist.copy()
+    d[S] = np.inf
+    if np.isinf(d).all():  # no other point: any slab will do
+        return 1.0
+    j = int(np.argmin(d))
+    if not d[j] > 1e-9 * scale:
+        raise InvalidDataError(
+            f"data not in general position: point {j} lies on the hyperplane through points {sorted(np.asarray(S).tolist())}"
+            f" (distance {d[j]:.2e}); {what} needs no d + 1 points on one hyperplane"
+        )
+    return float(d[j])
+
+
+def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 20):
+    """Proposition 2: n neurons psi(w_l . x + b_l) with random (w_l, b_l) whose evaluation matrix is invertible.
+
+    The outer weights solve Phi a = y exactly (LU). w_l ~ N(0, I/d), and unit l's kink sits in
+    the pi(l)-th gap between the data's projections on w_l (pi a random permutation), so
+    no unit is inactive on every point and no two share a kink position; a draw
+    whose matrix is numerically singular is redrawn (``tries`` times). For the threshold,
+    whose random patterns are singular in practice, one random direction with thresholds
+    between consecutive projections (a triangular Phi). Activations: any non-polynomial one
+    the library has (ReLU, leaky ReLU, |.|, hard-tanh, threshold); tanh and sigmoid are not
+    in the library yet.
+    info["condition_number"] is cond(Phi).
+    """
+    act = activation if isinstance(activation, Activation) else by_name(activation)
+    if act.is_identity:
+        raise InvalidDataError("Proposition 2 needs a non-polynomial activation; identity is linear")
+    X, Y = check_dataset(X, y)
+    check_distinct(X)
+    n, d = X.shape
+    k = n if widths is None else check_widths(widths, "Proposition 2", count=1)[0]
+    if k < n:
+        raise WidthError(f"Proposition 2 uses n = {n} neurons; width {k} is too small", (n,))
+    check_memory(8.0 * (3 * n * n + 3 * k * (d + 1 + Y.shape[1])), f"{k} units and an {n} x {n} evaluation matrix")
+    rng = np.random.default_rng(seed)
+    for _ in range(tries):
+        if act.kind == "threshold":
+            # random 0/1 patterns are singular in practice: a random direction w and thresholds between
+            # consecutive projections give a triangular evaluation matrix (our choice for this activation)
+            w = rng.standard_normal(d)
+            t = np.sort(X @ w)
+            cuts = np.concatenate([[t[0] - 1.0], (t[1:] + t[:-1]) / 2])
+            W, b = np.tile(w, (n, 1)), -cuts
+        else:
+            # random directions; unit l puts its kink in the pi(l)-th gap of the data along its own
+            # direction, so no two units share a kink position (1-D data would otherwise repeat patterns)
+            W = rng.standard_normal((n, d)) / math.sqrt(d)
+            W *= np.where(W @ rng.standard_normal(d) < 0, -1.0, 1.0)[:, None]  # one side of a random plane: in 1-D
+            # all units then face the same way and the matrix is triangular
+            P = np.sort(X @ W.T, axis=0)  # (n points, n units)
+            cuts = np.vstack([P[:1] - 1.0, (P[1:] + P[:-1]) / 2])
+            b = -cuts[rng.permutation(n), np.arange(n)]
+            if act.kind == "hard_tanh":  # -1 below the kink, linear (not clipped) above it on the data
+                R = (P[-1] - P[0] + 2.0) / 2
+                W, b = W / R[:, None], b / R - 1
+        Phi = act(X @ W.T + b)
+        cond = np.linalg.cond(Phi)
+        if cond < 1e12:
+            break
+    else:
+        raise InvalidDataError(f"no invertible evaluation matrix in {tries} random draws (last condition number {cond:.2e})")
+    A = np.linalg.solve(Phi, Y)  # (n, dy)
+    pad = np.zeros((k - n, d))
+    net = Network(
+        [Dense(np.vstack([W, pad]), np.concatenate([b, np.zeros(k - n)]), act), Dense(np.vstack([A, np.zeros((k - n, Y.shape[1]))]).T, np.zeros(Y.shape[1]))],
+        meta={"method": "universal", "theorem": "Bubeck et al. (2020), Proposition 2", "activation": act.name, "widths": [k], "seed": seed},
+    )
+    return net, {"condition_number": float(cond), "neurons": n}
+
+
+def baum(X, y, *, widths=None, seed=None):
+    """Proposition 3 (Baum 1988): threshold units for 0/1 labels of data in general position.
+
+    For each group of d points of the minority label, the hyperplane u . x = c through them
+    (no other point on it) gives two units 1{u.x - c + tau > 0} - 1{u.x - c - tau > 0}, the
+    indicator of a slab of half-width tau = half the distance of the nearest other point.
+    If 1 is the majority label, the minority is 0 and one more unit (the constant 1{1 > 0})
+    turns the sum into 1 - (indicator): 2 ceil(n_minority / d) (+1) <= n/d + 3 units.
+    """
+    X, Y = check_dataset(X, y)
+    if Y.shape[1] != 1 or not np.isin(Y, (0.0, 1.0)).all():
+        raise InvalidDataError("Proposition 3 (Baum) needs binary labels in {0, 1} (one column)")
+    check_distinct(X)
+    yv = Y[:, 0]
+    n, d = X.shape
+    flip = yv.sum() > n / 2
+    minority = np.flatnonzero(yv == (0.0 if flip else 1.0))
+    rng = np.random.default_rng(seed)
+    minority = rng.permutation(minority)
+    groups = [minority[s : s + d] for s in range(0, len(minority), d)]
+    need = 2 * len(groups) + int(flip)
+    k = need if widths is None else check_widths(widths, "Proposition 3", count=1)[0]
+    if k < need:
+        raise WidthError(f"Baum's construction needs {need} threshold units here (<= n/d + 3); got {k}", (need,))
+    check_memory(8.0 * (3 * k * (d + 2) + 2 * n * d), f"{k} threshold units")
+    scale = np.abs(X).sum(axis=1).max() + 1.0
+    W, b = np.zeros((k, d)), np.zeros(k)
+    a = np.zeros(k)
+    for g, S in enumerate(groups):
+        u, c = _hyperplane(X[S], rng)
+        tau = 0.5 * _other_points_off(np.abs(X @ u + c), S, "Proposition 3", scale)
+        W[2 * g], b[2 * g], a[2 * g] = u, c + tau, 1.0  # 1{u.x + c > -tau}
+        W[2 * g + 1], b[2 * g + 1], a[2 * g + 1] = u, c - tau, -1.0  # 1{u.x + c > tau}
+    c_out = 0.0
+    if flip:  # f = 1 - sum of slab indicators
+        a = -a
+        b[need - 1], a[need - 1] = 1.0, 1.0  # the constant unit 1{1 > 0}
+    net = _two_layer(W, b, a, c_out, threshold(), {"method": "baum", "theorem": "Bubeck et al. (2020), Proposition 3 (Baum 1988)", "activation": "threshold", "widths": [k], "seed": seed})
+    return net, {"neurons": need, "groups": len(groups), "minority_label": 0 if flip else 1}
+
+
+def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5):
+    """Proposition 4: exactly 4 ceil(n/d) ReLU units memorize real labels of data in general position.
+
+    Each group S of d points (the last may be smaller) has a hyperplane u . x = c through
+    it. The derivative neurons f_{delta,u,v,b}(x) = (psi((u + delta v).x - b) - psi(u.x - b)) / delta
+    (eq. 2) equal psi'(u.x - b) v.x on the data for delta as in eq. (4), so
+    f = f_{u,v,c-tau} - f_{u,v,c+tau} is v.x on S and 0 elsewhere once tau is below the
+    distance of every other point to the hyperplane; v solves v.x_i = y_i on S (least norm
+    in the span of S). delta = half eq. (4)'s bound; tau, below that distance, is chosen to
+    make delta largest (the output weights are 1/delta, and they scale the rounding error).
+    """
+    X, Y = check_dataset(X, y)
+    check_distinct(X)
+    if Y.shape[1] != 1:
+        raise InvalidDataError("Proposition 4 takes one real label per point")
+    yv = Y[:, 0]
+    n, d = X.shape
+    need = 4 * math.ceil(n / d)
+    k = need if widths is None else check_widths(widths, "Proposition 4", count=1)[0]
+    if k < need:
+        raise WidthError(f"Proposition 4 needs 4 ceil(n/d) = {need} ReLU units; got {k}", (need,))
+    check_memory(8.0 * (3 * k * (d + 2) + 2 * n * d), f"{k} ReLU units")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    groups = [order[s : s + d] for s in range(0, n, d)]
+    scale = np.abs(X).sum(axis=1).max() + 1.0
+    W, b, a = np.zeros((k, d)), np.zeros(k), np.zeros(k)
+    for g, S in enumerate(groups):
+        u, c = _hyperplane(X[S], rng)  # u.x + c = 0 on S
+        dist = _other_points_off(np.abs(X @ u + c), S, "Proposition 4", scale)
+        v = np.linalg.lstsq(X[S], yv[S], rcond=None)[0]
+        vx = np.abs(X @ v)
+        ok = vx > 0
+        h = X @ u + c
+
+        def delta_for(tau):
+            # eq. (4): every point keeps its side of both kinks h = +-tau under u -> u + delta v
+            slack = np.minimum(np.abs(h - tau), np.abs(h + tau))
+            return 0.5 * float(np.min(slack[ok] / vx[ok])) if ok.any() else 1.0
+
+        # the output weights are 1/delta and scale the rounding error: take the slab half-width
+        # tau (a choice the proof leaves open) that allows the largest delta
+        tau = max((f * dist for f in (margin, *np.linspace(0.05, 0.95, 19))), key=delta_for)
+        delta = delta_for(tau)
+        # Both derivative neurons are active on one side of the slab, where they cancel in exact arithmetic
+        # but leave rounding ~ eps |h| / delta at every such point; o = -1 builds the same slab from
+        # units facing the other way (on -h). We face the side where the data's sum of |h| is smaller.
+        o = 1.0 if np.abs(h[h > 0]).sum() <= np.abs(h[h < 0]).sum() else -1.0
+        for j, (shift, sign) in enumerate(((tau, 1.0), (-tau, -1.0))):  # f_{u,v,c-tau} - f_{u,v,c+tau}
+            r = 4 * g + 2 * j
+            W[r], b[r], a[r] = o * u + delta * v, o * c + shift, sign / delta
+            W[r + 1], b[r + 1], a[r + 1] = o * u, o * c + shift, -sign / delta
+    net = _two_layer(W, b, a, 0.0, relu(), {"method": "relu-baum", "theorem": "Bubeck et al. (2020), Proposition 4", "activation": "relu", "widths": [k], "seed": seed})
+    return net, {"neurons": need, "groups": len(groups)}
