@@ -58,3 +58,11 @@ def test_general_position_is_checked(method):
             assert "not in general position" in str(e) and "[0, 1]" in str(e)
             return
     raise AssertionError("no grouping met the degenerate hyperplane")
+
+
+def test_relu_baum_float64_error_at_n_5000_d_100():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((5000, 100)), rng.uniform(-1, 1, 5000)
+    built = build("relu-baum", X, y, seed=0, tol=1e-8)
+    assert built.network.stats()["hidden_widths"] == [200]
+    assert built.report.max_abs_error <= 1e-8

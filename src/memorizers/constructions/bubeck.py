@@ -143,7 +143,7 @@ def baum(X, y, *, widths=None, seed=None):
     return net, {"neurons": need, "groups": len(groups), "minority_label": 0 if flip else 1}
 
 
-def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5):
+def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_rounds: int = 60):
     """Proposition 4: exactly 4 ceil(n/d) ReLU units memorize real labels of data in general position.
 
     Each group S of d points (the last may be smaller) has a hyperplane u . x = c through
@@ -151,8 +151,8 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5):
     (eq. 2) equal psi'(u.x - b) v.x on the data for delta as in eq. (4), so
     f = f_{u,v,c-tau} - f_{u,v,c+tau} is v.x on S and 0 elsewhere once tau is below the
     distance of every other point to the hyperplane; v solves v.x_i = y_i on S (least norm
-    in the span of S). delta = half eq. (4)'s bound; tau, below that distance, is chosen to
-    make delta largest (the output weights are 1/delta, and they scale the rounding error).
+    in the span of S). See :func:`_slab` for delta, tau and the orientation; repair_rounds
+    swaps of points between groups raise the smallest delta.
     """
     X, Y = check_dataset(X, y)
     check_distinct(X)
@@ -169,31 +169,53 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5):
     order = rng.permutation(n)
     groups = [order[s : s + d] for s in range(0, n, d)]
     scale = np.abs(X).sum(axis=1).max() + 1.0
+    slabs = [_slab(X, yv, S, rng, scale, margin) for S in groups]
+    # The output weights 1/delta scale the rounding error, and a group whose d x d block is ill-conditioned
+    # gets a tiny delta. Repair (our addition): swap a point of the worst group with a random point of
+    # another group while that raises the smaller delta of the two.
+    for _ in range(repair_rounds if len(groups) > 1 else 0):
+        g = int(np.argmin([sl[4] for sl in slabs]))
+        h = int(rng.integers(len(groups) - 1))
+        h += h >= g
+        i, j = rng.integers(len(groups[g])), rng.integers(len(groups[h]))
+        Sg, Sh = groups[g].copy(), groups[h].copy()
+        Sg[i], Sh[j] = Sh[j], Sg[i]
+        try:
+            new_g, new_h = _slab(X, yv, Sg, rng, scale, margin), _slab(X, yv, Sh, rng, scale, margin)
+        except InvalidDataError:
+            continue
+        if min(new_g[4], new_h[4]) > min(slabs[g][4], slabs[h][4]):
+            groups[g], groups[h], slabs[g], slabs[h] = Sg, Sh, new_g, new_h
     W, b, a = np.zeros((k, d)), np.zeros(k), np.zeros(k)
-    for g, S in enumerate(groups):
-        u, c = _hyperplane(X[S], rng)  # u.x + c = 0 on S
-        dist = _other_points_off(np.abs(X @ u + c), S, "Proposition 4", scale)
-        v = np.linalg.lstsq(X[S], yv[S], rcond=None)[0]
-        vx = np.abs(X @ v)
-        ok = vx > 0
-        h = X @ u + c
-
-        def delta_for(tau):
-            # eq. (4): every point keeps its side of both kinks h = +-tau under u -> u + delta v
-            slack = np.minimum(np.abs(h - tau), np.abs(h + tau))
-            return 0.5 * float(np.min(slack[ok] / vx[ok])) if ok.any() else 1.0
-
-        # the output weights are 1/delta and scale the rounding error: take the slab half-width
-        # tau (a choice the proof leaves open) that allows the largest delta
-        tau = max((f * dist for f in (margin, *np.linspace(0.05, 0.95, 19))), key=delta_for)
-        delta = delta_for(tau)
-        # Both derivative neurons are active on one side of the slab, where they cancel in exact arithmetic
-        # but leave rounding ~ eps |h| / delta at every such point; o = -1 builds the same slab from
-        # units facing the other way (on -h). We face the side where the data's sum of |h| is smaller.
-        o = 1.0 if np.abs(h[h > 0]).sum() <= np.abs(h[h < 0]).sum() else -1.0
+    for g, (u, c, v, tau, delta, o) in enumerate(slabs):
         for j, (shift, sign) in enumerate(((tau, 1.0), (-tau, -1.0))):  # f_{u,v,c-tau} - f_{u,v,c+tau}
             r = 4 * g + 2 * j
             W[r], b[r], a[r] = o * u + delta * v, o * c + shift, sign / delta
             W[r + 1], b[r + 1], a[r + 1] = o * u, o * c + shift, -sign / delta
     net = _two_layer(W, b, a, 0.0, relu(), {"method": "relu-baum", "theorem": "Bubeck et al. (2020), Proposition 4", "activation": "relu", "widths": [k], "seed": seed})
-    return net, {"neurons": need, "groups": len(groups)}
+    return net, {"neurons": need, "groups": len(groups), "min_delta": float(min(sl[4] for sl in slabs))}
+
+
+def _slab(X, yv, S, rng, scale, margin):
+    """(u, c, v, tau, delta, o) of the four derivative neurons of group S (Proposition 4, eqs. 2-4).
+
+    u.x + c = 0 on S; v.x_i = y_i on S; delta is half of eq. (4)'s bound, and tau (below the
+    distance of every other point to the hyperplane) the value that allows the largest delta.
+    Both neurons of a pair are active on one side of the slab, where they cancel in exact
+    arithmetic but leave rounding of order eps |h| / delta; o = -1 builds the same slab from
+    units facing the other way, and we face the side where the data's sum of |h| is smaller.
+    """
+    u, c = _hyperplane(X[S], rng)
+    h = X @ u + c
+    dist = _other_points_off(np.abs(h), S, "Proposition 4", scale)
+    v = np.linalg.lstsq(X[S], yv[S], rcond=None)[0]
+    vx = np.abs(X @ v)
+    ok = vx > 0
+
+    def delta_for(tau):  # every point keeps its side of both kinks h = +-tau under u -> u + delta v
+        slack = np.minimum(np.abs(h - tau), np.abs(h + tau))
+        return 0.5 * float(np.min(slack[ok] / vx[ok])) if ok.any() else 1.0
+
+    tau = max((f * dist for f in (margin, *np.linspace(0.05, 0.95, 19))), key=delta_for)
+    o = 1.0 if np.abs(h[h > 0]).sum() <= np.abs(h[h < 0]).sum() else -1.0
+    return u, c, v, tau, delta_for(tau), o
