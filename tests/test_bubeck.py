@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from memorizers import build, verify
+from memorizers import build
 from memorizers.errors import InvalidDataError, WidthError
 
 
