@@ -57,10 +57,6 @@ class Dyadic:
         e = min(self.e, other.e)
         return Dyadic(self.at(e) + other.at(e), e)
 
-    def __sub__(self, other: "Dyadic") -> "Dyadic":
-        e = min(self.e, other.e)
-        return Dyadic(self.at(e) - other.at(e), e)
-
     def to_fractions(self) -> np.ndarray:
         scale = Fraction(2) ** self.e
         out = np.empty(self.m.shape, dtype=object)
