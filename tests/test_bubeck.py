@@ -66,3 +66,20 @@ def test_relu_baum_float64_error_at_n_5000_d_100():
     built = build("relu-baum", X, y, seed=0, tol=1e-8)
     assert built.network.stats()["hidden_widths"] == [200]
     assert built.report.max_abs_error <= 1e-8
+
+
+@pytest.mark.parametrize("step", ["line", "lemma"])
+def test_ntk_reaches_eps_within_the_theorem_count(step):
+    from memorizers.constructions.bubeck import ntk
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 60))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)  # on the sphere: (gamma, omega)-generic
+    y = rng.choice([-1.0, 1.0], 300)
+    net, info = ntk(X, y, eps=0.01, step=step, seed=0)
+    f = net.forward(X)[:, 0]
+    assert np.sum((f - y) ** 2) <= 0.01 * np.sum(y**2) * (1 + 1e-9)
+    assert info["neurons"] == net.stats()["hidden_neurons"] <= info["theorem_neurons"]
+    assert 0 < info["gamma"] < 1 and info["omega"] > 0
+    with pytest.raises(InvalidDataError, match="eps must lie"):
+        ntk(X, y, eps=2.0)
