@@ -38,3 +38,19 @@ def test_reproduce_yun_sgd_quick(tmp_path, capsys):
         assert float(rs[0]["risk"]) > 1e3 * float(rs[t_star]["risk"])  # from O(eps^2) down to O(eps^4)
     assert max(floors) / min(floors) < 2  # the floor of xi_par scales like eps^2
     assert max(risks) / min(risks) < 3  # and the risk where it is reached like eps^4
+
+
+def test_reproduce_bubeck_quick(tmp_path, capsys):
+    assert main(["reproduce", "bubeck", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "relu-baum: W(f) ~ n^" in out and "harmonic network: not built yet" in out
+    assert (Path(tmp_path) / "bubeck.png").stat().st_size > 0
+    import csv
+
+    rows = list(csv.DictReader(open(Path(tmp_path) / "bubeck.csv")))
+    for r in rows:
+        if r["method"] == "relu-baum":
+            assert int(r["neurons"]) == int(float(r["theorem_neurons"])) and float(r["relative_error"]) < 1e-12
+        else:
+            assert float(r["relative_error"]) <= 0.01
+        assert float(r["total_weight"]) >= float(r["lower_bound"])  # Proposition 1

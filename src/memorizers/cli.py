@@ -148,7 +148,7 @@ def main(argv=None) -> int:
     d.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("reproduce", help="run a paper's experiment: table and figures")
-    r.add_argument("paper", choices=["daniely", "yun-sgd"])
+    r.add_argument("paper", choices=["bubeck", "daniely", "yun-sgd"])
     r.add_argument("--out", default="results", help="output folder (default: results/)")
     r.add_argument("--quick", action="store_true", help="a smaller grid")
     r.set_defaults(func=cmd_reproduce)
