@@ -9,7 +9,6 @@ built yet, so its claim (W(f) ~ sqrt(n)) is not checked here.
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from ..constructions.bubeck import ntk, relu_baum
 from ..network import atomic_write_bytes
+from . import pyplot, save_figure
 
 FULL = {"d": (50, 100, 200), "ratios": (2, 5, 10, 20), "seeds": 3}
 QUICK = {"d": (50, 100), "ratios": (2, 5), "seeds": 1}
@@ -100,10 +100,7 @@ def summarise(rows) -> str:
 
 
 def plot(rows, out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for m, marker in (("relu-baum", "o"), ("ntk", "s")):
@@ -122,8 +119,4 @@ def plot(rows, out: Path) -> None:
         ax.grid(alpha=0.3, which="both")
     axes[0].legend(fontsize=7)
     fig.suptitle("Bubeck et al. (2020): size and total weight, x on the sphere, random +-1 labels")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    atomic_write_bytes(out / "bubeck.png", buf.getvalue())
+    save_figure(fig, out / "bubeck.png")

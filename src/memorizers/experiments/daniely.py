@@ -22,6 +22,7 @@ import numpy as np
 from .. import activations
 from ..constructions.daniely import daniely_one_step, initialisation
 from ..network import atomic_write_bytes
+from . import pyplot, save_figure
 
 FULL = {"d": (64, 128, 256), "q": (16, 64, 256), "ratios": tuple(2.0**-k for k in range(8, 0, -1)), "seeds": 5}
 MATCH_BUDGET = 2.0  # seconds of training allowed to reach the one step's fraction
@@ -153,10 +154,7 @@ def summarise(rows) -> str:
 
 
 def plot(rows, out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     cells = _cells(rows)
     keys = sorted({(d, q) for d, q, _ in cells})
@@ -187,8 +185,4 @@ def plot(rows, out: Path) -> None:
         axes[0].set_ylabel(label)
         axes[0].legend(fontsize=7, title="solid: |.|, dotted: ReLU", title_fontsize=7)
         fig.suptitle("Daniely (2020): one gradient step from orthogonal initialisation, x ~ N(0, I_d), Rademacher y")
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)
-        atomic_write_bytes(out / fname, buf.getvalue())
-        plt.close(fig)
+        save_figure(fig, out / fname, dpi=110)

@@ -14,13 +14,13 @@ the pace. Gradients are exact backpropagation in numpy.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
 from ..constructions.yun import yun_3layer
 from ..network import Dense, Network, atomic_write_bytes
+from . import pyplot, save_figure
 
 
 class _Flat:
@@ -110,10 +110,7 @@ def run_sgd(network: Network, X, y, eps: float, epochs: int, batch: int, seed, s
 
 def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
     """Both memorizers, several eps; writes yun_sgd.md, yun_sgd.csv and yun_sgd.png."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -170,9 +167,5 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
             ax.grid(alpha=0.3)
         row[0].legend(fontsize=8)
     fig.suptitle("Yun et al. Theorem 5.1: SGD near a memorizing global minimum")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    atomic_write_bytes(out / "yun_sgd.png", buf.getvalue())
+    save_figure(fig, out / "yun_sgd.png")
     return results
