@@ -91,7 +91,7 @@ def test_failed_verification_exits_1_and_writes_nothing(tmp_path, data, capsys):
 
 
 def test_demo_prints_a_table(capsys):
-    code, out, _ = run(capsys, "demo", "--quick")
+    code, out, _ = run(capsys, "demo")  # the full demo, as `make demo` runs it
     assert code == 0
     assert "digits" in out and "gaussian" in out
     rows = [line for line in out.splitlines() if "100.00%" in line]

@@ -21,21 +21,21 @@ from ..activations import Activation, by_name, identity, relu, threshold
 from ..data import check_dataset, check_distinct, check_memory, check_widths
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
-from .yun import _hyperplane
+from .yun import _hyperplane, on_hyperplane_tolerance
 
 
 def _two_layer(W, b, a, c, act: Activation, meta: dict) -> Network:
     return Network([Dense(W, b, act), Dense(np.atleast_2d(a), np.atleast_1d(c), identity())], meta=meta)
 
 
-def _other_points_off(H_dist: np.ndarray, S, what: str, scale: float) -> float:
+def _other_points_off(H_dist: np.ndarray, S, what: str, tolerance: float) -> float:
     """Smallest distance of a point outside S to the hyperplane; raise naming the points if one lies on it."""
     d = H_dist.copy()
     d[S] = np.inf
     if np.isinf(d).all():  # no other point: any slab will do
         return 1.0
     j = int(np.argmin(d))
-    if not d[j] > 1e-9 * scale:
+    if not d[j] > tolerance:
         raise InvalidDataError(
             f"data not in general position: point {j} lies on the hyperplane through points {sorted(np.asarray(S).tolist())}"
             f" (distance {d[j]:.2e}); {what} needs no d + 1 points on one hyperplane"
@@ -127,12 +127,11 @@ def baum(X, y, *, widths=None, seed=None):
     if k < need:
         raise WidthError(f"Baum's construction needs {need} threshold units here (<= n/d + 3); got {k}", (need,))
     check_memory(8.0 * (3 * k * (d + 2) + 2 * n * d), f"{k} threshold units")
-    scale = np.abs(X).sum(axis=1).max() + 1.0
     W, b = np.zeros((k, d)), np.zeros(k)
     a = np.zeros(k)
     for g, S in enumerate(groups):
-        u, c = _hyperplane(X[S], rng)
-        tau = 0.5 * _other_points_off(np.abs(X @ u + c), S, "Proposition 3", scale)
+        u, c = _hyperplane(X[S], rng, X)
+        tau = 0.5 * _other_points_off(np.abs(X @ u + c), S, "Proposition 3", on_hyperplane_tolerance(X[S], u, c))
         W[2 * g], b[2 * g], a[2 * g] = u, c + tau, 1.0  # 1{u.x + c > -tau}
         W[2 * g + 1], b[2 * g + 1], a[2 * g + 1] = u, c - tau, -1.0  # 1{u.x + c > tau}
     c_out = 0.0
@@ -168,8 +167,7 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
     rng = np.random.default_rng(seed)
     order = rng.permutation(n)
     groups = [order[s : s + d] for s in range(0, n, d)]
-    scale = np.abs(X).sum(axis=1).max() + 1.0
-    slabs = [_slab(X, yv, S, rng, scale, margin) for S in groups]
+    slabs = [_slab(X, yv, S, rng, margin) for S in groups]
     # The output weights 1/delta scale the rounding error, and a group whose d x d block is ill-conditioned
     # gets a tiny delta. Repair (our addition): swap a point of the worst group with a random point of
     # another group while that raises the smaller delta of the two.
@@ -181,7 +179,7 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
         Sg, Sh = groups[g].copy(), groups[h].copy()
         Sg[i], Sh[j] = Sh[j], Sg[i]
         try:
-            new_g, new_h = _slab(X, yv, Sg, rng, scale, margin), _slab(X, yv, Sh, rng, scale, margin)
+            new_g, new_h = _slab(X, yv, Sg, rng, margin), _slab(X, yv, Sh, rng, margin)
         except InvalidDataError:
             continue
         if min(new_g[4], new_h[4]) > min(slabs[g][4], slabs[h][4]):
@@ -196,7 +194,7 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
     return net, {"neurons": need, "groups": len(groups), "min_delta": float(min(sl[4] for sl in slabs))}
 
 
-def _slab(X, yv, S, rng, scale, margin):
+def _slab(X, yv, S, rng, margin):
     """(u, c, v, tau, delta, o) of the four derivative neurons of group S (Proposition 4, eqs. 2-4).
 
     u.x + c = 0 on S; v.x_i = y_i on S; delta is half of eq. (4)'s bound, and tau (below the
@@ -205,9 +203,9 @@ def _slab(X, yv, S, rng, scale, margin):
     arithmetic but leave rounding of order eps |h| / delta; o = -1 builds the same slab from
     units facing the other way, and we face the side where the data's sum of |h| is smaller.
     """
-    u, c = _hyperplane(X[S], rng)
+    u, c = _hyperplane(X[S], rng, X)
     h = X @ u + c
-    dist = _other_points_off(np.abs(h), S, "Proposition 4", scale)
+    dist = _other_points_off(np.abs(h), S, "Proposition 4", on_hyperplane_tolerance(X[S], u, c))
     v = np.linalg.lstsq(X[S], yv[S], rcond=None)[0]
     vx = np.abs(X @ v)
     ok = vx > 0

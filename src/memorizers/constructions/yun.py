@@ -788,19 +788,34 @@ def yun_classifier(
 # -- Section 4: general position, Theorem 4.1 (ResNet) and Corollary 4.2 (2-layer) ---------
 
 
-def _hyperplane(P: np.ndarray, rng) -> tuple[np.ndarray, float]:
+def _hyperplane(P: np.ndarray, rng, X: np.ndarray | None = None, tries: int = 8) -> tuple[np.ndarray, float]:
     """A unit normal u and offset c with u.x + c = 0 for every row x of P (at most dx rows).
 
-    The null space of [P 1] (SVD); with fewer than dx points it has several dimensions
-    and we take a random direction in it, which almost surely passes through no other point.
+    The null space of [P 1] (SVD). With fewer than dx points it has several dimensions: we
+    take a random direction in it (almost surely through no other point), the best of
+    ``tries`` by the distance of the nearest row of X when X is given.
     """
     M = np.hstack([P, np.ones((len(P), 1))])
     _, sv, Vt = np.linalg.svd(M, full_matrices=True)
     rank = int(np.sum(sv > sv.max() * 1e-12)) if len(sv) else 0
     null = Vt[rank:]
-    v = rng.standard_normal(len(null)) @ null
-    norm = np.linalg.norm(v[:-1])
-    return v[:-1] / norm, float(v[-1] / norm)
+    best = None
+    for _ in range(tries if X is not None and len(null) > 1 else 1):
+        v = rng.standard_normal(len(null)) @ null
+        u, c = v[:-1] / np.linalg.norm(v[:-1]), float(v[-1] / np.linalg.norm(v[:-1]))
+        if X is None:
+            return u, c
+        d = np.abs(X @ u + c)
+        d = np.sort(d)[len(P)] if len(d) > len(P) else np.inf  # nearest beyond the len(P) points on it
+        if best is None or d > best[0]:
+            best = (d, u, c)
+    return best[1], best[2]
+
+
+def on_hyperplane_tolerance(P: np.ndarray, u: np.ndarray, c: float) -> float:
+    """Distance below which a point counts as on the hyperplane: far above the fit's own residual."""
+    residual = float(np.abs(P @ u + c).max())
+    return max(1e3 * residual, 1e-13 * (np.abs(P).sum(axis=1).max() + abs(c) + 1.0))
 
 
 def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.ndarray], margin: float = 1.0):
@@ -810,14 +825,13 @@ def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.n
     classes. Raises InvalidDataError naming the points if a point that is not in a group
     lies on (or within rounding of) its hyperplane: the general position assumption fails.
     """
-    scale = np.abs(H).sum(axis=1).max() + 1.0
     rows, biases = [], []
     for S in members:
-        u, c = _hyperplane(H[S], rng)
+        u, c = _hyperplane(H[S], rng, H)
         dist = np.abs(H @ u + c)
         dist[S] = np.inf
         j = int(np.argmin(dist))
-        if not dist[j] > 1e-9 * scale:
+        if not dist[j] > on_hyperplane_tolerance(H[S], u, c):
             raise InvalidDataError(
                 f"data not in general position: point {j} lies on the hyperplane through points "
                 f"{sorted(S.tolist())} (distance {dist[j]:.2e}); Assumption 4.1 needs no dx + 1 points on one hyperplane"
