@@ -60,11 +60,11 @@ def cmd_build(args) -> int:
         return 1
     seconds = time.perf_counter() - start
     built.network.save(args.out)
-    out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **built.network.stats()}
+    s = built.network.stats()
+    out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **s}
     if args.json:
         print(json.dumps(out, default=json_default))
     else:
-        s = built.network.stats()
         print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
         print(f"  hidden widths {s['hidden_widths']}, {s['parameters']} parameters, max |weight| {s['max_abs_weight']:.3e}")
         print(f"  {built.report.summary()}")
@@ -85,12 +85,13 @@ def cmd_verify(args) -> int:
         certify=not args.no_certify,
         progress=not args.json,
     )
-    out = {**report.to_dict(), **network.stats()}
+    stats = network.stats()
+    out = {**report.to_dict(), **stats}
     if args.json:
         print(json.dumps(out, default=json_default))
     else:
         print(report.summary())
-        print(json.dumps(network.stats(), default=json_default))
+        print(json.dumps(stats, default=json_default))
     return 0 if report.passed and (report.exact is None or report.exact.passed) else 1
 
 
