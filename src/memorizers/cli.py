@@ -102,6 +102,41 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .training import train
+
+    template = Network.load(args.like)
+    X, y = load_npz(args.data)
+    result = train(
+        template,
+        X,
+        y,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        epochs=args.epochs,
+        seconds=args.seconds,
+        tol=args.tol,
+        kind=args.kind,
+        seed=args.seed,
+        progress=not args.json,
+    )
+    if args.out:
+        result.network.save(args.out)
+    out = {
+        "epochs": result.epochs,
+        "seconds": result.seconds,
+        "device": result.device,
+        "final_loss": result.history[-1] if result.history else None,
+        **result.report.to_dict(),
+        **result.network.stats(),
+    }
+    if args.json:
+        print(json.dumps(out, default=json_default))
+    else:
+        print(f"trained {result.epochs} epochs in {result.seconds:.2f}s on {result.device}: {result.report.summary()}")
+    return 0 if result.report.passed else 1
+
+
 def cmd_reproduce(args) -> int:
     from importlib import import_module
 
@@ -147,6 +182,20 @@ def main(argv=None) -> int:
     d = sub.add_parser("demo", help="build and verify networks on built-in datasets and print a table")
     d.add_argument("--quick", action="store_true", help="smaller datasets")
     d.set_defaults(func=cmd_demo)
+
+    t = sub.add_parser("train", help="gradient-train the architecture of a network file (the baseline)")
+    t.add_argument("--like", required=True, help="network file whose widths and activations to train")
+    t.add_argument("--data", required=True)
+    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--epochs", type=int, default=10_000)
+    t.add_argument("--seconds", type=float, help="wall-clock budget")
+    t.add_argument("--tol", type=float, default=1e-6)
+    t.add_argument("--kind", choices=KINDS)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", help="where to write the trained network")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_train)
 
     r = sub.add_parser("reproduce", help="run a paper's experiment: table and figures")
     r.add_argument("paper", choices=["bubeck", "daniely", "yun-sgd"])

@@ -1,0 +1,148 @@
+"""Gradient-training baseline: train the architecture of a construction with PyTorch.
+
+``train(template, X, y)`` takes a :class:`Network` (usually one a construction built) for
+its layer widths and activations, initialises a fresh PyTorch copy (PyTorch's default
+initialisation), and trains it in float64 with Adam or SGD until every point is
+memorized (max |f - y| <= tol for real labels, every point classified right otherwise) or
+a budget of epochs or seconds runs out. Real, 0/1 and +-1 labels use the squared loss,
+one-hot labels the cross-entropy. Threshold layers have no gradient: they are trained
+through the surrogate sigmoid(t / temperature) and evaluated as thresholds (our
+documented choice). The trained weights come back as a Network and are verified by
+:func:`memorizers.verify`, like any construction. Runs on a GPU when one is present and
+``device="auto"``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import MemorizersError
+from .network import Dense, Network, Residual
+from .verify import MemorizationReport, as_targets, infer_kind, verify
+
+
+@dataclass
+class TrainResult:
+    """The trained network, its float64 verification, and what training cost."""
+
+    network: Network
+    report: MemorizationReport
+    epochs: int
+    seconds: float
+    device: str
+    history: list[float]  # loss after each epoch
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError("training needs torch: pip install 'memorizers[torch]'") from e
+    return torch
+
+
+def train(
+    template: Network,
+    X,
+    y,
+    *,
+    optimizer: str = "adam",
+    lr: float = 1e-3,
+    epochs: int = 10_000,
+    seconds: float | None = None,
+    tol: float = 1e-6,
+    kind: str | None = None,
+    batch: int | None = None,
+    temperature: float = 0.05,
+    seed=None,
+    device: str = "auto",
+    progress: bool = False,
+) -> TrainResult:
+    """Train a fresh copy of ``template``'s architecture on (X, y); see the module docstring."""
+    torch = _torch()
+    if any(isinstance(layer, Residual) for layer in template.layers):
+        raise MemorizersError("training supports plain dense networks (no residual blocks yet)")
+    if optimizer not in ("adam", "sgd"):
+        raise MemorizersError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    X = np.asarray(X, dtype=np.float64)
+    kind = kind or infer_kind(np.asarray(y), template.n_out)
+    Y = as_targets(y, template.n_out, kind)
+    dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    if seed is not None:
+        torch.manual_seed(seed)
+
+    linears = torch.nn.ModuleList(
+        [torch.nn.Linear(d.n_in, d.n_out, dtype=torch.float64) for d in template.layers]
+    ).to(dev)
+    acts = [d.activation for d in template.layers]
+
+    def forward(a, hard: bool):
+        for lin, act in zip(linears, acts):
+            t = lin(a)
+            if act.kind == "threshold":
+                a = (t > 0).to(t.dtype) if hard else torch.sigmoid(t / temperature)
+            elif act.kind == "hard_tanh":
+                a = torch.clamp(t, -1.0, 1.0)
+            elif act.is_identity:
+                a = t
+            else:
+                a = torch.where(t > 0, act.s_plus * t, act.s_minus * t)
+        return a
+
+    Xt, Yt = torch.from_numpy(X).to(dev), torch.from_numpy(Y).to(dev)
+    classes = Yt.argmax(dim=1) if kind == "onehot" else None
+    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(linears.parameters(), lr=lr)
+    n = len(X)
+    bs = n if batch is None else int(batch)
+    history: list[float] = []
+
+    def memorized() -> bool:
+        with torch.no_grad():
+            F = forward(Xt, hard=True)
+            if kind == "real":
+                return bool((F - Yt).abs().max() <= tol)
+            if kind == "onehot":
+                return bool((F.argmax(dim=1) == classes).all())
+            if kind == "sign":
+                return bool((Yt[:, 0] * F[:, 0] > 0).all())
+            return bool((((F[:, 0] > 0.5).to(Yt.dtype)) == Yt[:, 0]).all())
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc=f"train ({optimizer})", unit="epoch")
+    start, epoch = time.perf_counter(), 0
+    while epoch < epochs and not memorized():
+        if seconds is not None and time.perf_counter() - start > seconds:
+            break
+        perm = torch.randperm(n, device=dev)
+        total = 0.0
+        for s in range(0, n, bs):
+            idx = perm[s : s + bs]
+            F = forward(Xt[idx], hard=False)
+            if kind == "onehot":
+                loss = torch.nn.functional.cross_entropy(F, classes[idx])
+            else:
+                loss = ((F - Yt[idx]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        history.append(total / n)
+        epoch += 1
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{history[-1]:.3e}")
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - start
+    layers = [
+        Dense(lin.weight.detach().cpu().numpy(), lin.bias.detach().cpu().numpy(), act) for lin, act in zip(linears, acts)
+    ]
+    trained = Network(layers, meta={"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch})
+    report = verify(trained, X, y, kind=kind, tol=tol, certify=False)
+    return TrainResult(trained, report, epoch, elapsed, dev, history)
