@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-imagenet clean
+.PHONY: demo test bench bench-train bench-imagenet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/yun3.py
+
+bench-train: $(VENV)/.dev
+	$(BIN)/python benchmarks/construct_vs_train.py
 
 bench-imagenet: $(VENV)/.dev
 	$(BIN)/python benchmarks/imagenet_scale.py
