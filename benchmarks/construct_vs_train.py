@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 
 from memorizers import build
+from memorizers.data import gaussian_regression
 from memorizers.training import train
 
 
@@ -33,8 +33,7 @@ def main():
     )
     print("|---|---|---|---|---|---|---|---|")
     for n in (int(s) for s in args.sizes.split(",")):
-        rng = np.random.default_rng(0)
-        X, y = rng.standard_normal((n, args.dx)), rng.uniform(-1, 1, n)
+        X, y = gaussian_regression(n, args.dx, seed=0)
         t = time.perf_counter()
         built = build("yun-3layer", X, y, seed=0)
         t_build = time.perf_counter() - t

@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 
 from memorizers import verify
+from memorizers.data import gaussian_regression
 from memorizers.constructions.yun import yun_3layer
 
 
@@ -42,8 +42,7 @@ def main():
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in (int(s) for s in args.sizes.split(",")):
-        rng = np.random.default_rng(args.seed)
-        X, y = rng.standard_normal((n, args.dx)), rng.uniform(-1, 1, n)
+        X, y = gaussian_regression(n, args.dx, seed=args.seed)
         repeat = 3 if n <= 10_000 else 1
         t_build, (net, _) = best_of(lambda: yun_3layer(X, y, seed=args.seed), repeat)
         t_fwd, _ = best_of(lambda: net.forward(X), repeat)
