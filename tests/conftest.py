@@ -30,7 +30,8 @@ ALL_ACTIVATIONS = [
     activations.identity(),
     activations.hard_tanh(),
     activations.threshold(),
-]
+]  # the piecewise-linear ones: exact arithmetic applies
+SMOOTH_ACTIVATIONS = [activations.tanh(), activations.sigmoid()]
 
 
 @pytest.fixture

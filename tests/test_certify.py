@@ -14,7 +14,7 @@ from memorizers.data import gaussian_regression
 from memorizers.exact import exact_forward
 from memorizers.network import Dense, Network
 
-from conftest import ALL_ACTIVATIONS, random_network
+from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 
 
 @given(
@@ -37,6 +37,44 @@ def test_bound_contains_the_exact_output(act, dtype, scale, seed, residual):
         for o in range(F.shape[1]):
             got = Fraction(*F[i, o].as_integer_ratio())
             assert abs(got - exact[i, o]) <= Fraction(E[i, o]), (i, o, float(got - exact[i, o]), E[i, o])
+
+
+def _mp_forward(net, X, digits=60):
+    """The stored network on X in mpmath at ``digits`` digits: the exact output to far below any float bound."""
+    import mpmath
+
+    mpmath.mp.dps = digits
+    f = {"tanh": mpmath.tanh, "sigmoid": lambda t: 1 / (1 + mpmath.exp(-t))}
+    a = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in X])
+    for d, _ in net.dense_layers():
+        W = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in d.weight])
+        z = a * W.T
+        for i in range(z.rows):
+            for j in range(z.cols):
+                t = z[i, j] + mpmath.mpf(float(d.bias[j]))
+                z[i, j] = f[d.activation.kind](t) if d.activation.kind in f else t
+        a = z
+    return a
+
+
+@given(
+    act=st.sampled_from(SMOOTH_ACTIVATIONS),
+    dtype=st.sampled_from(["float32", "float64", "longdouble"]),
+    scale=st.sampled_from([1e-3, 1.0, 30.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_bound_contains_the_true_output_for_smooth_activations(act, dtype, scale, seed):
+    rng = np.random.default_rng(seed)
+    net = random_network(rng, [3, 6, 5, 2], act)
+    for d, _ in net.dense_layers():
+        d.weight *= scale
+    X = rng.standard_normal((6, 3))
+    F, E = forward_with_bound(net, X, np.dtype(np.longdouble if dtype == "longdouble" else dtype))
+    true = _mp_forward(net, X)
+    for i in range(F.shape[0]):
+        for o in range(F.shape[1]):
+            gap = abs(Fraction(*F[i, o].as_integer_ratio()) - Fraction(str(true[i, o])))
+            assert gap <= Fraction(E[i, o]), (i, o, float(gap), E[i, o])
 
 
 @pytest.mark.parametrize("act", ["relu", "hard-tanh"])

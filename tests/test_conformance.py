@@ -35,8 +35,13 @@ def test_memorizes_random_data_with_the_formula_widths(name, n, dx, dy, seed):
     method = METHODS[name]
     X, y, options = method.example(np.random.default_rng(seed), n, dx, dy)
     built = build(name, X, y, **options)  # raises VerificationError if it does not memorize
-    assert built.report.passed and built.report.accuracy == 1.0
-    assert built.network.stats()["hidden_widths"] == method.hidden_widths(X, y, options)
+    assert built.report.passed
+    if method.kind == "relative":  # approximate memorization: the aggregate criterion, recomputed here
+        f = built.network.forward(X).reshape(np.shape(y))
+        assert np.sum((f - y) ** 2) <= built.report.tol * np.sum(np.square(y))
+    else:
+        assert built.report.accuracy == 1.0
+    assert built.network.stats()["hidden_widths"] == method.hidden_widths(X, y, options, built.info)
     assert built.network.n_in == X.shape[1]
 
 
@@ -56,20 +61,21 @@ def test_save_load_verify_round_trip(tmp_path, name):
     back = Network.load(tmp_path / "net.npz")
     assert back.meta["method"] == name
     assert back.forward(X).tobytes() == built.network.forward(X).tobytes()
-    again = verify(back, X, y, kind=METHODS[name].kind)
+    again = verify(back, X, y, kind=METHODS[name].kind, tol=built.report.tol)
     assert again.to_dict() == built.report.to_dict()
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_torch_export_agrees(name):
     X, y, options = example(name, 3)
-    net = build(name, X, y, **options).network
+    built = build(name, X, y, **options)
+    net = built.network
     with torch.no_grad():
         theirs = net.to_torch()(torch.from_numpy(X)).numpy()
     ours, bound = forward_with_bound(net, X, np.float64)
     # each float64 evaluation, in any summation order, is within the a-priori bound of the exact output
     assert np.all(np.abs(theirs - ours) <= 2 * bound)
-    assert verify(net, X, y, kind=METHODS[name].kind).passed
+    assert verify(net, X, y, kind=METHODS[name].kind, tol=built.report.tol).passed
 
 
 def _bad_inputs(name):
@@ -143,6 +149,6 @@ def test_unknown_method():
 
 def test_every_method_documents_its_theorem():
     for name, method in METHODS.items():
-        assert method.kind in ("real", "sign", "binary", "onehot")
+        assert method.kind in ("real", "sign", "binary", "onehot", "relative")
         doc = method.construct.__doc__ or ""
         assert any(word in doc for word in ("Theorem", "Proposition", "Corollary", "Lemma")), name

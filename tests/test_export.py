@@ -8,7 +8,7 @@ from memorizers.constructions.yun import yun_3layer
 from memorizers.data import gaussian_regression
 from memorizers.export import to_onnx
 
-from conftest import ALL_ACTIVATIONS, random_network
+from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 
 
 def _torch_out(net, X):
@@ -28,7 +28,7 @@ def test_torch_matches_forward_on_a_construction(act):
     assert np.abs(theirs - y[:, None]).max() <= 1e-6  # and it memorizes
 
 
-@pytest.mark.parametrize("act", ALL_ACTIVATIONS, ids=lambda a: a.name)
+@pytest.mark.parametrize("act", ALL_ACTIVATIONS + SMOOTH_ACTIVATIONS, ids=lambda a: a.name)
 def test_torch_matches_forward_for_every_activation(rng, act):
     net = random_network(rng, [4, 7, 5, 2], act, residual=True)
     X = rng.standard_normal((50, 4))
@@ -37,7 +37,7 @@ def test_torch_matches_forward_for_every_activation(rng, act):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("act", ALL_ACTIVATIONS, ids=lambda a: a.name)
+@pytest.mark.parametrize("act", ALL_ACTIVATIONS + SMOOTH_ACTIVATIONS, ids=lambda a: a.name)
 def test_onnx_matches_forward(tmp_path, rng, act, dtype):
     net = random_network(rng, [4, 7, 5, 2], act, residual=True)
     X = rng.standard_normal((50, 4)).astype(dtype)

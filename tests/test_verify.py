@@ -125,3 +125,27 @@ def test_exact_check_refuses_large_cases():
     net = _linear([[1.0]], [0.0])
     with pytest.raises(InvalidDataError, match="exceeds the limit"):
         verify(net, np.ones((10, 1)), np.ones(10), exact=True, exact_limit=5)
+
+
+def test_relative_kind_is_the_aggregate_criterion(rng):
+    """kind="relative": passed iff ||f - y||^2 <= tol ||y||^2, whatever single points do; also exactly."""
+    net = random_network(rng, [3, 8, 1], activations.relu())
+    X = rng.standard_normal((40, 3))
+    f = net.forward(X)[:, 0]
+    y = f.copy()
+    y[0] += 0.5  # one point far off: per-point kinds fail, the aggregate passes when the budget covers it
+    budget = 0.25 / np.sum(y**2)
+    for tol, passes in ((budget * 1.01, True), (budget * 0.99, False)):
+        report = verify(net, X, y, kind="relative", tol=tol, exact=True)
+        assert report.passed is passes and report.exact.passed is passes
+        assert report.relative_error == pytest.approx(budget, rel=1e-9)
+        assert report.accuracy == 39 / 40  # the other points are within their share of the budget
+    assert not verify(net, X, y, kind="real", tol=0.1).passed
+
+
+def test_exact_check_refuses_smooth_activations(rng):
+    net = random_network(rng, [3, 4, 1], activations.tanh())
+    X = rng.standard_normal((5, 3))
+    with pytest.raises(InvalidDataError, match="piecewise-linear activations; this network uses tanh"):
+        verify(net, X, net.forward(X)[:, 0], exact=True)
+    assert verify(net, X, net.forward(X)[:, 0]).certified == 1.0

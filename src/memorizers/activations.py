@@ -10,10 +10,12 @@ Yun, Sra & Jadbabaie (2019, Section 2) define the two families used throughout:
   :func:`hard_tanh_from_relu_like` is that identity, used by the constructions to turn
   a hard-tanh unit into two ReLU-like units.
 
-The threshold 1{t > 0} completes the set (Baum, Vershynin).
+The threshold 1{t > 0} completes the set (Baum, Vershynin). tanh and the logistic
+sigmoid are there for Bubeck et al.'s Proposition 2 (any non-polynomial activation).
 
-Every activation maps dyadic rationals to dyadic rationals, which is what makes the
-exact check in :mod:`memorizers.exact` possible.
+Every piecewise-linear activation maps dyadic rationals to dyadic rationals, which is what
+makes the exact check in :mod:`memorizers.exact` possible; tanh and sigmoid do not, so
+networks using them are verified in floating point (with the certified bound) only.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ import numpy as np
 
 from .errors import MemorizersError
 
-KINDS = ("relu_like", "hard_tanh", "threshold")
+KINDS = ("relu_like", "hard_tanh", "threshold", "tanh", "sigmoid")
+SMOOTH = {"tanh": 1.0, "sigmoid": 0.25}  # smooth kinds and their Lipschitz constants
 
 
 @dataclass(frozen=True)
 class Activation:
     """An elementwise activation.
 
-    kind: ``"relu_like"`` (slopes ``s_plus``, ``s_minus``), ``"hard_tanh"`` or ``"threshold"``.
+    kind: ``"relu_like"`` (slopes ``s_plus``, ``s_minus``), ``"hard_tanh"``, ``"threshold"``,
+    ``"tanh"`` or ``"sigmoid"`` (1 / (1 + exp(-t))).
     """
 
     kind: str
@@ -54,6 +58,10 @@ class Activation:
         return f"relu_like({self.s_plus:g},{self.s_minus:g})"
 
     @property
+    def piecewise_linear(self) -> bool:
+        return self.kind not in SMOOTH
+
+    @property
     def is_identity(self) -> bool:
         return self.kind == "relu_like" and self.s_plus == 1.0 and self.s_minus == 1.0
 
@@ -63,6 +71,10 @@ class Activation:
             return np.clip(t, -1, 1)
         if self.kind == "threshold":
             return (t > 0).astype(t.dtype)
+        if self.kind == "tanh":
+            return np.tanh(t)
+        if self.kind == "sigmoid":  # 1/(1 + e^-t) through tanh: no overflow, accurate in every dtype
+            return 0.5 * (1 + np.tanh(0.5 * t))
         if self.is_identity:
             return t
         if self.s_plus == 1.0 and self.s_minus == 0.0:
@@ -113,6 +125,16 @@ def threshold() -> Activation:
     return Activation("threshold")
 
 
+def tanh() -> Activation:
+    """tanh(t)."""
+    return Activation("tanh")
+
+
+def sigmoid() -> Activation:
+    """The logistic function 1 / (1 + exp(-t))."""
+    return Activation("sigmoid")
+
+
 _RELU_LIKE_NAMES = {(1.0, 0.0): "relu", (1.0, -1.0): "abs", (1.0, 1.0): "identity"}
 
 _BY_NAME = {
@@ -122,6 +144,8 @@ _BY_NAME = {
     "identity": identity,
     "hard-tanh": hard_tanh,
     "threshold": threshold,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
 }
 
 

@@ -20,11 +20,14 @@ class Built:
     info: dict
 
 
-def build(method: str, X, y, *, tol: float = 1e-6, kind: str | None = None, on_failure: str = "raise", **options) -> Built:
+def build(method: str, X, y, *, tol: float | None = None, kind: str | None = None, on_failure: str = "raise", **options) -> Built:
     """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
 
     ``options`` go to the construction (e.g. widths, activation, seed). The labels are
-    scored as ``kind`` (default: what the method's theorem promises, see METHODS). If the
+    scored as ``kind`` (default: what the method's theorem promises, see METHODS). tol is
+    the largest |f(x_i) - y_i| accepted for real labels (default 1e-6); for the methods that
+    approximate (kind "relative": ntk, harmonic) it is the eps of ||f - y||^2 <= eps ||y||^2,
+    passed to the construction as ``eps`` unless that is given (default: the method's). If the
     network fails its own verification, ``on_failure="raise"`` (default) raises
     VerificationError carrying the network and the report; ``on_failure="return"``
     returns it with report.passed False.
@@ -39,6 +42,12 @@ def build(method: str, X, y, *, tol: float = 1e-6, kind: str | None = None, on_f
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise MemorizersError(f"method {method!r} takes no option {', '.join(unknown)}")
+    if m.kind == "relative":
+        if tol is not None:
+            options.setdefault("eps", tol)
+        tol = options.get("eps", accepted["eps"].default)
+    elif tol is None:
+        tol = 1e-6
     network, info = m.construct(X, y, **options)
     report = verify(network, X, y, tol=tol, kind=kind or m.kind)
     if not report.passed and on_failure == "raise":

@@ -13,6 +13,10 @@ Activations carry the bound through: a ReLU-like unit by its slope on the side t
 interval z_hat +- e lies on (the larger slope if it straddles 0), hard-tanh by 0 where
 the interval is saturated and 1 otherwise, the threshold by 0 where the interval
 excludes 0 and by 1 otherwise. Products by slopes other than 0 and +-1 add u |a|.
+tanh and sigmoid carry it by their Lipschitz constants (1 and 1/4) plus the rounding of
+their evaluation, taken as 4u |tanh| for tanh and 4u for sigmoid = (1 + tanh(t/2))/2:
+this assumes the C library's tanh is within 2 ulp, as glibc documents, so for these two
+the certificate rests on that documented accuracy rather than on IEEE arithmetic alone.
 
 The bound itself is computed in float64 from nonnegative terms and inflated by
 (1 + 2 gamma_{n+2}) for that evaluation, so it is an upper bound in exact arithmetic.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import SMOOTH
 from .network import Dense, Network, Residual
 
 U64 = np.finfo(np.float64).eps / 2
@@ -53,6 +58,9 @@ def _dense(d: Dense, a: np.ndarray, e: np.ndarray, dt: np.dtype) -> tuple[np.nda
     zf = z.astype(np.float64)
     if act.kind == "threshold":
         return out, np.where(np.abs(zf) > ez, 0.0, 1.0)
+    if act.kind in SMOOTH:
+        rounding = np.abs(out).astype(np.float64) if act.kind == "tanh" else 1.0
+        return out, SMOOTH[act.kind] * ez + 4 * u * rounding
     if act.kind == "hard_tanh":
         saturated = (zf - ez >= 1) | (zf + ez <= -1)
         return out, np.where(saturated, 0.0, ez)

@@ -74,12 +74,15 @@ def cmd_build(args) -> int:
 def cmd_verify(args) -> int:
     network = Network.load(args.network)
     X, y = load_npz(args.data)
+    tol = args.tol
+    if tol is None:  # an approximate network is checked against the eps it was built for
+        tol = float(network.meta.get("eps", 1e-6)) if args.kind == "relative" else 1e-6
     report = verify(
         network,
         X,
         y,
         dtype=args.dtype,
-        tol=args.tol,
+        tol=tol,
         kind=args.kind,
         exact=args.exact,
         certify=not args.no_certify,
@@ -164,7 +167,12 @@ def main(argv=None) -> int:
     b.add_argument("--force", action="store_true", help="daniely: allow an activation the theorem does not cover")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--clip-margin", type=float, help="distance beyond +-1 of every clipped pre-activation (default 1)")
-    b.add_argument("--tol", type=float, default=1e-6, help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6)")
+    b.add_argument(
+        "--tol",
+        type=float,
+        default=None,
+        help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6); ntk, harmonic: eps of ||f - y||^2 <= eps ||y||^2 (default 0.01)",
+    )
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.set_defaults(func=cmd_build)
 
@@ -173,7 +181,7 @@ def main(argv=None) -> int:
     v.add_argument("--data", required=True)
     v.add_argument("--dtype", choices=list(DTYPES), default="float64")
     v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
-    v.add_argument("--tol", type=float, default=1e-6)
+    v.add_argument("--tol", type=float, default=None, help="real labels: max |f(x_i) - y_i| (default 1e-6); relative: eps (default: the one in the file)")
     v.add_argument("--kind", choices=KINDS, help="label kind (default: inferred from the labels)")
     v.add_argument("--no-certify", action="store_true", help="skip the rigorous rounding bound (half the work)")
     v.add_argument("--json", action="store_true", help="print one JSON object")

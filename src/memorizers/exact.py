@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from .activations import Activation
+from .errors import InvalidDataError
 from .network import Dense, Network, Residual
 
 
@@ -87,7 +88,13 @@ def _activate(act: Activation, z: Dyadic) -> Dyadic:
 
 
 def exact_forward(network: Network, X) -> np.ndarray:
-    """The network's outputs on X as an (N, n_out) object array of exact Fractions."""
+    """The network's outputs on X as an (N, n_out) object array of exact Fractions.
+
+    Only for piecewise-linear activations: tanh and sigmoid have no exact rational values.
+    """
+    smooth = sorted({d.activation.name for d, _ in network.dense_layers() if not d.activation.piecewise_linear})
+    if smooth:
+        raise InvalidDataError(f"the exact check needs piecewise-linear activations; this network uses {', '.join(smooth)}")
     a = Dyadic.from_float(np.atleast_2d(X))
     for layer in network.layers:
         if isinstance(layer, Residual):

@@ -20,7 +20,7 @@ def to_torch(network: Network, dtype=None):
     """A ``torch.nn.Module`` computing the same function, in float64 by default.
 
     Dense layers become ``nn.Linear`` with the stored weights; activations are exact
-    counterparts (ReLU-like via torch.where, hard-tanh via Hardtanh, threshold via t > 0).
+    counterparts (ReLU-like via torch.where, hard-tanh via Hardtanh, threshold via t > 0, tanh and sigmoid).
     """
     torch = _torch()
     nn = torch.nn
@@ -37,6 +37,8 @@ def to_torch(network: Network, dtype=None):
                 return torch.clamp(t, -1.0, 1.0)
             if a.kind == "threshold":
                 return (t > 0).to(t.dtype)
+            if a.kind in ("tanh", "sigmoid"):
+                return getattr(torch, a.kind)(t)
             if a.is_identity:
                 return t
             if (a.s_plus, a.s_minus) == (1.0, 0.0):
@@ -99,6 +101,8 @@ def to_onnx(network: Network, path=None, dtype=np.float32, opset: int = 17):
             gt = name("gt")
             nodes.append(helper.make_node("Greater", [t, const(0.0)], [gt]))
             nodes.append(helper.make_node("Cast", [gt], [out], to=elem))
+        elif act.kind in ("tanh", "sigmoid"):
+            nodes.append(helper.make_node(act.kind.capitalize(), [t], [out]))
         elif act.is_identity:
             return t
         elif (act.s_plus, act.s_minus) == (1.0, 0.0):

@@ -73,6 +73,8 @@ def count_pieces(network: Network, direction, t_range: tuple[float, float]) -> i
     """
     if network.n_out != 1:
         raise ValueError("count_pieces needs a network with one output")
+    if not all(d.activation.piecewise_linear for d, _ in network.dense_layers()):
+        raise ValueError("count_pieces needs piecewise-linear activations")
     u = _frac(np.asarray(direction, dtype=np.float64).reshape(-1))
     zero = np.full(len(u), Fraction(0), dtype=object)
     pieces = [(Fraction(float(t_range[0])), Fraction(float(t_range[1])), u, zero)]

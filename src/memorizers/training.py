@@ -86,6 +86,8 @@ def train(
                 a = (t > 0).to(t.dtype) if hard else torch.sigmoid(t / temperature)
             elif act.kind == "hard_tanh":
                 a = torch.clamp(t, -1.0, 1.0)
+            elif act.kind in ("tanh", "sigmoid"):
+                a = getattr(torch, act.kind)(t)
             elif act.is_identity:
                 a = t
             else:

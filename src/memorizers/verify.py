@@ -11,9 +11,16 @@ real      any reals                                  max_o |f_o(x_i) - y_io| <= 
 binary    {0, 1}, one output                         (f(x_i) > 1/2) == y_i
 sign      {-1, +1}, one output                       y_i f(x_i) > 0
 onehot    one-hot rows, or integer class ids          argmax f(x_i) is the class
+relative  any reals (approximate memorization)       |f(x_i) - y_i|^2 <= tol ||y||^2 / N
 ========  =========================================  ===============================
 
-The margin of point i is how far it is from being wrong: tol - error (real),
+Every kind but ``relative`` passes when every point is right. ``relative`` is the aggregate
+criterion of Bubeck et al.'s Lemma 1 and Theorems 1-2, ||f - y||^2 <= tol ||y||^2 (sums over
+points and outputs), for networks that approximate their labels; its per-point accuracy
+counts the points within their share of that budget.
+
+The margin of point i is how far it is from being wrong: tol - error (real; the share of the
+budget's square root for relative),
 (2y-1)(f - 1/2) (binary), y f (sign), f_class - max_other f (onehot).
 ``max_abs_error`` is always reported against the labels as numbers (one-hot rows for
 class ids).
@@ -30,7 +37,7 @@ from .certify import certified, forward_with_bound
 from .errors import InvalidDataError
 from .network import Network
 
-KINDS = ("real", "binary", "sign", "onehot")
+KINDS = ("real", "binary", "sign", "onehot", "relative")
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
 EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by default
 
@@ -58,6 +65,7 @@ class MemorizationReport:
     accuracy: float
     min_margin: float
     passed: bool
+    relative_error: float  # ||f - y||^2 / ||y||^2 against the labels as numbers
     errors: np.ndarray = field(repr=False)
     margins: np.ndarray = field(repr=False)
     certified: float | None = None  # fraction of points certified despite rounding (see memorizers.certify)
@@ -79,6 +87,8 @@ class MemorizationReport:
             f"{self.n_points} points, {self.kind} labels, {self.dtype}: accuracy {self.accuracy:.4%}, "
             f"max |f - y| = {self.max_abs_error:.3e}, min margin {self.min_margin:.3e}"
         )
+        if self.kind == "relative":
+            s += f", ||f - y||^2 / ||y||^2 = {self.relative_error:.3e} (target {self.tol:g})"
         if self.certified is not None:
             s += f"; certified {self.certified:.2%} (rounding bound <= {self.max_error_bound:.2e})"
         if self.exact is not None:
@@ -183,9 +193,13 @@ def verify(
     if kind not in KINDS:
         raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
     y = np.asarray(y)
+    score_kind, score_tol = kind, tol
+    if kind == "relative":  # the aggregate budget tol ||y||^2, shared equally for the per-point scores
+        score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(as_targets(y, network.n_out, kind) ** 2) / len(X)))
 
     rows = chunk_rows or network.chunk_rows()
     errs, margins, correct, bounds, certs = [], [], [], [], []
+    residual2, labels2 = [], []  # per point, summed at the end: the same result for any chunking
     starts = range(0, len(X), rows)
     if progress and len(starts) > 1:
         from tqdm.auto import tqdm
@@ -196,14 +210,17 @@ def verify(
         if certify:
             F, E = forward_with_bound(network, X[s : s + rows], dt)
             bounds.append(E.max(axis=1))
-            certs.append(certified(F, E, Y, kind, tol))
+            certs.append(certified(F, E, Y, score_kind, score_tol))
         else:
             F = network._forward(X[s : s + rows].astype(dt, copy=False))
-        e, m, c = score(F, Y.astype(dt), kind, tol)
+        e, m, c = score(F, Y.astype(dt), score_kind, score_tol)
+        residual2.append(np.sum((F.astype(np.float64) - Y) ** 2, axis=1))
+        labels2.append(np.sum(Y**2, axis=1))
         errs.append(e.astype(np.float64))
         margins.append(m.astype(np.float64))
         correct.append(c)
     err, margin, ok = np.concatenate(errs), np.concatenate(margins), np.concatenate(correct)
+    residual2, labels2 = float(np.sum(np.concatenate(residual2))), float(np.sum(np.concatenate(labels2)))
 
     report = MemorizationReport(
         dtype=dt.name,
@@ -214,7 +231,8 @@ def verify(
         mean_abs_error=float(err.mean()),
         accuracy=float(ok.mean()),
         min_margin=float(margin.min()),
-        passed=bool(ok.all()),
+        passed=bool(residual2 <= tol * labels2) if kind == "relative" else bool(ok.all()),
+        relative_error=residual2 / labels2 if labels2 > 0 else (0.0 if residual2 == 0 else float("inf")),
         errors=err,
         margins=margin,
     )
@@ -239,10 +257,17 @@ def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | N
         )
     F = exact_forward(network, X)
     Yq = np.vectorize(Fraction, otypes=[object])(Y)
-    err, margin, ok = score(F, Yq, kind, Fraction(tol))
+    if kind == "relative":
+        residual2, labels2 = sum(((F - Yq) ** 2).ravel(), Fraction(0)), sum((Yq**2).ravel(), Fraction(0))
+        # the per-point share of the budget, as in verify (its square root rounded: scores only, not the verdict)
+        err, margin, ok = score(F, Yq, "real", Fraction(float(np.sqrt(float(Fraction(tol) * labels2 / len(X))))))
+        passed = residual2 <= Fraction(tol) * labels2
+    else:
+        err, margin, ok = score(F, Yq, kind, Fraction(tol))
+        passed = bool(np.all(ok))
     return ExactCheck(
         max_abs_error=float(max(err)),
         accuracy=float(np.mean(ok)),
         min_margin=float(min(margin)),
-        passed=bool(np.all(ok)),
+        passed=bool(passed),
     )

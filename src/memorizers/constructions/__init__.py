@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ..activations import relu
-from .bubeck import baum, relu_baum, universal
+from .bubeck import baum, harmonic, ntk, relu_baum, universal
 from .daniely import daniely_one_step, theorem_width
 from .yun import (
     check_activation,
@@ -38,10 +38,11 @@ from .yun import (
 @dataclass(frozen=True)
 class Method:
     construct: Callable
-    kind: str  # how build() scores the labels: "real" (f(x_i) = y_i within tol) or "sign" (y_i f(x_i) > 0)
+    kind: str  # how build() scores the labels (a kind of memorizers.verify: "real", "sign", "relative", ...)
     summary: str
     example: Callable  # (rng, n, dx, dy) -> (X, y, options): data the theorem covers, with options that memorize it
-    hidden_widths: Callable  # (X, y, options) -> the hidden widths the theorem's formula gives
+    hidden_widths: Callable  # (X, y, options, info) -> the hidden widths the theorem's formula gives (info: the
+    # construction's record, for the boosting methods whose size is counted in rounds; None before building)
     invalid_label: float | None  # a label value outside the theorem's assumptions (None: every real is allowed)
 
 
@@ -51,7 +52,7 @@ def _yun_example(rng, n, dx, dy):
     return X, y, {"seed": int(rng.integers(2**31))}
 
 
-def _yun_widths(X, y, options):
+def _yun_widths(X, y, options, info=None):
     if options.get("widths") is not None:
         return list(options["widths"])
     dy = 1 if np.ndim(y) == 1 else np.shape(y)[1]
@@ -66,7 +67,7 @@ def _classifier_example(rng, n, dx, dy):
     return X, y, {"seed": int(rng.integers(2**31)), "n_classes": classes}
 
 
-def _classifier_widths(X, y, options):
+def _classifier_widths(X, y, options, info=None):
     if options.get("widths") is not None:
         return list(options["widths"])
     classes = options.get("n_classes") or int(np.max(y)) + 1
@@ -84,7 +85,7 @@ def _gate_example(min_dx):
     return example
 
 
-def _two_layer_widths(X, y, options):
+def _two_layer_widths(X, y, options, info=None):
     if options.get("widths") is not None:
         return [int(np.ravel(options["widths"])[0])]
     ids, dy = class_ids(y, options.get("n_classes"))
@@ -92,7 +93,7 @@ def _two_layer_widths(X, y, options):
     return [units_per_gate(act) * gates_needed(ids, dy, np.shape(X)[1])]
 
 
-def _resnet_widths(X, y, options):
+def _resnet_widths(X, y, options, info=None):
     if options.get("widths") is not None:
         return list(options["widths"])
     ids, dy = class_ids(y, options.get("n_classes"))
@@ -124,7 +125,7 @@ def _binary_example(rng, n, dx, dy):
     return rng.standard_normal((n, dx)), (rng.random(n) < 0.3).astype(float), {"seed": int(rng.integers(2**31))}
 
 
-def _baum_widths(X, y, options):
+def _baum_widths(X, y, options, info=None):
     if options.get("widths") is not None:
         return [int(np.ravel(options["widths"])[0])]
     y = np.ravel(y)
@@ -139,9 +140,25 @@ def _daniely_example(rng, n, dx, dy):
     return rng.standard_normal((m, d)), rng.choice([-1.0, 1.0], size=m), {"widths": q, "seed": int(rng.integers(2**31))}
 
 
-def _daniely_widths(X, y, options):
+def _daniely_widths(X, y, options, info=None):
     w = options.get("widths")
     return [int(np.ravel(w)[0]) if w is not None else theorem_width(*np.shape(X))]
+
+
+def _sphere_example(rng, n, dx, dy):
+    d = max(dx, 24)  # points on the sphere, at most 3d of them: (gamma, omega)-generic data of Definition 1
+    X = rng.standard_normal((min(n, 3 * d), d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X, rng.uniform(-1, 1, size=len(X)), {"seed": int(rng.integers(2**31)), "eps": 0.05}
+
+
+def _boost_widths(units_per_round):
+    def widths(X, y, options, info=None):
+        if options.get("widths") is not None:
+            return [int(np.ravel(options["widths"])[0])]
+        return [units_per_round(info) * info["rounds"] + info.get("constant_unit", 0)] if info else [1]
+
+    return widths
 
 
 METHODS = {
@@ -166,7 +183,7 @@ METHODS = {
         "real",
         "Yun, Sra & Jadbabaie (2019) Proposition 3.4 / Corollary A.1: deep and narrow networks, --widths required",
         _deep_example,
-        lambda X, y, options: list(options["widths"]),
+        lambda X, y, options, info=None: list(options["widths"]),
         1.5,
     ),
     "yun-deep-classifier": Method(
@@ -174,7 +191,7 @@ METHODS = {
         "onehot",
         "Yun, Sra & Jadbabaie (2019) Corollaries A.2 / A.3: deep classifiers, --widths required",
         _deep_classifier_example,
-        lambda X, y, options: list(options["widths"]),
+        lambda X, y, options, info=None: list(options["widths"]),
         -1.0,
     ),
     "yun-2layer": Method(
@@ -198,7 +215,7 @@ METHODS = {
         "real",
         "Bubeck, Eldan, Lee & Mikulincer (2020) Proposition 2: n neurons, any non-polynomial activation",
         _real_example,
-        lambda X, y, options: [int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else len(X)],
+        lambda X, y, options, info=None: [int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else len(X)],
         None,
     ),
     "baum": Method(
@@ -214,9 +231,25 @@ METHODS = {
         "real",
         "Bubeck et al. (2020) Proposition 4: 4 ceil(n/d) ReLU units, real labels, general position",
         _real_example,
-        lambda X, y, options: [
+        lambda X, y, options, info=None: [
             int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else 4 * -(-len(X) // np.shape(X)[1])
         ],
+        None,
+    ),
+    "ntk": Method(
+        ntk,
+        "relative",
+        "Bubeck et al. (2020) Theorems 2-3: NTK boosting with derivative-neuron pairs, ||f - y||^2 <= tol ||y||^2",
+        _sphere_example,
+        _boost_widths(lambda info: 2),
+        None,
+    ),
+    "harmonic": Method(
+        harmonic,
+        "relative",
+        "Bubeck et al. (2020) Theorem 1 (reconstructed): harmonic network, W(f) ~ sqrt(n), ||f - y||^2 <= tol ||y||^2",
+        _sphere_example,
+        _boost_widths(lambda info: 2 * info["knots"] * (info["degree"] + 1)),
         None,
     ),
     "daniely": Method(
