@@ -43,11 +43,12 @@ def test_reproduce_yun_sgd_quick(tmp_path, capsys):
 def test_reproduce_bubeck_quick(tmp_path, capsys):
     assert main(["reproduce", "bubeck", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "relu-baum: W(f) ~ n^" in out and "harmonic network: not built yet" in out
+    assert "Theorem 1: the harmonic network" in out and "| harmonic | 50 | 2 |" in out
     assert (Path(tmp_path) / "bubeck.png").stat().st_size > 0
     import csv
 
     rows = list(csv.DictReader(open(Path(tmp_path) / "bubeck.csv")))
+    assert {r["method"] for r in rows} == {"relu-baum", "ntk", "harmonic"}
     for r in rows:
         if r["method"] == "relu-baum":
             assert int(r["neurons"]) == int(float(r["theorem_neurons"])) and float(r["relative_error"]) < 1e-12

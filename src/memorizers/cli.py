@@ -161,7 +161,7 @@ def main(argv=None) -> int:
     )
     b.add_argument("--data", required=True, help=".npz with arrays X (N x dx) and y (N or N x dy)")
     b.add_argument("--out", required=True, help="where to write the network (.npz)")
-    b.add_argument("--activation", choices=["relu", "leaky-relu", "hard-tanh", "abs"])
+    b.add_argument("--activation", choices=["relu", "leaky-relu", "hard-tanh", "abs", "threshold", "tanh", "sigmoid"])
     b.add_argument("--negative-slope", type=float, default=0.01, help="slope of leaky-relu below 0 (default 0.01)")
     b.add_argument("--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: smallest the theorem allows)")
     b.add_argument("--force", action="store_true", help="daniely: allow an activation the theorem does not cover")
