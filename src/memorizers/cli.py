@@ -1,4 +1,4 @@
-"""Command line: ``memorizers build | verify | demo``.
+"""Command line: ``memorizers build | verify | demo | train | capacity | sweep | reproduce``.
 
 Errors a user can cause are printed as one line on stderr with exit code 2 (bad input)
 or 1 (a network that fails verification); never a traceback.
@@ -140,6 +140,67 @@ def cmd_train(args) -> int:
     return 0 if result.report.passed else 1
 
 
+def _job_options(args) -> dict:
+    """Options every trial of a sweep or capacity search gets (JSON values only: they are part of the job's key)."""
+    options = {}
+    for name in ("activation", "labels", "tol", "lr", "epochs", "seconds", "optimizer"):
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    return options
+
+
+def cmd_capacity(args) -> int:
+    from .capacity import capacity
+
+    result = capacity(
+        args.method,
+        args.widths,
+        args.dx,
+        seeds=args.seeds,
+        need=args.need,
+        start=args.start,
+        max_n=args.max_n,
+        db=args.db,
+        n_jobs=args.jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        progress=not args.json,
+        **_job_options(args),
+    )
+    if args.json:
+        print(json.dumps({"method": result.method, "widths": result.widths, "dx": result.dx, "capacity": result.capacity, "tried": result.tried}))
+    else:
+        print(result.table())
+        print(f"capacity of {args.method} with widths {','.join(map(str, args.widths or ()))} (dx = {args.dx}): N = {result.capacity} "
+              f"({args.need} of {args.seeds} seeds memorized)")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import Job, run_sweep
+
+    jobs = [
+        Job.make(m, w, n, args.dx, s, **_job_options(args))
+        for m in args.method.split(",")
+        for w in (args.widths or [None])
+        for n in args.n
+        for s in range(args.seeds)
+    ]
+    rows = run_sweep(jobs, args.db, n_jobs=args.jobs, backend=args.backend, scheduler=args.scheduler, progress=not args.json)
+    if args.json:
+        print(json.dumps(rows, default=json_default))
+        return 0
+    cells: dict = {}
+    for r in rows:
+        cells.setdefault((r["method"], r["widths"], r["n"]), []).append(r)
+    print("| method | widths | N | memorized seeds | mean seconds |\n|---|---|---|---|---|")
+    for (m, w, n), rs in sorted(cells.items()):
+        print(f"| {m} | {w} | {n} | {sum(r['passed'] for r in rs)} / {len(rs)} | {sum(r['seconds'] for r in rs) / len(rs):.3f} |")
+    print(f"{len(rows)} jobs recorded in {args.db}")
+    return 0
+
+
 def cmd_reproduce(args) -> int:
     from importlib import import_module
 
@@ -204,6 +265,40 @@ def main(argv=None) -> int:
     t.add_argument("--out", help="where to write the trained network")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_train)
+
+    def parallel(p):
+        p.add_argument("--dx", type=int, required=True, help="input dimension of the random datasets")
+        p.add_argument("--seeds", type=int, default=10, help="random datasets per N (default 10)")
+        p.add_argument("--jobs", type=int, default=1, help="parallel workers (-1: all cores)")
+        p.add_argument("--backend", choices=["loky", "threading", "dask", "ray"], default="loky")
+        p.add_argument("--scheduler", help="dask scheduler or ray cluster address (default: a local one)")
+        p.add_argument("--activation", help="activation for every job (e.g. relu, hard-tanh, threshold)")
+        p.add_argument("--labels", choices=["real", "binary", "sign", "onehot", "relative"], help="label kind (default: the method's)")
+        p.add_argument("--tol", type=float, help="tolerance (build's tol; train's tol)")
+        p.add_argument("--lr", type=float, help="train: learning rate")
+        p.add_argument("--epochs", type=int, help="train: epoch budget")
+        p.add_argument("--seconds", type=float, help="train: wall-clock budget per job")
+        p.add_argument("--optimizer", choices=["adam", "sgd"], help="train: optimizer")
+        p.add_argument("--json", action="store_true")
+
+    methods = sorted(METHODS) + ["train"]
+    c = sub.add_parser("capacity", help="largest N a method memorizes with fixed widths (>= need of seeds datasets)")
+    c.add_argument("--method", required=True, choices=methods, help="a construction, or train (the gradient baseline)")
+    c.add_argument("--widths", type=_widths, help="hidden widths (default: the theorem's smallest for each N)")
+    c.add_argument("--need", type=int, default=9, help="datasets that must be memorized (default 9 of 10)")
+    c.add_argument("--start", type=int, default=1)
+    c.add_argument("--max-n", type=int, default=10**6)
+    c.add_argument("--db", help="SQLite file of the trials (resumes a search; default: temporary)")
+    parallel(c)
+    c.set_defaults(func=cmd_capacity)
+
+    s = sub.add_parser("sweep", help="run a grid of (method, widths, N, seed) jobs into an SQLite file (resumable)")
+    s.add_argument("--method", required=True, help="comma-separated methods (constructions or train)")
+    s.add_argument("--widths", type=_widths, action="append", help="hidden widths; repeat for several architectures")
+    s.add_argument("--n", type=lambda t: [int(v) for v in t.split(",")], required=True, help="comma-separated N")
+    s.add_argument("--db", required=True, help="SQLite file: one row per finished job")
+    parallel(s)
+    s.set_defaults(func=cmd_sweep)
 
     r = sub.add_parser("reproduce", help="run a paper's experiment: table and figures")
     r.add_argument("paper", choices=["bubeck", "daniely", "yun-sgd"])
