@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-train bench-imagenet clean
+.PHONY: demo test browser report bench bench-train bench-imagenet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,18 @@ $(VENV)/.dev: pyproject.toml requirements-dev.txt | $(BIN)/python
 demo: $(VENV)/.demo
 	$(BIN)/memorizers demo
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -q
+
+# Debian's chromium, for the test that renders the HTML report; installed when running as root with apt,
+# otherwise that one test is skipped (CI sets MEMORIZERS_REQUIRE_CHROMIUM=1 so that there it fails instead)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+		|| echo "chromium not installed: the report's browser test will be skipped"
+
+report: $(VENV)/.dev
+	$(BIN)/memorizers reproduce all --out results
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/yun3.py

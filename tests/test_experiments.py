@@ -1,24 +1,78 @@
+"""The paper experiments, run once through `memorizers reproduce all` (quick size), and the HTML report."""
+
+import csv
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from memorizers.cli import main
 
 
-def test_reproduce_daniely_quick_writes_table_and_figures(tmp_path, capsys):
-    assert main(["reproduce", "daniely", "--quick", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "theorem's regime" in out
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    assert main(["reproduce", "all", "--out", str(out)]) == 0
+    return out
+
+
+def test_report_lists_every_claim_with_a_verdict(report):
+    page = (report / "index.html").read_text()
+    for name in ("yun-sgd", "capacity", "daniely", "bubeck"):
+        assert f'<section id="{name}">' in page
+    verdicts = re.findall(r"<strong>(holds|not supported|measured)</strong></td>", page)
+    assert len(verdicts) >= 10 and "holds" in verdicts
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 5
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("MEMORIZERS_REQUIRE_CHROMIUM"):
+        pytest.fail("MEMORIZERS_REQUIRE_CHROMIUM is set but no chromium is installed")
+    pytest.skip("no chromium on this machine (make test installs Debian's chromium where it can)")
+
+
+def test_report_renders_in_headless_chromium_with_every_image(report, tmp_path):
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    url = (report / "index.html").as_uri()
+    dom = subprocess.run([_chromium(), *flags, "--virtual-time-budget=10000", "--dump-dom", url],
+                         capture_output=True, text=True, timeout=120).stdout
+    n = len(list(report.glob("*.png")))
+    # the page's own script counts the images that loaded (complete, with a width) once the load event fired
+    assert f'data-images="{n}/{n}"' in dom, re.findall(r"<body[^>]*>", dom)
+    assert "<h1>memorizers: reproduction report (quick size)</h1>" in dom
+    shot = tmp_path / "page.png"
+    subprocess.run([_chromium(), *flags, "--window-size=1200,2000", f"--screenshot={shot}", url], capture_output=True, timeout=120)
+    assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+def test_daniely_in_the_report(report):
     for name in ("daniely.csv", "daniely.md", "daniely_fraction.png", "daniely_margin.png"):
-        assert (Path(tmp_path) / name).stat().st_size > 0
-    rows = (Path(tmp_path) / "daniely.csv").read_text().splitlines()
-    assert len(rows) == 1 + 2 * 2 * 4 * 2  # header + d x q x ratios x seeds
+        assert (report / name).stat().st_size > 0
+    rows = list(csv.DictReader(open(report / "daniely.csv")))
+    assert len(rows) == 2 * 2 * 4 * 2 + 1  # d x q x ratios x seeds, and one seed inside the theorem's regime
+    regime = [r for r in rows if r["regime"] == "True"]
+    assert float(regime[0]["abs_fraction"]) == 1.0 and float(regime[0]["abs_min_margin"]) > 0  # Theorem 1, inside its regime
+    assert "theorem's regime" in (report / "daniely.md").read_text()
 
 
-def test_reproduce_yun_sgd_quick(tmp_path, capsys):
+def test_capacity_in_the_report(report):
+    text = (report / "capacity.md").read_text()
+    assert "| yun-3layer | 8-8 | 153 | 16 | 16 |" in text and "| yun-3layer | 16-16 | 433 | 64 | 64 |" in text
+
+
+def test_yun_sgd_in_the_report(report):
     """Theorem 5.1: inside the activation-pattern region, xi_par decays at the linearised rate to an
     O(eps^2) floor, ||xi|| stays <= 2 eps, and the risk there is O(eps^4)."""
-    assert main(["reproduce", "yun-sgd", "--quick", "--out", str(tmp_path)]) == 0
+    tmp_path = report
     assert (Path(tmp_path) / "yun_sgd.png").stat().st_size > 0
-    import csv
 
     rows = list(csv.DictReader(open(Path(tmp_path) / "yun_sgd.csv")))
     small = [r for r in rows if r["memorizer"].startswith("Yun Thm 3.1 ReLU N=12") and float(r["eps"]) <= 1e-3]

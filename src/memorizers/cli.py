@@ -202,9 +202,21 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    if args.paper == "all":
+        from .experiments.report import run_all
+
+        sections = run_all(args.out, quick=not args.full, progress=True)
+        for name, s in sections.items():
+            for c in s["claims"]:
+                verdict = "measured" if c["holds"] is None else "holds" if c["holds"] else "NOT SUPPORTED"
+                print(f"[{verdict}] {name}: {c['statement']}")
+        print(f"report: {Path(args.out) / 'index.html'}")
+        return 0
     from importlib import import_module
 
-    module = args.paper.replace("-", "_")
+    from .experiments.report import EXPERIMENTS
+
+    module = EXPERIMENTS[args.paper][0]
     experiment = import_module(f"memorizers.experiments.{module}")
     experiment.run(args.out, quick=args.quick, progress=True)
     print((Path(args.out) / f"{module}.md").read_text())
@@ -300,10 +312,11 @@ def main(argv=None) -> int:
     parallel(s)
     s.set_defaults(func=cmd_sweep)
 
-    r = sub.add_parser("reproduce", help="run a paper's experiment: table and figures")
-    r.add_argument("paper", choices=["bubeck", "daniely", "yun-sgd"])
+    r = sub.add_parser("reproduce", help="run a paper's experiment (or all, into an HTML report): tables and figures")
+    r.add_argument("paper", choices=["all", "bubeck", "capacity", "daniely", "yun-sgd"])
     r.add_argument("--out", default="results", help="output folder (default: results/)")
-    r.add_argument("--quick", action="store_true", help="a smaller grid")
+    r.add_argument("--quick", action="store_true", help="one experiment: a smaller grid")
+    r.add_argument("--full", action="store_true", help="all: the full grids (all runs the quick ones by default)")
     r.set_defaults(func=cmd_reproduce)
 
     args = parser.parse_args(argv)

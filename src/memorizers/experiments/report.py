@@ -1,0 +1,152 @@
+"""``memorizers reproduce all``: every paper experiment, and one HTML page with their tables, figures and verdicts.
+
+Each experiment module has ``run(out_dir, quick, progress)`` (writes ``NAME.md``, ``NAME*.png``
+and data files into out_dir and returns its result) and ``claims(result)`` (a list of
+{statement, measured, holds}, holds True / False / None for a measurement the paper makes
+no claim about). :func:`run_all` runs them at the "quick" size (minutes on 2 cores) or the
+"full" one, then writes ``index.html``: a summary of verdicts, and per experiment one
+paragraph per claim (the paper's statement, what was measured, whether it holds), the
+table and the figures. The page is static (no network access); a small script on it
+records in ``body[data-images]`` how many images loaded, which the tests read back from
+headless Chromium.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import re
+import time
+from pathlib import Path
+
+from ..network import atomic_write_bytes
+
+EXPERIMENTS = {  # name: (module, title)
+    "yun-sgd": ("yun_sgd", "Yun, Sra & Jadbabaie (2019), Theorem 5.1: SGD near a memorizing global minimum"),
+    "capacity": ("capacity", "Yun, Sra & Jadbabaie (2019), Theorem 3.1: capacity of a fixed architecture, construction vs training"),
+    "daniely": ("daniely", "Daniely (2020), Theorem 1: one gradient step memorizes"),
+    "bubeck": ("bubeck", "Bubeck, Eldan, Lee & Mikulincer (2020): network size and total weight"),
+}
+
+_VERDICT = {True: ("holds", "#1a7f37"), False: ("not supported", "#cf222e"), None: ("measured", "#6e7781")}
+
+
+def _inline(text: str) -> str:
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
+
+
+def markdown_to_html(md: str) -> str:
+    """The small part of Markdown the experiments write: pipe tables, "- " lists, **bold**, paragraphs."""
+    out, table, items, para = [], [], [], []
+
+    def flush():
+        if table:
+            rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table if not re.match(r"^\|[-| ]+\|$", line.strip())]
+            head, body = rows[0], rows[1:]
+            out.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead><tbody>")
+            out.extend("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in body)
+            out.append("</tbody></table>")
+            table.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+        if para:
+            out.append(f"<p>{_inline(' '.join(para))}</p>")
+            para.clear()
+
+    for line in md.splitlines():
+        kind = "table" if line.lstrip().startswith("|") else "item" if line.startswith("- ") else "blank" if not line.strip() else "text"
+        if (kind != "table" and table) or (kind != "item" and items) or (kind != "text" and para):
+            flush()
+        if kind == "table":
+            table.append(line)
+        elif kind == "item":
+            items.append(line[2:])
+        elif kind == "text":
+            para.append(line.strip())
+    flush()
+    return "\n".join(out)
+
+
+def _without_verdicts(md: str) -> str:
+    """The experiment's markdown less its verdict lines (the page shows them as claim paragraphs)."""
+    return "\n".join(line for line in md.splitlines() if not re.match(r"^- \*\*(holds|not supported|measured)\*\*:", line))
+
+
+def run_all(out_dir, quick: bool = True, progress: bool = True, only=None) -> dict:
+    """Run the experiments (all, or the names in ``only``) into out_dir and write out_dir/index.html."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sections = {}
+    for name, (module, title) in EXPERIMENTS.items():
+        if only is not None and name not in only:
+            continue
+        experiment = importlib.import_module(f"memorizers.experiments.{module}")
+        if progress:
+            print(f"== {name} ({'quick' if quick else 'full'})", flush=True)
+        start = time.perf_counter()
+        result = experiment.run(out, quick=quick, progress=progress)
+        sections[name] = {
+            "title": title,
+            "module": module,
+            "claims": experiment.claims(result),
+            "seconds": time.perf_counter() - start,
+            "markdown": (out / f"{module}.md").read_text(),
+            "figures": sorted(p.name for p in out.glob(f"{module}*.png")),
+        }
+    atomic_write_bytes(out / "index.html", page(sections, quick).encode())
+    return sections
+
+
+def page(sections: dict, quick: bool) -> str:
+    """The report as one static HTML page."""
+    size = "quick" if quick else "full"
+    summary = []
+    body = []
+    for name, s in sections.items():
+        for c in s["claims"]:
+            word, colour = _VERDICT[c["holds"]]
+            summary.append(f'<tr><td><a href="#{name}">{html.escape(name)}</a></td><td>{_inline(c["statement"])}</td>'
+                           f'<td style="color:{colour}"><strong>{word}</strong></td></tr>')
+        claims = "".join(
+            f'<p class="claim"><strong style="color:{_VERDICT[c["holds"]][1]}">{_VERDICT[c["holds"]][0]}.</strong> '
+            f"<em>Claim:</em> {_inline(c['statement'])} <em>Measured:</em> {_inline(c['measured'])}</p>"
+            for c in s["claims"]
+        )
+        figures = "".join(f'<figure><img src="{html.escape(f)}" alt="{html.escape(f)}"><figcaption>{html.escape(f)}</figcaption></figure>' for f in s["figures"])
+        body.append(
+            f'<section id="{name}"><h2>{html.escape(s["title"])}</h2>'
+            f'<p class="meta">memorizers reproduce {name} ({size}): {s["seconds"]:.0f} s</p>'
+            f"{claims}<details open><summary>Table</summary>{markdown_to_html(_without_verdicts(s['markdown']))}</details>{figures}</section>"
+        )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>memorizers: reproduction report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }}
+table {{ border-collapse: collapse; font-size: 0.85em; margin: 0.8em 0; }}
+td, th {{ border: 1px solid #d0d7de; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }}
+th {{ background: #f6f8fa; }}
+img {{ max-width: 100%; }}
+figure {{ margin: 1em 0; }}
+.claim {{ border-left: 3px solid #d0d7de; padding-left: 0.7em; }}
+.meta {{ color: #6e7781; }}
+</style></head>
+<body data-images="pending">
+<h1>memorizers: reproduction report ({size} size)</h1>
+<p>Each claim of the papers next to what this library measured. <em>holds</em>: the measurements support the claim;
+<em>not supported</em>: they do not; <em>measured</em>: a measurement the paper makes no claim about, or one the
+experiment cannot reach at this size. Every table and figure below is regenerated by
+<code>memorizers reproduce all{'' if quick else ' --full'}</code>.</p>
+<table><thead><tr><th>experiment</th><th>claim</th><th>verdict</th></tr></thead><tbody>
+{''.join(summary)}
+</tbody></table>
+{''.join(body)}
+<script>
+window.addEventListener("load", function () {{
+  var images = Array.prototype.slice.call(document.images);
+  var ok = images.filter(function (i) {{ return i.complete && i.naturalWidth > 0; }}).length;
+  document.body.setAttribute("data-images", ok + "/" + images.length);
+}});
+</script>
+</body></html>
+"""
