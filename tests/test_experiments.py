@@ -21,12 +21,12 @@ def report(tmp_path_factory):
 
 def test_report_lists_every_claim_with_a_verdict(report):
     page = (report / "index.html").read_text()
-    for name in ("yun-sgd", "capacity", "daniely", "bubeck"):
+    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin"):
         assert f'<section id="{name}">' in page
     verdicts = re.findall(r"<strong>(holds|not supported|measured)</strong></td>", page)
     assert len(verdicts) >= 10 and "holds" in verdicts
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 5
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 6
 
 
 def _chromium():
@@ -109,3 +109,10 @@ def test_reproduce_bubeck_quick(tmp_path, capsys):
         else:
             assert float(r["relative_error"]) <= 0.01
         assert float(r["total_weight"]) >= float(r["lower_bound"])  # Proposition 1
+
+
+def test_vershynin_in_the_report(report):
+    text = (report / "vershynin.md").read_text()
+    assert "| 300-300-10 | threshold | 3000 |" in text and "Propositions 3.1 and 3.2" in text
+    page = (report / "index.html").read_text()
+    assert "correlation decay and the memory capacity" in page

@@ -313,7 +313,7 @@ def main(argv=None) -> int:
     s.set_defaults(func=cmd_sweep)
 
     r = sub.add_parser("reproduce", help="run a paper's experiment (or all, into an HTML report): tables and figures")
-    r.add_argument("paper", choices=["all", "bubeck", "capacity", "daniely", "yun-sgd"])
+    r.add_argument("paper", choices=["all", "bubeck", "capacity", "daniely", "vershynin", "yun-sgd"])
     r.add_argument("--out", default="results", help="output folder (default: results/)")
     r.add_argument("--quick", action="store_true", help="one experiment: a smaller grid")
     r.add_argument("--full", action="store_true", help="all: the full grids (all runs the quick ones by default)")

@@ -17,6 +17,7 @@ import numpy as np
 from ..activations import relu
 from .bubeck import baum, harmonic, ntk, relu_baum, universal
 from .daniely import daniely_one_step, theorem_width
+from .vershynin import vershynin
 from .yun import (
     check_activation,
     class_ids,
@@ -161,6 +162,14 @@ def _boost_widths(units_per_round):
     return widths
 
 
+def _vershynin_example(rng, n, dx, dy):
+    d = max(dx, 16)  # unit points, separated: random points on S^15 and up
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = (rng.random(n) < 0.5).astype(float)
+    return X, y, {"seed": int(rng.integers(2**31)), "widths": (256, 256, 2 * max(1, int(y.sum())))}
+
+
 METHODS = {
     "yun-3layer": Method(
         yun_3layer,
@@ -251,6 +260,14 @@ METHODS = {
         _sphere_example,
         _boost_widths(lambda info: 2 * info["knots"] * (info["degree"] + 1)),
         None,
+    ),
+    "vershynin": Method(
+        vershynin,
+        "binary",
+        "Vershynin (2020) Theorems 7.1-7.2: threshold/ReLU (any mix), enrichment + perception + stacking, unit separated points",
+        _vershynin_example,
+        lambda X, y, options, info=None: list(options["widths"]),
+        0.5,
     ),
     "daniely": Method(
         daniely_one_step,

@@ -25,7 +25,8 @@ The paper's constants C, c are unspecified; the parameters they govern are named
 with defaults chosen by measurement (see :func:`vershynin`), and every random layer is
 checked against the conclusion of its lemma and redrawn (at most ``tries`` times) when the
 check fails. Three choices are ours and documented where they act: perception vectors are
-centred (w = sum xi_k (v_k - mean v), an affine map, so still pseudolinear); a batch is
+centred on the negatives' mean and normalised (w = sum xi_k c_k / |c_k|^2,
+c_k = v_k - mean of the v's labelled 0; the centring is an affine map, so still pseudolinear); a batch is
 accepted when its positives score above every negative point (what Theorem 6.2's proof
 uses), not the stronger (6.2) unless ``bounds="paper"``; each perception unit is scaled so
 that the gap between the two sides is +-1 in pre-activation.
@@ -101,14 +102,20 @@ def enrich(U: np.ndarray, width: int, p: float, act: Activation, rng) -> tuple[n
 
 
 def perceive(V: np.ndarray, batch: np.ndarray, negatives: np.ndarray, rng, *, tries: int, bounds: str):
-    """Lemma 6.1 for one batch: w = sum_{k in batch} xi_k (v_k - mean v) with random signs.
+    """Lemma 6.1 for one batch: w = sum_{k in batch} xi_k c_k / |c_k|^2, c_k = v_k - (mean v over the negatives).
 
-    Accepted when min_{k in batch} |<w, c_k>| > max_{negatives} |<w, c_k>| (c = v - mean v),
-    or, with bounds="paper", when (6.2) holds: |<w, v_k>| <= 1/16 off the batch and >= 3/16
-    on it (uncentred, as printed). Returns (w, centre, threshold t, half-gap h, draws used).
+    (The division by |c_k|^2 and the centring are ours: the enriched norms vary by a factor
+    of 2 to 3 at moderate widths, and a short member drowned in the others' noise.) Accepted when min_{k in batch} |<w, c_k>| > max_{negatives} |<w, c_k>| (c = v - mean v),
+    or, with bounds="paper", when (6.2) holds for w = sum xi_k v_k exactly as printed:
+    |<w, v_k>| <= 1/16 off the batch and >= 3/16 on it. Returns (w, centre, threshold t, half-gap h, draws used).
     """
-    centre = np.zeros(V.shape[1]) if bounds == "paper" else V.mean(axis=0)
+    if not len(negatives):  # nothing to keep silent: a unit that always fires (w = 0, threshold -1)
+        return np.zeros(V.shape[1]), np.zeros(V.shape[1]), -1.0, 1.0, 1
+    centre = np.zeros(V.shape[1]) if bounds == "paper" else V[negatives].mean(axis=0)
     C = V[batch] - centre
+    if bounds != "paper":  # each member contributes a unit signal <w, c_k> = xi_k + noise, whatever its norm
+        sq = np.einsum("ij,ij->i", C, C)
+        C = C / np.where(sq > 0, sq, 1.0)[:, None]
     for draw in range(1, tries + 1):
         w = rng.choice([-1.0, 1.0], size=len(batch)) @ C
         s = np.abs((V - centre) @ w)
@@ -176,7 +183,7 @@ def vershynin(
     widths,
     activation="threshold",
     enrich_width: int | None = None,
-    sparsity: float = 0.05,
+    sparsity: float | None = None,
     sparsity2: float | None = None,
     separation: float | None = None,
     bounds: str = "gap",
@@ -188,7 +195,10 @@ def vershynin(
     widths: hidden widths h_1, ..., h_L (L >= 3). activation: "threshold", "relu" or one per
     hidden layer (any mix); the output node is a threshold. sparsity: p of enrichment I
     (E phi(gamma - b)^2 = p; the paper's C_2 log^2 N / (eps^2 m) with unknown C_2; default
-    0.05, chosen by measurement); sparsity2: p of enrichment II (default 1/sqrt(d), Lemma
+    100 / m clipped to [0.05, 0.25], about 100 active units per point, for a threshold first
+    layer and 0.125 for a ReLU one, chosen by measurement: sparser codes left some |v_k|
+    below 1/2 (threshold at m = 500, ReLU at m = 1000 and 2000), and a ReLU code of 0.25
+    failed perception at m = 2000); sparsity2: p of enrichment II (default 1/sqrt(d), Lemma
     5.3). separation: the smallest distance allowed between a point labelled 0 and one
     labelled 1 (default 0.5 sqrt(log log d / log m), the form of (1.4) with our constant
     0.5); closer pairs raise InvalidDataError naming them. bounds: "gap" (default) or
@@ -233,6 +243,9 @@ def vershynin(
     rng = np.random.default_rng(seed)
     info = {"layout": plan, "K": K, "K1": int(len(pos)), "separation": sep, "draws": {}, "diagnostics": {"input": coherence(X)}}
 
+    if sparsity is None:  # measured: ReLU norms spread more, so a ReLU first layer needs denser codes
+        sparsity = min(0.25, max(0.05, 100 / e)) if acts[0].kind == "threshold" else 0.125
+    info["sparsity"] = sparsity
     # Enrichment I (layer 1): redrawn until every |u_k| >= 1/2 (the conclusion Theorem 5.4 needs of its input)
     G1, b1, raw1 = _draw(lambda: enrich(X, e, sparsity, acts[0], rng), lambda r: r / math.sqrt(e * sparsity), tries, "enrichment I (hidden layer 1)", info, "E")
     lam1 = 1 / math.sqrt(e * sparsity)

@@ -26,6 +26,7 @@ EXPERIMENTS = {  # name: (module, title)
     "capacity": ("capacity", "Yun, Sra & Jadbabaie (2019), Theorem 3.1: capacity of a fixed architecture, construction vs training"),
     "daniely": ("daniely", "Daniely (2020), Theorem 1: one gradient step memorizes"),
     "bubeck": ("bubeck", "Bubeck, Eldan, Lee & Mikulincer (2020): network size and total weight"),
+    "vershynin": ("vershynin", "Vershynin (2020): correlation decay and the memory capacity of threshold and ReLU networks"),
 }
 
 _VERDICT = {True: ("holds", "#1a7f37"), False: ("not supported", "#cf222e"), None: ("measured", "#6e7781")}
