@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from memorizers import activations, build, verify
+from memorizers import activations, build
 from memorizers.cli import main
 from memorizers.constructions.vershynin import coherence, enrich, gaussian_bias, gaussian_moments, layout, perceive, vershynin
 from memorizers.data import save_npz
@@ -46,7 +46,7 @@ def test_enrichment_makes_separated_points_almost_orthogonal():
     assert raw.shape == (300, 3000) and set(np.unique(raw)) <= {0.0, 1.0}
     U = raw / math.sqrt(3000 * 0.05)
     V = enrich(U, 3000, 1 / math.sqrt(3000), activations.threshold(), rng)[2] / math.sqrt(3000 / math.sqrt(3000))
-    (n0, i0), (n1, i1), (n2, i2) = coherence(X), coherence(U), coherence(V)
+    (n0, i0), (n1, i1), (_, i2) = coherence(X), coherence(U), coherence(V)
     assert n0 < 1e-12 and i0 > i1 > i2 and n1 < 0.5
     # coherence: exact on a tiny case
     assert coherence(np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 2.0]])) == pytest.approx((3.0, 1.6))

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 
 from . import activations
 from .build import build
@@ -61,13 +63,16 @@ def cmd_build(args) -> int:
     seconds = time.perf_counter() - start
     built.network.save(args.out)
     s = built.network.stats()
-    out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **s}
+    out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **s, "construction": built.info}
     if args.json:
         print(json.dumps(out, default=json_default))
     else:
         print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
         print(f"  hidden widths {s['hidden_widths']}, {s['parameters']} parameters, max |weight| {s['max_abs_weight']:.3e}")
         print(f"  {built.report.summary()}")
+        scalars = {k: v for k, v in built.info.items() if isinstance(v, (int, float, str, bool, np.generic))}
+        if scalars:
+            print("  construction: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in scalars.items()))
     return 0
 
 
@@ -203,13 +208,13 @@ def cmd_sweep(args) -> int:
 
 def cmd_reproduce(args) -> int:
     if args.paper == "all":
+        from .experiments import verdict
         from .experiments.report import run_all
 
         sections = run_all(args.out, quick=not args.full, progress=True)
         for name, s in sections.items():
             for c in s["claims"]:
-                verdict = "measured" if c["holds"] is None else "holds" if c["holds"] else "NOT SUPPORTED"
-                print(f"[{verdict}] {name}: {c['statement']}")
+                print(f"[{verdict(c['holds'])}] {name}: {c['statement']}")
         print(f"report: {Path(args.out) / 'index.html'}")
         return 0
     from importlib import import_module

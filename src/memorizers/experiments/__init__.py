@@ -7,6 +7,16 @@ import io
 from ..network import atomic_write_bytes
 
 
+def verdict(holds) -> str:
+    """The word for a claim's outcome: holds (True), not supported (False), measured (None: no claim to test)."""
+    return "measured" if holds is None else "holds" if holds else "not supported"
+
+
+def verdict_lines(claims) -> list[str]:
+    """One Markdown bullet per claim: verdict, the paper's statement, what was measured."""
+    return [f"- **{verdict(c['holds'])}**: {c['statement']} Measured: {c['measured']}" for c in claims]
+
+
 def pyplot():
     """matplotlib.pyplot on the non-interactive Agg backend (figures go to files only)."""
     import matplotlib

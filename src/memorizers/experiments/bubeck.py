@@ -18,7 +18,7 @@ import numpy as np
 
 from ..constructions.bubeck import harmonic, ntk, relu_baum
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure
+from . import pyplot, save_figure, verdict_lines
 
 FULL = {"d": (50, 100, 200), "ratios": (2, 5, 10, 20), "seeds": 3}
 QUICK = {"d": (50, 100), "ratios": (2, 5), "seeds": 1}
@@ -155,8 +155,7 @@ def summarise(rows) -> str:
             f"{c[0]['lower_bound']:.2f} | {max(x['relative_error'] for x in c):.2e} |"
         )
     lines += ["", "What the paper claims, and what was measured:", ""]
-    for c in claims(rows):
-        lines.append(f"- **{'holds' if c['holds'] else 'not supported'}**: {c['statement']} Measured: {c['measured']}")
+    lines += verdict_lines(claims(rows))
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..capacity import capacity
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure
+from . import pyplot, save_figure, verdict_lines
 
 QUICK = {"widths": ((8, 8), (16, 16)), "seeds": 10}
 FULL = {"widths": ((8, 8), (16, 16), (32, 32)), "seeds": 10}
@@ -79,9 +79,7 @@ def summarise(rows) -> str:
         tried = ", ".join(f"{n}: {k}" for n, k, _ in r["tried"])
         buf.write(f"| {r['method']} | {r['widths'][0]}-{r['widths'][1]} | {r['parameters']} | {r['capacity']} | {r['formula']} | {tried} |\n")
     buf.write("\n")
-    for c in claims(rows):
-        verdict = "measured" if c["holds"] is None else "holds" if c["holds"] else "not supported"
-        buf.write(f"- **{verdict}**: {c['statement']} Measured: {c['measured']}\n")
+    buf.write("\n".join(verdict_lines(claims(rows))) + "\n")
     return buf.getvalue()
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from .. import activations
 from ..constructions.daniely import daniely_one_step, initialisation
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure
+from . import pyplot, save_figure, verdict_lines
 
 FULL = {"d": (64, 128, 256), "q": (16, 64, 256), "ratios": tuple(2.0**-k for k in range(8, 0, -1)), "seeds": 5}
 REGIME = (6000, 5800)  # (d, q) with ln^4 d = 5728 <= q <= d: inside Theorem 1's assumptions
@@ -202,7 +202,7 @@ def summarise(rows) -> str:
                 f"- d={d}, q={q}: theorem bound m/(dq) <= {1 / L4:.2e} (q >= {L4:.0f} {'holds' if q >= L4 else 'fails'}); "
                 f"largest m/(dq) with every point memorized in every seed: {past}"
             )
-    lines += [""] + [f"- **{'measured' if c['holds'] is None else 'holds' if c['holds'] else 'not supported'}**: {c['statement']} Measured: {c['measured']}" for c in claims(rows)]
+    lines += [""] + verdict_lines(claims(rows))
     return "\n".join(lines) + "\n"
 
 

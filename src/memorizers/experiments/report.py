@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from ..network import atomic_write_bytes
+from . import verdict
 
 EXPERIMENTS = {  # name: (module, title)
     "yun-sgd": ("yun_sgd", "Yun, Sra & Jadbabaie (2019), Theorem 5.1: SGD near a memorizing global minimum"),
@@ -29,7 +30,7 @@ EXPERIMENTS = {  # name: (module, title)
     "vershynin": ("vershynin", "Vershynin (2020): correlation decay and the memory capacity of threshold and ReLU networks"),
 }
 
-_VERDICT = {True: ("holds", "#1a7f37"), False: ("not supported", "#cf222e"), None: ("measured", "#6e7781")}
+_VERDICT = {h: (verdict(h), colour) for h, colour in ((True, "#1a7f37"), (False, "#cf222e"), (None, "#6e7781"))}
 
 
 def _inline(text: str) -> str:

@@ -23,7 +23,7 @@ from ..activations import relu, threshold
 from ..capacity import capacity
 from ..constructions.vershynin import gaussian_moments
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure
+from . import pyplot, save_figure, verdict_lines
 
 N_IN = 20
 BAUM_MAX = 4096  # Baum's capacity is searched up to here (it is about n x neurons)
@@ -136,9 +136,7 @@ def summarise(result) -> str:
         buf.write(f"| {'-'.join(map(str, c['widths']))} | {c['activation']} | {c['W']} | {c['K']} | {c['W'] / max(c['K'], 1):.0f} | "
                   f"{_k_log5(max(c['K'], 2)):.2e} | {baum} |\n")
     buf.write("\n")
-    for c in claims(result):
-        verdict = "measured" if c["holds"] is None else "holds" if c["holds"] else "not supported"
-        buf.write(f"- **{verdict}**: {c['statement']} Measured: {c['measured']}\n")
+    buf.write("\n".join(verdict_lines(claims(result))) + "\n")
     return buf.getvalue()
 
 

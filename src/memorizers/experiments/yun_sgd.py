@@ -20,7 +20,7 @@ import numpy as np
 
 from ..constructions.yun import yun_3layer
 from ..network import Dense, Network, atomic_write_bytes
-from . import pyplot, save_figure
+from . import pyplot, save_figure, verdict_lines
 
 
 class _Flat:
@@ -183,7 +183,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
         "| risk(t*) / eps^4 | final risk | activation pattern kept | parameters, H eig min+ / max |\n"
         "|---|---|---|---|---|---|---|---|---|---|---|"
     )
-    verdicts = [f"- **{'holds' if c['holds'] else 'not supported'}**: {c['statement']} Measured: {c['measured']}" for c in claims(results)]
+    verdicts = verdict_lines(claims(results))
     summary = head + "\n" + "\n".join(lines) + "\n\n" + "\n".join(verdicts) + "\n"
     atomic_write_bytes(out / "yun_sgd.md", summary.encode())
     atomic_write_bytes(out / "yun_sgd.csv", ("\n".join(csv) + "\n").encode())
