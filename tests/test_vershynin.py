@@ -140,3 +140,9 @@ def test_experiment_correlation_bounds():
     rows = decay(200_000)
     assert all(r["monte_carlo"] <= 1.02 * r["bound"] for r in rows)  # Propositions 3.1 and 3.2
     assert {r["activation"] for r in rows} == {"threshold", "relu"}
+
+
+def test_default_widths_are_the_measured_rule():
+    X, y = sphere(600, 20, 5)
+    built = build("vershynin", X, y, seed=1)
+    assert built.network.stats()["hidden_widths"] == [1000, 1000, 2 * math.ceil(y.sum() / 4)] and built.report.accuracy == 1.0

@@ -101,27 +101,32 @@ def enrich(U: np.ndarray, width: int, p: float, act: Activation, rng) -> tuple[n
     return G, b, act(U @ G.T - b)
 
 
-def perceive(V: np.ndarray, batch: np.ndarray, negatives: np.ndarray, rng, *, tries: int, bounds: str):
+def perceive(V: np.ndarray, batch: np.ndarray, negatives: np.ndarray, rng, *, tries: int, bounds: str, centre=None):
     """Lemma 6.1 for one batch: w = sum_{k in batch} xi_k c_k / |c_k|^2, c_k = v_k - (mean v over the negatives).
 
     (The division by |c_k|^2 and the centring are ours: the enriched norms vary by a factor
-    of 2 to 3 at moderate widths, and a short member drowned in the others' noise.) Accepted when min_{k in batch} |<w, c_k>| > max_{negatives} |<w, c_k>| (c = v - mean v),
+    of 2 to 3 at moderate widths, and a short member drowned in the others' noise.) Accepted when
+    min_{k in batch} |<w, c_k>| > max_{negatives} |<w, c_k>|,
     or, with bounds="paper", when (6.2) holds for w = sum xi_k v_k exactly as printed:
-    |<w, v_k>| <= 1/16 off the batch and >= 3/16 on it. Returns (w, centre, threshold t, half-gap h, draws used).
+    |<w, v_k>| <= 1/16 off the batch and >= 3/16 on it. ``centre``: the negatives' mean, if
+    already computed. Returns (w, centre, threshold t, half-gap h, draws used), or None.
     """
     if not len(negatives):  # nothing to keep silent: a unit that always fires (w = 0, threshold -1)
         return np.zeros(V.shape[1]), np.zeros(V.shape[1]), -1.0, 1.0, 1
-    centre = np.zeros(V.shape[1]) if bounds == "paper" else V[negatives].mean(axis=0)
+    if bounds == "paper":
+        centre = np.zeros(V.shape[1])
+    elif centre is None:
+        centre = V[negatives].mean(axis=0)
     C = V[batch] - centre
     if bounds != "paper":  # each member contributes a unit signal <w, c_k> = xi_k + noise, whatever its norm
         sq = np.einsum("ij,ij->i", C, C)
         C = C / np.where(sq > 0, sq, 1.0)[:, None]
+    off = np.ones(len(V), bool)
+    off[batch] = False
     for draw in range(1, tries + 1):
         w = rng.choice([-1.0, 1.0], size=len(batch)) @ C
-        s = np.abs((V - centre) @ w)
+        s = np.abs(V @ w - centre @ w)
         if bounds == "paper":
-            off = np.ones(len(V), bool)
-            off[batch] = False
             if s[off].max(initial=0.0) <= 1 / 16 and s[batch].min() >= 3 / 16:
                 return w, centre, 1 / 8, 1 / 16, draw
         else:
@@ -180,7 +185,7 @@ def vershynin(
     X,
     y,
     *,
-    widths,
+    widths=None,
     activation="threshold",
     enrich_width: int | None = None,
     sparsity: float | None = None,
@@ -192,7 +197,8 @@ def vershynin(
 ):
     """Theorem 7.1 (3 hidden layers [m, d, r]) and Theorem 7.2 (deeper): memorize 0/1 labels of unit, separated points.
 
-    widths: hidden widths h_1, ..., h_L (L >= 3). activation: "threshold", "relu" or one per
+    widths: hidden widths h_1, ..., h_L (L >= 3); default (measured, not a theorem's
+    minimum) [1000, 1000, 2 ceil(K1 / 4)], four positive points per perception pair. activation: "threshold", "relu" or one per
     hidden layer (any mix); the output node is a threshold. sparsity: p of enrichment I
     (E phi(gamma - b)^2 = p; the paper's C_2 log^2 N / (eps^2 m) with unknown C_2; default
     100 / m clipped to [0.05, 0.25], about 100 active units per point, for a threshold first
@@ -215,6 +221,8 @@ def vershynin(
         raise InvalidDataError(f"bounds must be 'gap' or 'paper', got {bounds!r}")
     from ..data import check_widths
 
+    if widths is None:
+        widths = (1000, 1000, 2 * max(1, math.ceil(int(Y.sum()) / 4)))
     h = check_widths(widths, "Vershynin's construction", at_least=1)
     acts = _activations(activation, len(h))
     plan = layout(h, enrich_width)
@@ -268,8 +276,9 @@ def vershynin(
         mine = order[starts[bi] : starts[bi + 1]]
         groups = [g for g in np.array_split(mine, r // 2) if len(g)]
         units = []
+        centre = V[neg].mean(axis=0) if len(neg) else None
         for g in groups:
-            found = perceive(V, g, neg, rng, tries=tries, bounds=bounds)
+            found = perceive(V, g, neg, rng, tries=tries, bounds=bounds, centre=centre)
             if found is None:
                 raise InvalidDataError(
                     f"perception failed in hidden layer {i + 1}: no sign draw in {tries} separated a batch of {len(g)} positive "
