@@ -40,7 +40,7 @@ import numpy as np
 from scipy import optimize, special
 
 from ..activations import Activation, by_name, threshold
-from ..data import check_dataset, check_distinct, check_memory
+from ..data import check_dataset, check_distinct, check_memory, check_widths
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
 
@@ -73,7 +73,7 @@ def gaussian_moments(b: float, kind: str) -> tuple[float, float]:
 
 def gaussian_bias(p: float, act: Activation) -> float:
     """The bias b with E phi(gamma - b)^2 = p (Lemmas 5.1 and 5.3), gamma ~ N(0, 1)."""
-    if not 0 < p < (0.5 if act.kind == "threshold" else 0.5):
+    if not 0 < p < 0.5:  # b > 0: at b = 0 both moments equal 1/2
         raise InvalidDataError(f"sparsity p must lie in (0, 1/2), got {p}")
     if act.kind == "threshold":
         return float(-special.ndtri(p))  # Q(b) = p
@@ -91,12 +91,14 @@ def coherence(U: np.ndarray, chunk: int = 4096) -> tuple[float, float]:
     return float(np.abs(norms - 1).max()), inner
 
 
-def enrich(U: np.ndarray, width: int, p: float, act: Activation, rng) -> tuple[np.ndarray, float, np.ndarray]:
+def enrich(U: np.ndarray, width: int, p: float, act: Activation, rng, scale: float = 1.0) -> tuple[np.ndarray, float, np.ndarray]:
     """A random pseudolinear map phi(G u - b) of ``width`` units (eq. 5.1), E phi(gamma - b)^2 = p.
 
-    Returns (G, b, raw outputs phi(U G^T - b)); the enriched vectors are raw / sqrt(width p).
+    The input is ``scale * U`` (a previous stage's raw outputs and its 1/sqrt(m p)), folded into
+    the weights as the network folds it, so the outputs are the network's own. Returns
+    (scale G, b, raw outputs phi(U (scale G)^T - b)); the enriched vectors are raw / sqrt(width p).
     """
-    G = rng.standard_normal((width, U.shape[1]))
+    G = scale * rng.standard_normal((width, U.shape[1]))
     b = gaussian_bias(p, act)
     return G, b, act(U @ G.T - b)
 
@@ -219,8 +221,6 @@ def vershynin(
         raise InvalidDataError("Vershynin's construction memorizes binary labels in {0, 1} (one column)")
     if bounds not in ("gap", "paper"):
         raise InvalidDataError(f"bounds must be 'gap' or 'paper', got {bounds!r}")
-    from ..data import check_widths
-
     if widths is None:
         widths = (1000, 1000, 2 * max(1, math.ceil(int(Y.sum()) / 4)))
     h = check_widths(widths, "Vershynin's construction", at_least=1)
@@ -254,7 +254,7 @@ def vershynin(
     if sparsity is None:  # measured: ReLU norms spread more, so a ReLU first layer needs denser codes
         sparsity = min(0.25, max(0.05, 100 / e)) if acts[0].kind == "threshold" else 0.125
     info["sparsity"] = sparsity
-    # Enrichment I (layer 1): redrawn until every |u_k| >= 1/2 (the conclusion Theorem 5.4 needs of its input)
+    # Enrichment I (layer 1): redrawn until every |u_k| >= 1/2 (a weak form of Theorem 5.2's | |u_k|^2 - 1 | <= eps)
     G1, b1, raw1 = _draw(lambda: enrich(X, e, sparsity, acts[0], rng), lambda r: r / math.sqrt(e * sparsity), tries, "enrichment I (hidden layer 1)", info, "E")
     lam1 = 1 / math.sqrt(e * sparsity)
     info["diagnostics"]["E"] = coherence(raw1 * lam1)
@@ -269,7 +269,7 @@ def vershynin(
     for bi, i in enumerate(blocks):
         d, r = spec[i - 1]["R"], spec[i]["P"]
         p2 = sparsity2 if sparsity2 is not None else 1 / math.sqrt(d)
-        G, b, raw = _draw(lambda: enrich(raw1 * lam1, d, p2, acts[i - 1], rng), lambda r_: r_ / math.sqrt(d * p2), tries, f"enrichment II (hidden layer {i})", info, f"R{i}")
+        G, b, raw = _draw(lambda: enrich(raw1, d, p2, acts[i - 1], rng, scale=lam1), lambda r_: r_ / math.sqrt(d * p2), tries, f"enrichment II (hidden layer {i})", info, f"R{i}")
         lam = 1 / math.sqrt(d * p2)
         V = raw * lam
         info["diagnostics"][f"R{i}"] = coherence(V)
@@ -284,13 +284,13 @@ def vershynin(
                     f"perception failed in hidden layer {i + 1}: no sign draw in {tries} separated a batch of {len(g)} positive "
                     f"points from the {len(neg)} negatives; widen hidden layer {i} (more enrichment units) or {i + 1} (smaller batches)"
                 )
-            w, centre, t, half, draws = found
+            w, c, t, half, draws = found
             info["draws"].setdefault(f"P{i + 1}", []).append(draws)
-            units.append((w, centre, t, half))
+            units.append((w, c, t, half))
             batch_sizes.append(len(g))
         block_parts[i] = {"G": G, "b": b, "lam": lam, "units": units}
     info["batch_sizes"] = batch_sizes
-    net = _assemble(n, h, acts, spec, e, G1, b1, lam1, block_parts)
+    net = _assemble(n, h, acts, spec, e, G1, b1, block_parts)
     W_deep = sum(a * b for a, b in zip(h[1:], h[2:]))
     info.update(deep_connections=W_deep, theorem_K_log5K=K * math.log(max(K, 2)) ** 5)
     net.meta.update({"method": "vershynin", "theorem": "Vershynin (2020), Theorems 7.1-7.2", "widths": list(h), "seed": seed,
@@ -337,7 +337,7 @@ def _unit(act: Activation) -> tuple[float, float]:
     return (1.0, -0.5) if act.kind == "threshold" else (1.0, 0.0)
 
 
-def _assemble(n, h, acts, spec, e, G1, b1, lam1, blocks) -> Network:
+def _assemble(n, h, acts, spec, e, G1, b1, blocks) -> Network:
     """One fully connected Network of the requested widths (idle units: zero weights, bias -1)."""
     L = len(h)
     offsets = []  # per layer: start of each segment
@@ -371,7 +371,7 @@ def _assemble(n, h, acts, spec, e, G1, b1, lam1, blocks) -> Network:
         if s["R"]:
             blk = blocks[j]
             rows = o["R"] + np.arange(s["R"])
-            W[np.ix_(rows, src + np.arange(e))] = blk["G"] * lam1
+            W[np.ix_(rows, src + np.arange(e))] = blk["G"]  # already scaled by lam1
             b[rows] = -blk["b"]
         if s["P"]:  # perception of block j-1, reading its enrichment II units in layer j-1
             blk = blocks[j - 1]
