@@ -130,8 +130,10 @@ def test_input_errors_name_the_problem():
         vershynin(X, y, widths=(200, 200, 200, 200, 40), activation=["relu", "threshold", "relu", "relu", "relu"])
     with pytest.raises(InvalidDataError, match="perception failed in hidden layer 3: no sign draw in 50 separated a batch of"):
         vershynin(*sphere(1000, 20, 4), widths=(500, 500, 2), seed=0)  # one mirror pair for ~500 positives
-    with pytest.raises(InvalidDataError, match=r"enrichment II \(hidden layer 2\): no draw in 50 gave every enriched vector norm >= 1/2"):
+    with pytest.raises(InvalidDataError, match=r"enrichment II \(hidden layer 2\): no draw in 50 gave every enriched vector norm >= 0.5"):
         vershynin(*sphere(1000, 20, 4), widths=(30, 30, 2), seed=0)
+    with pytest.raises(InvalidDataError, match=r"enrichment I \(hidden layer 1\): no draw in 3 gave every enriched vector norm >= 5 "):
+        vershynin(X, y, widths=(200, 200, 40), activation="relu", min_norm=5.0, tries=3)
 
 
 def test_experiment_correlation_bounds():

@@ -194,6 +194,7 @@ def vershynin(
     sparsity2: float | None = None,
     separation: float | None = None,
     bounds: str = "gap",
+    min_norm: float | None = None,
     tries: int = 50,
     seed=None,
 ):
@@ -211,8 +212,11 @@ def vershynin(
     labelled 1 (default 0.5 sqrt(log log d / log m), the form of (1.4) with our constant
     0.5); closer pairs raise InvalidDataError naming them. bounds: "gap" (default) or
     "paper" for the perception test (see :func:`perceive`). Enrichment layers whose outputs
-    miss Lemma 5.3's conclusion (every |u_k|, |v_k| >= 1/2) are redrawn, perception signs
-    too, at most ``tries`` times each; then InvalidDataError says which layer failed.
+    miss ``min_norm`` (every |u_k|, |v_k| >= min_norm; Lemma 5.3 concludes 1/2, the default
+    for threshold layers; 1/4 for ReLU ones, measured: ReLU codes spread more, the
+    smallest |v_k| falls below 1/2 from a few hundred points on, while the normalised
+    perception still separates them) are redrawn, perception signs too, at most ``tries``
+    times each; then InvalidDataError says which layer failed.
     info: the layout, per-stage diagnostics (max | |u|^2 - 1 |, max |<u_i, u_j>|), draws
     used, batch sizes, and Theorem 1.1's deep connections W against K log^5 K.
     """
@@ -255,7 +259,8 @@ def vershynin(
         sparsity = min(0.25, max(0.05, 100 / e)) if acts[0].kind == "threshold" else 0.125
     info["sparsity"] = sparsity
     # Enrichment I (layer 1): redrawn until every |u_k| >= 1/2 (a weak form of Theorem 5.2's | |u_k|^2 - 1 | <= eps)
-    G1, b1, raw1 = _draw(lambda: enrich(X, e, sparsity, acts[0], rng), lambda r: r / math.sqrt(e * sparsity), tries, "enrichment I (hidden layer 1)", info, "E")
+    floor = (lambda a: (0.5 if a.kind == "threshold" else 0.25) if min_norm is None else min_norm)
+    G1, b1, raw1 = _draw(lambda: enrich(X, e, sparsity, acts[0], rng), lambda r: r / math.sqrt(e * sparsity), tries, "enrichment I (hidden layer 1)", info, "E", floor(acts[0]))
     lam1 = 1 / math.sqrt(e * sparsity)
     info["diagnostics"]["E"] = coherence(raw1 * lam1)
 
@@ -269,7 +274,9 @@ def vershynin(
     for bi, i in enumerate(blocks):
         d, r = spec[i - 1]["R"], spec[i]["P"]
         p2 = sparsity2 if sparsity2 is not None else 1 / math.sqrt(d)
-        G, b, raw = _draw(lambda: enrich(raw1, d, p2, acts[i - 1], rng, scale=lam1), lambda r_: r_ / math.sqrt(d * p2), tries, f"enrichment II (hidden layer {i})", info, f"R{i}")
+        G, b, raw = _draw(
+            lambda: enrich(raw1, d, p2, acts[i - 1], rng, scale=lam1), lambda r_: r_ / math.sqrt(d * p2), tries, f"enrichment II (hidden layer {i})", info, f"R{i}", floor(acts[i - 1])
+        )
         lam = 1 / math.sqrt(d * p2)
         V = raw * lam
         info["diagnostics"][f"R{i}"] = coherence(V)
@@ -310,17 +317,17 @@ def _closest_pair(X, pos, neg, chunk: int = 2048):
     return best
 
 
-def _draw(make, scale, tries, what, info, key):
-    """Draw a random enrichment layer until every enriched vector has norm >= 1/2 (Lemma 5.3's conclusion)."""
+def _draw(make, scale, tries, what, info, key, floor):
+    """Draw a random enrichment layer until every enriched vector has norm >= floor (Lemma 5.3: 1/2)."""
     for draw in range(1, tries + 1):
         G, b, raw = make()
         norms = np.linalg.norm(scale(raw), axis=1)
-        if norms.min() >= 0.5:
+        if norms.min() >= floor:
             info["draws"][key] = draw
             return G, b, raw
     raise InvalidDataError(
-        f"{what}: no draw in {tries} gave every enriched vector norm >= 1/2 (smallest {norms.min():.3g}); "
-        "widen that layer or raise its sparsity"
+        f"{what}: no draw in {tries} gave every enriched vector norm >= {floor:g} (smallest {norms.min():.3g}); "
+        "widen that layer, raise its sparsity or lower min_norm"
     )
 
 
