@@ -95,8 +95,13 @@ def test_demo_prints_a_table(capsys):
     assert code == 0
     assert "digits" in out and "gaussian" in out
     rows = [line for line in out.splitlines() if "100.00%" in line]
-    assert len(rows) == 12 + 3  # 4 datasets x 3 activations, then the 3 classifiers on the digits
+    # 4 datasets x 3 activations, the 3 classifiers on the digits, then baum, vershynin and daniely on the sphere
+    assert len(rows) == 12 + 3 + 3
     assert "Proposition 3.2" in out and "Corollary 4.2" in out
+    sphere = {line.split()[0]: line for line in out.splitlines()[-11:] if line.strip()}
+    assert {"universal", "baum", "relu-baum", "ntk", "harmonic", "vershynin", "daniely"} <= set(sphere)
+    for method in ("ntk", "harmonic"):  # approximate: the relative error meets eps = 0.01
+        assert float(sphere[method].split("= ")[-1]) <= 0.01
 
 
 @pytest.mark.parametrize("method", sorted(__import__("memorizers.constructions", fromlist=["METHODS"]).METHODS))

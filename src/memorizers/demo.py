@@ -67,6 +67,7 @@ def run_demo(quick: bool = False) -> list[dict]:
     print("\nEvery network above was verified in float64 (max |f(x_i) - y_i| <= 1e-6 for all i).")
     print("float32 errors show how much precision the large weights of the construction need.")
     rows += _classification_table(quick)
+    rows += _sphere_table(quick)
     return rows
 
 
@@ -100,4 +101,46 @@ def _classification_table(quick: bool) -> list[dict]:
             f"{r.accuracy:>9.2%} {r.certified:>9.2%}"
         )
         rows.append({"method": method, "widths": s["hidden_widths"], "accuracy": r.accuracy, "certified": r.certified})
+    return rows
+
+
+def _sphere_table(quick: bool) -> list[dict]:
+    """Bubeck et al., Vershynin and Daniely on points uniform on the sphere: size, total weight, criterion met."""
+    n, d = (400, 40) if quick else (2000, 100)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    real, sign = rng.uniform(-1, 1, n), rng.choice([-1.0, 1.0], n)
+    binary = (sign > 0).astype(float)
+    print(f"\nOther papers on N = {n} points uniform on the sphere in R^{d} (labels as each theorem takes them)\n")
+    header = f"{'method':<11} {'statement':<26} {'labels':<7} {'hidden widths':>15} {'W(f)':>9} {'build s':>8} {'criterion':<32}"
+    print(header)
+    print("-" * len(header))
+    cases = [
+        ("universal", "Prop. 2 (tanh)", real, {"activation": "tanh"}),
+        ("baum", "Prop. 3 (Baum 1988)", binary, {}),
+        ("relu-baum", "Prop. 4", real, {}),
+        ("ntk", "Thms 2-3, eps = 0.01", sign, {}),
+        ("harmonic", "Thm 1 (reconstructed)", sign, {"degree": 3}),
+        ("vershynin", "Thm 7.1, all threshold", binary, {"widths": (1000, 1000, 2 * int(np.ceil(binary.sum() / 4)))}),
+    ]
+    # Daniely's theorem takes x ~ N(0, I_d): m = dq/64 = 256 such points in R^256 with q = 64
+    cases = [(m, st, y, o, X) for m, st, y, o in cases]
+    cases.append(("daniely", "Thm 1, x ~ N(0, I_256)", sign[:256], {"widths": 64}, rng.standard_normal((256, 256))))
+    rows = []
+    for method, statement, y, options, Xm in cases:
+        t = time.perf_counter()
+        built = build(method, Xm, y, seed=0, **options)
+        seconds = time.perf_counter() - t
+        s, r = built.network.stats(), built.report
+        widths = "x".join(str(w) for w in s["hidden_widths"])
+        if r.kind == "relative":
+            met = f"|f-y|^2/|y|^2 = {r.relative_error:.2e}"
+        elif r.kind == "real":
+            met = f"max |f-y| = {r.max_abs_error:.1e}, {r.accuracy:.0%}"
+        else:
+            met = f"{r.accuracy:.2%} right, {r.certified:.0%} cert."
+        print(f"{method:<11} {statement:<26} {r.kind:<7} {widths:>15} {s['total_weight']:>9.2e} {seconds:>8.3f} {met:<32}")
+        rows.append({"method": method, "widths": s["hidden_widths"], "total_weight": s["total_weight"], "passed": r.passed})
+    print("\nW(f) = sum over hidden units of |outgoing weight| x |(w, b)| (Bubeck et al.'s total weight).")
     return rows
