@@ -204,10 +204,11 @@ def vershynin(
     minimum) [1000, 1000, 2 ceil(K1 / 4)], four positive points per perception pair. activation: "threshold", "relu" or one per
     hidden layer (any mix); the output node is a threshold. sparsity: p of enrichment I
     (E phi(gamma - b)^2 = p; the paper's C_2 log^2 N / (eps^2 m) with unknown C_2; default
-    100 / m clipped to [0.05, 0.25], about 100 active units per point, for a threshold first
-    layer and 0.125 for a ReLU one, chosen by measurement: sparser codes left some |v_k|
-    below 1/2 (threshold at m = 500, ReLU at m = 1000 and 2000), and a ReLU code of 0.25
-    failed perception at m = 2000); sparsity2: p of enrichment II (default 1/sqrt(d), Lemma
+    100 / m clipped to [0.05, 0.25] for a threshold first layer, 125 / m clipped to
+    [0.1, 0.25] for a ReLU one, chosen by measurement: sparser codes left some |v_k| small
+    (threshold at m = 500, ReLU at m = 1000 and 2000) or cut the ReLU capacity at m = 300
+    (55 against 123 points at 300-300-40), and a ReLU code of 0.25 failed perception at
+    m = 2000); sparsity2: p of enrichment II (default 1/sqrt(d), Lemma
     5.3). separation: the smallest distance allowed between a point labelled 0 and one
     labelled 1 (default 0.5 sqrt(log log d / log m), the form of (1.4) with our constant
     0.5); closer pairs raise InvalidDataError naming them. bounds: "gap" (default) or
@@ -256,7 +257,7 @@ def vershynin(
     info = {"layout": plan, "K": K, "K1": int(len(pos)), "separation": sep, "draws": {}, "diagnostics": {"input": coherence(X)}}
 
     if sparsity is None:  # measured: ReLU norms spread more, so a ReLU first layer needs denser codes
-        sparsity = min(0.25, max(0.05, 100 / e)) if acts[0].kind == "threshold" else 0.125
+        sparsity = min(0.25, max(0.05, 100 / e)) if acts[0].kind == "threshold" else min(0.25, max(0.1, 125 / e))
     info["sparsity"] = sparsity
     # Enrichment I (layer 1): redrawn until every |u_k| >= 1/2 (a weak form of Theorem 5.2's | |u_k|^2 - 1 | <= eps)
     floor = (lambda a: (0.5 if a.kind == "threshold" else 0.25) if min_norm is None else min_norm)
