@@ -145,15 +145,17 @@ def plot(result, out: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     for (act, case), color in zip(sorted({(r["activation"], r["case"]) for r in result["decay"]}), ("C0", "C1", "C2", "C3")):
         rs = [r for r in result["decay"] if (r["activation"], r["case"]) == (act, case)]
-        axes[0].semilogy([r["b"] for r in rs], [max(r["monte_carlo"], 1e-12) for r in rs], "o", color=color, ms=3, label=f"{act}, {case}")
+        hit = [r for r in rs if r["monte_carlo"] > 0]  # no sample in the tail: nothing to plot on a log axis
+        axes[0].semilogy([r["b"] for r in hit], [r["monte_carlo"] for r in hit], "o", color=color, ms=3, label=f"{act}, {case}")
         axes[0].semilogy([r["b"] for r in rs], [r["bound"] for r in rs], "-", color=color, lw=1)
     axes[0].set_xlabel("bias b")
-    axes[0].set_title("E phi(<g,x>-b) phi(<g,x'>-b): Monte Carlo (dots), bound (lines)")
+    axes[0].set_title("E phi(<g,x>-b) phi(<g,x'>-b): Monte Carlo (dots), bound (lines)", fontsize=10)
     axes[0].legend(fontsize=7)
-    for act, marker in (("threshold", "o"), ("relu", "s")):
-        rs = [c for c in result["capacity"] if c["activation"] == act]
-        axes[1].loglog([c["W"] for c in rs], [max(c["K"], 1) for c in rs], marker, label=f"vershynin, {act}")
-        axes[2].loglog([_k_log5(max(c["K"], 2)) for c in rs], [c["W"] for c in rs], marker, label=f"vershynin, {act}")
+    for act, deep, marker in (("threshold", False, "o"), ("relu", False, "s"), ("threshold", True, "D")):
+        rs = [c for c in result["capacity"] if c["activation"] == act and (len(c["widths"]) > 3) == deep]
+        label = f"vershynin, {act}{', deeper' if deep else ''}"
+        axes[1].loglog([c["W"] for c in rs], [max(c["K"], 1) for c in rs], marker, label=label)
+        axes[2].loglog([_k_log5(max(c["K"], 2)) for c in rs], [c["W"] for c in rs], marker, label=label)
     rs = result["capacity"]
     axes[1].loglog([c["W"] for c in rs], [c["baum_K"] for c in rs], "k^", label="Baum, same neurons")
     axes[1].set_xlabel("deep connections W")
