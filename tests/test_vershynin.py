@@ -148,3 +148,9 @@ def test_default_widths_are_the_measured_rule():
     X, y = sphere(600, 20, 5)
     built = build("vershynin", X, y, seed=1)
     assert built.network.stats()["hidden_widths"] == [1000, 1000, 2 * math.ceil(y.sum() / 4)] and built.report.accuracy == 1.0
+
+
+def test_default_widths_double_for_relu():
+    X, y = sphere(300, 20, 6)
+    built = build("vershynin", X, y, activation=["threshold", "relu", "threshold"], seed=1)
+    assert built.network.stats()["hidden_widths"] == [2000, 2000, 2 * math.ceil(y.sum() / 4)] and built.report.accuracy == 1.0

@@ -201,7 +201,9 @@ def vershynin(
     """Theorem 7.1 (3 hidden layers [m, d, r]) and Theorem 7.2 (deeper): memorize 0/1 labels of unit, separated points.
 
     widths: hidden widths h_1, ..., h_L (L >= 3); default (measured, not a theorem's
-    minimum) [1000, 1000, 2 ceil(K1 / 4)], four positive points per perception pair. activation: "threshold", "relu" or one per
+    minimum) [m, m, 2 ceil(K1 / 4)], four positive points per perception pair, m = 1000 for
+    threshold layers and 2000 when any layer is ReLU (at m = 1000, ReLU failed perception
+    at K = 5000; threshold memorized K = 10^4). activation: "threshold", "relu" or one per
     hidden layer (any mix); the output node is a threshold. sparsity: p of enrichment I
     (E phi(gamma - b)^2 = p; the paper's C_2 log^2 N / (eps^2 m) with unknown C_2; default
     100 / m clipped to [0.05, 0.25] for a threshold first layer, 125 / m clipped to
@@ -226,8 +228,10 @@ def vershynin(
         raise InvalidDataError("Vershynin's construction memorizes binary labels in {0, 1} (one column)")
     if bounds not in ("gap", "paper"):
         raise InvalidDataError(f"bounds must be 'gap' or 'paper', got {bounds!r}")
-    if widths is None:
-        widths = (1000, 1000, 2 * max(1, math.ceil(int(Y.sum()) / 4)))
+    if widths is None:  # measured defaults: ReLU enrichment needs twice the width for the same batches
+        relu_any = any(a.kind != "threshold" for a in _activations(activation, 3))
+        m = 2000 if relu_any else 1000
+        widths = (m, m, 2 * max(1, math.ceil(int(Y.sum()) / 4)))
     h = check_widths(widths, "Vershynin's construction", at_least=1)
     acts = _activations(activation, len(h))
     plan = layout(h, enrich_width)
