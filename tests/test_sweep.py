@@ -89,6 +89,7 @@ def test_dask_backend_on_a_local_cluster(tmp_path):
         rows = run_sweep(jobs, tmp_path / "d.sqlite", backend="dask", scheduler=cluster.scheduler_address, progress=False)
     local = run_sweep(jobs, tmp_path / "l.sqlite", progress=False)
     assert len(rows) == 6 and all(r["passed"] for r in rows)
+    assert all(int(r["worker"].rsplit(":", 1)[1]) != os.getpid() for r in rows)  # they ran on the cluster's workers
     by_key = {r["key"]: r for r in local}
     for r in rows:  # the same job gives the same network wherever it runs
         assert r["max_abs_error"] == by_key[r["key"]]["max_abs_error"] and r["hidden_neurons"] == by_key[r["key"]]["hidden_neurons"]

@@ -22,6 +22,8 @@ dask cluster is started. For Ray: ``pip install ray``, ``ray start --head`` (and
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
@@ -50,6 +52,7 @@ _COLUMNS = {
     "total_weight": "REAL",
     "seconds": "REAL",
     "error": "TEXT",
+    "worker": "TEXT",  # host:pid that ran the job
     "finished_at": "REAL",
 }
 
@@ -165,6 +168,7 @@ def run_job(job: Job) -> dict:
         row.update(passed=0, accuracy=None, max_abs_error=None, relative_error=None, hidden_neurons=None, total_weight=None)
         row["error"] = f"{type(e).__name__}: {e}"
     row["seconds"] = time.perf_counter() - start
+    row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     return row
 
 
