@@ -35,6 +35,10 @@ def test_a_job_that_cannot_build_is_a_failed_row_with_its_error():
 def test_bad_sweep_input():
     with pytest.raises(MemorizersError, match="unknown method 'nope'"):
         Job.make("nope", None, 10, 2, 0)
+    from memorizers.activations import relu
+
+    with pytest.raises(MemorizersError, match="job options must be JSON values"):
+        Job.make("yun-3layer", None, 10, 2, 0, activation=relu())
     with pytest.raises(MemorizersError, match="unknown backend 'mpi'"):
         run_sweep([Job.make("baum", None, 10, 2, 0), Job.make("baum", None, 10, 2, 1)], ":memory:", backend="mpi", progress=False)
     with pytest.raises(MemorizersError, match=r"need must lie in \[1, seeds = 10\]"):

@@ -80,7 +80,10 @@ class Job:
             raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}, train")
         if int(n) < 1 or int(dx) < 1:
             raise MemorizersError(f"N and dx must be positive, got N = {n}, dx = {dx}")
-        json.dumps(options)  # options are part of the key: JSON values only
+        try:
+            json.dumps(options)  # options are part of the key: JSON values only
+        except TypeError as e:
+            raise MemorizersError(f"job options must be JSON values (name activations, e.g. activation='relu'): {e}") from None
         return cls(method, None if widths is None else tuple(int(w) for w in widths), int(n), int(dx), int(seed), tuple(sorted(options.items())))
 
     @property
