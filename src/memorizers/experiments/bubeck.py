@@ -154,7 +154,7 @@ def summarise(rows) -> str:
             f"{'-' if np.isnan(theorem) else f'{theorem:.0f}'} | {w:.3g} | {w / math.sqrt(c[0]['n']):.3g} | "
             f"{c[0]['lower_bound']:.2f} | {max(x['relative_error'] for x in c):.2e} |"
         )
-    lines += ["", "What the paper claims, and what was measured:", ""]
+    lines += [""]
     lines += verdict_lines(claims(rows))
     return "\n".join(lines) + "\n"
 

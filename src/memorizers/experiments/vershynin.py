@@ -44,7 +44,7 @@ def decay(samples: int, seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
     rows = []
     for kind in ("threshold", "relu_like"):
-        for case, rho in (("separated, |x - x'| = 0.5", 1 - 0.5**2 / 2), ("eps-orthogonal, <x, x'> = 0.1", 0.1)):
+        for case, rho in (("separated, ‖x - x'‖ = 0.5", 1 - 0.5**2 / 2), ("eps-orthogonal, <x, x'> = 0.1", 0.1)):
             for b in B_GRID:
                 m1, m2 = gaussian_moments(float(b), kind)
                 if rho > 0.5:
