@@ -154,3 +154,17 @@ def test_default_widths_double_for_relu():
     X, y = sphere(300, 20, 6)
     built = build("vershynin", X, y, activation=["threshold", "relu", "threshold"], seed=1)
     assert built.network.stats()["hidden_widths"] == [2000, 2000, 2 * math.ceil(y.sum() / 4)] and built.report.accuracy == 1.0
+
+
+def test_batch_size_is_a_named_parameter():
+    X, y = sphere(400, 20, 7)
+    K1 = int(y.sum())
+    built = build("vershynin", X, y, widths=(1000, 1000, 400), batch=3, seed=0)
+    assert max(built.info["batch_sizes"]) <= 3 and len(built.info["batch_sizes"]) == math.ceil(K1 / 3)
+    assert built.report.accuracy == 1.0
+    with pytest.raises(WidthError, match=rf"hidden layer 3 holds 10 perception pairs; its {K1} positive points in batches of 3 need"):
+        vershynin(X, y, widths=(1000, 1000, 20), batch=3)
+    with pytest.raises(InvalidDataError, match="batch must be a positive integer"):
+        vershynin(X, y, widths=(1000, 1000, 20), batch=0)
+    default = build("vershynin", X, y, batch=8, seed=0)
+    assert default.network.stats()["hidden_widths"][-1] == 2 * math.ceil(K1 / 8)

@@ -192,6 +192,7 @@ def vershynin(
     enrich_width: int | None = None,
     sparsity: float | None = None,
     sparsity2: float | None = None,
+    batch: int | None = None,
     separation: float | None = None,
     bounds: str = "gap",
     min_norm: float | None = None,
@@ -201,7 +202,7 @@ def vershynin(
     """Theorem 7.1 (3 hidden layers [m, d, r]) and Theorem 7.2 (deeper): memorize 0/1 labels of unit, separated points.
 
     widths: hidden widths h_1, ..., h_L (L >= 3); default (measured, not a theorem's
-    minimum) [m, m, 2 ceil(K1 / 4)], four positive points per perception pair, m = 1000 for
+    minimum) [m, m, 2 ceil(K1 / batch)], batch (default 4) positive points per perception pair, m = 1000 for
     threshold layers and 2000 when any layer is ReLU (at m = 1000, ReLU failed perception
     at K = 5000; threshold memorized K = 10^4). activation: "threshold", "relu" or one per
     hidden layer (any mix); the output node is a threshold. sparsity: p of enrichment I
@@ -211,7 +212,9 @@ def vershynin(
     (threshold at m = 500, ReLU at m = 1000 and 2000) or cut the ReLU capacity at m = 300
     (55 against 123 points at 300-300-40), and a ReLU code of 0.25 failed perception at
     m = 2000); sparsity2: p of enrichment II (default 1/sqrt(d), Lemma
-    5.3). separation: the smallest distance allowed between a point labelled 0 and one
+    5.3). batch: the most positive points one mirror pair memorizes (Theorem 6.2's batches,
+    size unspecified there); default: the block's positives spread over all its pairs.
+    separation: the smallest distance allowed between a point labelled 0 and one
     labelled 1 (default 0.5 sqrt(log log d / log m), the form of (1.4) with our constant
     0.5); closer pairs raise InvalidDataError naming them. bounds: "gap" (default) or
     "paper" for the perception test (see :func:`perceive`). Enrichment layers whose outputs
@@ -228,10 +231,12 @@ def vershynin(
         raise InvalidDataError("Vershynin's construction memorizes binary labels in {0, 1} (one column)")
     if bounds not in ("gap", "paper"):
         raise InvalidDataError(f"bounds must be 'gap' or 'paper', got {bounds!r}")
+    if batch is not None and not (isinstance(batch, (int, np.integer)) and batch >= 1):
+        raise InvalidDataError(f"batch must be a positive integer, got {batch!r}")
     if widths is None:  # measured defaults: ReLU enrichment needs twice the width for the same batches
         relu_any = any(a.kind != "threshold" for a in _activations(activation, 3))
         m = 2000 if relu_any else 1000
-        widths = (m, m, 2 * max(1, math.ceil(int(Y.sum()) / 4)))
+        widths = (m, m, 2 * max(1, math.ceil(int(Y.sum()) / (batch or 4))))
     h = check_widths(widths, "Vershynin's construction", at_least=1)
     acts = _activations(activation, len(h))
     plan = layout(h, enrich_width)
@@ -286,7 +291,14 @@ def vershynin(
         V = raw * lam
         info["diagnostics"][f"R{i}"] = coherence(V)
         mine = order[starts[bi] : starts[bi + 1]]
-        groups = [g for g in np.array_split(mine, r // 2) if len(g)]
+        pairs = r // 2 if batch is None else math.ceil(len(mine) / batch)
+        if pairs > r // 2:
+            raise WidthError(
+                f"hidden layer {i + 1} holds {r // 2} perception pairs; its {len(mine)} positive points in batches of {batch} "
+                f"need {pairs}: widen that layer or raise batch",
+                tuple(h),
+            )
+        groups = [g for g in np.array_split(mine, max(pairs, 1)) if len(g)]
         units = []
         centre = V[neg].mean(axis=0) if len(neg) else None
         for g in groups:

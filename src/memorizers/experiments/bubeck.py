@@ -172,6 +172,11 @@ def plot(rows, out: Path) -> None:
     axes[0].loglog(ns, np.sqrt(ns) / 8, "k--", label="sqrt(n)/8 (Prop. 1)")
     axes[0].loglog(ns, ns**1.5 * 10, "k:", label="n^1.5 (reference)")
     axes[0].loglog(ns, np.sqrt(ns) * 250, "k-.", label="n^0.5 (reference)", lw=0.8)
+    fits = slopes(rows)
+    axes[0].text(0.02, 0.98, "fitted slopes, W ~ n^s:\n" + "\n".join(f"{m}: {fits[m]['weight_vs_n_mean']:.2f}" for m in METHODS),
+                 transform=axes[0].transAxes, ha="left", va="top", fontsize=8, bbox={"facecolor": "white", "alpha": 0.8})
+    axes[1].text(0.98, 0.5, "fitted slopes, neurons ~ (n/d)^s:\n" + "\n".join(f"{m}: {fits[m]['neurons_vs_n_over_d']:.2f}" for m in METHODS),
+                 transform=axes[1].transAxes, ha="right", va="center", fontsize=8, bbox={"facecolor": "white", "alpha": 0.8})
     axes[0].set_xlabel("n")
     axes[0].set_ylabel("total weight W(f)")
     axes[1].set_xlabel("n / d")
