@@ -246,10 +246,11 @@ class _Boost:
     Each round asks ``step(r, rng)`` for ReLU units (rows W, biases b, coefficients a), a
     constant c and their values f on the data for the residual r, scales them by
     eta = (r.f)/(f.f) (exact line search) or a fixed eta, and stops once
-    ||y - g||^2 <= eps ||y||^2. A width cap k (``widths``) is checked as units arrive.
+    ||y - g||^2 <= eps ||y||^2, or raises after ``max_rounds``. A width cap k (``widths``) is
+    checked as units arrive.
     """
 
-    def __init__(self, X, y, *, eps, widths, max_rounds, what, seed):
+    def __init__(self, X, y, *, eps, widths, what, seed):
         X, Y = check_dataset(X, y)
         if Y.shape[1] != 1:
             raise InvalidDataError(f"{what} takes one real label per point")
@@ -258,18 +259,22 @@ class _Boost:
         self.cap = None if widths is None else check_widths(widths, what, count=1)[0]
         if self.cap is not None:
             check_memory(8.0 * self.cap * (2 * X.shape[1] + 6), f"{self.cap} ReLU units")  # rows, and one copy
-        self.X, self.y, self.eps, self.what, self.max_rounds = X, Y[:, 0], eps, what, max_rounds
+        self.X, self.y, self.eps, self.what = X, Y[:, 0], eps, what
         self.rng = np.random.default_rng(seed)
         self.r = self.y.copy()
         self.rows, self.biases, self.coefs, self.const, self.rounds = [], [], [], 0.0, 0
 
-    def run(self, step, eta=None):
+    @property
+    def units(self) -> int:
+        """ReLU units the rounds have added, the constant unit included (before any padding)."""
+        return sum(len(a) for a in self.coefs) + int(bool(self.const))
+
+    def run(self, step, max_rounds: int, eta=None):
         target = self.eps * float(self.y @ self.y)
-        units = 0
         while float(self.r @ self.r) > target:
-            if self.rounds >= self.max_rounds:
+            if self.rounds >= max_rounds:
                 raise InvalidDataError(
-                    f"{self.what} did not reach ||f - y||^2 <= {self.eps} ||y||^2 in {self.max_rounds} rounds "
+                    f"{self.what} did not reach ||f - y||^2 <= {self.eps} ||y||^2 in {max_rounds} rounds "
                     f"(now {float(self.r @ self.r) / float(self.y @ self.y):.3g}); raise max_rounds"
                 )
             out = step(self.r, self.rng)
@@ -280,24 +285,23 @@ class _Boost:
             if ff == 0:
                 continue
             e = float(self.r @ f) / ff if eta is None else eta
-            units += len(a) + (1 if c and not self.const else 0)
-            if self.cap is not None and units > self.cap:
-                raise WidthError(f"{self.what} needs more than width {self.cap} to reach eps = {self.eps}", (units,))
             self.rows.append(W)
             self.biases.append(b)
             self.coefs.append(e * a)
             self.const += e * c
+            if self.cap is not None and self.units > self.cap:
+                raise WidthError(f"{self.what} needs more than width {self.cap} to reach eps = {self.eps}", (self.units,))
             self.r = self.r - e * f
             self.rounds += 1
 
     def network(self, meta: dict) -> Network:
         d = self.X.shape[1]
-        W, b, a = (np.concatenate(p) if p else np.zeros((0, d) if i == 0 else 0) for i, p in enumerate((self.rows, self.biases, self.coefs)))
-        if not len(a) and not self.const:  # y = 0: one idle unit keeps the network well formed
+        if self.coefs:
+            W, b, a = np.concatenate(self.rows), np.concatenate(self.biases), np.concatenate(self.coefs)
+        else:  # y = 0: no round ran (so no constant either); one idle unit keeps the network well formed
             W, b, a = np.zeros((1, d)), np.zeros(1), np.zeros(1)
         if self.const:  # the constant as the neuron c ReLU(0.x + 1), so that it counts in W(f)
             W, b, a = np.vstack([W, np.zeros(d)]), np.append(b, 1.0), np.append(a, self.const)
-        self.units = len(a)
         if self.cap is not None:
             pad = self.cap - len(a)
             W, b, a = np.vstack([W, np.zeros((pad, d))]), np.append(b, np.zeros(pad)), np.append(a, np.zeros(pad))
@@ -334,12 +338,12 @@ def ntk(X, y, *, eps: float = 0.01, widths=None, step: str = "line", seed=None, 
     """
     if step not in ("line", "lemma"):
         raise InvalidDataError(f"step must be 'line' or 'lemma', got {step!r}")
-    boost = _Boost(X, y, eps=eps, widths=widths, max_rounds=max_rounds or 10**9, what="the NTK network", seed=seed)
+    boost = _Boost(X, y, eps=eps, widths=widths, what="the NTK network", seed=seed)
     X = boost.X
     n, d = X.shape
     gamma, omega, alpha, beta, bound = _theorem2(X, eps)
     if max_rounds is None:
-        boost.max_rounds = int(10 * max(bound if bound == bound else n, n) + 10)
+        max_rounds = int(10 * max(n if math.isnan(bound) else bound, n) + 10)
 
     def step_fn(r, rng):
         u = rng.standard_normal(d)
@@ -355,7 +359,7 @@ def ntk(X, y, *, eps: float = 0.01, widths=None, step: str = "line", seed=None, 
         delta = 0.5 * float(np.min(np.abs(ux)[vx > 0] / vx[vx > 0]))
         return np.vstack([u + delta * v, u]), np.zeros(2), np.array([1 / delta, -1 / delta]), 0.0, f
 
-    boost.run(step_fn, eta=None if step == "line" else alpha / beta)
+    boost.run(step_fn, max_rounds, eta=None if step == "line" else alpha / beta)
     net = boost.network({"method": "ntk", "theorem": "Bubeck et al. (2020), Theorems 2-3", "seed": seed, "eps": eps})
     return net, {**boost.info(), "gamma": gamma, "omega": omega, "theorem_neurons": bound}
 
@@ -444,7 +448,7 @@ def harmonic(X, y, *, eps: float = 0.01, widths=None, degree: int | None = None,
     Points must be unit vectors (x_i on the sphere, as the theorem assumes). degree: D, by
     default the smallest with lambda_min(V^{oD}) >= 1/2 (:func:`hermite_degree`).
     """
-    boost = _Boost(X, y, eps=eps, widths=widths, max_rounds=1, what="the harmonic network", seed=seed)
+    boost = _Boost(X, y, eps=eps, widths=widths, what="the harmonic network", seed=seed)
     X = boost.X
     n, d = X.shape
     norms = np.linalg.norm(X, axis=1)
@@ -458,7 +462,7 @@ def harmonic(X, y, *, eps: float = 0.01, widths=None, degree: int | None = None,
     if degree is not None and not (isinstance(degree, (int, np.integer)) and degree >= 1):
         raise InvalidDataError(f"degree must be a positive integer, got {degree!r}")
     D = hermite_degree(X) if degree is None else int(degree)
-    boost.max_rounds = max_rounds or int(50 * math.ceil(n / d) * math.ceil(math.log(1 / eps)) + 200)
+    max_rounds = max_rounds or int(50 * math.ceil(n / d) * math.ceil(math.log(1 / eps)) + 200)
     he = np.polynomial.hermite_e
     dphi = np.eye(D)[D - 1] / math.sqrt(math.factorial(D - 1))  # phi' = h_{D-1}, in the He basis
 
@@ -470,6 +474,6 @@ def harmonic(X, y, *, eps: float = 0.01, widths=None, degree: int | None = None,
             return None
         return harmonic_neuron(X, w, v, rng.uniform(0, 2 * np.pi), delta_scale / float(np.max(np.abs(s))), D, knots)
 
-    boost.run(step_fn)
+    boost.run(step_fn, max_rounds)
     net = boost.network({"method": "harmonic", "theorem": "Bubeck et al. (2020), Theorem 1 (reconstructed)", "seed": seed, "degree": D, "eps": eps})
     return net, {**boost.info(), "degree": D, "knots": knots}
