@@ -26,21 +26,29 @@ from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 )
 def test_bound_contains_the_exact_output(act, dtype, scale, seed, residual):
     rng = np.random.default_rng(seed)
+    net = _scaled_network(rng, act, scale, residual)
+    X = rng.standard_normal((8, 3))
+    _assert_within_bound(net, X, dtype, exact_forward(net, X))
+
+
+def _scaled_network(rng, act, scale, residual=False):
     net = random_network(rng, [3, 6, 5, 2], act, residual=residual)
     for d, _ in net.dense_layers():
         d.weight *= scale
-    X = rng.standard_normal((8, 3))
+    return net
+
+
+def _assert_within_bound(net, X, dtype, truth):
+    """The distance from the computed output to ``truth`` (Fractions), in exact arithmetic, is within the bound."""
     F, E = forward_with_bound(net, X, np.dtype(np.longdouble if dtype == "longdouble" else dtype))
-    exact = exact_forward(net, X)
-    # the distance from the computed output to the exact one, in exact arithmetic, is within the bound
     for i in range(F.shape[0]):
         for o in range(F.shape[1]):
-            got = Fraction(*F[i, o].as_integer_ratio())
-            assert abs(got - exact[i, o]) <= Fraction(E[i, o]), (i, o, float(got - exact[i, o]), E[i, o])
+            gap = abs(Fraction(*F[i, o].as_integer_ratio()) - truth[i, o])
+            assert gap <= Fraction(E[i, o]), (i, o, float(gap), E[i, o])
 
 
 def _mp_forward(net, X, digits=60):
-    """The stored network on X in mpmath at ``digits`` digits: the exact output to far below any float bound."""
+    """The stored network on X in mpmath at ``digits`` digits, as Fractions: the true output to far below any float bound."""
     import mpmath
 
     mpmath.mp.dps = digits
@@ -54,7 +62,7 @@ def _mp_forward(net, X, digits=60):
                 t = z[i, j] + mpmath.mpf(float(d.bias[j]))
                 z[i, j] = f[d.activation.kind](t) if d.activation.kind in f else t
         a = z
-    return a
+    return np.array([[Fraction(str(a[i, j])) for j in range(a.cols)] for i in range(a.rows)], dtype=object)
 
 
 @given(
@@ -65,16 +73,9 @@ def _mp_forward(net, X, digits=60):
 )
 def test_bound_contains_the_true_output_for_smooth_activations(act, dtype, scale, seed):
     rng = np.random.default_rng(seed)
-    net = random_network(rng, [3, 6, 5, 2], act)
-    for d, _ in net.dense_layers():
-        d.weight *= scale
+    net = _scaled_network(rng, act, scale)
     X = rng.standard_normal((6, 3))
-    F, E = forward_with_bound(net, X, np.dtype(np.longdouble if dtype == "longdouble" else dtype))
-    true = _mp_forward(net, X)
-    for i in range(F.shape[0]):
-        for o in range(F.shape[1]):
-            gap = abs(Fraction(*F[i, o].as_integer_ratio()) - Fraction(str(true[i, o])))
-            assert gap <= Fraction(E[i, o]), (i, o, float(gap), E[i, o])
+    _assert_within_bound(net, X, dtype, _mp_forward(net, X))
 
 
 @pytest.mark.parametrize("act", ["relu", "hard-tanh"])
