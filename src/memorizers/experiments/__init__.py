@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 from ..network import atomic_write_bytes
@@ -34,3 +35,13 @@ def save_figure(fig, path, dpi: int = 100) -> None:
     fig.savefig(buf, format="png", dpi=dpi)
     pyplot().close(fig)
     atomic_write_bytes(path, buf.getvalue())
+
+
+def write_csv(path, rows: list[dict]) -> None:
+    """Rows (dicts; the union of their keys, in first-seen order, is the header) as a CSV file, atomically."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write_bytes(path, buf.getvalue().encode())

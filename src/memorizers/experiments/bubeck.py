@@ -18,7 +18,7 @@ import numpy as np
 
 from ..constructions.bubeck import harmonic, ntk, relu_baum
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure, verdict_lines
+from . import pyplot, save_figure, verdict_lines, write_csv
 
 FULL = {"d": (50, 100, 200), "ratios": (2, 5, 10, 20), "seeds": 3}
 QUICK = {"d": (50, 100), "ratios": (2, 5), "seeds": 1}
@@ -69,9 +69,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
                     "theorem_neurons": info.get("theorem_neurons", 4 * math.ceil(n / d) if name == "relu-baum" else float("nan")),
                 }
             )
-    keys = list(rows[0])
-    csv = "\n".join([",".join(keys)] + [",".join(str(r[k]) for k in keys) for r in rows]) + "\n"
-    atomic_write_bytes(out / "bubeck.csv", csv.encode())
+    write_csv(out / "bubeck.csv", rows)
     summary = summarise(rows)
     atomic_write_bytes(out / "bubeck.md", summary.encode())
     plot(rows, out)

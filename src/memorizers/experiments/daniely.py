@@ -11,8 +11,6 @@ step did (at most 2 s). Writes ``daniely.csv``, ``daniely.md`` and two figures.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ import numpy as np
 from .. import activations
 from ..constructions.daniely import daniely_one_step, initialisation
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure, verdict_lines
+from . import pyplot, save_figure, verdict_lines, write_csv
 
 FULL = {"d": (64, 128, 256), "q": (16, 64, 256), "ratios": tuple(2.0**-k for k in range(8, 0, -1)), "seeds": 5}
 REGIME = (6000, 5800)  # (d, q) with ln^4 d = 5728 <= q <= d: inside Theorem 1's assumptions
@@ -105,20 +103,11 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
              "abs_seconds": time.perf_counter() - t, "abs_fraction": info["fraction_memorized"], "abs_min_margin": info["min_margin_over_ln_d"]}
         )
 
-    _write_csv(out / "daniely.csv", rows)
+    write_csv(out / "daniely.csv", rows)
     summary = summarise(rows)
     atomic_write_bytes(out / "daniely.md", summary.encode())
     plot(rows, out)
     return rows
-
-
-def _write_csv(path, rows):
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=keys)
-    w.writeheader()
-    w.writerows(rows)
-    atomic_write_bytes(path, buf.getvalue().encode())
 
 
 def _cells(rows):
