@@ -1,34 +1,24 @@
-"""Certified verification: the a-priori rounding bound holds, and certification agrees with the exact check."""
+"""Certificates: the enclosure holds the exact output, certified => correct point by point, and
+bits_needed suffices when a t-bit machine is emulated."""
 
 from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memorizers import activations, verify
-from memorizers.certify import U64, forward_with_bound, gamma
-from memorizers.constructions.yun import yun_3layer
+from memorizers import activations, build, verify
+from memorizers.certify import U64, Certifier, enclose, forward_with_bound, gamma
+from memorizers.constructions import METHODS
 from memorizers.data import gaussian_regression
+from memorizers.errors import InvalidDataError
 from memorizers.exact import exact_forward
 from memorizers.network import Dense, Network
 
 from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 
-
-@given(
-    act=st.sampled_from(ALL_ACTIVATIONS),
-    dtype=st.sampled_from(["float32", "float64", "longdouble"]),
-    scale=st.sampled_from([1e-3, 1.0, 1e4]),
-    seed=st.integers(0, 2**16),
-    residual=st.booleans(),
-)
-def test_bound_contains_the_exact_output(act, dtype, scale, seed, residual):
-    rng = np.random.default_rng(seed)
-    net = _scaled_network(rng, act, scale, residual)
-    X = rng.standard_normal((8, 3))
-    _assert_within_bound(net, X, dtype, exact_forward(net, X))
+SCALES = [1e-3, 1.0, 1e4, 1e-160, 1e150]  # the last two reach underflow and overflow
 
 
 def _scaled_network(rng, act, scale, residual=False):
@@ -38,13 +28,45 @@ def _scaled_network(rng, act, scale, residual=False):
     return net
 
 
-def _assert_within_bound(net, X, dtype, truth):
-    """The distance from the computed output to ``truth`` (Fractions), in exact arithmetic, is within the bound."""
-    F, E = forward_with_bound(net, X, np.dtype(np.longdouble if dtype == "longdouble" else dtype))
-    for i in range(F.shape[0]):
-        for o in range(F.shape[1]):
-            gap = abs(Fraction(*F[i, o].as_integer_ratio()) - truth[i, o])
-            assert gap <= Fraction(E[i, o]), (i, o, float(gap), E[i, o])
+def _frac(v) -> Fraction:
+    return Fraction(*float(v).as_integer_ratio())
+
+
+def _assert_encloses(enc, truth):
+    """Each exact output lies within r of h + l, in exact arithmetic; a non-finite radius claims nothing."""
+    for i in range(truth.shape[0]):
+        for o in range(truth.shape[1]):
+            r = enc.r[i, o]
+            if not r < np.inf:
+                continue
+            assert np.isfinite(enc.h[i, o]) and np.isfinite(enc.l[i, o])
+            gap = abs(_frac(enc.h[i, o]) + _frac(enc.l[i, o]) - truth[i, o])
+            assert gap <= _frac(r), (i, o, float(gap), r)
+
+
+@given(
+    act=st.sampled_from(ALL_ACTIVATIONS),
+    scale=st.sampled_from(SCALES),
+    seed=st.integers(0, 2**16),
+    residual=st.booleans(),
+)
+def test_enclosure_contains_the_exact_output(act, scale, seed, residual):
+    rng = np.random.default_rng(seed)
+    net = _scaled_network(rng, act, scale, residual)
+    X = rng.standard_normal((8, 3))
+    _assert_encloses(enclose(net, X), exact_forward(net, X))
+
+
+def test_enclosure_is_tight_on_cancellation_heavy_layers():
+    """Yun's layer 2 cancels terms of size |W||a| ~ 1e6 down to O(1): the radius stays near u |z|, not n u |W||a|."""
+    X, y = gaussian_regression(300, 16, seed=0)
+    built = build("yun-3layer", X, y, seed=0)
+    net = built.network
+    enc = enclose(net, X)
+    _assert_encloses(enc, exact_forward(net, X))
+    _, apriori = forward_with_bound(net, X, np.float64)
+    assert enc.r.max() < apriori.max() / 1000
+    assert built.report.certified == 1.0
 
 
 def _mp_forward(net, X, digits=60):
@@ -65,59 +87,254 @@ def _mp_forward(net, X, digits=60):
     return np.array([[Fraction(str(a[i, j])) for j in range(a.cols)] for i in range(a.rows)], dtype=object)
 
 
-@given(
-    act=st.sampled_from(SMOOTH_ACTIVATIONS),
-    dtype=st.sampled_from(["float32", "float64", "longdouble"]),
-    scale=st.sampled_from([1e-3, 1.0, 30.0]),
-    seed=st.integers(0, 2**16),
-)
-def test_bound_contains_the_true_output_for_smooth_activations(act, dtype, scale, seed):
+@given(act=st.sampled_from(SMOOTH_ACTIVATIONS), scale=st.sampled_from([1e-3, 1.0, 30.0]), seed=st.integers(0, 2**16))
+def test_enclosure_contains_the_true_output_for_smooth_activations(act, scale, seed):
     rng = np.random.default_rng(seed)
     net = _scaled_network(rng, act, scale)
     X = rng.standard_normal((6, 3))
-    _assert_within_bound(net, X, dtype, _mp_forward(net, X))
+    _assert_encloses(enclose(net, X), _mp_forward(net, X))
 
 
-@pytest.mark.parametrize("act", ["relu", "hard-tanh"])
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_certified_points_pass_the_exact_check(act, dtype):
-    X, y = gaussian_regression(100, 6, seed=4)
-    net, _ = yun_3layer(X, y, activation=act, seed=4)
-    r = verify(net, X, y, dtype=dtype, kind="real", tol=1e-6)
+def _assert_within_apriori(net, X, dtype, truth):
+    F, E = forward_with_bound(net, X, np.dtype(np.longdouble if dtype == "longdouble" else dtype))
+    for i in range(F.shape[0]):
+        for o in range(F.shape[1]):
+            if not E[i, o] < np.inf:
+                continue
+            gap = abs(Fraction(*F[i, o].as_integer_ratio()) - truth[i, o])
+            assert gap <= Fraction(E[i, o]), (i, o, float(gap), E[i, o])
+
+
+@given(
+    act=st.sampled_from(ALL_ACTIVATIONS),
+    dtype=st.sampled_from(["float32", "float64", "longdouble"]),
+    scale=st.sampled_from(SCALES),
+    seed=st.integers(0, 2**16),
+    residual=st.booleans(),
+)
+def test_apriori_bound_contains_the_exact_output(act, dtype, scale, seed, residual):
+    rng = np.random.default_rng(seed)
+    net = _scaled_network(rng, act, scale, residual)
+    X = rng.standard_normal((8, 3))
+    _assert_within_apriori(net, X, dtype, exact_forward(net, X))
+
+
+# -- certified => correct ---------------------------------------------------------------
+
+
+def _exactly_right(net, X, Y, kind, tol):
+    """Per point: does the exact network meet the criterion? (Fractions; tol as the float it is.)"""
     F = exact_forward(net, X)
-    exact_ok = np.array([abs(float(F[i, 0]) - y[i]) <= 1e-6 for i in range(len(y))])
-    assert np.all(exact_ok[r.certified_points])
-    if dtype == "float64":
-        assert r.certified == 1.0  # at N = 100 the bound is far below the tolerance
+    out = []
+    for i in range(len(X)):
+        f = [F[i, o] for o in range(F.shape[1])]
+        y = [_frac(v) for v in Y[i]]
+        if kind == "real":
+            out.append(max(abs(a - b) for a, b in zip(f, y)) <= _frac(tol))
+        elif kind == "binary":
+            out.append((f[0] > Fraction(1, 2)) == (y[0] == 1))
+        elif kind == "sign":
+            out.append(y[0] * f[0] > 0)
+        else:
+            c = int(np.argmax(Y[i]))
+            out.append(all(f[c] > f[o] for o in range(len(f)) if o != c))
+    return np.array(out)
+
+
+@settings(max_examples=60)
+@given(
+    act=st.sampled_from(ALL_ACTIVATIONS),
+    dtype=st.sampled_from(["float32", "float64", "longdouble"]),
+    kind=st.sampled_from(["real", "binary", "sign", "onehot"]),
+    scale=st.sampled_from([1e-3, 1.0, 1e4, 1e-160]),
+    noise=st.sampled_from([0.0, 1e-12, 1e-7, 1e-3, 1.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_certified_implies_correct_point_by_point(act, dtype, kind, scale, noise, seed):
+    """Networks right, nearly right and wrong on purpose: every certified point is right exactly and in dtype."""
+    rng = np.random.default_rng(seed)
+    n_out = 3 if kind == "onehot" else 1
+    net = random_network(rng, [3, 6, n_out], act)
+    for d, _ in net.dense_layers():
+        d.weight *= scale
+    X = rng.standard_normal((30, 3))
+    F = net(X) + noise * rng.standard_normal((30, n_out))
+    tol = 1e-6
+    if kind == "real":
+        Y = F
+    elif kind == "binary":
+        Y = (F > 0.5).astype(float)
+    elif kind == "sign":
+        Y = np.where(F > 0, 1.0, -1.0)
     else:
-        assert r.certified == 0.0 and not r.passed  # float32 cannot hold this network
+        Y = np.eye(3)[F.argmax(axis=1)]
+    r = verify(net, X, Y, dtype=dtype, kind=kind, tol=tol, bits=False)
+    assert r.certified <= r.accuracy
+    cert = r.certified_points
+    assert np.all(r.errors[cert] <= tol) if kind == "real" else np.all(r.margins[cert] > 0)
+    assert np.all(_exactly_right(net, X, Y, kind, tol)[cert])
 
 
-def test_certification_refines_saturated_units():
-    # hard-tanh saturated far from the kink is exact, so the bound there is 0
-    net = random_network(np.random.default_rng(0), [2, 3, 1], activations.hard_tanh())
-    net.layers[0].weight[:] = 0
-    net.layers[0].bias[:] = 5.0
-    net.layers[1].weight[:] = 1.0
-    net.layers[1].bias[:] = 0.0
-    F, E = forward_with_bound(net, np.ones((4, 2)), np.float64)
-    assert np.all(F == 3.0)
-    # only the output sum 1 + 1 + 1 may round: the hidden layer contributes nothing
-    assert np.all(E == pytest.approx(gamma(4, U64) * 3, rel=1e-9))
+def test_a_one_output_network_is_not_scored_as_classes():
+    X, y = gaussian_regression(100, 4, seed=0)
+    net = build("yun-3layer", X, y, seed=0).network
+    ids = np.random.default_rng(0).integers(0, 4, 100)
+    with pytest.raises(InvalidDataError, match="one output per class"):
+        verify(net, X, ids, kind="onehot")
 
 
-def test_classification_certificates():
-    net = random_network(np.random.default_rng(1), [2, 4, 3], activations.relu())
-    X = np.random.default_rng(2).standard_normal((50, 2))
-    F, E = forward_with_bound(net, X, np.float64)
-    ids = F.argmax(axis=1)
-    r = verify(net, X, ids)
-    assert r.kind == "onehot" and r.accuracy == 1.0
-    rows = np.arange(50)
-    others = F + E
-    others[rows, ids] = -np.inf
-    np.testing.assert_array_equal(r.certified_points, F[rows, ids] - E[rows, ids] > others.max(axis=1))
-    assert r.to_dict()["certified"] == r.certified
-    signs = np.where(net(X)[:, 0] > 0, 1, -1)
-    r = verify(Network([*net.layers[:-1], Dense(net.layers[-1].weight[:1], net.layers[-1].bias[:1])]), X, signs)
-    assert r.kind == "sign" and r.accuracy == 1.0
+@pytest.mark.parametrize(
+    "kind, labels, message",
+    [
+        ("binary", [0.5, 1.0], r"labels in \{0, 1\}"),
+        ("sign", [0.0, 1.0], r"labels in \{-1, 1\}"),
+        ("onehot", [[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]], "exactly one 1"),
+        ("onehot", [0, 3], r"integers in \[0, 2\]"),
+        ("real", [[1.0, 2.0], [3.0, 4.0]], "2 column"),
+    ],
+)
+def test_labels_that_do_not_fit_the_kind_are_refused(kind, labels, message):
+    n_out = 3 if kind == "onehot" else 1
+    net = random_network(np.random.default_rng(0), [2, 3, n_out], activations.relu())
+    with pytest.raises(InvalidDataError, match=message):
+        verify(net, np.zeros((2, 2)), np.array(labels), kind=kind)
+
+
+# -- the floating-point model's edges (each once certified falsely) --------------------------
+
+
+def test_overflow_in_float32_is_not_certified():
+    """Exact pre-activation -3e38; float32 overflows to -inf... or, summed the other way, to +1: never certified."""
+    net = Network([Dense([[2e38, 2e38, -7e38]], [0.0], activations.hard_tanh()), Dense([[1.0]], [0.0])])
+    X = np.array([[1.0, 1.0, 1.0]])
+    r = verify(net, X, np.array([-1.0]), dtype="float32", kind="real", tol=1e-3)
+    assert float(exact_forward(net, X)[0, 0]) == -1.0
+    assert r.certified <= r.accuracy
+    _, E = forward_with_bound(net, X, np.float32)
+    assert not E[0, 0] < np.inf
+
+
+def test_subnormal_products_are_not_certified():
+    """Exact pre-activation 0.38 eta, computed as -eta: the threshold must not be certified either way."""
+    eta = 5e-324
+    net = Network([Dense([[2.0**-600, -(2.0**-600)]], [0.0], activations.threshold()), Dense([[1.0]], [0.0])])
+    X = np.array([[2.0**-474 * 1.38, 2.0**-474]])
+    exact = exact_forward(net, X)[0, 0]
+    for label in (0.0, 1.0):
+        r = verify(net, X, np.array([label]), kind="binary")
+        assert not r.certified_points[0] or (exact == label)
+    assert eta > 0
+
+
+def test_universal_with_subnormal_labels():
+    """The construction on labels k * 5e-324: no point is certified that the exact network gets wrong."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    y = rng.integers(-5, 6, 20) * 5e-324
+    net = build("universal", X, y, seed=0, on_failure="return", tol=1e-323).network
+    r = verify(net, X, y, kind="real", tol=1e-323, bits=False)
+    right = _exactly_right(net, X, y[:, None], "real", 1e-323)
+    assert np.all(right[r.certified_points])
+    assert r.max_error_bound > 0
+
+
+def test_the_final_comparison_is_rigorous():
+    """|f - y| computed as exactly tol while the exact error exceeds tol by 2e-25: not certified."""
+    net = Network([Dense([[1.0]], [0.0])])
+    x, y, tol = 1.0000000000000753e-9, -9.989999999999999e-07, 1e-6
+    r = verify(net, np.array([[x]]), np.array([y]), kind="real", tol=tol)
+    assert _frac(x) - _frac(y) > _frac(tol)
+    assert not r.certified_points[0]
+
+
+# -- at the sizes users work at --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method, kind", [("yun-3layer", "real"), ("yun-classifier", "onehot")])
+def test_every_point_certified_at_scale(method, kind):
+    X, y = gaussian_regression(5000, 32, seed=1)
+    if kind == "onehot":
+        y = np.random.default_rng(1).integers(0, 10, len(X))
+    r = build(method, X, y, seed=1).report
+    assert r.accuracy == 1.0 and r.certified == 1.0
+
+
+def test_a_report_says_how_far_an_uncertified_point_is():
+    X, y = gaussian_regression(200, 8, seed=0)
+    net = build("yun-3layer", X, y, seed=0).network
+    r = verify(net, X, y, dtype="float32", kind="real")
+    assert r.certified < 1
+    line = r.uncertified_summary()
+    assert "not certified" in line and "against margin" in line
+
+
+# -- bits needed ------------------------------------------------------------------------------
+
+
+def _emulate(net, X, bits):
+    """The network in t-bit arithmetic: parameters, inputs and every operation rounded to ``bits`` (mpmath)."""
+    import mpmath
+
+    with mpmath.workprec(bits):
+        a = [[mpmath.mpf(float(v)) for v in row] for row in X]
+        for d, _ in net.dense_layers():
+            W = [[mpmath.mpf(float(v)) for v in row] for row in d.weight]
+            b = [mpmath.mpf(float(v)) for v in d.bias]
+            act = d.activation
+            out = []
+            for row in a:
+                zs = []
+                for k in range(d.n_out):
+                    s = b[k]
+                    for j in range(d.n_in):
+                        s = s + W[k][j] * row[j]
+                    if act.kind == "threshold":
+                        s = mpmath.mpf(1) if s > 0 else mpmath.mpf(0)
+                    elif act.kind == "hard_tanh":
+                        s = max(min(s, 1), -1)
+                    elif not act.is_identity:
+                        s = s * mpmath.mpf(act.s_plus) if s > 0 else s * mpmath.mpf(act.s_minus)
+                    zs.append(s)
+                out.append(zs)
+            a = out
+        return np.array([[float(v) for v in row] for row in a])
+
+
+@pytest.mark.parametrize("method", ["yun-3layer", "relu-baum", "universal"])
+def test_bits_needed_suffice_on_an_emulated_machine(method):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((12, 3))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = rng.uniform(-1, 1, 12)
+    built = build(method, X, y, seed=3, tol=1e-4)
+    t = built.report.bits_needed
+    assert t is not None and 8 < t < 200
+    F = _emulate(built.network, X, t)
+    assert np.all(np.abs(F[:, 0] - y) <= 1e-4)
+
+
+def test_bits_needed_grows_with_the_tolerance_it_must_meet():
+    X, y = gaussian_regression(200, 8, seed=0)
+    net = build("yun-3layer", X, y, seed=0).network
+    loose, tight = (verify(net, X, y, kind="real", tol=t).bits_needed for t in (1e-2, 1e-8))
+    assert loose < tight
+    assert tight - loose >= 15  # 1e-6 of room costs about log2(1e6) = 20 bits
+
+
+def test_bits_needed_of_a_threshold_network():
+    built = build("baum", *METHODS["baum"].example(np.random.default_rng(0), 40, 3, 1)[:2])
+    assert built.report.bits_needed is not None and built.report.certified == 1.0
+
+
+def test_gamma():
+    assert gamma(3, U64) == pytest.approx(3 * U64)
+    assert gamma(10, 0.2) == np.inf
+
+
+def test_certifier_runs_once_per_network_on_many_blocks():
+    X, y = gaussian_regression(300, 8, seed=0)
+    net = build("yun-3layer", X, y, seed=0).network
+    c = Certifier(net)
+    whole = c.enclose(X)
+    parts = [c.enclose(X[s : s + 100]) for s in range(0, 300, 100)]
+    assert np.array_equal(whole.h, np.concatenate([p.h for p in parts]))

@@ -1,38 +1,78 @@
-"""Certified verification: a rigorous a-priori bound on the rounding error of the forward pass.
+"""Certificates: rigorous enclosures of the exact network's outputs, and the bits a network needs.
 
-For a dense layer evaluated in a floating-point type with unit roundoff u, whatever the
-order of summation (BLAS blocking, FMA or not),
+The *exact network* is the stored float64 parameters applied in exact real arithmetic to the
+float64 rows of X. A point is certified when an enclosure of the exact output proves that the
+label criterion holds. Two bounds live here.
 
-    |fl(W a + b) - (W a + b)| <= gamma_{n+1} (|W| |a| + |b|),   gamma_k = k u / (1 - k u),
+**The tight enclosure** (:func:`enclose`, what :func:`memorizers.verify` certifies with). Every
+layer is evaluated in double-double arithmetic at BLAS speed, so that the bound follows the
+rounding this computation actually commits instead of the worst case of plain summation.
+Values are carried as (h, l, r): the exact value lies within r of the real number h + l.
+For a dense layer z = W a + b with a = a_h + a_l (input radius r):
 
-(Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., eq. (3.5) and Lemma
-3.1), n the fan-in. If the computed input a_hat is itself off by at most e, the computed
-pre-activation is off from the exact one by at most |W| e + gamma_{n+1}(|W||a_hat| + |b|)
-(+ u (|W||a_hat| + |b|) more when the float64 parameters are rounded to float32).
-Activations carry the bound through: a ReLU-like unit by its slope on the side the whole
-interval z_hat +- e lies on (the larger slope if it straddles 0), hard-tanh by 0 where
-the interval is saturated and 1 otherwise, the threshold by 0 where the interval
-excludes 0 and by 1 otherwise. Products by slopes other than 0 and +-1 add u |a|.
-tanh and sigmoid carry it by their Lipschitz constants (1 and 1/4) plus the rounding of
-their evaluation, taken as 4u |tanh| for tanh and 4u for sigmoid = (1 + tanh(t/2))/2:
-this assumes the C library's tanh is within 2 ulp, as glibc documents, so for these two
-the certificate rests on that documented accuracy rather than on IEEE arithmetic alone.
+1. *Error-free splitting* (Ozaki, Ogita, Oishi & Rump 2012; Rump, Ogita & Oishi 2008,
+   ExtractScalar). Per row i of a, with 2^e_i >= max_j |a_h,ij| and s_i = 2^(e_i - beta),
+   a_hi = s_i rint(a_h / s_i) (an integer of at most beta bits times s_i) and
+   a_lo = (a_h - a_hi) + a_l, whose first subtraction is exact. Per output row k of W,
+   W_hi = t_k rint(W / t_k) with t_k = 2^(e_k - gamma), W_lo = W - W_hi (exact).
+   With beta + gamma = 52 - ceil(log2 n) every product W_hi,kj a_hi,ij is an integer
+   multiple of s_i t_k below 2^(beta+gamma), so every partial sum is an integer multiple
+   of s_i t_k below 2^52: **P_hi = a_hi W_hi^T is exact in any summation order**, BLAS
+   blocking and FMA included (as long as s_i t_k >= 2^-1074; entries where it is not are
+   given the a-priori bound instead).
+2. P_lo = a_lo W_hi^T + a_h W_lo^T is computed by BLAS with Higham's bound
+   |fl(P_lo) - P_lo| <= gamma_2n (|a_lo| |W_hi|^T + |a_h| |W_lo|^T), and |a_lo| <= s_i,
+   |W_lo| <= t_k / 2, so this is bounded by the rank-one matrix
+   gamma_2n (max_j |a_lo,ij| ||W_hi,k||_1 + ||a_h,i||_1 t_k / 2): about 2n u 2^-21 |W||a|,
+   against n u |W||a| for plain float64. The missing a_l W_lo^T and the rounding of a_lo
+   are bounded the same way.
+3. z_h + z_l = P_hi + P_lo + b by TwoSum (Knuth; exact), with z_l rounded once.
+4. The input radius contributes |W| r <= rho (|W| c)^T with c_j = max_i r_ij and
+   rho_i = max_j r_ij / c_j: a rank-one majorant that costs a matrix-vector product.
 
-The bound itself is computed in float64 from nonnegative terms and inflated by
-(1 + 2 gamma_{n+2}) for that evaluation, so it is an upper bound in exact arithmetic.
-A point is **certified** when every output within the bound of the computed one
-satisfies the label criterion, so the exact network (the stored parameters, on the
-float64 data) provably reproduces the label.
+So a layer costs three products of the size of one plain product. Activations act on (h, l):
+ReLU-like slopes in {0, +-1} and hard-tanh's clipping are exact; other slopes, tanh and the
+logistic add their rounding (tanh within 2 ulp, as glibc documents: for these two the
+certificate rests on that documented accuracy). The radius passes through an activation by
+its slope on the side the interval z +- r lies on (its Lipschitz constant if it straddles);
+a threshold unit gets radius 0 where the interval excludes 0 and 1 otherwise; hard-tanh 0
+where the interval is saturated. Residual blocks add by TwoSum.
+
+Every radius is a sum of nonnegative float64 terms, inflated for its own rounding and
+increased by a multiple of the smallest subnormal 2^-1074 per operation, so it is an upper
+bound in exact arithmetic even under gradual underflow (Higham's model with its absolute
+term eta). Any non-finite intermediate, or a magnitude from which a partial sum could
+overflow, gives radius +inf: such a point is never certified. The final comparison with
+the label (:func:`certified`) is made with outward-rounded arithmetic.
+
+**The a-priori bound** (:func:`forward_with_bound`): for any evaluation of a dense layer in a
+floating-point type with unit roundoff u, in any order of summation,
+|fl(W a + b) - (W a + b)| <= gamma_{n+1} (|W||a| + |b|) + (n+1) eta,
+gamma_k = k u / (1 - k u) (Higham, *Accuracy and Stability of Numerical Algorithms*,
+eq. (3.5), Lemma 3.1, and Section 2.1 for eta). It holds for every BLAS, torch and
+ONNX runtime, and is what :func:`bits_needed` uses.
+
+**bits_needed**: the smallest significand precision t such that the network with its
+parameters, its inputs and every operation rounded to t bits (round to nearest, unbounded
+exponent range, any order of summation) provably reproduces every label, from the a-priori
+bound with u = 2^-t around the tight enclosure. It is an upper bound on what a t-bit machine
+needs: plain summation is assumed to be worst-case, so a typical evaluation succeeds with
+about log2(fan-in) fewer bits.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .activations import SMOOTH
 from .network import Dense, Network, Residual
 
-U64 = np.finfo(np.float64).eps / 2
+U64 = 2.0**-53
+ETA = 2.0**-1074  # smallest positive subnormal float64
+BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
+MAX_BITS = 1000  # bits_needed searches t in [1, MAX_BITS]; beyond that it reports inf
 
 
 def gamma(k: int, u: float) -> float:
@@ -42,25 +82,338 @@ def gamma(k: int, u: float) -> float:
     return k * u / (1 - k * u)
 
 
-def _slope_rounds(s: float) -> bool:
-    return s not in (0.0, 1.0, -1.0)
+def _up(x, ops: int):
+    """An upper bound, in exact arithmetic, of a nonnegative quantity that ``ops`` rounded float64
+    operations on nonnegative terms computed as ``x`` (relative and underflow error both covered)."""
+    return x * (1 + 2 * gamma(ops + 1, U64)) + (ops + 1) * ETA
 
 
-def _dense(d: Dense, a: np.ndarray, e: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+def _two_sum(a, b):
+    """Knuth's TwoSum: s = fl(a + b) and the exact error e, a + b = s + e."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _pow2_at_least(m):
+    """Per entry, the exponent e with 2^e >= m (m >= 0; -1074 for zeros)."""
+    mant, ex = np.frexp(m)
+    return np.where(m > 0, ex - (mant == 0.5), -1074).astype(np.int64)
+
+
+def _split(A: np.ndarray, bits: int):
+    """Rows of A as A_hi + A_lo, exactly (Rump, Ogita & Oishi's ExtractScalar, per row).
+
+    With 2^e >= max |A_i|, sigma = 2^(e + 53 - bits): A_hi = (A + sigma) - sigma is an integer
+    multiple of 2^sc, sc = max(e - bits, -1074), of magnitude <= 2^e + 2^sc, and A_lo = A - A_hi
+    is exact with |A_lo| <= 2^sc. Rows with e > 900 get sc = NaN: nothing is claimed for them.
+    """
+    e = _pow2_at_least(np.abs(A).max(axis=1, initial=0.0))
+    sc = np.maximum(e - bits, -1074).astype(np.float64)
+    sc[e > 900] = np.nan
+    sigma = np.ldexp(1.0, np.minimum(e + 53 - bits, 1000))[:, None]
+    hi = (A + sigma) - sigma
+    return hi, A - hi, sc
+
+
+class _Layer:
+    """One Dense layer's parameters, split once per network (see the module doc, step 1)."""
+
+    def __init__(self, d: Dense):
+        self.d = d
+        n = self.n = d.n_in
+        bits = 51 - max(1, math.ceil(math.log2(max(n, 2))))  # one bit of each split's slack
+        self.beta = bits // 2
+        w_hi, w_lo, self.t = _split(d.weight, bits - self.beta)
+        self.huge = np.isnan(self.t)
+        self.w_lo_max = np.ldexp(1.0, np.where(self.huge, 0, self.t).astype(np.int64))  # |W_lo| <= 2^t
+        self.w_hi_T, self.w_lo_T = np.ascontiguousarray(w_hi.T), np.ascontiguousarray(w_lo.T)
+        self.abs_w_T = np.ascontiguousarray(np.abs(d.weight).T)
+        # the rows of the rank-one radius terms (module doc, step 2), inflated for the small
+        # product cols @ rows that evaluates them (5 nonnegative terms); the last row is the constant
+        g = gamma(2 * n + 2, U64)
+        up = 1 + 2 * gamma(8, U64)
+        self.rank_rows = up * np.stack(
+            [
+                _up(np.abs(w_hi).sum(axis=1), n) * (g + U64),  # times max_j |a_lo,ij|
+                self.w_lo_max * (g + 3 * U64),  # times ||a_h + a_l||_1
+                _up(self.abs_w_T.sum(axis=0), n) * 2 * U64 * U64,  # the rounding of zl, times max |a|
+                np.zeros(d.n_out),  # times rho: |W| c, the majorant of the input radius (set per call)
+                _up(2 * U64 * U64 * np.abs(d.bias), 2) + (8 * n + 16) * ETA,  # times 1
+            ]
+        )
+
+
+class Enclosure:
+    """Exact values lie within ``r`` of ``h + l`` (all float64 arrays of one shape)."""
+
+    def __init__(self, h, l, r):
+        self.h, self.l, self.r = h, l, r
+
+
+def _majorant(r: np.ndarray, abs_w_T: np.ndarray, n: int):
+    """(rho, |W| c) with r_ij <= rho_i c_j: then |W| r <= rho (|W| c)^T (module doc, step 4).
+
+    NaN or infinite radii make rho NaN or infinite: those points are never certified."""
+    c = np.maximum(r.max(axis=0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
+    return _up((r * (1.0 / c)).max(axis=1), 3), _up(c @ abs_w_T, n)
+
+
+def _majorant_product(r: np.ndarray, abs_w_T: np.ndarray, n: int) -> np.ndarray:
+    rho, wc = _majorant(r, abs_w_T, n)
+    return _up(rho[:, None] * wc[None, :], 1)
+
+
+def _dense_enclose(L: _Layer, a: Enclosure) -> tuple[Enclosure, Enclosure]:
+    """(pre-activation, activation) enclosures of one Dense layer (module doc, steps 1-4)."""
+    d = L.d
+    a_hi, a_lo, sc = _split(a.h, L.beta)
+    a_full = a.h
+    if a.l is not None:
+        a_lo += a.l  # rounded: |error| <= u |a_lo|, in the first rank-one term
+        a_full = a.h + a.l  # rounded: |error| <= u |a_h + a_l|, in the second rank-one term
+    s, e = _two_sum(a_hi @ L.w_hi_T, d.bias)  # the product is exact where sc + t >= -1074
+    p_lo = a_lo @ L.w_hi_T
+    p_lo += a_full @ L.w_lo_T
+    p_lo += e  # z = s + p_lo, with p_lo's rounding in the rank-one terms
+    s, p_lo = _two_sum(s, p_lo)  # normalised, |p_lo| <= u |s|: the next layer's a_lo stays small
+    cols = np.empty((len(a.h), 5))
+    cols[:, 0] = np.maximum(a_lo.max(axis=1, initial=0.0), -a_lo.min(axis=1, initial=0.0))
+    abs_full = np.abs(a_full)
+    cols[:, 1] = _up(abs_full.sum(axis=1), L.n)
+    cols[:, 2] = _up(abs_full.max(axis=1, initial=0.0), 1)
+    cols[:, 4] = 1.0
+    rows = L.rank_rows
+    if a.r is not None:
+        cols[:, 3], wc = _majorant(a.r, L.abs_w_T, L.n)
+        rows = rows.copy()
+        rows[3] = wc * (1 + 2 * gamma(8, U64))
+    else:
+        cols[:, 3] = 0.0
+    rad = cols @ rows
+    if np.isnan(sc).any() or L.huge.any():  # magnitudes near overflow: nothing is claimed
+        rad[np.isnan(sc)] = np.inf
+        rad[:, L.huge] = np.inf
+    elif sc.min(initial=0.0) + L.t.min(initial=0.0) < -1074:  # some products of P_hi may underflow: add the a-priori term
+        low = sc[:, None] + L.t[None, :] < -1074
+        apriori = (cols[:, 2] * gamma(L.n + 1, U64))[:, None] * _up(L.abs_w_T.sum(axis=0), L.n)[None, :]
+        rad = np.where(low, rad + _up(apriori, 2) + (L.n + 1) * ETA, rad)
+    if not np.isfinite(s.sum() + p_lo.sum()):
+        rad += s * 0.0 + p_lo * 0.0  # NaN where an intermediate overflowed (IEEE overflow is sticky)
+    z = Enclosure(s, p_lo, rad)
+    return z, _activate(d.activation, z)
+
+
+def _sides(z: Enclosure, c: float):
+    """Where the whole interval h + l +- r lies above c, and where below c (rigorous; NaN: neither)."""
+    if c == 0:
+        t = z.h + z.l  # |error| <= u |t|
+        slack = z.r * (1 + 8 * U64) + 4 * ETA
+    else:
+        t0 = z.h - c
+        t = t0 + z.l
+        slack = (z.r + 2 * U64 * (np.abs(t0) + np.abs(t))) * (1 + 8 * U64) + 4 * ETA
+    return t * (1 - 4 * U64) > slack, -t * (1 - 4 * U64) > slack
+
+
+def _activate(act, z: Enclosure) -> Enclosure:
+    if act.kind == "threshold":
+        pos, neg = _sides(z, 0.0)
+        out = (z.h + z.l > 0).astype(np.float64)
+        return Enclosure(out, np.zeros_like(out), np.where(pos | neg, 0.0, 1.0))
+    if act.kind in SMOOTH:
+        t = z.h + z.l
+        out = act(t)
+        rounding = 4 * U64 * (np.abs(out) if act.kind == "tanh" else 1.0)
+        r = _up(SMOOTH[act.kind] * (z.r + U64 * np.abs(t)) + rounding, 3) + 4 * ETA
+        return Enclosure(out, np.zeros_like(out), r)
+    if act.kind == "hard_tanh":
+        above, _ = _sides(z, 1.0)
+        _, below = _sides(z, -1.0)
+        t = z.h + z.l  # clip(h + l): rounding preserves the comparisons with +-1
+        keep = (t > -1) & (t < 1)
+        h = np.where(keep, z.h, np.where(t >= 1, 1.0, -1.0))
+        return Enclosure(h, np.where(keep, z.l, 0.0), np.where(above | below, 0.0, z.r))
+    if act.is_identity:
+        return z
+    sp, sm = act.s_plus, act.s_minus
+    if (sp, sm) == (1.0, 0.0):  # ReLU, the common case: exact, and as few passes as it can take
+        t = z.h + z.l  # |error| <= u |t|, rounding keeps the sign
+        on = t > 0
+        off = t * (1 - 4 * U64) + z.r * (1 + 8 * U64) < -4 * ETA  # the whole interval is negative
+        return Enclosure(z.h * on, z.l * on, z.r * ~off)
+    pos, neg = _sides(z, 0.0)
+    slope = np.where(pos, abs(sp), np.where(neg, abs(sm), max(abs(sp), abs(sm))))
+    s = np.where(z.h + z.l > 0, sp, sm)
+    h, l = s * z.h, s * z.l
+    r = slope * z.r
+    if not all(v == 0 or math.frexp(abs(v))[0] == 0.5 for v in (sp, sm)):  # powers of two scale exactly
+        r = r + U64 * (np.abs(h) + np.abs(l))
+    return Enclosure(h, l, _up(r, 3) + 4 * ETA)
+
+
+class Certifier:
+    """The tight enclosure of one network (module doc): the parameters are split once, then
+    :meth:`enclose` runs on any number of chunks of points."""
+
+    def __init__(self, network: Network):
+        self.network = network
+        self.layers = {id(d): _Layer(d) for d, _ in network.dense_layers()}
+
+    def enclose(self, X, record: list | None = None) -> Enclosure:
+        """An enclosure of the exact network's outputs on the float64 rows of X.
+
+        ``record``, if given, receives per layer what :meth:`bits_needed` needs: for a Dense
+        layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|),
+        for a residual block ("residual", the enclosure of the sum).
+        """
+        with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
+            return self._enclose(np.asarray(X, dtype=np.float64), record)
+
+    def _enclose(self, X, record) -> Enclosure:
+        a = Enclosure(X, None, None)  # the inputs are exact: no low part, no radius
+        for layer in self.network.layers:
+            if isinstance(layer, Residual):
+                h = a
+                for d in layer.block:
+                    h = self._dense(d, h, record)
+                al = 0.0 if a.l is None else a.l
+                s, e = _two_sum(a.h, h.h)
+                s, low = _two_sum(s, e + al + h.l)
+                ra = 0.0 if a.r is None else a.r
+                a = Enclosure(s, low, _up(ra + h.r + 2 * U64 * (np.abs(e) + np.abs(al) + np.abs(h.l)), 5))
+                if record is not None:
+                    record.append(("residual", a, None))
+            else:
+                a = self._dense(layer, a, record)
+        return a
+
+    def _dense(self, d: Dense, a: Enclosure, record) -> Enclosure:
+        L = self.layers[id(d)]
+        z, out = _dense_enclose(L, a)
+        if record is not None:
+            ar = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
+            record.append(("dense", z, _up(ar @ L.abs_w_T + np.abs(d.bias), d.n_in + 2)))
+        return out
+
+    def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> np.ndarray:
+        """Per point, the smallest t in [1, MAX_BITS] for which the t-bit network is certified (inf if none).
+
+        Certification is monotone in t, so each point's t is found by bisection, all points at once.
+        """
+        lo = np.zeros(len(final.h))  # certified at t = hi, not at t = lo
+        hi = np.full(len(final.h), float(MAX_BITS))
+
+        def ok(t):
+            r_t = self._bits_pass(X, record, np.ldexp(1.0, -t.astype(np.int64)))
+            return certified(Enclosure(final.h, final.l, final.r + r_t), Y, kind, tol)
+
+        possible = ok(hi)
+        while np.any(hi - lo > 1):
+            mid = np.floor((lo + hi) / 2)
+            good = ok(mid)
+            hi, lo = np.where(good, mid, hi), np.where(good, lo, mid)
+        return np.where(possible, hi, np.inf)
+
+    def _bits_pass(self, X, record: list, u: np.ndarray) -> np.ndarray:
+        """Per output, a bound on |t-bit evaluation - exact| with u = 2^-t per point (module doc).
+
+        A t-bit value a_t is within R of the exact a; then |z_t - z| <= (1+u)(1+g)|W| R + (u + g(1+u)) M
+        with g = gamma_{n+1}(u) and M the recorded |W|(|a| + r) + |b| (Higham's model, parameters rounded).
+        """
+        uc = u[:, None]
+        R = uc * np.abs(np.asarray(X, dtype=np.float64))  # the inputs rounded to t bits
+        it = iter(record)
+        for layer in self.network.layers:
+            if isinstance(layer, Residual):
+                R_in = R
+                for d in layer.block:
+                    R = self._bits_dense(d, R, next(it), uc)
+                _, total, _ = next(it)
+                R = _up(R_in + R + uc * (np.abs(total.h) + total.r + R_in + R), 4)
+            else:
+                R = self._bits_dense(layer, R, next(it), uc)
+        return R
+
+    def _bits_dense(self, d: Dense, R, entry, uc):
+        _, z, mag = entry
+        L = self.layers[id(d)]
+        n = d.n_in
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where((n + 1) * uc < 1, (n + 1) * uc / (1 - (n + 1) * uc), np.inf)
+        prop = _majorant_product(R, L.abs_w_T, n)
+        rz = _up((1 + uc) * (1 + g) * prop + (uc + g * (1 + uc)) * mag, 6)
+        out = _activate(d.activation, Enclosure(z.h, z.l, z.r + rz))  # both z_t and z lie in z +- (r + rz)
+        R = out.r
+        act = d.activation
+        if act.kind in SMOOTH:
+            R = R + 4 * uc * (np.abs(out.h) + R if act.kind == "tanh" else 1.0)
+        elif act.kind == "relu_like" and any(v not in (0.0, 1.0, -1.0) for v in (act.s_plus, act.s_minus)):
+            R = R + uc * (np.abs(out.h) + R)
+        return _up(R, 3)
+
+
+def enclose(network: Network, X) -> Enclosure:
+    """A rigorous enclosure of the exact network's outputs on the float64 rows of X (module doc)."""
+    return Certifier(network).enclose(X)
+
+
+# -- the final comparison ---------------------------------------------------------------
+
+
+def certified(enc: Enclosure, Y: np.ndarray, kind: str, tol: float) -> np.ndarray:
+    """Per point: does every value within the enclosure meet the criterion of ``kind`` for targets Y?
+
+    Rigorous: the differences are formed by TwoSum and every comparison leaves an outward
+    margin for its own rounding, so True proves the criterion for the exact outputs.
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    h, l, r = enc.h, enc.l, enc.r
+    if kind == "real":
+        dh, dl = _two_sum(h, -Y)
+        t = dl + l
+        dist = _up(np.abs(dh + t) + U64 * np.abs(t) + r, 4)
+        return np.all(dist <= tol, axis=1)
+    if kind in ("binary", "sign"):
+        sign = 2 * Y[:, 0] - 1 if kind == "binary" else np.sign(Y[:, 0])
+        c = 0.5 if kind == "binary" else 0.0
+        above, below = _sides(Enclosure(h[:, 0], l[:, 0], r[:, 0]), c)
+        return np.where(sign > 0, above, below)
+    if kind == "onehot":
+        rows = np.arange(len(Y))
+        cls = np.argmax(Y, axis=1)
+        dh, dl = _two_sum(h[rows, cls][:, None], -h)
+        slack = _up(np.abs(dl) + np.abs(l[rows, cls])[:, None] + np.abs(l) + r[rows, cls][:, None] + r, 6)
+        ok = dh * (1 - 4 * U64) > slack
+        ok[rows, cls] = True
+        return np.all(ok, axis=1) & (h.shape[1] > 1)
+    raise ValueError(f"unknown label kind {kind!r}")
+
+
+# -- the a-priori bound, for any evaluation ----------------------------------------------
+
+
+def _apriori_dense(d: Dense, a: np.ndarray, e: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     u = float(np.finfo(dt).eps) / 2
+    eta = float(np.finfo(dt).smallest_subnormal)
     n = d.n_in
     z = a @ d.weight.T.astype(dt, copy=False) + d.bias.astype(dt, copy=False)
     rel = gamma(n + 1, u) + (u * (1 + gamma(n + 1, u)) if dt.itemsize < 8 else 0.0)  # float32 params are rounded
-    # |W| e + rel (|W| |a| + |b|), as one product
-    ez = ((e + rel * np.abs(a).astype(np.float64)) @ np.abs(d.weight).T + rel * np.abs(d.bias)) * (1 + 2 * gamma(n + 2, U64))
-    act = d.activation
-    out = act(z)
+    ez = _up((e + rel * np.abs(a).astype(np.float64)) @ np.abs(d.weight).T + rel * np.abs(d.bias), n + 2)
+    ez = ez + (n + 1) * eta * (1 + rel)
     zf = z.astype(np.float64)
+    ez = np.where(np.isfinite(zf) & (ez < BIG) & np.isfinite(ez), ez, np.inf)
+    out, eo = _apriori_activate(d.activation, z, zf, ez, u, eta)
+    return out, np.where(np.isfinite(eo), eo, np.inf)
+
+
+def _apriori_activate(act, z, zf, ez, u, eta):
+    out = act(z)
     if act.kind == "threshold":
         return out, np.where(np.abs(zf) > ez, 0.0, 1.0)
     if act.kind in SMOOTH:
         rounding = np.abs(out).astype(np.float64) if act.kind == "tanh" else 1.0
-        return out, SMOOTH[act.kind] * ez + 4 * u * rounding
+        return out, _up(SMOOTH[act.kind] * ez + 4 * u * rounding, 3) + 4 * eta
     if act.kind == "hard_tanh":
         saturated = (zf - ez >= 1) | (zf + ez <= -1)
         return out, np.where(saturated, 0.0, ez)
@@ -69,51 +422,32 @@ def _dense(d: Dense, a: np.ndarray, e: np.ndarray, dt: np.dtype) -> tuple[np.nda
     sp, sm = abs(act.s_plus), abs(act.s_minus)
     slope = np.where(zf - ez > 0, sp, np.where(zf + ez < 0, sm, max(sp, sm)))
     eo = slope * ez
-    if _slope_rounds(act.s_plus) or _slope_rounds(act.s_minus):
-        eo = eo + u * np.abs(out).astype(np.float64)
-    return out, eo
+    if act.s_plus not in (0.0, 1.0, -1.0) or act.s_minus not in (0.0, 1.0, -1.0):
+        eo = eo + u * np.abs(out).astype(np.float64) + eta
+    return out, _up(eo, 2)
 
 
 def forward_with_bound(network: Network, X, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """The forward pass in ``dtype`` and, per output, a bound on its distance to the exact network's output.
+    """The plain forward pass in ``dtype`` and, per output, an a-priori bound on its distance to the
+    exact network's output that holds for any order of summation (module doc).
 
-    The exact network is the stored (float64) parameters applied exactly to the float64
-    rows of X; rounding X to ``dtype`` is part of what the bound covers.
+    Rounding X to ``dtype`` is part of what the bound covers.
     """
     dt = np.dtype(dtype)
     X = np.asarray(X, dtype=np.float64)
-    a = X.astype(dt)
-    e = np.abs(a.astype(np.float64) - X)  # exact: both are float64 values; 0 unless dt is float32
-    for layer in network.layers:
-        if isinstance(layer, Residual):
-            h, eh = a, e
-            for d in layer.block:
-                h, eh = _dense(d, h, eh, dt)
-            a_new = a + h
-            u = float(np.finfo(dt).eps) / 2
-            e = (e + eh + u * np.abs(a_new).astype(np.float64)) * (1 + 4 * U64)
-            a = a_new
-        else:
-            a, e = _dense(layer, a, e, dt)
-    if dt.itemsize > 8:  # long double outputs are scored in float64: add that rounding
-        e = e + np.abs((a - a.astype(np.float64).astype(dt)).astype(np.float64)) * (1 + 4 * U64)
-    return a, e
-
-
-def certified(F: np.ndarray, E: np.ndarray, Y: np.ndarray, kind: str, tol: float) -> np.ndarray:
-    """Per point: does every output in [F - E, F + E] meet the criterion of ``kind`` for targets Y?"""
-    F = F.astype(np.float64)
-    if kind == "real":
-        return np.all(np.abs(F - Y) + E <= tol, axis=1)
-    if kind == "binary":
-        return (2 * Y[:, 0] - 1) * (F[:, 0] - 0.5) - E[:, 0] > 0
-    if kind == "sign":
-        return Y[:, 0] * F[:, 0] - E[:, 0] > 0
-    if kind == "onehot":
-        rows = np.arange(len(Y))
-        cls = np.argmax(Y, axis=1)
-        low_true = F[rows, cls] - E[rows, cls]
-        high = F + E
-        high[rows, cls] = -np.inf
-        return low_true > high.max(axis=1)
-    raise ValueError(f"unknown label kind {kind!r}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = X.astype(dt)
+        e = np.abs(a.astype(np.float64) - X)  # exact: both are float64 values; 0 unless dt is float32
+        e = np.where(np.isfinite(e), e, np.inf)
+        for layer in network.layers:
+            if isinstance(layer, Residual):
+                h, eh = a, e
+                for d in layer.block:
+                    h, eh = _apriori_dense(d, h, eh, dt)
+                a_new = a + h
+                u = float(np.finfo(dt).eps) / 2
+                e = _up(e + eh + u * np.abs(a_new).astype(np.float64), 4) + float(np.finfo(dt).smallest_subnormal)
+                a = a_new
+            else:
+                a, e = _apriori_dense(layer, a, e, dt)
+        return a, np.where(np.isfinite(a.astype(np.float64)), e, np.inf)

@@ -33,7 +33,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .certify import certified, forward_with_bound
+from .certify import Certifier, certified
 from .errors import InvalidDataError
 from .network import Network
 
@@ -68,19 +68,35 @@ class MemorizationReport:
     relative_error: float  # ||f - y||^2 / ||y||^2 against the labels as numbers
     errors: np.ndarray = field(repr=False)
     margins: np.ndarray = field(repr=False)
-    certified: float | None = None  # fraction of points certified despite rounding (see memorizers.certify)
-    max_error_bound: float | None = None  # largest a-priori bound on |computed - exact| output
+    certified: float | None = None  # fraction of points proved right for the exact network and right in dtype
+    max_error_bound: float | None = None  # largest radius of the enclosure of an exact output
+    bits_needed: int | None = None  # significand bits that provably suffice for every point (None: no t <= 1000)
     certified_points: np.ndarray | None = field(default=None, repr=False)
-    bounds: np.ndarray | None = field(default=None, repr=False)
+    bounds: np.ndarray | None = field(default=None, repr=False)  # per point, the largest enclosure radius
+    certificate_margins: np.ndarray | None = field(default=None, repr=False)  # per point, the enclosure's margin
     exact: ExactCheck | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for key in ("errors", "margins", "certified_points", "bounds"):
+        for key in ("errors", "margins", "certified_points", "bounds", "certificate_margins"):
             d.pop(key)
         if self.exact is None:
             d.pop("exact")
         return d
+
+    def uncertified_summary(self) -> str:
+        """How many points are not certified, and for the worst one its bound against its margin."""
+        bad = np.flatnonzero(~self.certified_points)
+        if not len(bad):
+            return "every point certified"
+        wrong = np.count_nonzero(~(self.margins[bad] > 0))
+        with np.errstate(all="ignore"):
+            ratio = self.bounds[bad] / np.maximum(self.certificate_margins[bad], 0)
+        worst = bad[np.argmax(np.where(np.isnan(ratio), np.inf, ratio))]
+        return (
+            f"{len(bad)} point(s) not certified ({wrong} wrong in {self.dtype}); worst: point {worst}, "
+            f"enclosure radius {self.bounds[worst]:.2e} against margin {self.certificate_margins[worst]:.2e}"
+        )
 
     def summary(self) -> str:
         s = (
@@ -90,7 +106,11 @@ class MemorizationReport:
         if self.kind == "relative":
             s += f", ||f - y||^2 / ||y||^2 = {self.relative_error:.3e} (target {self.tol:g})"
         if self.certified is not None:
-            s += f"; certified {self.certified:.2%} (rounding bound <= {self.max_error_bound:.2e})"
+            s += f"; certified {self.certified:.2%} (enclosure radius <= {self.max_error_bound:.2e})"
+            if self.certified < 1:
+                s += "; " + self.uncertified_summary()
+        if self.bits_needed is not None or self.certified is not None:
+            s += f"; bits needed {self.bits_needed if self.bits_needed is not None else '> 1000 (or none)'}"
         if self.exact is not None:
             s += f"; exact: max |f - y| = {self.exact.max_abs_error:.3e} ({'pass' if self.exact.passed else 'FAIL'})"
         return s
@@ -99,7 +119,7 @@ class MemorizationReport:
 def infer_kind(y: np.ndarray, n_out: int) -> str:
     """Guess the label kind from the labels and the network's output width (see module doc)."""
     y = np.asarray(y)
-    if n_out > 1 and y.ndim == 1:
+    if n_out > 1 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
         return "onehot"  # integer class ids
     Y = y.reshape(len(y), -1)
     if Y.shape[1] > 1:
@@ -113,26 +133,61 @@ def infer_kind(y: np.ndarray, n_out: int) -> str:
 
 
 def as_targets(y, n_out: int, kind: str) -> np.ndarray:
-    """Labels as an (N, n_out) float array; integer class ids become one-hot rows."""
+    """Labels as an (N, n_out) float array, after checking that they fit the kind and the network.
+
+    onehot: class ids (shape (N,) or (N, 1), integers in [0, n_out - 1]) or one-hot rows
+    (N, n_out), for a network of at least 2 outputs; binary: {0, 1} and sign: {-1, +1}, one
+    output; real and relative: n_out columns of finite reals. Anything else is an
+    InvalidDataError saying what does not fit.
+    """
     y = np.asarray(y)
-    if kind == "onehot" and y.ndim == 1 and n_out > 1:
-        ids = y.astype(np.int64)
-        if not np.array_equal(ids, y) or ids.min() < 0 or ids.max() >= n_out:
-            raise InvalidDataError(f"class ids must be integers in [0, {n_out - 1}]")
-        Y = np.zeros((len(y), n_out))
-        Y[np.arange(len(y)), ids] = 1.0
-        return Y
+    if y.dtype.kind not in "biuf":
+        raise InvalidDataError(f"labels must be real numbers; got dtype {y.dtype}")
+    if y.ndim == 0 or y.ndim > 2:
+        raise InvalidDataError(f"labels must have shape (N,) or (N, dy); got {y.shape}")
+    if not np.isfinite(y).all():
+        raise InvalidDataError("labels hold NaN or inf")
+    if kind == "onehot":
+        if n_out < 2:
+            raise InvalidDataError(
+                f"kind 'onehot' needs a network with one output per class (at least 2); this one has {n_out}: "
+                "score it with kind 'real', 'binary' or 'sign'"
+            )
+        if y.ndim == 1 or y.shape[1] == 1:
+            ids = y.reshape(-1)
+            if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0 and ids.max(initial=0) < n_out):
+                raise InvalidDataError(f"class ids must be integers in [0, {n_out - 1}] for a network of {n_out} outputs")
+            Y = np.zeros((len(ids), n_out))
+            Y[np.arange(len(ids)), ids.astype(np.int64)] = 1.0
+            return Y
+        if y.shape[1] != n_out:
+            raise InvalidDataError(f"one-hot labels have {y.shape[1]} columns but the network has {n_out} outputs")
+        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+            raise InvalidDataError("one-hot labels need exactly one 1 per row and 0 elsewhere")
+        return y.astype(np.float64)
     Y = y.reshape(len(y), -1).astype(np.float64)
     if Y.shape[1] != n_out:
         raise InvalidDataError(f"labels have {Y.shape[1]} column(s) but the network has {n_out} output(s)")
+    if kind in ("binary", "sign"):
+        values = (0, 1) if kind == "binary" else (-1, 1)
+        if n_out != 1:
+            raise InvalidDataError(f"kind {kind!r} needs a network with one output; this one has {n_out}")
+        if not np.isin(Y, values).all():
+            raise InvalidDataError(f"kind {kind!r} needs labels in {{{values[0]}, {values[1]}}}")
+    elif kind not in ("real", "relative"):
+        raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
     return Y
 
 
 def score(F, Y, kind: str, tol: float):
     """Per-point (error, margin, correct) of outputs F against targets Y, both (N, dy).
 
-    Works on float arrays and on object arrays of Fractions alike.
+    Works on float arrays and on object arrays of Fractions alike. Float outputs are scored in
+    at least float64 (float32 outputs are widened exactly), so the labels are never rounded.
     """
+    if F.dtype != object:
+        wide = np.promote_types(F.dtype, np.float64)
+        F, Y = F.astype(wide, copy=False), np.asarray(Y).astype(wide, copy=False)
     err = np.abs(F - Y).max(axis=1)
     if kind == "real":
         margin = tol - err
@@ -150,10 +205,12 @@ def score(F, Y, kind: str, tol: float):
         true = F[rows, cls]
         other = F.copy()
         other[rows, cls] = F.min() - 1  # below every other entry, for floats and Fractions
-        margin = true - other.max(axis=1) if F.shape[1] > 1 else true
+        margin = true - other.max(axis=1)
         correct = margin > 0
     else:
         raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
+    if F.dtype != object:  # a NaN output is wrong whatever the comparison says
+        correct = correct & np.isfinite(F).all(axis=1)
     return err, margin, np.asarray(correct, dtype=bool)
 
 
@@ -167,6 +224,7 @@ def verify(
     kind: str | None = None,
     exact: bool = False,
     certify: bool = True,
+    bits: bool | None = None,
     exact_limit: int | None = EXACT_LIMIT,
     chunk_rows: int | None = None,
     progress: bool = False,
@@ -174,12 +232,15 @@ def verify(
     """Verify that ``network`` reproduces (X, y).
 
     dtype: "float32", "float64", "longdouble" (or the numpy type). tol: tolerance for real
-    labels. kind: label kind, inferred when None. certify: also propagate a rigorous bound
-    on the rounding error (:mod:`memorizers.certify`, about twice the work) and flag the
-    points whose label the exact network provably reproduces. exact: also evaluate the
-    stored network exactly in rational arithmetic; refused (ValueError) when
-    N * parameters exceeds ``exact_limit`` unless that is None. The forward pass streams ``chunk_rows`` rows at a
-    time (default: Network.chunk_rows()), with a progress bar if ``progress``.
+    labels. kind: label kind, inferred when None; labels that do not fit the kind or the
+    network's outputs raise InvalidDataError. certify: also enclose the exact network's
+    outputs rigorously (:mod:`memorizers.certify`) and flag the points whose label it provably
+    reproduces *and* that the evaluation in ``dtype`` gets right, so certified <= accuracy.
+    bits (default: certify): also find ``bits_needed``, the significand precision with which
+    the network provably memorizes every point. exact: also evaluate the stored network
+    exactly in rational arithmetic; refused when N * parameters exceeds ``exact_limit``
+    unless that is None. The forward pass streams ``chunk_rows`` rows at a time (default:
+    Network.chunk_rows()), with a progress bar if ``progress``.
     """
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
     if dt not in (np.dtype(t) for t in DTYPES.values()):
@@ -187,33 +248,30 @@ def verify(
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != network.n_in:
         raise InvalidDataError(f"X must have shape (N, {network.n_in}) for this network; got {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise InvalidDataError(f"X must hold real numbers; got dtype {X.dtype}")
+    if len(X) == 0:
+        raise InvalidDataError("no points to verify")
+    y = np.asarray(y)
     if len(y) != len(X):
         raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
     kind = kind or infer_kind(y, network.n_out)
     if kind not in KINDS:
         raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
-    y = np.asarray(y)
+    as_targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
+    bits = certify if bits is None else bits
     score_kind, score_tol = kind, tol
     if kind == "relative":  # the aggregate budget tol ||y||^2, shared equally for the per-point scores
         score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(as_targets(y, network.n_out, kind) ** 2) / len(X)))
 
     rows = chunk_rows or network.chunk_rows()
-    errs, margins, correct, bounds, certs = [], [], [], [], []
+    errs, margins, correct = [], [], []
     residual2, labels2 = [], []  # per point, summed at the end: the same result for any chunking
-    starts = range(0, len(X), rows)
-    if progress and len(starts) > 1:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc=f"verify ({dt.name})", unit="chunk")
-    for s in starts:
+    for s in _progress(range(0, len(X), rows), progress, f"verify ({dt.name})"):
         Y = as_targets(y[s : s + rows], network.n_out, kind)  # one-hot rows built per chunk: bounded memory
-        if certify:
-            F, E = forward_with_bound(network, X[s : s + rows], dt)
-            bounds.append(E.max(axis=1))
-            certs.append(certified(F, E, Y, score_kind, score_tol))
-        else:
+        with np.errstate(all="ignore"):
             F = network._forward(X[s : s + rows].astype(dt, copy=False))
-        e, m, c = score(F, Y.astype(dt), score_kind, score_tol)
+        e, m, c = score(F, Y, score_kind, score_tol)
         residual2.append(np.sum((F.astype(np.float64) - Y) ** 2, axis=1))
         labels2.append(np.sum(Y**2, axis=1))
         errs.append(e.astype(np.float64))
@@ -237,12 +295,48 @@ def verify(
         margins=margin,
     )
     if certify:
-        report.bounds, report.certified_points = np.concatenate(bounds), np.concatenate(certs)
-        report.certified = float(report.certified_points.mean())
-        report.max_error_bound = float(report.bounds.max())
+        _certify(report, network, X, y, ok, score_kind, score_tol, bits, progress)
     if exact:
         report.exact = exact_check(network, X, as_targets(y, network.n_out, kind), kind=kind, tol=tol, limit=exact_limit)
     return report
+
+
+CERT_BLOCK = 2**17  # numbers per layer in one certification block: small enough to stay in cache
+
+
+def _progress(it, show: bool, desc: str):
+    if show and len(it) > 1:
+        from tqdm.auto import tqdm
+
+        return tqdm(it, desc=desc, unit="chunk")
+    return it
+
+
+def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bool, progress: bool) -> None:
+    """Fill the report's certificate (and bits_needed) from enclosures of the exact outputs.
+
+    Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking.
+    """
+    certifier = Certifier(network)
+    rows = max(64, CERT_BLOCK // max(network.n_in, network.n_out, *network.hidden_widths, 1))
+    certs, bounds, cert_margins, counts = [], [], [], []
+    for s in _progress(range(0, len(X), rows), progress, "certify"):
+        Xs, Ys = X[s : s + rows], as_targets(y[s : s + rows], network.n_out, report.kind)
+        record = [] if bits else None
+        enc = certifier.enclose(Xs, record)
+        certs.append(certified(enc, Ys, kind, tol) & ok[s : s + rows])
+        bounds.append(enc.r.max(axis=1))
+        with np.errstate(all="ignore"):
+            cert_margins.append(score(enc.h + enc.l, Ys, kind, tol)[1])
+        if bits:
+            counts.append(certifier.bits_needed(Xs, Ys, kind, tol, record, enc))
+    report.bounds, report.certified_points = np.concatenate(bounds), np.concatenate(certs)
+    report.certificate_margins = np.concatenate(cert_margins)
+    report.certified = float(report.certified_points.mean())
+    report.max_error_bound = float(report.bounds.max())
+    if bits:
+        need = float(np.concatenate(counts).max())
+        report.bits_needed = int(need) if np.isfinite(need) else None
 
 
 def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | None = EXACT_LIMIT) -> ExactCheck:
