@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test browser report bench bench-train bench-imagenet clean
+.PHONY: demo test browser fashion-mnist report bench bench-train bench-imagenet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.dev: pyproject.toml requirements-dev.txt | $(BIN)/python
 demo: $(VENV)/.demo
 	$(BIN)/memorizers demo
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser fashion-mnist
 	$(BIN)/python -m pytest -q
 
 # Debian's chromium, for the test that renders the HTML report; installed when running as root with apt,
@@ -29,11 +29,19 @@ browser:
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
 		|| echo "chromium not installed: the report's browser test will be skipped"
 
+# Debian's dataset-fashion-mnist (the IDX files under /usr/share/datasets/fashion-mnist), for the tests and
+# benchmarks on real data; installed when running as root with apt (CI sets MEMORIZERS_REQUIRE_FASHION_MNIST=1)
+fashion-mnist:
+	@[ -d /usr/share/datasets/fashion-mnist ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null; } \
+		|| echo "dataset-fashion-mnist not installed: the tests on Fashion-MNIST will be skipped"
+
 report: $(VENV)/.dev
 	$(BIN)/memorizers reproduce all --out results
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev fashion-mnist
 	$(BIN)/python benchmarks/yun3.py
+	$(BIN)/python benchmarks/certify.py
 
 bench-train: $(VENV)/.dev
 	$(BIN)/python benchmarks/construct_vs_train.py

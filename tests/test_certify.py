@@ -338,3 +338,29 @@ def test_certifier_runs_once_per_network_on_many_blocks():
     whole = c.enclose(X)
     parts = [c.enclose(X[s : s + 100]) for s in range(0, 300, 100)]
     assert np.array_equal(whole.h, np.concatenate([p.h for p in parts]))
+
+
+# -- ReLU pairs (Yun's hard-tanh from two ReLUs) ---------------------------------------------
+
+
+@given(seed=st.integers(0, 2**16), scale=st.sampled_from([1e-3, 1.0, 1e6]), opposite=st.booleans())
+def test_relu_pairs_are_enclosed_exactly(seed, scale, opposite):
+    """Pairs with identical rows and opposite outgoing columns are certified as one clipped unit; the enclosure still holds."""
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((3, 4)) * scale
+    b = rng.standard_normal(3) * scale
+    V = rng.standard_normal((2, 3))
+    W1 = np.vstack([W, W])  # units k and k + 3 share their row
+    b1 = np.concatenate([b + 1.0, b - 1.0])
+    V2 = np.hstack([V, -V if opposite else V])
+    net = Network([Dense(W1, b1, activations.relu()), Dense(V2, rng.standard_normal(2))])
+    c = Certifier(net)
+    assert (id(net.layers[0]) in c.pairs) == opposite
+    X = rng.standard_normal((20, 4)) * np.array([1, 1, 1e3, 1e-3])
+    _assert_encloses(c.enclose(X), exact_forward(net, X))
+
+
+def test_relu_pairs_keep_the_relu_network_as_tight_as_the_hard_tanh_one():
+    X, y = gaussian_regression(400, 8, seed=0)
+    radius = {act: enclose(build("yun-3layer", X, y, seed=0, activation=act).network, X).r.max() for act in ("relu", "hard-tanh")}
+    assert radius["relu"] < 100 * radius["hard-tanh"] + 1e-13

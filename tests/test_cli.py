@@ -35,9 +35,27 @@ def test_build_then_verify_json(tmp_path, data, capsys):
         assert key in report
     assert report["accuracy"] == 1.0 and report["dtype"] == "float64" and report["exact"]["passed"]
     assert report["hidden_neurons"] == 60
-    code, out, _ = run(capsys, "verify", net, "--data", data, "--json", "--dtype", "float32")
+    assert report["certified"] == 1.0 and report["bits_needed"] == built["bits_needed"] > 24
+    code, out, err = run(capsys, "verify", net, "--data", data, "--json", "--dtype", "float32")
     assert json.loads(out)["dtype"] == "float32"
-    assert Network.load(net).meta["method"] == "yun-3layer"
+    # one line says why float32 may fail: fewer bits than the network is proved to need
+    assert err.count("\n") == 1 and "float32 carries 24 significand bits" in err and str(built["bits_needed"]) in err
+    meta = Network.load(net).meta
+    assert meta["method"] == "yun-3layer" and meta["kind"] == "real" and meta["tol"] == 1e-6
+
+
+def test_verify_reads_the_kind_the_network_was_built_for(tmp_path, capsys):
+    """A network scaled to be wrong by 0.7 against +-1 labels is not passed as 'sign labels, 100%'."""
+    X, y = gaussian_regression(100, 4, seed=0)
+    y = np.where(y > 0, 1.0, -1.0)
+    save_npz(tmp_path / "d.npz", X, y)
+    run(capsys, "build", "--method", "yun-3layer", "--data", tmp_path / "d.npz", "--out", tmp_path / "n.npz")
+    net = Network.load(tmp_path / "n.npz")
+    net.layers[-1].weight *= 0.3
+    net.layers[-1].bias *= 0.3
+    net.save(tmp_path / "broken.npz")
+    code, out, err = run(capsys, "verify", tmp_path / "broken.npz", "--data", tmp_path / "d.npz")
+    assert code == 1 and "real labels" in out and "accuracy 0.0000%" in out
 
 
 @pytest.mark.parametrize("act", ["relu", "leaky-relu", "hard-tanh"])

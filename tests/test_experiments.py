@@ -21,12 +21,12 @@ def report(tmp_path_factory):
 
 def test_report_lists_every_claim_with_a_verdict(report):
     page = (report / "index.html").read_text()
-    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin"):
+    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision"):
         assert f'<section id="{name}">' in page
     verdicts = re.findall(r"<strong>(holds|not supported|measured)</strong></td>", page)
     assert len(verdicts) >= 10 and "holds" in verdicts
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 6
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 7
 
 
 def _chromium():
@@ -116,3 +116,17 @@ def test_vershynin_in_the_report(report):
     assert "| 300-300-10 | threshold | 3000 |" in text and "Propositions 3.1 and 3.2" in text
     page = (report / "index.html").read_text()
     assert "correlation decay and the memory capacity" in page
+
+
+def test_precision_in_the_report(report):
+    """bits_needed against N for every construction that takes arbitrary N, with a fitted growth per method."""
+    rows = list(csv.DictReader(open(report / "precision.csv")))
+    methods = {r["method"] for r in rows}
+    assert methods == {"yun-3layer", "yun-classifier", "yun-2layer", "relu-baum", "baum", "universal", "vershynin", "daniely"}
+    for r in rows:
+        assert r["bits_needed"] and 8 <= int(r["bits_needed"]) <= 1000
+        assert float(r["certified"]) == 1.0
+    yun = sorted((int(r["N"]), int(r["bits_needed"])) for r in rows if r["method"] == "yun-3layer")
+    assert yun[-1][1] > yun[0][1]  # Theorem 3.1's weights grow with N, and so do the bits they need
+    md = (report / "precision.md").read_text()
+    assert "log2 N" in md and "float64" in md

@@ -63,3 +63,28 @@ def test_onnx_export_of_a_construction_classifies_like_forward(tmp_path):
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     got = sess.run(["y"], {"x": X})[0][:, 0]
     assert np.abs(got - y).max() <= 1e-6
+
+
+def test_exports_default_to_float64_and_never_lose_memorization_silently(tmp_path):
+    import warnings
+
+    from memorizers import build
+    from memorizers.errors import ExportError, PrecisionWarning
+
+    X, y = gaussian_regression(1000, 8, seed=0)
+    net = build("yun-3layer", X, y, seed=0).network
+    assert net.meta["bits_needed"] > 24
+    model = net.to_onnx(tmp_path / "net.onnx")  # float64: memorizes, as verified
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert np.abs(sess.run(["y"], {"x": X})[0][:, 0] - y).max() <= 1e-6
+    with pytest.raises(ExportError, match="no longer memorizes.*needs"):
+        net.to_onnx(tmp_path / "f32.onnx", dtype=np.float32, X=X, y=y)
+    with pytest.raises(ExportError):
+        net.to_torch(torch.float32, X, y)
+    assert not (tmp_path / "f32.onnx").exists()
+    with pytest.warns(PrecisionWarning, match="float32 carries 24 significand bits"):
+        net.to_onnx(None, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.to_onnx(None, dtype=np.float32, check=False)  # asked for: no check, no warning
+    assert net.to_torch()[0].weight.dtype == torch.float64

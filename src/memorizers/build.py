@@ -50,6 +50,8 @@ def build(method: str, X, y, *, tol: float | None = None, kind: str | None = Non
         tol = 1e-6
     network, info = m.construct(X, y, **options)
     report = verify(network, X, y, tol=tol, kind=kind or m.kind)
+    # what verify, the CLI and the exports read back: the label kind, the tolerance and the bits proved to suffice
+    network.meta.update(kind=report.kind, tol=report.tol, bits_needed=report.bits_needed)
     if not report.passed and on_failure == "raise":
         raise VerificationError(f"{method} built a network that fails verification: {report.summary()}", network, report)
     return Built(network, report, info)

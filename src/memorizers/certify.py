@@ -101,14 +101,15 @@ def _pow2_at_least(m):
     return np.where(m > 0, ex - (mant == 0.5), -1074).astype(np.int64)
 
 
-def _split(A: np.ndarray, bits: int):
+def _split(A: np.ndarray, bits: int, amax=None):
     """Rows of A as A_hi + A_lo, exactly (Rump, Ogita & Oishi's ExtractScalar, per row).
 
-    With 2^e >= max |A_i|, sigma = 2^(e + 53 - bits): A_hi = (A + sigma) - sigma is an integer
-    multiple of 2^sc, sc = max(e - bits, -1074), of magnitude <= 2^e + 2^sc, and A_lo = A - A_hi
-    is exact with |A_lo| <= 2^sc. Rows with e > 900 get sc = NaN: nothing is claimed for them.
+    With 2^e >= max |A_i| (``amax``, computed when not given), sigma = 2^(e + 53 - bits):
+    A_hi = (A + sigma) - sigma is an integer multiple of 2^sc, sc = max(e - bits, -1074), of
+    magnitude <= 2^e + 2^sc, and A_lo = A - A_hi is exact with |A_lo| <= 2^sc. Rows with e > 900
+    get sc = NaN: nothing is claimed for them.
     """
-    e = _pow2_at_least(np.abs(A).max(axis=1, initial=0.0))
+    e = _pow2_at_least(np.abs(A).max(axis=1, initial=0.0) if amax is None else amax)
     sc = np.maximum(e - bits, -1074).astype(np.float64)
     sc[e > 900] = np.nan
     sigma = np.ldexp(1.0, np.minimum(e + 53 - bits, 1000))[:, None]
@@ -117,18 +118,40 @@ def _split(A: np.ndarray, bits: int):
 
 
 class _Layer:
-    """One Dense layer's parameters, split once per network (see the module doc, step 1)."""
+    """One Dense layer's parameters and their splits (module doc, step 1), each made once per network."""
 
     def __init__(self, d: Dense):
         self.d = d
         n = self.n = d.n_in
-        bits = 51 - max(1, math.ceil(math.log2(max(n, 2))))  # one bit of each split's slack
-        self.beta = bits // 2
-        w_hi, w_lo, self.t = _split(d.weight, bits - self.beta)
+        self.bits = 51 - max(1, math.ceil(math.log2(max(n, 2))))  # beta + gamma, one bit of each split's slack
+        self.abs_w_T = np.ascontiguousarray(np.abs(d.weight).T)
+        rows = np.abs(d.weight)
+        peak = rows.max(axis=1, initial=0.0)
+        self.n_eff = float(np.median(rows.sum(axis=1)[peak > 0] / peak[peak > 0])) if (peak > 0).any() else 1.0
+        self._splits = {}
+
+    def split(self, gamma_bits: int) -> "_Split":
+        if gamma_bits not in self._splits:  # a benign race between threads computes it twice
+            self._splits[gamma_bits] = _Split(self, gamma_bits)
+        return self._splits[gamma_bits]
+
+    def gamma_bits(self, n_eff_a: float) -> int:
+        """The split that balances the two rank-one terms 2^-beta ||W||_1 max|a| and 2^-gamma max|W| ||a||_1:
+        gamma - beta = log2(n_eff(a) / n_eff(W)), n_eff = ||v||_1 / ||v||_inf (rounded to even steps, so few splits)."""
+        g = (self.bits + math.log2(max(n_eff_a, 1.0) / max(self.n_eff, 1.0))) / 2
+        return int(min(max(2 * round(g / 2), 4), self.bits - 4))
+
+
+class _Split:
+    """W = W_hi + W_lo with W_hi of ``gamma_bits`` bits per row, and the rows of the rank-one radius terms."""
+
+    def __init__(self, L: _Layer, gamma_bits: int):
+        d, n = L.d, L.n
+        self.beta = L.bits - gamma_bits
+        w_hi, w_lo, self.t = _split(d.weight, gamma_bits)
         self.huge = np.isnan(self.t)
         self.w_lo_max = np.ldexp(1.0, np.where(self.huge, 0, self.t).astype(np.int64))  # |W_lo| <= 2^t
         self.w_hi_T, self.w_lo_T = np.ascontiguousarray(w_hi.T), np.ascontiguousarray(w_lo.T)
-        self.abs_w_T = np.ascontiguousarray(np.abs(d.weight).T)
         # the rows of the rank-one radius terms (module doc, step 2), inflated for the small
         # product cols @ rows that evaluates them (5 nonnegative terms); the last row is the constant
         g = gamma(2 * n + 2, U64)
@@ -136,10 +159,10 @@ class _Layer:
         self.rank_rows = up * np.stack(
             [
                 _up(np.abs(w_hi).sum(axis=1), n) * (g + U64),  # times max_j |a_lo,ij|
-                self.w_lo_max * (g + 3 * U64),  # times ||a_h + a_l||_1
-                _up(self.abs_w_T.sum(axis=0), n) * 2 * U64 * U64,  # the rounding of zl, times max |a|
+                self.w_lo_max * (g + 4 * U64),  # times ||a_h||_1 (and the a_l W_lo left out)
+                _up(L.abs_w_T.sum(axis=0), n) * 2 * U64 * U64,  # the rounding of zl, times max |a|
                 np.zeros(d.n_out),  # times rho: |W| c, the majorant of the input radius (set per call)
-                _up(2 * U64 * U64 * np.abs(d.bias), 2) + (8 * n + 16) * ETA,  # times 1
+                _up(2 * U64 * U64 * np.abs(d.bias) + n * ETA * self.w_lo_max, 2) + (8 * n + 16) * ETA,  # times 1
             ]
         )
 
@@ -155,8 +178,8 @@ def _majorant(r: np.ndarray, abs_w_T: np.ndarray, n: int):
     """(rho, |W| c) with r_ij <= rho_i c_j: then |W| r <= rho (|W| c)^T (module doc, step 4).
 
     NaN or infinite radii make rho NaN or infinite: those points are never certified."""
-    c = np.maximum(r.max(axis=0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
-    return _up((r * (1.0 / c)).max(axis=1), 3), _up(c @ abs_w_T, n)
+    c = np.maximum(r.max(axis=0, initial=0.0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
+    return _up((r * (1.0 / c)).max(axis=1, initial=0.0), 3), _up(c @ abs_w_T, n)
 
 
 def _majorant_product(r: np.ndarray, abs_w_T: np.ndarray, n: int) -> np.ndarray:
@@ -164,44 +187,69 @@ def _majorant_product(r: np.ndarray, abs_w_T: np.ndarray, n: int) -> np.ndarray:
     return _up(rho[:, None] * wc[None, :], 1)
 
 
+def _bias_split(b: np.ndarray, t: np.ndarray, sc: np.ndarray):
+    """b = b_hi + b_lo with b_hi on the grid of every row's P_hi, and the rows where P_hi + b_hi is exact.
+
+    P_hi[i, k] is an integer multiple of 2^(sc_i + t_k) below 2^51 of them; b_hi is a multiple of
+    2^(S + t_k), S = max_i sc_i, so P_hi + b_hi is exact wherever |b_hi| <= 2^51 2^(sc_i + t_k).
+    """
+    S = np.nanmax(sc, initial=-1074.0)
+    grid = (np.where(np.isnan(t), 0, t) + S).astype(np.int64)
+    b_hi = np.ldexp(np.rint(np.ldexp(b, -grid)), grid)
+    if not np.isfinite(b_hi).all():
+        return np.zeros_like(b), b, np.zeros(len(sc), dtype=bool)
+    need = np.max(_pow2_at_least(np.abs(b_hi)) - t, initial=-2000)  # 2^need >= |b_hi| / 2^t, every column
+    return b_hi, b - b_hi, sc >= need - 51
+
+
 def _dense_enclose(L: _Layer, a: Enclosure) -> tuple[Enclosure, Enclosure]:
-    """(pre-activation, activation) enclosures of one Dense layer (module doc, steps 1-4)."""
-    d = L.d
-    a_hi, a_lo, sc = _split(a.h, L.beta)
-    a_full = a.h
+    """(pre-activation, activation) enclosures of one Dense layer (module doc, steps 1-4).
+
+    The input's low part is at most u |a_h| + eta (every enclosure is normalised by TwoSum).
+    """
+    abs_h = np.abs(a.h)
+    amax = abs_h.max(axis=1, initial=0.0)
+    norm1 = abs_h.sum(axis=1)
+    live = amax > 0
+    S = L.split(L.gamma_bits(float(np.median(norm1[live] / amax[live])) if live.any() else 1.0))
+    a_hi, a_lo, sc = _split(a.h, S.beta, amax)
     if a.l is not None:
         a_lo += a.l  # rounded: |error| <= u |a_lo|, in the first rank-one term
-        a_full = a.h + a.l  # rounded: |error| <= u |a_h + a_l|, in the second rank-one term
-    s, e = _two_sum(a_hi @ L.w_hi_T, d.bias)  # the product is exact where sc + t >= -1074
-    p_lo = a_lo @ L.w_hi_T
-    p_lo += a_full @ L.w_lo_T
-    p_lo += e  # z = s + p_lo, with p_lo's rounding in the rank-one terms
-    s, p_lo = _two_sum(s, p_lo)  # normalised, |p_lo| <= u |s|: the next layer's a_lo stays small
+    b_hi, b_lo, fits = _bias_split(L.d.bias, S.t, sc)
+    p_hi = a_hi @ S.w_hi_T  # exact where sc + t >= -1074
+    p_lo = a_lo @ S.w_hi_T
+    p_lo += a.h @ S.w_lo_T  # a_l W_lo is left out: at most 2^t (u ||a_h||_1 + n eta), a rank-one term
+    p_lo += b_lo
+    h = p_hi + b_hi  # exact in the rows that fit
+    if not fits.all():  # the others: TwoSum
+        bad = ~fits
+        h[bad], e = _two_sum(p_hi[bad], L.d.bias)
+        p_lo[bad] += e - b_lo
+    h, l = _two_sum(h, p_lo)  # normalised, |l| <= u |h| + eta: the next layer's a_lo stays small
     cols = np.empty((len(a.h), 5))
     cols[:, 0] = np.maximum(a_lo.max(axis=1, initial=0.0), -a_lo.min(axis=1, initial=0.0))
-    abs_full = np.abs(a_full)
-    cols[:, 1] = _up(abs_full.sum(axis=1), L.n)
-    cols[:, 2] = _up(abs_full.max(axis=1, initial=0.0), 1)
+    cols[:, 1] = _up(norm1, L.n)
+    cols[:, 2] = _up(amax, 2)
     cols[:, 4] = 1.0
-    rows = L.rank_rows
+    rows = S.rank_rows.copy()
+    rows[4] += _up(2 * U64 * np.abs(b_lo), 2)  # the rounding of the additions of b_lo (and e - b_lo)
     if a.r is not None:
         cols[:, 3], wc = _majorant(a.r, L.abs_w_T, L.n)
-        rows = rows.copy()
         rows[3] = wc * (1 + 2 * gamma(8, U64))
     else:
         cols[:, 3] = 0.0
     rad = cols @ rows
-    if np.isnan(sc).any() or L.huge.any():  # magnitudes near overflow: nothing is claimed
+    if np.isnan(sc).any() or S.huge.any():  # magnitudes near overflow: nothing is claimed
         rad[np.isnan(sc)] = np.inf
-        rad[:, L.huge] = np.inf
-    elif sc.min(initial=0.0) + L.t.min(initial=0.0) < -1074:  # some products of P_hi may underflow: add the a-priori term
-        low = sc[:, None] + L.t[None, :] < -1074
+        rad[:, S.huge] = np.inf
+    elif sc.min(initial=0.0) + S.t.min(initial=0.0) < -1074:  # products of P_hi may underflow: the a-priori term
+        low = sc[:, None] + S.t[None, :] < -1074
         apriori = (cols[:, 2] * gamma(L.n + 1, U64))[:, None] * _up(L.abs_w_T.sum(axis=0), L.n)[None, :]
         rad = np.where(low, rad + _up(apriori, 2) + (L.n + 1) * ETA, rad)
-    if not np.isfinite(s.sum() + p_lo.sum()):
-        rad += s * 0.0 + p_lo * 0.0  # NaN where an intermediate overflowed (IEEE overflow is sticky)
-    z = Enclosure(s, p_lo, rad)
-    return z, _activate(d.activation, z)
+    if not np.isfinite(h.sum()):
+        rad += h * 0.0  # NaN where an intermediate overflowed (IEEE overflow is sticky): never certified
+    z = Enclosure(h, l, rad)
+    return z, _activate(L.d.activation, z)
 
 
 def _sides(z: Enclosure, c: float):
@@ -230,18 +278,23 @@ def _activate(act, z: Enclosure) -> Enclosure:
     if act.kind == "hard_tanh":
         above, _ = _sides(z, 1.0)
         _, below = _sides(z, -1.0)
-        t = z.h + z.l  # clip(h + l): rounding preserves the comparisons with +-1
+        t = z.h + z.l  # clip(h + l), its side of +-1 decided in rounded arithmetic: see _near
         keep = (t > -1) & (t < 1)
         h = np.where(keep, z.h, np.where(t >= 1, 1.0, -1.0))
-        return Enclosure(h, np.where(keep, z.l, 0.0), np.where(above | below, 0.0, z.r))
+        r = z.r
+        for c in (1.0, -1.0):
+            t0 = z.h - c
+            r = _near(r, t0, z.l, t0 + z.l)
+        return Enclosure(h, np.where(keep, z.l, 0.0), np.where(above | below, 0.0, r))
     if act.is_identity:
         return z
     sp, sm = act.s_plus, act.s_minus
     if (sp, sm) == (1.0, 0.0):  # ReLU, the common case: exact, and as few passes as it can take
         t = z.h + z.l  # |error| <= u |t|, rounding keeps the sign
         on = t > 0
-        off = t * (1 - 4 * U64) + z.r * (1 + 8 * U64) < -4 * ETA  # the whole interval is negative
-        return Enclosure(z.h * on, z.l * on, z.r * ~off)
+        w = t * (1 - 2 * U64)  # >= (1 - u) t - eta/2 where t < 0
+        off = w + z.r < -ETA  # then h + l + r < 0: the whole interval is negative
+        return Enclosure(z.h * on, z.l * on, np.where(off, 0.0, z.r))
     pos, neg = _sides(z, 0.0)
     slope = np.where(pos, abs(sp), np.where(neg, abs(sm), max(abs(sp), abs(sm))))
     s = np.where(z.h + z.l > 0, sp, sm)
@@ -259,6 +312,12 @@ class Certifier:
     def __init__(self, network: Network):
         self.network = network
         self.layers = {id(d): _Layer(d) for d, _ in network.dense_layers()}
+        top = network.layers
+        self.pairs = {
+            id(d): p
+            for d, nxt in zip(top, top[1:])
+            if isinstance(d, Dense) and isinstance(nxt, Dense) and (p := _relu_pairs(d, nxt)) is not None
+        }
 
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
@@ -283,7 +342,7 @@ class Certifier:
                 ra = 0.0 if a.r is None else a.r
                 a = Enclosure(s, low, _up(ra + h.r + 2 * U64 * (np.abs(e) + np.abs(al) + np.abs(h.l)), 5))
                 if record is not None:
-                    record.append(("residual", a, None))
+                    record.append(("residual", a))
             else:
                 a = self._dense(layer, a, record)
         return a
@@ -291,66 +350,171 @@ class Certifier:
     def _dense(self, d: Dense, a: Enclosure, record) -> Enclosure:
         L = self.layers[id(d)]
         z, out = _dense_enclose(L, a)
+        if id(d) in self.pairs:
+            fused = _fuse_pairs(z, out, *self.pairs[id(d)])
+            fused.unfused = out  # the units' own values, which a t-bit machine computes (bits_needed)
+            out = fused
         if record is not None:
+            a = getattr(a, "unfused", a)
             ar = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
-            record.append(("dense", z, _up(ar @ L.abs_w_T + np.abs(d.bias), d.n_in + 2)))
+            mag = _up(ar @ L.abs_w_T + np.abs(d.bias), d.n_in + 2)
+            # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous
+            # layer's |W||a| + |b| (that error is u times about it), or the inputs' magnitudes
+            prev = record[-1] if record and record[-1][0] == "dense" else None
+            c = (prev[2] if prev is not None and prev[2].shape[1] == d.n_in else ar).max(axis=0, initial=0.0)
+            c = np.maximum(c, max(c.max(initial=0.0) * 2.0**-30, 2.0**-1000))
+            record.append(("dense", z, mag, 1.0 / c, _up(c @ L.abs_w_T, d.n_in)))
         return out
 
-    def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> np.ndarray:
-        """Per point, the smallest t in [1, MAX_BITS] for which the t-bit network is certified (inf if none).
+    def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> float:
+        """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none).
 
-        Certification is monotone in t, so each point's t is found by bisection, all points at once.
+        The t-bit bound is monotone in t (every operation of :meth:`_bits_pass` is monotone in u), so
+        the answer is searched around an estimate: one pass at t = MAX_BITS, scaled linearly in u,
+        then passes at the estimate and its neighbours until t is certified and t - 1 is not.
         """
-        lo = np.zeros(len(final.h))  # certified at t = hi, not at t = lo
-        hi = np.full(len(final.h), float(MAX_BITS))
+        cache = {}
 
-        def ok(t):
-            r_t = self._bits_pass(X, record, np.ldexp(1.0, -t.astype(np.int64)))
-            return certified(Enclosure(final.h, final.l, final.r + r_t), Y, kind, tol)
+        def ok(t: int) -> bool:
+            if t not in cache:
+                R = self._bits_pass(X, record, 2.0**-t)
+                cache[t] = bool(certified(Enclosure(final.h, final.l, final.r + R), Y, kind, tol).all())
+            return cache[t]
 
-        possible = ok(hi)
-        while np.any(hi - lo > 1):
-            mid = np.floor((lo + hi) / 2)
-            good = ok(mid)
-            hi, lo = np.where(good, mid, hi), np.where(good, lo, mid)
-        return np.where(possible, hi, np.inf)
+        R0 = self._bits_pass(X, record, 2.0**-MAX_BITS)
+        if not certified(Enclosure(final.h, final.l, final.r + R0), Y, kind, tol).all():
+            return np.inf
+        lo, hi = 0, MAX_BITS  # lo fails (t = 0 is no arithmetic), hi is certified
+        est_lo, est_hi = 0, MAX_BITS  # the estimate: certified by R0 scaled by 2^(MAX_BITS - t)?
+        while est_hi - est_lo > 1:
+            mid = (est_lo + est_hi) // 2
+            scaled = Enclosure(final.h, final.l, final.r + R0 * 2.0 ** (MAX_BITS - mid))
+            est_lo, est_hi = (est_lo, mid) if certified(scaled, Y, kind, tol).all() else (mid, est_hi)
+        t, step = max(est_hi, 1), 1
+        while hi - lo > 1:  # gallop from the estimate, then bisect
+            if ok(t):
+                hi, t = t, max(lo + 1, t - step)
+            else:
+                lo, t = t, min(hi - 1, t + step)
+            step *= 2
+            if step > 4:
+                t = (lo + hi) // 2
+        return float(hi)
 
-    def _bits_pass(self, X, record: list, u: np.ndarray) -> np.ndarray:
-        """Per output, a bound on |t-bit evaluation - exact| with u = 2^-t per point (module doc).
+    def _bits_pass(self, X, record: list, u: float) -> np.ndarray:
+        """Per output, a bound on |t-bit evaluation - exact| with u = 2^-t (module doc).
 
         A t-bit value a_t is within R of the exact a; then |z_t - z| <= (1+u)(1+g)|W| R + (u + g(1+u)) M
         with g = gamma_{n+1}(u) and M the recorded |W|(|a| + r) + |b| (Higham's model, parameters rounded).
+        |W| R is bounded by rho (|W| c) with c fixed per layer, so the bound is monotone in u.
         """
-        uc = u[:, None]
-        R = uc * np.abs(np.asarray(X, dtype=np.float64))  # the inputs rounded to t bits
+        R = u * np.abs(np.asarray(X, dtype=np.float64))  # the inputs rounded to t bits
         it = iter(record)
         for layer in self.network.layers:
             if isinstance(layer, Residual):
                 R_in = R
                 for d in layer.block:
-                    R = self._bits_dense(d, R, next(it), uc)
-                _, total, _ = next(it)
-                R = _up(R_in + R + uc * (np.abs(total.h) + total.r + R_in + R), 4)
+                    R = self._bits_dense(d, R, next(it), u)
+                total = next(it)[1]
+                R = _up(R_in + R + u * (np.abs(total.h) + total.r + R_in + R), 4)
             else:
-                R = self._bits_dense(layer, R, next(it), uc)
+                R = self._bits_dense(layer, R, next(it), u)
         return R
 
-    def _bits_dense(self, d: Dense, R, entry, uc):
-        _, z, mag = entry
-        L = self.layers[id(d)]
+    def _bits_dense(self, d: Dense, R, entry, u: float):
+        _, z, mag, inv_c, wc = entry
         n = d.n_in
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = np.where((n + 1) * uc < 1, (n + 1) * uc / (1 - (n + 1) * uc), np.inf)
-        prop = _majorant_product(R, L.abs_w_T, n)
-        rz = _up((1 + uc) * (1 + g) * prop + (uc + g * (1 + uc)) * mag, 6)
-        out = _activate(d.activation, Enclosure(z.h, z.l, z.r + rz))  # both z_t and z lie in z +- (r + rz)
-        R = out.r
-        act = d.activation
-        if act.kind in SMOOTH:
-            R = R + 4 * uc * (np.abs(out.h) + R if act.kind == "tanh" else 1.0)
-        elif act.kind == "relu_like" and any(v not in (0.0, 1.0, -1.0) for v in (act.s_plus, act.s_minus)):
-            R = R + uc * (np.abs(out.h) + R)
-        return _up(R, 3)
+        g = gamma(n + 1, u)
+        rho = _up((R * inv_c).max(axis=1, initial=0.0), 3)
+        rz = _up((1 + u) * (1 + g) * rho[:, None] * wc + (u + g * (1 + u)) * mag, 6)
+        return _bits_activate(d.activation, z, rz, u)
+
+
+def _bits_activate(act, z: Enclosure, rz, u: float):
+    """|act(z_t) - act(z)| (plus the t-bit rounding of the activation) when |z_t - z| <= rz and z lies in z +- r.
+
+    Both lie in z +- (r + rz): the slope over that interval times rz, or 1 for an undecided threshold.
+    """
+    wide = Enclosure(z.h, z.l, z.r + rz)
+    if act.kind == "threshold":
+        pos, neg = _sides(wide, 0.0)
+        return np.where(pos | neg, 0.0, 1.0)
+    if act.kind in SMOOTH:
+        out = act(z.h + z.l)
+        return _up(SMOOTH[act.kind] * rz + 4 * u * ((np.abs(out) + rz) if act.kind == "tanh" else 1.0), 4)
+    if act.kind == "hard_tanh":
+        above, _ = _sides(wide, 1.0)
+        _, below = _sides(wide, -1.0)
+        return np.where(above | below, 0.0, rz)
+    if act.is_identity:
+        return rz
+    pos, neg = _sides(wide, 0.0)
+    sp, sm = abs(act.s_plus), abs(act.s_minus)
+    R = np.where(pos, sp, np.where(neg, sm, max(sp, sm))) * rz
+    if any(v not in (0.0, 1.0, -1.0) for v in (act.s_plus, act.s_minus)):  # the t-bit product rounds
+        R = R + u * (max(sp, sm) * (np.abs(z.h) + z.r) + R)
+    return _up(R, 4)
+
+
+def _relu_pairs(d: Dense, nxt: Dense):
+    """The ReLU pairs of a layer: units k, k' with identical weight rows, biases c1 > c2, and opposite
+    outgoing columns in the next layer. Such a pair feeds the next layer W'_k (relu(z_k) - relu(z_k')),
+    and with z_k = P + c1, z_k' = P + c2 for the same exact P that is clip(z_k, 0, c1 - c2) exactly:
+    Yun et al.'s hard-tanh realised by two ReLU-like units (Section 2). Certified as one clipped unit,
+    the two units' errors, which are the same error, cancel as they do in the network.
+    Returns (leaders, followers, H_h, H_l) with H = c1 - c2 = H_h + H_l exactly, or None.
+    """
+    act = d.activation
+    if act.kind != "relu_like" or (act.s_plus, act.s_minus) != (1.0, 0.0):
+        return None
+    groups: dict[bytes, list[int]] = {}
+    for k, row in enumerate(d.weight):
+        groups.setdefault(row.tobytes(), []).append(k)
+    leaders, followers = [], []
+    for members in groups.values():
+        used = set()
+        for i, k in enumerate(members):
+            for k2 in members[i + 1 :]:
+                if k in used or k2 in used:
+                    continue
+                a, b = (k, k2) if d.bias[k] > d.bias[k2] else (k2, k)
+                if d.bias[a] > d.bias[b] and np.array_equal(nxt.weight[:, b], -nxt.weight[:, a]):
+                    leaders.append(a)
+                    followers.append(b)
+                    used.update((a, b))
+    if not leaders:
+        return None
+    leaders, followers = np.array(leaders), np.array(followers)
+    H_h, H_l = _two_sum(d.bias[leaders], -d.bias[followers])
+    return leaders, followers, H_h, H_l
+
+
+def _near(r, t0, d1, t1):
+    """r, plus the error of a clipped midpoint where |t1| (the computed z - c) is within its own rounding of 0."""
+    err = 4 * U64 * (np.abs(t0) + np.abs(d1) + np.abs(t1)) + 4 * ETA
+    return np.where(np.abs(t1) <= err, _up(r + 2 * err, 2), r)
+
+
+def _fuse_pairs(z: Enclosure, out: Enclosure, leaders, followers, H_h, H_l) -> Enclosure:
+    """The activation enclosure with each pair's leader holding clip(z_k, 0, H) and its follower 0 (see _relu_pairs)."""
+    h, l, r = out.h.copy(), out.l.copy(), out.r.copy()
+    zk = Enclosure(z.h[:, leaders], z.l[:, leaders], z.r[:, leaders])
+    t = zk.h + zk.l
+    t0 = zk.h - H_h
+    d1 = zk.l - H_l
+    t1 = t0 + d1  # z - H, with |error| <= u (|t0| + |d1| + |t1|)
+    slack = (zk.r + 2 * U64 * (np.abs(t0) + np.abs(d1) + np.abs(t1))) * (1 + 8 * U64) + 4 * ETA
+    above = t1 * (1 - 4 * U64) > slack  # the whole interval at or above H: f = H exactly
+    below = t * (1 - 2 * U64) + zk.r < -ETA  # the whole interval below 0: f = 0 exactly
+    top = t1 >= 0
+    bottom = t <= 0  # exact: rounding keeps the sign of h + l
+    h[:, leaders] = np.where(bottom, 0.0, np.where(top, H_h, zk.h))
+    l[:, leaders] = np.where(bottom, 0.0, np.where(top, H_l, zk.l))
+    # clip is 1-Lipschitz; where rounding may have decided the midpoint's side of H wrongly, the
+    # midpoint is off by at most twice that rounding
+    r[:, leaders] = np.where(above | below, 0.0, _near(zk.r, t0, d1, t1))
+    h[:, followers] = l[:, followers] = r[:, followers] = 0.0
+    return Enclosure(h, l, r)
 
 
 def enclose(network: Network, X) -> Enclosure:

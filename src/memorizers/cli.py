@@ -20,6 +20,7 @@ from .build import build
 from .constructions import METHODS
 from .data import load_npz
 from .errors import MemorizersError, VerificationError
+from .export import precision_note
 from .network import Network, json_default
 from .verify import DTYPES, KINDS, verify
 
@@ -76,18 +77,25 @@ def cmd_build(args) -> int:
     return 0
 
 
+def recorded_kind(network: Network) -> None:
+    """Networks written before the label kind was recorded: the kind of the method that built them."""
+    method = METHODS.get(network.meta.get("method"))
+    if "kind" not in network.meta and method is not None:
+        network.meta["kind"] = method.kind
+        if method.kind == "relative" and "eps" in network.meta:
+            network.meta.setdefault("tol", network.meta["eps"])
+
+
 def cmd_verify(args) -> int:
     network = Network.load(args.network)
     X, y = load_npz(args.data)
-    tol = args.tol
-    if tol is None:  # an approximate network is checked against the eps it was built for
-        tol = float(network.meta.get("eps", 1e-6)) if args.kind == "relative" else 1e-6
+    recorded_kind(network)
     report = verify(
         network,
         X,
         y,
         dtype=args.dtype,
-        tol=tol,
+        tol=args.tol,
         kind=args.kind,
         exact=args.exact,
         certify=not args.no_certify,
@@ -95,6 +103,9 @@ def cmd_verify(args) -> int:
     )
     stats = network.stats()
     out = {**report.to_dict(), **stats}
+    note = precision_note(network, report.dtype)
+    if note:
+        print(f"memorizers: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, default=json_default))
     else:
@@ -259,9 +270,9 @@ def main(argv=None) -> int:
     v.add_argument("--data", required=True)
     v.add_argument("--dtype", choices=list(DTYPES), default="float64")
     v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
-    v.add_argument("--tol", type=float, default=None, help="real labels: max |f(x_i) - y_i| (default 1e-6); relative: eps (default: the one in the file)")
-    v.add_argument("--kind", choices=KINDS, help="label kind (default: inferred from the labels)")
-    v.add_argument("--no-certify", action="store_true", help="skip the rigorous rounding bound (half the work)")
+    v.add_argument("--tol", type=float, default=None, help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else 1e-6)")
+    v.add_argument("--kind", choices=KINDS, help="label kind (default: the one the network was built for, else inferred from the labels)")
+    v.add_argument("--no-certify", action="store_true", help="skip the certificate and bits_needed (most of the work)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
 

@@ -176,3 +176,94 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 def _head(rows, k: int = 10) -> str:
     s = ", ".join(str(int(r)) for r in rows[:k])
     return s + (", ..." if len(rows) > k else "")
+
+
+# -- the MNIST family's IDX files ------------------------------------------------------------
+
+FASHION_MNIST_DIRS = (
+    "/usr/share/datasets/fashion-mnist",  # Debian's dataset-fashion-mnist
+    "~/.cache/memorizers/fashion-mnist",
+    "~/data/FashionMNIST/raw",  # torchvision's usual layout
+    "./data/FashionMNIST/raw",
+)
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path) -> np.ndarray:
+    """An array from an IDX file (the MNIST family's format), plain or gzip-compressed.
+
+    The header is two zero bytes, a type code and the number of dimensions, then one
+    big-endian uint32 per dimension (LeCun et al.'s format description).
+    """
+    import gzip
+    import os
+
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise InvalidDataError(f"{path}: no such file") from None
+    except OSError as e:
+        raise InvalidDataError(f"{path}: cannot read ({e.strerror})") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise InvalidDataError(f"{path}: corrupt gzip data ({e})") from None
+    if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_TYPES:
+        raise InvalidDataError(f"{path}: not an IDX file (bad magic number)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int(v) for v in np.frombuffer(raw[4:header], dtype=">u4")) if ndim else ()
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    count = int(np.prod(shape, dtype=np.int64))
+    if len(raw) - header != count * dtype.itemsize:
+        raise InvalidDataError(f"{path}: the header declares shape {shape} but the file holds {len(raw) - header} bytes")
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of an MNIST-family split: X (N, 784) float64 in [0, 1], y (N,) class ids.
+
+    ``path``: a directory holding ``{split}-images-idx3-ubyte[.gz]`` and the matching labels
+    (``train`` or ``t10k``; ``test`` means ``t10k``), or the images file itself. Without a path,
+    Fashion-MNIST is looked for in :data:`FASHION_MNIST_DIRS` (Debian's package
+    ``dataset-fashion-mnist`` installs it in the first).
+    """
+    import os
+
+    split = {"test": "t10k"}.get(split, split)
+    if split not in ("train", "t10k"):
+        raise InvalidDataError(f"split must be 'train' or 'test' (t10k); got {split!r}")
+    if path is None:
+        found = [d for d in map(os.path.expanduser, FASHION_MNIST_DIRS) if os.path.isdir(d)]
+        if not found:
+            raise InvalidDataError(
+                "Fashion-MNIST not found in " + ", ".join(FASHION_MNIST_DIRS)
+                + "; install Debian's dataset-fashion-mnist or pass the directory"
+            )
+        path = found[0]
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        images = _idx_file(path, f"{split}-images-idx3-ubyte")
+        labels = _idx_file(path, f"{split}-labels-idx1-ubyte")
+    else:
+        images = path
+        labels = path.replace("images-idx3", "labels-idx1")
+        if labels == images:
+            raise InvalidDataError(f"{path}: cannot tell the labels file from an images file name without 'images-idx3'")
+    X, y = read_idx(images), read_idx(labels)
+    if X.ndim < 2 or y.ndim != 1 or len(X) != len(y):
+        raise InvalidDataError(f"{images}: images {X.shape} and labels {y.shape} do not match")
+    return X.reshape(len(X), -1).astype(np.float64) / 255.0, y.astype(np.int64)
+
+
+def _idx_file(directory: str, stem: str) -> str:
+    import os
+
+    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx") + ".gz", stem.replace("-idx", ".idx")):
+        candidate = os.path.join(directory, name)
+        if os.path.exists(candidate):
+            return candidate
+    raise InvalidDataError(f"{directory}: no {stem}[.gz]")

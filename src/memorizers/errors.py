@@ -54,3 +54,11 @@ class VerificationError(MemorizersError):
         super().__init__(message)
         self.network = network
         self.report = report
+
+
+class ExportError(MemorizersError):
+    """An export in a lower precision would no longer memorize the data it was checked on."""
+
+
+class PrecisionWarning(UserWarning):
+    """An evaluation or export uses fewer significand bits than the network is proved to need."""

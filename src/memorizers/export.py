@@ -5,7 +5,53 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Activation
+from .errors import ExportError, PrecisionWarning
 from .network import Dense, Network, Residual, atomic_write_bytes
+
+SIGNIFICAND_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53, "longdouble": 64}
+
+
+def precision_note(network: Network, dtype_name: str) -> str | None:
+    """One line when ``dtype_name`` has fewer significand bits than the network's recorded bits_needed."""
+    need = network.meta.get("bits_needed")
+    have = SIGNIFICAND_BITS.get(dtype_name)
+    if need is None or have is None or have >= need:
+        return None
+    return (
+        f"{dtype_name} carries {have} significand bits; this network is proved to memorize from {need} "
+        f"(bits_needed, any summation order): below that, memorization is not guaranteed"
+    )
+
+
+def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None, tol=None) -> None:
+    """Never lose memorization silently in an export below float64.
+
+    With data (X, y): the network is verified in that dtype and an ExportError raised if it no
+    longer memorizes. Without data: a PrecisionWarning when the dtype has fewer bits than the
+    network's recorded bits_needed (see :func:`precision_note`).
+    """
+    import warnings
+
+    if dtype_name in ("float64", "longdouble"):
+        return
+    if X is None:
+        note = precision_note(network, dtype_name)
+        if note:
+            warnings.warn(note + "; pass X, y to check the export", PrecisionWarning, stacklevel=3)
+        return
+    from .verify import verify
+
+    dt = "float32" if dtype_name in ("float16", "bfloat16") else dtype_name  # a lower bound on what is lost
+    kind = kind or network.meta.get("kind")
+    tol = float(network.meta.get("tol", 1e-6)) if tol is None else tol
+    r = verify(network, X, y, dtype=dt, kind=kind, tol=tol, certify=False)
+    if not r.passed:
+        need = network.meta.get("bits_needed")
+        raise ExportError(
+            f"a {dtype_name} export no longer memorizes: {r.summary()}"
+            + (f"; the network needs {need} significand bits ({dtype_name} has {SIGNIFICAND_BITS[dtype_name]})" if need else "")
+            + "; export in float64, or pass check=False to export anyway"
+        )
 
 
 def _torch():
@@ -16,8 +62,11 @@ def _torch():
     return torch
 
 
-def to_torch(network: Network, dtype=None):
+def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True):
     """A ``torch.nn.Module`` computing the same function, in float64 by default.
+
+    A lower precision is checked first (:func:`check_export`: against X, y when given,
+    else against the network's recorded bits_needed) unless ``check`` is False.
 
     Dense layers become ``nn.Linear`` with the stored weights; activations are exact
     counterparts (ReLU-like via torch.where, hard-tanh via Hardtanh, threshold via t > 0, tanh and sigmoid).
@@ -25,6 +74,8 @@ def to_torch(network: Network, dtype=None):
     torch = _torch()
     nn = torch.nn
     dtype = dtype or torch.float64
+    if check:
+        check_export(network, str(dtype).replace("torch.", ""), X, y)
 
     class ActivationModule(nn.Module):
         def __init__(self, act: Activation):
@@ -67,8 +118,11 @@ def to_torch(network: Network, dtype=None):
     return nn.Sequential(*modules)
 
 
-def to_onnx(network: Network, path=None, dtype=np.float32, opset: int = 17):
+def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=None, y=None, *, check: bool = True):
     """Build an ONNX model (input "x" of shape (N, n_in), output "y"); write it to ``path`` if given.
+
+    float64 by default; a float32 export is checked first (:func:`check_export`: against X, y
+    when given, else against the recorded bits_needed) unless ``check`` is False.
 
     Every activation has an ONNX form: Relu / LeakyRelu / Abs where they match exactly,
     Where(t > 0, s+ t, s- t) for other ReLU-like slopes, Clip for hard-tanh and
@@ -82,6 +136,8 @@ def to_onnx(network: Network, path=None, dtype=np.float32, opset: int = 17):
 
     dt = np.dtype(dtype)
     elem = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[dt]
+    if check:
+        check_export(network, dt.name, X, y)
     nodes, inits = [], []
     counter = iter(range(10**9))
 

@@ -194,17 +194,17 @@ class Network:
 
     # -- export -----------------------------------------------------------------------
 
-    def to_torch(self, dtype=None):
-        """A torch.nn.Module computing the same function (see :func:`memorizers.export.to_torch`)."""
+    def to_torch(self, dtype=None, X=None, y=None, *, check: bool = True):
+        """A torch.nn.Module computing the same function, float64 by default (see :func:`memorizers.export.to_torch`)."""
         from .export import to_torch
 
-        return to_torch(self, dtype)
+        return to_torch(self, dtype, X, y, check=check)
 
-    def to_onnx(self, path=None, dtype=np.float32):
-        """An ONNX model of this network (see :func:`memorizers.export.to_onnx`)."""
+    def to_onnx(self, path=None, dtype=np.float64, X=None, y=None, *, check: bool = True):
+        """An ONNX model of this network, float64 by default (see :func:`memorizers.export.to_onnx`)."""
         from .export import to_onnx
 
-        return to_onnx(self, path, dtype)
+        return to_onnx(self, path, dtype, X=X, y=y, check=check)
 
     # -- serialisation ----------------------------------------------------------------
 

@@ -28,6 +28,7 @@ class ids).
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 
@@ -75,10 +76,11 @@ class MemorizationReport:
     bounds: np.ndarray | None = field(default=None, repr=False)  # per point, the largest enclosure radius
     certificate_margins: np.ndarray | None = field(default=None, repr=False)  # per point, the enclosure's margin
     exact: ExactCheck | None = None
+    bits_searched: bool = field(default=False, repr=False)  # bits_needed was searched for (None then: no t found)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for key in ("errors", "margins", "certified_points", "bounds", "certificate_margins"):
+        for key in ("errors", "margins", "certified_points", "bounds", "certificate_margins", "bits_searched"):
             d.pop(key)
         if self.exact is None:
             d.pop("exact")
@@ -109,8 +111,10 @@ class MemorizationReport:
             s += f"; certified {self.certified:.2%} (enclosure radius <= {self.max_error_bound:.2e})"
             if self.certified < 1:
                 s += "; " + self.uncertified_summary()
-        if self.bits_needed is not None or self.certified is not None:
-            s += f"; bits needed {self.bits_needed if self.bits_needed is not None else '> 1000 (or none)'}"
+        if self.bits_needed is not None:
+            s += f"; bits needed {self.bits_needed}"
+        elif self.bits_searched:
+            s += "; bits needed: no precision up to 1000 bits certifies every point"
         if self.exact is not None:
             s += f"; exact: max |f - y| = {self.exact.max_abs_error:.3e} ({'pass' if self.exact.passed else 'FAIL'})"
         return s
@@ -220,7 +224,7 @@ def verify(
     y,
     *,
     dtype="float64",
-    tol: float = 1e-6,
+    tol: float | None = None,
     kind: str | None = None,
     exact: bool = False,
     certify: bool = True,
@@ -232,7 +236,9 @@ def verify(
     """Verify that ``network`` reproduces (X, y).
 
     dtype: "float32", "float64", "longdouble" (or the numpy type). tol: tolerance for real
-    labels. kind: label kind, inferred when None; labels that do not fit the kind or the
+    labels (default: the network's recorded ``meta["tol"]`` if its kind is the one scored, else
+    1e-6). kind: label kind; when None, the kind the network was built for (``meta["kind"]``,
+    recorded by :func:`memorizers.build`), else inferred from the labels; labels that do not fit the kind or the
     network's outputs raise InvalidDataError. certify: also enclose the exact network's
     outputs rigorously (:mod:`memorizers.certify`) and flag the points whose label it provably
     reproduces *and* that the evaluation in ``dtype`` gets right, so certified <= accuracy.
@@ -255,7 +261,9 @@ def verify(
     y = np.asarray(y)
     if len(y) != len(X):
         raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
-    kind = kind or infer_kind(y, network.n_out)
+    kind = kind or network.meta.get("kind") or infer_kind(y, network.n_out)  # what it was built for, else a guess
+    if tol is None:  # the tolerance it was built for (eps for relative), else 1e-6
+        tol = float(network.meta["tol"]) if "tol" in network.meta and kind == network.meta.get("kind") else 1e-6
     if kind not in KINDS:
         raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
     as_targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
@@ -304,11 +312,12 @@ def verify(
 CERT_BLOCK = 2**17  # numbers per layer in one certification block: small enough to stay in cache
 
 
-def _progress(it, show: bool, desc: str):
-    if show and len(it) > 1:
+def _progress(it, show: bool, desc: str, total: int | None = None):
+    total = len(it) if total is None else total
+    if show and total > 1:
         from tqdm.auto import tqdm
 
-        return tqdm(it, desc=desc, unit="chunk")
+        return tqdm(it, desc=desc, unit="chunk", total=total)
     return it
 
 
@@ -316,27 +325,43 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
     """Fill the report's certificate (and bits_needed) from enclosures of the exact outputs.
 
     Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking.
+    In the main process they run on one thread per core with single-threaded BLAS (a third of
+    the work is elementwise NumPy, which one thread would leave to one core); in a worker
+    process (a sweep's, which is parallel already) they run in turn.
     """
+    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
     certifier = Certifier(network)
     rows = max(64, CERT_BLOCK // max(network.n_in, network.n_out, *network.hidden_widths, 1))
-    certs, bounds, cert_margins, counts = [], [], [], []
-    for s in _progress(range(0, len(X), rows), progress, "certify"):
+
+    def block(s):
         Xs, Ys = X[s : s + rows], as_targets(y[s : s + rows], network.n_out, report.kind)
         record = [] if bits else None
         enc = certifier.enclose(Xs, record)
-        certs.append(certified(enc, Ys, kind, tol) & ok[s : s + rows])
-        bounds.append(enc.r.max(axis=1))
         with np.errstate(all="ignore"):
-            cert_margins.append(score(enc.h + enc.l, Ys, kind, tol)[1])
-        if bits:
-            counts.append(certifier.bits_needed(Xs, Ys, kind, tol, record, enc))
+            margin = score(enc.h + enc.l, Ys, kind, tol)[1]
+        need = certifier.bits_needed(Xs, Ys, kind, tol, record, enc) if bits else None
+        return certified(enc, Ys, kind, tol) & ok[s : s + rows], enc.r.max(axis=1, initial=0.0), margin, need
+
+    starts = range(0, len(X), rows)
+    workers = min(os.cpu_count() or 1, len(starts))
+    if workers > 1 and multiprocessing.parent_process() is None:
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            results = list(_progress(pool.map(block, starts), progress, "certify", total=len(starts)))
+    else:
+        results = [block(s) for s in _progress(starts, progress, "certify")]
+    certs, bounds, cert_margins, counts = zip(*results)
     report.bounds, report.certified_points = np.concatenate(bounds), np.concatenate(certs)
     report.certificate_margins = np.concatenate(cert_margins)
     report.certified = float(report.certified_points.mean())
     report.max_error_bound = float(report.bounds.max())
     if bits:
-        need = float(np.concatenate(counts).max())
+        need = max(counts)
         report.bits_needed = int(need) if np.isfinite(need) else None
+        report.bits_searched = True
 
 
 def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | None = EXACT_LIMIT) -> ExactCheck:

@@ -28,6 +28,7 @@ EXPERIMENTS = {  # name: (module, title)
     "daniely": ("daniely", "Daniely (2020), Theorem 1: one gradient step memorizes"),
     "bubeck": ("bubeck", "Bubeck, Eldan, Lee & Mikulincer (2020): network size and total weight"),
     "vershynin": ("vershynin", "Vershynin (2020): correlation decay and the memory capacity of threshold and ReLU networks"),
+    "precision": ("precision", "Bits of precision each construction provably needs, against N"),
 }
 
 _VERDICT = {h: (verdict(h), colour) for h, colour in ((True, "#1a7f37"), (False, "#cf222e"), (None, "#6e7781"))}

@@ -1,0 +1,95 @@
+"""The MNIST family's IDX files, and certification on real data (Fashion-MNIST)."""
+
+import gzip
+import os
+
+import numpy as np
+import pytest
+
+from memorizers import build, verify
+from memorizers.data import load_mnist_idx, read_idx
+from memorizers.errors import InvalidDataError
+
+
+def _idx_bytes(a: np.ndarray) -> bytes:
+    code = {np.dtype(np.uint8): 0x08, np.dtype(np.int32): 0x0C, np.dtype(np.float64): 0x0E}[a.dtype]
+    header = bytes([0, 0, code, a.ndim]) + np.array(a.shape, dtype=">u4").tobytes()
+    return header + a.astype(a.dtype.newbyteorder(">")).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.float64])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_read_idx_round_trip(tmp_path, dtype, compressed):
+    a = (np.arange(2 * 3 * 4) * 7 % 251).astype(dtype).reshape(2, 3, 4)
+    raw = _idx_bytes(a)
+    path = tmp_path / ("a.idx.gz" if compressed else "a.idx")
+    path.write_bytes(gzip.compress(raw) if compressed else raw)
+    np.testing.assert_array_equal(read_idx(path), a)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"\x01\x02\x08\x01", "bad magic"), (bytes([0, 0, 8, 1]) + np.array([5], ">u4").tobytes() + b"abc", "declares shape"),
+     (b"\x1f\x8b garbage", "corrupt gzip")],
+)
+def test_read_idx_refuses_what_is_not_idx(tmp_path, content, message):
+    path = tmp_path / "bad.idx"
+    path.write_bytes(content)
+    with pytest.raises(InvalidDataError, match=message):
+        read_idx(path)
+
+
+def _write_split(directory, split, n, rng, suffix=".gz"):
+    images = rng.integers(0, 256, (n, 28, 28)).astype(np.uint8)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    for name, a in ((f"{split}-images-idx3-ubyte", images), (f"{split}-labels-idx1-ubyte", labels)):
+        raw = _idx_bytes(a)
+        (directory / (name + suffix)).write_bytes(gzip.compress(raw) if suffix else raw)
+    return images, labels
+
+
+def test_load_a_directory_and_torchvisions_layout(tmp_path, rng):
+    images, labels = _write_split(tmp_path, "train", 7, rng)
+    X, y = load_mnist_idx(tmp_path)
+    assert X.shape == (7, 784) and X.max() <= 1.0
+    np.testing.assert_array_equal(X * 255, images.reshape(7, -1))
+    np.testing.assert_array_equal(y, labels)
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    _write_split(raw, "t10k", 5, rng, suffix="")  # torchvision keeps the uncompressed files too
+    X, y = load_mnist_idx(raw, split="test")
+    assert X.shape == (5, 784)
+    X, y = load_mnist_idx(raw / "t10k-images-idx3-ubyte", split="test")  # or the images file itself
+    assert len(y) == 5
+    with pytest.raises(InvalidDataError, match="no train-images"):
+        load_mnist_idx(raw)
+
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    if not os.path.isdir(FASHION):
+        if os.environ.get("MEMORIZERS_REQUIRE_FASHION_MNIST"):
+            pytest.fail("MEMORIZERS_REQUIRE_FASHION_MNIST is set but dataset-fashion-mnist is not installed")
+        pytest.skip("Debian's dataset-fashion-mnist is not installed")
+    return load_mnist_idx()
+
+
+def test_fashion_mnist_is_the_standard_split(fashion):
+    X, y = fashion
+    assert X.shape == (60000, 784) and y.shape == (60000,)
+    assert np.bincount(y).tolist() == [6000] * 10
+    Xt, yt = load_mnist_idx(split="test")
+    assert Xt.shape == (10000, 784) and np.bincount(yt).tolist() == [1000] * 10
+
+
+def test_every_fashion_mnist_point_certified(fashion):
+    """Proposition 3.2 on 5000 real images: every label reproduced, and proved, in float64."""
+    X, y = fashion[0][:5000], fashion[1][:5000]
+    built = build("yun-classifier", X, y, seed=0)
+    r = built.report
+    assert r.accuracy == 1.0 and r.certified == 1.0 and r.min_margin > 0.9
+    r32 = verify(built.network, X, y, dtype="float32", bits=False)
+    assert r32.certified <= r32.accuracy
