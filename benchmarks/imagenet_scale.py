@@ -2,9 +2,10 @@
 2000-2000-4000 memorizes N = 10^6 points in dy = 1000 classes (Proposition 3.2).
 
 Random class ids, x ~ N(0, I_64) in float64. Builds the network, then verifies it in float64
-streaming the data in chunks (bounded memory, progress bar), and prints one table: build
-time, verification time, accuracy, min margin (true-class output minus the largest other),
-max |f(x_i) - onehot(y_i)|, and the largest |weight|.
+streaming the data in chunks (bounded memory, progress bar), then certifies it (the enclosure of
+memorizers.certify, without bits_needed), and prints one table: build time, verification and
+certification time, accuracy, certified share, largest enclosure radius, min margin (true-class
+output minus the largest other), max |f(x_i) - onehot(y_i)|, and the largest |weight|.
 
     python benchmarks/imagenet_scale.py [--n 1000000] [--classes 1000] [--widths 2000,2000,4000]
 """
@@ -51,16 +52,25 @@ def main():
     t = time.perf_counter()
     r = verify(net, X, ids, kind="onehot", certify=False, progress=True)
     t_verify = time.perf_counter() - t
+    t = time.perf_counter()
+    c = verify(net, X, ids, kind="onehot", bits=False, progress=True)
+    t_certify = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
     s = net.stats()
     print()
-    print("| N | classes | widths | build s | verify s | accuracy | min margin | max abs err | max abs weight | peak RSS GiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| N | classes | widths | build s | verify s | certify s | accuracy | certified | max radius | min margin "
+        "| max abs err | max abs weight | peak RSS GiB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {args.n} | {args.classes} | {'-'.join(map(str, s['hidden_widths']))} | {t_build:.1f} | {t_verify:.1f} | "
-        f"{r.accuracy:.6%} | {r.min_margin:.4f} | {r.max_abs_error:.2e} | {s['max_abs_weight']:.2e} | {peak:.2f} |"
+        f"{t_certify:.1f} | {r.accuracy:.6%} | {c.certified:.6%} | {c.max_error_bound:.2e} | {r.min_margin:.4f} | "
+        f"{r.max_abs_error:.2e} | {s['max_abs_weight']:.2e} | {peak:.2f} |"
     )
+    if c.certified < 1:
+        print(c.uncertified_summary())
 
 
 if __name__ == "__main__":

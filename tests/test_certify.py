@@ -343,8 +343,13 @@ def test_certifier_runs_once_per_network_on_many_blocks():
 # -- ReLU pairs (Yun's hard-tanh from two ReLUs) ---------------------------------------------
 
 
-@given(seed=st.integers(0, 2**16), scale=st.sampled_from([1e-3, 1.0, 1e6]), opposite=st.booleans())
-def test_relu_pairs_are_enclosed_exactly(seed, scale, opposite):
+@given(
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([1e-3, 1.0, 1e6]),
+    opposite=st.booleans(),
+    act=st.sampled_from([activations.relu(), activations.leaky_relu(0.1), activations.relu_like(2.0, -0.5)]),
+)
+def test_relu_pairs_are_enclosed_exactly(seed, scale, opposite, act):
     """Pairs with identical rows and opposite outgoing columns are certified as one clipped unit; the enclosure still holds."""
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((3, 4)) * scale
@@ -353,7 +358,7 @@ def test_relu_pairs_are_enclosed_exactly(seed, scale, opposite):
     W1 = np.vstack([W, W])  # units k and k + 3 share their row
     b1 = np.concatenate([b + 1.0, b - 1.0])
     V2 = np.hstack([V, -V if opposite else V])
-    net = Network([Dense(W1, b1, activations.relu()), Dense(V2, rng.standard_normal(2))])
+    net = Network([Dense(W1, b1, act), Dense(V2, rng.standard_normal(2))])
     c = Certifier(net)
     assert (id(net.layers[0]) in c.pairs) == opposite
     X = rng.standard_normal((20, 4)) * np.array([1, 1, 1e3, 1e-3])
@@ -362,5 +367,7 @@ def test_relu_pairs_are_enclosed_exactly(seed, scale, opposite):
 
 def test_relu_pairs_keep_the_relu_network_as_tight_as_the_hard_tanh_one():
     X, y = gaussian_regression(400, 8, seed=0)
-    radius = {act: enclose(build("yun-3layer", X, y, seed=0, activation=act).network, X).r.max() for act in ("relu", "hard-tanh")}
+    acts = ("relu", "leaky-relu", "hard-tanh")
+    radius = {act: enclose(build("yun-3layer", X, y, seed=0, activation=act).network, X).r.max() for act in acts}
     assert radius["relu"] < 100 * radius["hard-tanh"] + 1e-13
+    assert radius["leaky-relu"] < 100 * radius["hard-tanh"] + 1e-13

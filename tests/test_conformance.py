@@ -78,6 +78,36 @@ def test_torch_export_agrees(name):
     assert verify(net, X, y, kind=METHODS[name].kind, tol=built.report.tol).passed
 
 
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=6)
+@given(
+    dtype=st.sampled_from(["float32", "float64", "longdouble"]),
+    damage=st.sampled_from([0.0, 1e-9, 1e-3, 0.5]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_certified_implies_correct_exactly(name, dtype, damage, seed):
+    """Every registered construction, right or damaged on purpose: a certified point is right in dtype and exactly."""
+    from memorizers.exact import exact_forward
+    from memorizers.verify import as_targets, score
+
+    X, y, options = example(name, seed, n=16, dx=3)
+    net = build(name, X, y, **options).network
+    last = net.layers[-1].block[-1] if hasattr(net.layers[-1], "block") else net.layers[-1]
+    last.bias += damage * np.random.default_rng(seed).standard_normal(last.bias.shape)
+    r = verify(net, X, y, dtype=dtype, bits=False)
+    assert r.certified <= r.accuracy
+    if not np.any(r.certified_points) or not all(d.activation.piecewise_linear for d, _ in net.dense_layers()):
+        return
+    from fractions import Fraction
+
+    kind, tol = r.kind, r.tol
+    if kind == "relative":  # per point: its share of the budget, as verify scores it
+        kind, tol = "real", float(np.sqrt(tol * np.sum(as_targets(y, net.n_out, r.kind) ** 2) / len(X)))
+    Y = np.vectorize(Fraction, otypes=[object])(as_targets(y, net.n_out, r.kind))
+    _, _, exactly_right = score(exact_forward(net, X), Y, kind, Fraction(tol))
+    assert np.all(exactly_right[r.certified_points])
+
+
 def _bad_inputs(name):
     """(case, mutate(X, y, options) -> (X, y, options), exception type, message pattern)."""
     method = METHODS[name]

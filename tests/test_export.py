@@ -87,4 +87,4 @@ def test_exports_default_to_float64_and_never_lose_memorization_silently(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         net.to_onnx(None, dtype=np.float32, check=False)  # asked for: no check, no warning
-    assert net.to_torch()[0].weight.dtype == torch.float64
+    assert next(net.to_torch().parameters()).dtype == torch.float64

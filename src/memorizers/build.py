@@ -20,7 +20,9 @@ class Built:
     info: dict
 
 
-def build(method: str, X, y, *, tol: float | None = None, kind: str | None = None, on_failure: str = "raise", **options) -> Built:
+def build(
+    method: str, X, y, *, tol: float | None = None, kind: str | None = None, on_failure: str = "raise", bits: bool = True, **options
+) -> Built:
     """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
 
     ``options`` go to the construction (e.g. widths, activation, seed). The labels are
@@ -30,7 +32,8 @@ def build(method: str, X, y, *, tol: float | None = None, kind: str | None = Non
     passed to the construction as ``eps`` unless that is given (default: the method's). If the
     network fails its own verification, ``on_failure="raise"`` (default) raises
     VerificationError carrying the network and the report; ``on_failure="return"``
-    returns it with report.passed False.
+    returns it with report.passed False. bits: also find (and record in ``network.meta``)
+    bits_needed, the precision that provably suffices (see :mod:`memorizers.certify`).
     """
     try:
         m = METHODS[method]
@@ -49,7 +52,7 @@ def build(method: str, X, y, *, tol: float | None = None, kind: str | None = Non
     elif tol is None:
         tol = 1e-6
     network, info = m.construct(X, y, **options)
-    report = verify(network, X, y, tol=tol, kind=kind or m.kind)
+    report = verify(network, X, y, tol=tol, kind=kind or m.kind, bits=bits)
     # what verify, the CLI and the exports read back: the label kind, the tolerance and the bits proved to suffice
     network.meta.update(kind=report.kind, tol=report.tol, bits_needed=report.bits_needed)
     if not report.passed and on_failure == "raise":

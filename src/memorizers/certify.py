@@ -95,6 +95,20 @@ def _two_sum(a, b):
     return s, (a - (s - bb)) + (b - bb)
 
 
+def _two_product(a, b):
+    """Dekker's TwoProduct (Veltkamp's split, no FMA): p = fl(a b) and the exact error e, a b = p + e."""
+    p = a * b
+    a_hi, a_lo = _veltkamp(a)
+    b_hi, b_lo = _veltkamp(b)
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _veltkamp(a):
+    c = 134217729.0 * a  # 2^27 + 1
+    hi = c - (c - a)
+    return hi, a - hi
+
+
 def _pow2_at_least(m):
     """Per entry, the exponent e with 2^e >= m (m >= 0; -1074 for zeros)."""
     mant, ex = np.frexp(m)
@@ -351,7 +365,7 @@ class Certifier:
         L = self.layers[id(d)]
         z, out = _dense_enclose(L, a)
         if id(d) in self.pairs:
-            fused = _fuse_pairs(z, out, *self.pairs[id(d)])
+            fused = _fuse_pairs(d.activation, z, out, *self.pairs[id(d)])
             fused.unfused = out  # the units' own values, which a t-bit machine computes (bits_needed)
             out = fused
         if record is not None:
@@ -457,31 +471,37 @@ def _bits_activate(act, z: Enclosure, rz, u: float):
 
 
 def _relu_pairs(d: Dense, nxt: Dense):
-    """The ReLU pairs of a layer: units k, k' with identical weight rows, biases c1 > c2, and opposite
-    outgoing columns in the next layer. Such a pair feeds the next layer W'_k (relu(z_k) - relu(z_k')),
-    and with z_k = P + c1, z_k' = P + c2 for the same exact P that is clip(z_k, 0, c1 - c2) exactly:
-    Yun et al.'s hard-tanh realised by two ReLU-like units (Section 2). Certified as one clipped unit,
-    the two units' errors, which are the same error, cancel as they do in the network.
+    """The ReLU-like pairs of a layer: units k, k' with identical weight rows, biases c1 > c2, and
+    opposite outgoing columns in the next layer. Such a pair feeds the next layer
+    W'_k (sigma(z_k) - sigma(z_k')), and with z_k = P + c1, z_k' = P + c2 for the same exact P and
+    sigma of slopes s+, s-, that is s- H + (s+ - s-) clip(z_k, 0, H) exactly, H = c1 - c2: Yun et al.'s
+    hard-tanh realised by two ReLU-like units (Section 2). Certified as one clipped unit, the two
+    units' errors, which are the same error, cancel as they do in the network.
     Returns (leaders, followers, H_h, H_l) with H = c1 - c2 = H_h + H_l exactly, or None.
     """
     act = d.activation
-    if act.kind != "relu_like" or (act.s_plus, act.s_minus) != (1.0, 0.0):
+    if act.kind != "relu_like" or act.is_identity or act.s_plus == act.s_minus:
         return None
     groups: dict[bytes, list[int]] = {}
     for k, row in enumerate(d.weight):
-        groups.setdefault(row.tobytes(), []).append(k)
+        if row.any():  # a zero row is a constant, exact already
+            groups.setdefault((row + 0.0).tobytes(), []).append(k)  # + 0.0: -0.0 and 0.0 alike
     leaders, followers = [], []
     for members in groups.values():
+        by_column: dict[bytes, list[int]] = {}
+        for k in members:
+            by_column.setdefault((nxt.weight[:, k] + 0.0).tobytes(), []).append(k)
         used = set()
-        for i, k in enumerate(members):
-            for k2 in members[i + 1 :]:
-                if k in used or k2 in used:
-                    continue
-                a, b = (k, k2) if d.bias[k] > d.bias[k2] else (k2, k)
-                if d.bias[a] > d.bias[b] and np.array_equal(nxt.weight[:, b], -nxt.weight[:, a]):
+        for k in members:
+            if k in used:
+                continue
+            for k2 in by_column.get((-nxt.weight[:, k] + 0.0).tobytes(), []):
+                if k2 not in used and k2 != k and d.bias[k2] != d.bias[k]:
+                    a, b = (k, k2) if d.bias[k] > d.bias[k2] else (k2, k)
                     leaders.append(a)
                     followers.append(b)
                     used.update((a, b))
+                    break
     if not leaders:
         return None
     leaders, followers = np.array(leaders), np.array(followers)
@@ -495,8 +515,9 @@ def _near(r, t0, d1, t1):
     return np.where(np.abs(t1) <= err, _up(r + 2 * err, 2), r)
 
 
-def _fuse_pairs(z: Enclosure, out: Enclosure, leaders, followers, H_h, H_l) -> Enclosure:
-    """The activation enclosure with each pair's leader holding clip(z_k, 0, H) and its follower 0 (see _relu_pairs)."""
+def _fuse_pairs(act, z: Enclosure, out: Enclosure, leaders, followers, H_h, H_l) -> Enclosure:
+    """The activation enclosure with each pair's leader holding s- H + (s+ - s-) clip(z_k, 0, H) and its
+    follower 0 (see _relu_pairs)."""
     h, l, r = out.h.copy(), out.l.copy(), out.r.copy()
     zk = Enclosure(z.h[:, leaders], z.l[:, leaders], z.r[:, leaders])
     t = zk.h + zk.l
@@ -513,6 +534,18 @@ def _fuse_pairs(z: Enclosure, out: Enclosure, leaders, followers, H_h, H_l) -> E
     # clip is 1-Lipschitz; where rounding may have decided the midpoint's side of H wrongly, the
     # midpoint is off by at most twice that rounding
     r[:, leaders] = np.where(above | below, 0.0, _near(zk.r, t0, d1, t1))
+    sp, sm = act.s_plus, act.s_minus
+    if (sp, sm) != (1.0, 0.0):  # s- H + (s+ - s-) C in double-double, C the clip's enclosure
+        gh, gl = _two_sum(sp, -sm)  # s+ - s- exactly
+        C_h, C_l, C_r = h[:, leaders], l[:, leaders], r[:, leaders]
+        p1, e1 = _two_product(gh, C_h)
+        p2, e2 = _two_product(sm, H_h)
+        mid_h, e3 = _two_sum(p1, p2)
+        small = gh * C_l + gl * C_h + sm * H_l  # each below u times the main terms
+        mid_l = e1 + e2 + e3 + small
+        extra = 4 * U64 * (np.abs(e1) + np.abs(e2) + np.abs(e3) + np.abs(small) + np.abs(mid_l)) + abs(gl) * np.abs(C_l)
+        h[:, leaders], l[:, leaders] = _two_sum(mid_h, mid_l)
+        r[:, leaders] = _up((abs(gh) + abs(gl)) * C_r + extra, 6) + 64 * ETA  # Dekker's product is exact barring underflow
     h[:, followers] = l[:, followers] = r[:, followers] = 0.0
     return Enclosure(h, l, r)
 

@@ -102,7 +102,7 @@ def cmd_verify(args) -> int:
         progress=not args.json,
     )
     stats = network.stats()
-    out = {**report.to_dict(), **stats}
+    out = {**stats, **report.to_dict()}  # the bits_needed measured now, over the one recorded
     note = precision_note(network, report.dtype)
     if note:
         print(f"memorizers: {note}", file=sys.stderr)

@@ -163,7 +163,8 @@ class Network:
         """Size of the network.
 
         hidden_neurons, edges (number of weights), parameters (weights + biases),
-        nonzero_parameters, max_abs_weight (over weights and biases) and total_weight
+        nonzero_parameters, max_abs_weight (over weights and biases), bits_needed (the significand
+        precision proved to suffice, recorded by :func:`memorizers.build`; None if unknown) and total_weight
 
             W(f) = sum over hidden neurons v of ||a_v||_2 * sqrt(||w_v||^2 + b_v^2),
 
@@ -190,6 +191,7 @@ class Network:
             "nonzero_parameters": nnz,
             "total_weight": total,
             "max_abs_weight": float(max_abs),
+            "bits_needed": self.meta.get("bits_needed"),  # recorded by build(): see memorizers.certify
         }
 
     # -- export -----------------------------------------------------------------------

@@ -155,7 +155,7 @@ def run_job(job: Job) -> dict:
         else:
             if job.widths is not None:
                 options["widths"] = job.widths
-            built = build(job.method, X, y, seed=job.seed, on_failure="return", **options)
+            built = build(job.method, X, y, seed=job.seed, on_failure="return", bits=False, **options)
             network, report = built.network, built.report
         s = network.stats()
         row.update(
