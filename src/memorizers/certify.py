@@ -216,7 +216,7 @@ def _bias_split(b: np.ndarray, t: np.ndarray, sc: np.ndarray):
     return b_hi, b - b_hi, sc >= need - 51
 
 
-def _dense_enclose(L: _Layer, a: Enclosure) -> tuple[Enclosure, Enclosure]:
+def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     """(pre-activation, activation) enclosures of one Dense layer (module doc, steps 1-4).
 
     The input's low part is at most u |a_h| + eta (every enclosure is normalised by TwoSum).
@@ -262,8 +262,7 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> tuple[Enclosure, Enclosure]:
         rad = np.where(low, rad + _up(apriori, 2) + (L.n + 1) * ETA, rad)
     if not np.isfinite(h.sum()):
         rad += h * 0.0  # NaN where an intermediate overflowed (IEEE overflow is sticky): never certified
-    z = Enclosure(h, l, rad)
-    return z, _activate(L.d.activation, z)
+    return Enclosure(h, l, rad)
 
 
 def _sides(z: Enclosure, c: float):
@@ -324,14 +323,8 @@ class Certifier:
     :meth:`enclose` runs on any number of chunks of points."""
 
     def __init__(self, network: Network):
-        self.network = network
-        self.layers = {id(d): _Layer(d) for d, _ in network.dense_layers()}
-        top = network.layers
-        self.pairs = {
-            id(d): p
-            for d, nxt in zip(top, top[1:])
-            if isinstance(d, Dense) and isinstance(nxt, Dense) and (p := _relu_pairs(d, nxt)) is not None
-        }
+        self.network, self.pairs = _with_pairs_first(network)
+        self.layers = {id(d): _Layer(d) for d, _ in self.network.dense_layers()}
 
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
@@ -363,11 +356,13 @@ class Certifier:
 
     def _dense(self, d: Dense, a: Enclosure, record) -> Enclosure:
         L = self.layers[id(d)]
-        z, out = _dense_enclose(L, a)
+        z = _dense_enclose(L, a)
         if id(d) in self.pairs:
-            fused = _fuse_pairs(d.activation, z, out, *self.pairs[id(d)])
-            fused.unfused = out  # the units' own values, which a t-bit machine computes (bits_needed)
-            out = fused
+            out = _activate_with_pairs(d.activation, z, *self.pairs[id(d)])
+            if record is not None:  # the units' own values, which a t-bit machine computes (bits_needed)
+                out.unfused = _activate(d.activation, z)
+        else:
+            out = _activate(d.activation, z)
         if record is not None:
             a = getattr(a, "unfused", a)
             ar = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
@@ -515,10 +510,35 @@ def _near(r, t0, d1, t1):
     return np.where(np.abs(t1) <= err, _up(r + 2 * err, 2), r)
 
 
-def _fuse_pairs(act, z: Enclosure, out: Enclosure, leaders, followers, H_h, H_l) -> Enclosure:
-    """The activation enclosure with each pair's leader holding s- H + (s+ - s-) clip(z_k, 0, H) and its
-    follower 0 (see _relu_pairs)."""
-    h, l, r = out.h.copy(), out.l.copy(), out.r.copy()
+def _with_pairs_first(network: Network):
+    """The same network with each layer's ReLU-like pairs (see _relu_pairs) moved to its first units,
+    leaders then followers (the next layer's columns permuted alike: the same function, exactly), and
+    per such layer (id) the slices of its leaders and followers and H = H_h + H_l."""
+    layers, pairs = list(network.layers), {}
+    for i in range(len(layers) - 1):
+        d, nxt = layers[i], layers[i + 1]
+        if not (isinstance(d, Dense) and isinstance(nxt, Dense)):
+            continue
+        found = _relu_pairs(d, nxt)
+        if found is None:
+            continue
+        leaders, followers, H_h, H_l = found
+        rest = np.setdiff1d(np.arange(d.n_out), np.concatenate([leaders, followers]))
+        perm = np.concatenate([leaders, followers, rest])
+        layers[i] = Dense(d.weight[perm], d.bias[perm], d.activation)
+        layers[i + 1] = Dense(nxt.weight[:, perm], nxt.bias, nxt.activation)
+        P = len(leaders)
+        pairs[id(layers[i])] = (slice(0, P), slice(P, 2 * P), H_h, H_l)
+    return (Network(layers, network.meta) if pairs else network), pairs
+
+
+def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_h, H_l) -> Enclosure:
+    """The activation enclosure of a layer whose first units are pairs (see _with_pairs_first): each
+    leader holds s- H + (s+ - s-) clip(z_k, 0, H), each follower 0, the other units their activation."""
+    rest = slice(followers.stop, None)
+    tail = _activate(act, Enclosure(z.h[:, rest], z.l[:, rest], z.r[:, rest]))
+    h, l, r = (np.empty_like(z.h) for _ in range(3))
+    h[:, rest], l[:, rest], r[:, rest] = tail.h, tail.l, tail.r
     zk = Enclosure(z.h[:, leaders], z.l[:, leaders], z.r[:, leaders])
     t = zk.h + zk.l
     t0 = zk.h - H_h
