@@ -262,10 +262,16 @@ def test_every_point_certified_at_scale(method, kind):
 def test_a_report_says_how_far_an_uncertified_point_is():
     X, y = gaussian_regression(200, 8, seed=0)
     net = build("yun-3layer", X, y, seed=0).network
-    r = verify(net, X, y, dtype="float32", kind="real")
-    assert r.certified < 1
-    line = r.uncertified_summary()
-    assert "not certified" in line and "against margin" in line
+    r = verify(net, X, y, dtype="float32", kind="real", bits=False)
+    assert r.certified < 1 and r.proved_points.all()
+    assert "proved for the exact network but wrong in float32" in r.uncertified_summary()
+    r = verify(net, X, y, kind="real", bits=False)
+    exact_error = r.tol - r.certificate_margins  # of the enclosure's midpoint, to within its radius
+    worst = int(np.argmax(exact_error))
+    tight = float(exact_error[worst]) * (1 + 1e-9)  # that point's margin is now far below its enclosure radius
+    r = verify(net, X, y, kind="real", tol=tight, bits=False)
+    assert not r.proved_points[worst]
+    assert f"not proved (worst: point {worst}, enclosure radius" in r.uncertified_summary()
 
 
 # -- bits needed ------------------------------------------------------------------------------

@@ -324,21 +324,24 @@ class Certifier:
 
     def __init__(self, network: Network):
         self.network, self.pairs = _with_pairs_first(network)
-        self.layers = {id(d): _Layer(d) for d, _ in self.network.dense_layers()}
+        self.reduced, reduced_pairs = _without_followers(self.network, self.pairs) if self.pairs else (self.network, {})
+        self.pairs.update(reduced_pairs)
+        self.layers = {id(d): _Layer(d) for net in (self.network, self.reduced) for d, _ in net.dense_layers()}
 
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
 
         ``record``, if given, receives per layer what :meth:`bits_needed` needs: for a Dense
         layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|),
-        for a residual block ("residual", the enclosure of the sum).
+        for a residual block ("residual", the enclosure of the sum). Without a record the
+        ReLU pairs' followers are left out (:func:`_without_followers`).
         """
         with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
             return self._enclose(np.asarray(X, dtype=np.float64), record)
 
     def _enclose(self, X, record) -> Enclosure:
         a = Enclosure(X, None, None)  # the inputs are exact: no low part, no radius
-        for layer in self.network.layers:
+        for layer in (self.network if record is not None else self.reduced).layers:
             if isinstance(layer, Residual):
                 h = a
                 for d in layer.block:
@@ -530,6 +533,29 @@ def _with_pairs_first(network: Network):
         P = len(leaders)
         pairs[id(layers[i])] = (slice(0, P), slice(P, 2 * P), H_h, H_l)
     return (Network(layers, network.meta) if pairs else network), pairs
+
+
+def _without_followers(network: Network, pairs: dict):
+    """The network of :func:`_with_pairs_first` without the followers: a follower's output is 0 once its
+    pair is fused, so its row and the next layer's column for it can go (half the products of such layers)."""
+    layers, reduced, keep_prev = [], {}, None
+    for layer in network.layers:
+        if not isinstance(layer, Dense):
+            layers.append(layer)
+            keep_prev = None
+            continue
+        W = layer.weight if keep_prev is None else layer.weight[:, keep_prev]
+        keep_prev = None
+        entry = pairs.get(id(layer))
+        if entry is not None:
+            leaders, followers, H_h, H_l = entry
+            keep_prev = np.r_[0 : leaders.stop, followers.stop : layer.n_out]
+            layer = Dense(W[keep_prev], layer.bias[keep_prev], layer.activation)
+            reduced[id(layer)] = (leaders, slice(leaders.stop, leaders.stop), H_h, H_l)
+        elif W is not layer.weight:
+            layer = Dense(W, layer.bias, layer.activation)
+        layers.append(layer)
+    return Network(layers, network.meta), reduced
 
 
 def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_h, H_l) -> Enclosure:

@@ -72,7 +72,8 @@ class MemorizationReport:
     certified: float | None = None  # fraction of points proved right for the exact network and right in dtype
     max_error_bound: float | None = None  # largest radius of the enclosure of an exact output
     bits_needed: int | None = None  # significand bits that provably suffice for every point (None: no t <= 1000)
-    certified_points: np.ndarray | None = field(default=None, repr=False)
+    certified_points: np.ndarray | None = field(default=None, repr=False)  # proved, and right in dtype
+    proved_points: np.ndarray | None = field(default=None, repr=False)  # the exact network provably right
     bounds: np.ndarray | None = field(default=None, repr=False)  # per point, the largest enclosure radius
     certificate_margins: np.ndarray | None = field(default=None, repr=False)  # per point, the enclosure's margin
     exact: ExactCheck | None = None
@@ -80,7 +81,7 @@ class MemorizationReport:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for key in ("errors", "margins", "certified_points", "bounds", "certificate_margins", "bits_searched"):
+        for key in ("errors", "margins", "certified_points", "proved_points", "bounds", "certificate_margins", "bits_searched"):
             d.pop(key)
         if self.exact is None:
             d.pop("exact")
@@ -88,17 +89,21 @@ class MemorizationReport:
 
     def uncertified_summary(self) -> str:
         """How many points are not certified, and for the worst one its bound against its margin."""
-        bad = np.flatnonzero(~self.certified_points)
-        if not len(bad):
+        bad = np.count_nonzero(~self.certified_points)
+        if not bad:
             return "every point certified"
-        wrong = np.count_nonzero(~(self.margins[bad] > 0))
-        with np.errstate(all="ignore"):
-            ratio = self.bounds[bad] / np.maximum(self.certificate_margins[bad], 0)
-        worst = bad[np.argmax(np.where(np.isnan(ratio), np.inf, ratio))]
-        return (
-            f"{len(bad)} point(s) not certified ({wrong} wrong in {self.dtype}); worst: point {worst}, "
-            f"enclosure radius {self.bounds[worst]:.2e} against margin {self.certificate_margins[worst]:.2e}"
-        )
+        wrong = np.count_nonzero(self.proved_points & ~self.certified_points)
+        unproved = np.flatnonzero(~self.proved_points)
+        s = f"{bad} point(s) not certified: {wrong} proved for the exact network but wrong in {self.dtype}"
+        if len(unproved):
+            with np.errstate(all="ignore"):
+                ratio = self.bounds[unproved] / np.maximum(self.certificate_margins[unproved], 0)
+            worst = unproved[np.argmax(np.where(np.isnan(ratio), np.inf, ratio))]
+            s += (
+                f", {len(unproved)} not proved (worst: point {worst}, enclosure radius {self.bounds[worst]:.2e} "
+                f"against margin {self.certificate_margins[worst]:.2e})"
+            )
+        return s
 
     def summary(self) -> str:
         s = (
@@ -339,12 +344,15 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
 
     def block(s):
         Xs, Ys = X[s : s + rows], as_targets(y[s : s + rows], network.n_out, report.kind)
-        record = [] if bits else None
-        enc = certifier.enclose(Xs, record)
+        enc = certifier.enclose(Xs)
         with np.errstate(all="ignore"):
             margin = score(enc.h + enc.l, Ys, kind, tol)[1]
-        need = certifier.bits_needed(Xs, Ys, kind, tol, record, enc) if bits else None
-        return certified(enc, Ys, kind, tol) & ok[s : s + rows], enc.r.max(axis=1, initial=0.0), margin, need
+        need = None
+        if bits:  # the unit-by-unit pass a t-bit machine computes, recorded for the search
+            record = []
+            full = certifier.enclose(Xs, record)
+            need = certifier.bits_needed(Xs, Ys, kind, tol, record, full)
+        return certified(enc, Ys, kind, tol), enc.r.max(axis=1, initial=0.0), margin, need
 
     starts = range(0, len(X), rows)
     workers = min(os.cpu_count() or 1, len(starts))
@@ -353,8 +361,9 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
             results = list(_progress(pool.map(block, starts), progress, "certify", total=len(starts)))
     else:
         results = [block(s) for s in _progress(starts, progress, "certify")]
-    certs, bounds, cert_margins, counts = zip(*results)
-    report.bounds, report.certified_points = np.concatenate(bounds), np.concatenate(certs)
+    proved, bounds, cert_margins, counts = zip(*results)
+    report.bounds, report.proved_points = np.concatenate(bounds), np.concatenate(proved)
+    report.certified_points = report.proved_points & ok
     report.certificate_margins = np.concatenate(cert_margins)
     report.certified = float(report.certified_points.mean())
     report.max_error_bound = float(report.bounds.max())
