@@ -150,10 +150,10 @@ def plot(result, out: Path) -> None:
             a, b = result["fits"][method]
             n = np.array([rs[0]["N"], rs[-1]["N"]], dtype=float)
             ax.plot(n, a + b * np.log2(n), "-", color=line.get_color(), lw=0.8)
+    ax.set_xscale("log", base=2)
     for bits, name in ((24, "float32"), (53, "float64")):
         ax.axhline(bits, color="k", ls=":", lw=0.8)
-        ax.text(ax.get_xlim()[0], bits + 0.5, name, fontsize=8)
-    ax.set_xscale("log", base=2)
+        ax.text(0.99, bits + 0.3, name, fontsize=8, ha="right", va="bottom", transform=ax.get_yaxis_transform())
     ax.set_xlabel("N (points memorized)")
     ax.set_ylabel("bits needed (significand precision t)")
     ax.set_title("Precision that provably suffices, by construction (lines: a + b log2 N)")
