@@ -20,6 +20,7 @@ from .build import build
 from .constructions import METHODS
 from .data import load_npz
 from .errors import MemorizersError, VerificationError
+from .experiments.report import EXPERIMENTS
 from .export import precision_note
 from .network import Network, json_default
 from .verify import DTYPES, KINDS, verify
@@ -230,8 +231,6 @@ def cmd_reproduce(args) -> int:
         return 0
     from importlib import import_module
 
-    from .experiments.report import EXPERIMENTS
-
     module = EXPERIMENTS[args.paper][0]
     experiment = import_module(f"memorizers.experiments.{module}")
     experiment.run(args.out, quick=args.quick, progress=True)
@@ -329,7 +328,7 @@ def main(argv=None) -> int:
     s.set_defaults(func=cmd_sweep)
 
     r = sub.add_parser("reproduce", help="run a paper's experiment (or all, into an HTML report): tables and figures")
-    r.add_argument("paper", choices=["all", "bubeck", "capacity", "daniely", "vershynin", "yun-sgd"])
+    r.add_argument("paper", choices=["all", *sorted(EXPERIMENTS)])
     r.add_argument("--out", default="results", help="output folder (default: results/)")
     r.add_argument("--quick", action="store_true", help="one experiment: a smaller grid")
     r.add_argument("--full", action="store_true", help="all: the full grids (all runs the quick ones by default)")
