@@ -142,3 +142,29 @@ def test_every_method_builds_from_the_command_line(tmp_path, capsys, method):
         assert built["tol"] == checked["tol"] == 0.01 and checked["relative_error"] <= 0.01
     else:
         assert built["accuracy"] == checked["accuracy"] == 1.0
+
+
+def test_outputs_never_damage_what_is_at_the_path(tmp_path, data, capsys):
+    import os
+    import stat
+
+    before = data.read_bytes()
+    code, _, err = run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", data)
+    assert code == 2 and err.count("\n") == 1 and "is the input file" in err and "Traceback" not in err
+    assert data.read_bytes() == before
+    (tmp_path / "folder").mkdir()
+    code, _, err = run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", tmp_path / "folder")
+    assert code == 2 and "is a directory; refusing" in err and (tmp_path / "folder").is_dir()
+    os.mkfifo(tmp_path / "pipe")
+    code, _, err = run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", tmp_path / "pipe")
+    assert code == 2 and "not a regular file" in err and stat.S_ISFIFO(os.stat(tmp_path / "pipe").st_mode)
+    # a symlink is written through, a missing folder is made, the umask is honoured
+    (tmp_path / "link.npz").symlink_to(tmp_path / "target.npz")
+    old = os.umask(0o027)
+    try:
+        assert run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", tmp_path / "link.npz")[0] == 0
+        assert run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", tmp_path / "new" / "n.npz")[0] == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "link.npz").is_symlink() and Network.load(tmp_path / "target.npz").meta["method"] == "yun-3layer"
+    assert stat.S_IMODE(os.stat(tmp_path / "new" / "n.npz").st_mode) == 0o640

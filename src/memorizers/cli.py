@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from .data import load_npz
 from .errors import MemorizersError, VerificationError
 from .experiments.report import EXPERIMENTS
 from .export import precision_note
-from .network import Network, json_default
+from .network import Network, json_default, output_path
 from .verify import DTYPES, KINDS, verify
 
 
@@ -44,7 +45,16 @@ def _activation(args) -> activations.Activation | None:
     return activations.by_name(args.activation)
 
 
+def refuse_overwriting(out, *inputs) -> None:
+    """An output path that is one of the command's input files is refused before any work."""
+    target = output_path(out)
+    for given in inputs:
+        if os.path.exists(given) and os.path.exists(target) and os.path.samefile(given, target):
+            raise MemorizersError(f"--out {out} is the input file {given}; refusing to overwrite it")
+
+
 def cmd_build(args) -> int:
+    refuse_overwriting(args.out, args.data)
     X, y = load_npz(args.data)
     options = {"seed": args.seed}
     if args.widths is not None:
@@ -125,6 +135,8 @@ def cmd_demo(args) -> int:
 def cmd_train(args) -> int:
     from .training import train
 
+    if args.out:
+        refuse_overwriting(args.out, args.data, args.like)
     template = Network.load(args.like)
     X, y = load_npz(args.data)
     result = train(

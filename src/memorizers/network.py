@@ -281,21 +281,45 @@ def read_npz(path, what: str) -> dict[str, np.ndarray]:
         raise NetworkFileError(f"{path}: corrupt {what} file ({e})") from None
 
 
+def output_path(path) -> str:
+    """Where a write to ``path`` lands: through a symlink to its target; a path that exists and is not a
+    regular file (a directory, a device, a pipe) is refused with NetworkFileError, never replaced."""
+    target = os.path.realpath(os.fspath(path))
+    if os.path.exists(target) and not os.path.isfile(target):
+        kind = "a directory" if os.path.isdir(target) else "not a regular file"
+        raise NetworkFileError(f"{os.fspath(path)} is {kind}; refusing to replace it (give a file path)")
+    return target
+
+
 def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that an interrupted write never leaves a partial file there."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    """Write ``data`` to ``path`` so that an interrupted write never leaves a partial file there.
+
+    Writes through symlinks, refuses to replace anything but a regular file (:func:`output_path`),
+    creates missing parent directories, and leaves the file with the mode a plain open() would
+    give it (the umask's, or the mode of the file it replaces).
+    """
+    target = output_path(path)
+    directory = os.path.dirname(target)
+    os.makedirs(directory, exist_ok=True)
+    mode = os.stat(target).st_mode & 0o777 if os.path.exists(target) else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(target))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def json_default(o):
