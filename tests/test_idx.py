@@ -93,3 +93,18 @@ def test_every_fashion_mnist_point_certified(fashion):
     assert r.accuracy == 1.0 and r.certified == 1.0 and r.min_margin > 0.9
     r32 = verify(built.network, X, y, dtype="float32", bits=False)
     assert r32.certified <= r32.accuracy
+
+
+def test_the_certificate_benchmark_runs_quick(fashion, capsys):
+    """benchmarks/certify.py --quick: every case certified in full, through the public build/verify."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    try:
+        import certify as bench
+    finally:
+        sys.path.pop(0)
+    rows = bench.main(["--quick", "--repeat", "1"])
+    assert len(rows) == 3 and all(r["certified"] == 1.0 and r["accuracy"] == 1.0 and r["bits"] for r in rows)
+    assert "| yun-classifier Fashion-MNIST 5000 |" in capsys.readouterr().out

@@ -208,11 +208,6 @@ def _majorant(r: np.ndarray, abs_w_T: np.ndarray, n: int):
     return _up((r * (1.0 / c)).max(axis=1, initial=0.0), 3), _up(c @ abs_w_T, n)
 
 
-def _majorant_product(r: np.ndarray, abs_w_T: np.ndarray, n: int) -> np.ndarray:
-    rho, wc = _majorant(r, abs_w_T, n)
-    return _up(rho[:, None] * wc[None, :], 1)
-
-
 def _bias_split(b: np.ndarray, t: np.ndarray, sc: np.ndarray):
     """b = b_hi + b_lo with b_hi on the grid of every row's P_hi, and the rows where P_hi + b_hi is exact.
 
