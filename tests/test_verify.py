@@ -149,3 +149,17 @@ def test_exact_check_refuses_smooth_activations(rng):
     with pytest.raises(InvalidDataError, match="piecewise-linear activations; this network uses tanh"):
         verify(net, X, net.forward(X)[:, 0], exact=True)
     assert verify(net, X, net.forward(X)[:, 0]).certified == 1.0
+
+
+def test_verify_scores_a_network_as_it_was_built_even_from_an_older_file():
+    """Files written before kind and tol were recorded: the method's kind, and an approximate method's eps."""
+    from memorizers import build
+    from memorizers.constructions import METHODS
+
+    X, y, options = METHODS["ntk"].example(np.random.default_rng(0), 60, 4, 1)
+    net = build("ntk", X, y, **options).network
+    assert verify(net, X, y, bits=False).passed
+    for key in ("kind", "tol", "bits_needed"):
+        net.meta.pop(key)
+    r = verify(net, X, y, bits=False)
+    assert r.kind == "relative" and r.tol == net.meta["eps"] and r.passed

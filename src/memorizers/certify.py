@@ -150,8 +150,8 @@ class _Layer:
         self.d = d
         n = self.n = d.n_in
         self.bits = 51 - max(1, math.ceil(math.log2(max(n, 2))))  # beta + gamma, one bit of each split's slack
-        self.abs_w_T = np.ascontiguousarray(np.abs(d.weight).T)
         rows = np.abs(d.weight)
+        self.abs_w_T = np.ascontiguousarray(rows.T)
         peak = rows.max(axis=1, initial=0.0)
         self.n_eff = float(np.median(rows.sum(axis=1)[peak > 0] / peak[peak > 0])) if (peak > 0).any() else 1.0
         self._splits = {}
@@ -284,6 +284,23 @@ def _sides(z: Enclosure, c: float):
     return t * (1 - 4 * U64) > slack, -t * (1 - 4 * U64) > slack
 
 
+def _slope(act, z: Enclosure):
+    """Per unit, a Lipschitz constant of ``act`` over the interval h + l +- r: its slope on the side the
+    interval lies on (0 where hard-tanh is saturated), the larger slope where it straddles a kink.
+    Not for the threshold, which has none."""
+    if act.kind in SMOOTH:
+        return SMOOTH[act.kind]
+    if act.kind == "hard_tanh":
+        above, _ = _sides(z, 1.0)
+        _, below = _sides(z, -1.0)
+        return np.where(above | below, 0.0, 1.0)
+    if act.is_identity:
+        return 1.0
+    pos, neg = _sides(z, 0.0)
+    sp, sm = abs(act.s_plus), abs(act.s_minus)
+    return np.where(pos, sp, np.where(neg, sm, max(sp, sm)))
+
+
 def _activate(act, z: Enclosure) -> Enclosure:
     if act.kind == "threshold":
         pos, neg = _sides(z, 0.0)
@@ -296,8 +313,6 @@ def _activate(act, z: Enclosure) -> Enclosure:
         r = _up(SMOOTH[act.kind] * (z.r + U64 * np.abs(t)) + rounding, 3) + 4 * ETA
         return Enclosure(out, np.zeros_like(out), r)
     if act.kind == "hard_tanh":
-        above, _ = _sides(z, 1.0)
-        _, below = _sides(z, -1.0)
         t = z.h + z.l  # clip(h + l), its side of +-1 decided in rounded arithmetic: see _near
         keep = (t > -1) & (t < 1)
         h = np.where(keep, z.h, np.where(t >= 1, 1.0, -1.0))
@@ -305,7 +320,7 @@ def _activate(act, z: Enclosure) -> Enclosure:
         for c in (1.0, -1.0):
             t0 = z.h - c
             r = _near(r, t0, z.l, t0 + z.l)
-        return Enclosure(h, np.where(keep, z.l, 0.0), np.where(above | below, 0.0, r))
+        return Enclosure(h, np.where(keep, z.l, 0.0), np.where(_slope(act, z) == 0, 0.0, r))
     if act.is_identity:
         return z
     sp, sm = act.s_plus, act.s_minus
@@ -315,11 +330,9 @@ def _activate(act, z: Enclosure) -> Enclosure:
         w = t * (1 - 2 * U64)  # >= (1 - u) t - eta/2 where t < 0
         off = w + z.r < -ETA  # then h + l + r < 0: the whole interval is negative
         return Enclosure(z.h * on, z.l * on, np.where(off, 0.0, z.r))
-    pos, neg = _sides(z, 0.0)
-    slope = np.where(pos, abs(sp), np.where(neg, abs(sm), max(abs(sp), abs(sm))))
     s = np.where(z.h + z.l > 0, sp, sm)
     h, l = s * z.h, s * z.l
-    r = slope * z.r
+    r = _slope(act, z) * z.r
     if not all(v == 0 or math.frexp(abs(v))[0] == 0.5 for v in (sp, sm)):  # powers of two scale exactly
         r = r + U64 * (np.abs(h) + np.abs(l))
     return Enclosure(h, l, _up(r, 3) + 4 * ETA)
@@ -333,7 +346,8 @@ class Certifier:
         self.network, self.pairs = _with_pairs_first(network)
         self.reduced, reduced_pairs = _without_followers(self.network, self.pairs) if self.pairs else (self.network, {})
         self.pairs.update(reduced_pairs)
-        self.layers = {id(d): _Layer(d) for net in (self.network, self.reduced) for d, _ in net.dense_layers()}
+        dense = {id(d): d for net in (self.network, self.reduced) for d, _ in net.dense_layers()}  # shared ones once
+        self.layers = {key: _Layer(d) for key, d in dense.items()}
 
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
@@ -458,20 +472,11 @@ def _bits_activate(act, z: Enclosure, rz, u: float):
     if act.kind == "threshold":
         pos, neg = _sides(wide, 0.0)
         return np.where(pos | neg, 0.0, 1.0)
-    if act.kind in SMOOTH:
-        out = act(z.h + z.l)
-        return _up(SMOOTH[act.kind] * rz + 4 * u * ((np.abs(out) + rz) if act.kind == "tanh" else 1.0), 4)
-    if act.kind == "hard_tanh":
-        above, _ = _sides(wide, 1.0)
-        _, below = _sides(wide, -1.0)
-        return np.where(above | below, 0.0, rz)
-    if act.is_identity:
-        return rz
-    pos, neg = _sides(wide, 0.0)
-    sp, sm = abs(act.s_plus), abs(act.s_minus)
-    R = np.where(pos, sp, np.where(neg, sm, max(sp, sm))) * rz
-    if any(v not in (0.0, 1.0, -1.0) for v in (act.s_plus, act.s_minus)):  # the t-bit product rounds
-        R = R + u * (max(sp, sm) * (np.abs(z.h) + z.r) + R)
+    R = _slope(act, wide) * rz
+    if act.kind in SMOOTH:  # the t-bit evaluation rounds
+        R = R + 4 * u * ((np.abs(act(z.h + z.l)) + rz) if act.kind == "tanh" else 1.0)
+    elif act.kind == "relu_like" and any(v not in (0.0, 1.0, -1.0) for v in (act.s_plus, act.s_minus)):
+        R = R + u * (max(abs(act.s_plus), abs(act.s_minus)) * (np.abs(z.h) + z.r) + R)
     return _up(R, 4)
 
 

@@ -88,19 +88,9 @@ def cmd_build(args) -> int:
     return 0
 
 
-def recorded_kind(network: Network) -> None:
-    """Networks written before the label kind was recorded: the kind of the method that built them."""
-    method = METHODS.get(network.meta.get("method"))
-    if "kind" not in network.meta and method is not None:
-        network.meta["kind"] = method.kind
-        if method.kind == "relative" and "eps" in network.meta:
-            network.meta.setdefault("tol", network.meta["eps"])
-
-
 def cmd_verify(args) -> int:
     network = Network.load(args.network)
     X, y = load_npz(args.data)
-    recorded_kind(network)
     report = verify(
         network,
         X,
@@ -114,7 +104,7 @@ def cmd_verify(args) -> int:
     )
     stats = network.stats()
     out = {**stats, **report.to_dict()}  # the bits_needed measured now, over the one recorded
-    note = precision_note(network, report.dtype)
+    note = precision_note(report.bits_needed if report.bits_searched else network.meta.get("bits_needed"), report.dtype)
     if note:
         print(f"memorizers: {note}", file=sys.stderr)
     if args.json:

@@ -6,7 +6,9 @@ error everywhere.
 
 from __future__ import annotations
 
+import gzip
 import io
+import os
 
 import numpy as np
 
@@ -82,8 +84,6 @@ def available_memory() -> int:
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    import os
-
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -195,9 +195,6 @@ def read_idx(path) -> np.ndarray:
     The header is two zero bytes, a type code and the number of dimensions, then one
     big-endian uint32 per dimension (LeCun et al.'s format description).
     """
-    import gzip
-    import os
-
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
@@ -231,8 +228,6 @@ def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndar
     Fashion-MNIST is looked for in :data:`FASHION_MNIST_DIRS` (Debian's package
     ``dataset-fashion-mnist`` installs it in the first).
     """
-    import os
-
     split = {"test": "t10k"}.get(split, split)
     if split not in ("train", "t10k"):
         raise InvalidDataError(f"split must be 'train' or 'test' (t10k); got {split!r}")
@@ -260,8 +255,6 @@ def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndar
 
 
 def _idx_file(directory: str, stem: str) -> str:
-    import os
-
     for name in (stem + ".gz", stem, stem.replace("-idx", ".idx") + ".gz", stem.replace("-idx", ".idx")):
         candidate = os.path.join(directory, name)
         if os.path.exists(candidate):

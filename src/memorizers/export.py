@@ -11,9 +11,8 @@ from .network import Dense, Network, Residual, atomic_write_bytes
 SIGNIFICAND_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53, "longdouble": 64}
 
 
-def precision_note(network: Network, dtype_name: str) -> str | None:
-    """One line when ``dtype_name`` has fewer significand bits than the network's recorded bits_needed."""
-    need = network.meta.get("bits_needed")
+def precision_note(need: int | None, dtype_name: str) -> str | None:
+    """One line when ``dtype_name`` has fewer significand bits than ``need`` (a bits_needed; None: unknown)."""
     have = SIGNIFICAND_BITS.get(dtype_name)
     if need is None or have is None or have >= need:
         return None
@@ -27,21 +26,23 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     """Never lose memorization silently in an export below float64.
 
     With data (X, y): the network is verified in that dtype and an ExportError raised if it no
-    longer memorizes. Without data: a PrecisionWarning when the dtype has fewer bits than the
-    network's recorded bits_needed (see :func:`precision_note`).
+    longer memorizes. Without data, or for a dtype verify cannot evaluate (float16, bfloat16: checked
+    in float32, which only catches what float32 loses): a PrecisionWarning when the dtype has fewer
+    bits than the network's recorded bits_needed (see :func:`precision_note`).
     """
     import warnings
 
     if dtype_name in ("float64", "longdouble"):
         return
-    if X is None:
-        note = precision_note(network, dtype_name)
+    if X is None or dtype_name in ("float16", "bfloat16"):
+        note = precision_note(network.meta.get("bits_needed"), dtype_name)
         if note:
-            warnings.warn(note + "; pass X, y to check the export", PrecisionWarning, stacklevel=3)
-        return
+            warnings.warn(note + ("; pass X, y to check the export" if X is None else ""), PrecisionWarning, stacklevel=3)
+        if X is None:
+            return
     from .verify import verify
 
-    dt = "float32" if dtype_name in ("float16", "bfloat16") else dtype_name  # a lower bound on what is lost
+    dt = "float32" if dtype_name in ("float16", "bfloat16") else dtype_name
     kind = kind or network.meta.get("kind")
     tol = float(network.meta.get("tol", 1e-6)) if tol is None else tol
     r = verify(network, X, y, dtype=dt, kind=kind, tol=tol, certify=False)

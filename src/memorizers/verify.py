@@ -35,6 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from .certify import Certifier, certified
+from .constructions import METHODS
 from .errors import InvalidDataError
 from .network import Network
 
@@ -123,6 +124,19 @@ class MemorizationReport:
         if self.exact is not None:
             s += f"; exact: max |f - y| = {self.exact.max_abs_error:.3e} ({'pass' if self.exact.passed else 'FAIL'})"
         return s
+
+
+def recorded_kind_and_tol(network: Network) -> tuple[str | None, float | None]:
+    """The label kind and tolerance a network was built for: ``meta["kind"]`` and ``meta["tol"]``, which
+    build() records; for files written before that, the kind of the method that built it (and the
+    eps of an approximate one)."""
+    kind, tol = network.meta.get("kind"), network.meta.get("tol")
+    method = METHODS.get(network.meta.get("method"))
+    if kind is None and method is not None:
+        kind = method.kind
+        if kind == "relative":
+            tol = network.meta.get("eps", tol)
+    return kind, tol
 
 
 def infer_kind(y: np.ndarray, n_out: int) -> str:
@@ -266,9 +280,10 @@ def verify(
     y = np.asarray(y)
     if len(y) != len(X):
         raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
-    kind = kind or network.meta.get("kind") or infer_kind(y, network.n_out)  # what it was built for, else a guess
+    built_kind, built_tol = recorded_kind_and_tol(network)
+    kind = kind or built_kind or infer_kind(y, network.n_out)  # what it was built for, else a guess
     if tol is None:  # the tolerance it was built for (eps for relative), else 1e-6
-        tol = float(network.meta["tol"]) if "tol" in network.meta and kind == network.meta.get("kind") else 1e-6
+        tol = float(built_tol) if built_tol is not None and kind == built_kind else 1e-6
     if kind not in KINDS:
         raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
     as_targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
