@@ -27,8 +27,10 @@ def test_baum_counts_and_labels():
         k = built.network.stats()["hidden_neurons"]
         assert k <= 1000 / 20 + 3 and k == 2 * math.ceil(min(labels.sum(), 1000 - labels.sum()) / 20) + int(labels.sum() > 500)
         assert built.report.kind == "binary" and built.report.accuracy == 1.0 and built.report.max_abs_error == 0.0
-    with pytest.raises(InvalidDataError, match="binary labels"):
-        build("baum", X, y * 2)
+    with pytest.raises(InvalidDataError, match="take two values"):
+        build("baum", X, y * 2 + (np.arange(len(y)) % 3 == 0))  # three label values
+    built = build("baum", X, y * 2)  # any two labels: the smaller stands for 0
+    assert built.network.meta["classes"] == [0, 2] and built.report.accuracy == 1.0
 
 
 def test_relu_baum_uses_exactly_4_ceil_n_over_d_units():

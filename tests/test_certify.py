@@ -377,3 +377,31 @@ def test_relu_pairs_keep_the_relu_network_as_tight_as_the_hard_tanh_one():
     radius = {act: enclose(build("yun-3layer", X, y, seed=0, activation=act).network, X).r.max() for act in acts}
     assert radius["relu"] < 100 * radius["hard-tanh"] + 1e-13
     assert radius["leaky-relu"] < 100 * radius["hard-tanh"] + 1e-13
+
+
+# -- layer 1 equilibrated by powers of two: the certificate does not depend on the units of the features --
+
+
+def test_certificate_is_as_tight_in_any_units():
+    rng = np.random.default_rng(0)
+    Z, y = rng.standard_normal((200, 6)), rng.uniform(-1, 1, 200)
+    units = np.array([1e-6, 1e-3, 1.0, 10.0, 1e3, 1e6])
+    standard = build("relu-baum", Z, y, seed=0).report
+    scaled = build("relu-baum", Z * units, y, seed=0).report
+    assert standard.certified == scaled.certified == 1.0
+    assert scaled.max_error_bound <= 10 * standard.max_error_bound
+
+
+def test_inputs_that_cannot_be_rescaled_exactly_use_the_network_as_given():
+    """A column of weights near 1e-300 asks for x * 2^-997: inputs that would underflow take the plain path."""
+    rng = np.random.default_rng(1)
+    W = rng.standard_normal((5, 3)) * np.array([1.0, 1e-300, 1e300])
+    net = Network([Dense(W, rng.standard_normal(5), activations.relu()), Dense(rng.standard_normal((1, 5)), np.zeros(1))])
+    c = Certifier(net)
+    assert c.input_scale is not None
+    X = rng.standard_normal((10, 3)) * np.array([1.0, 1e-20, 1e-290])
+    assert c._route(X)[0] is not c  # x / s would underflow or overflow: not exact
+    _assert_encloses(c.enclose(X), exact_forward(net, X))
+    Y = rng.standard_normal((10, 3))
+    assert c._route(Y)[0] is c
+    _assert_encloses(c.enclose(Y), exact_forward(net, Y))

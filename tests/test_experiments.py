@@ -21,12 +21,42 @@ def report(tmp_path_factory):
 
 def test_report_lists_every_claim_with_a_verdict(report):
     page = (report / "index.html").read_text()
-    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision"):
+    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision", "heldout"):
         assert f'<section id="{name}">' in page
     verdicts = re.findall(r"<strong>(holds|not supported|measured)</strong></td>", page)
     assert len(verdicts) >= 10 and "holds" in verdicts
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 7
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 8
+
+
+def test_report_renders_its_mathematics_and_captions_offline(report):
+    page = (report / "index.html").read_text()
+    assert page.count("<math ") >= 10 and "$" not in re.sub(r"<code>.*?</code>", "", page)  # every $TeX$ became MathML
+    assert not re.search(r'(src|href)="https?:', page)  # nothing fetched from the network
+    captions = re.findall(r"<figcaption><strong>[^<]+</strong> ([^<]*)</figcaption>", page)
+    assert len(captions) == 8 and all(len(c) > 60 for c in captions)  # each says what the figure shows
+
+
+def test_report_verdicts_do_not_contradict_their_text(report):
+    from memorizers.experiments import vershynin
+
+    page = (report / "index.html").read_text()
+    for claim in re.findall(r'<p class="claim">(.*?)</p>', page):
+        if "not supported." in claim:
+            assert "beyond its guarantee" not in claim and "exceeds the guarantee" not in claim
+    md = (report / "vershynin.md").read_text()
+    if f">= {vershynin.BAUM_MAX}" in md:  # a capped search is a bound, drawn as one
+        assert "search cap" in vershynin.CAPTIONS["vershynin.png"]
+
+
+def test_heldout_accuracy_on_real_images(report):
+    rows = list(csv.DictReader(open(report / "heldout.csv")))
+    built = [r for r in rows if r["method"] != "1-nearest neighbour"]
+    assert {r["dataset"] for r in rows} >= {"digits"} and len(built) >= 3
+    assert all(float(r["train_accuracy"]) == 1.0 and float(r["certified"]) == 1.0 for r in built)
+    assert all(0.0 <= float(r["test_accuracy"]) <= 1.0 for r in rows)
+    if os.environ.get("MEMORIZERS_REQUIRE_FASHION_MNIST"):
+        assert "fashion-mnist" in {r["dataset"] for r in rows}
 
 
 def _chromium():
@@ -95,7 +125,7 @@ def test_yun_sgd_in_the_report(report):
 
 
 def test_reproduce_bubeck_quick(tmp_path, capsys):
-    assert main(["reproduce", "bubeck", "--quick", "--out", str(tmp_path)]) == 0
+    assert main(["reproduce", "bubeck", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Theorem 1: the harmonic network" in out and "| harmonic | 50 | 2 |" in out
     assert (Path(tmp_path) / "bubeck.png").stat().st_size > 0

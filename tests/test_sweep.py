@@ -99,6 +99,22 @@ def test_dask_backend_on_a_local_cluster(tmp_path):
         assert r["max_abs_error"] == by_key[r["key"]]["max_abs_error"] and r["hidden_neurons"] == by_key[r["key"]]["hidden_neurons"]
 
 
+def test_ray_backend_on_a_local_cluster(tmp_path):
+    ray = pytest.importorskip("ray")
+    jobs = [Job.make("yun-3layer", None, n, 5, s) for n in (30, 60) for s in range(3)]
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        rows = run_sweep(jobs, tmp_path / "r.sqlite", backend="ray", progress=False)
+    finally:
+        ray.shutdown()
+    local = run_sweep(jobs, tmp_path / "l.sqlite", progress=False)
+    assert len(rows) == 6 and all(r["passed"] for r in rows)
+    assert all(int(r["worker"].rsplit(":", 1)[1]) != os.getpid() for r in rows)  # they ran in Ray's worker processes
+    by_key = {r["key"]: r for r in local}
+    for r in rows:  # the same job gives the same network wherever it runs
+        assert r["max_abs_error"] == by_key[r["key"]]["max_abs_error"] and r["hidden_neurons"] == by_key[r["key"]]["hidden_neurons"]
+
+
 @pytest.mark.parametrize("act,widths", [("relu", (16, 16)), ("hard-tanh", (8, 8))])
 def test_capacity_of_theorem_3_1_is_its_formula(act, widths):
     # ReLU: 4 floor(d1/4) floor(d2/4) = 64; hard-tanh: 4 floor(d1/2) floor(d2/2) = 64

@@ -45,6 +45,8 @@ class Activation:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise MemorizersError(f"unknown activation kind {self.kind!r}; known: {', '.join(KINDS)}")
+        if not (np.isfinite(self.s_plus) and np.isfinite(self.s_minus)):
+            raise MemorizersError(f"activation slopes must be finite; got {self.s_plus} and {self.s_minus}")
 
     @property
     def name(self) -> str:
@@ -147,6 +149,7 @@ _BY_NAME = {
     "tanh": tanh,
     "sigmoid": sigmoid,
 }
+NAMES = tuple(_BY_NAME)  # the CLI's --activation choices
 
 
 def by_name(name: str, **params) -> Activation:

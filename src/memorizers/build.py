@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import dataclass
 
+import numpy as np
+
+from . import labels
 from .constructions import METHODS
-from .errors import MemorizersError, VerificationError
+from .errors import InvalidDataError, MemorizersError, VerificationError
 from .network import Network
 from .verify import MemorizationReport, verify
 
@@ -20,12 +24,20 @@ class Built:
     info: dict
 
 
+def option_names(method: str) -> list[str]:
+    """The options a method's construction takes (keyword parameters after X and y)."""
+    return [k for k in inspect.signature(METHODS[method].construct).parameters if k not in ("X", "y")]
+
+
 def build(
-    method: str, X, y, *, tol: float | None = None, kind: str | None = None, on_failure: str = "raise", bits: bool = True, **options
+    method: str, X, y, *, tol: float | None = None, kind: str | None = None, on_failure: str = "raise", bits: bool = True,
+    progress: bool = False, **options
 ) -> Built:
     """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
 
-    ``options`` go to the construction (e.g. widths, activation, seed). The labels are
+    Class labels may be any values (strings, {0, 500}, ±1 for a 0/1 method): they are encoded
+    for the construction and the class values recorded in ``network.meta["classes"]``
+    (:mod:`memorizers.labels`). ``options`` go to the construction (e.g. widths, activation, seed). The labels are
     scored as ``kind`` (default: what the method's theorem promises, see METHODS). tol is
     the largest |f(x_i) - y_i| accepted for real labels (default 1e-6); for the methods that
     approximate (kind "relative": ntk, harmonic) it is the eps of ||f - y||^2 <= eps ||y||^2,
@@ -34,6 +46,7 @@ def build(
     VerificationError carrying the network and the report; ``on_failure="return"``
     returns it with report.passed False. bits: also find (and record in ``network.meta``)
     bits_needed, the precision that provably suffices (see :mod:`memorizers.certify`).
+    progress: show the construction's stage and the verification's progress bars (on a terminal only).
     """
     try:
         m = METHODS[method]
@@ -44,17 +57,36 @@ def build(
     accepted = inspect.signature(m.construct).parameters
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise MemorizersError(f"method {method!r} takes no option {', '.join(unknown)}")
+        raise MemorizersError(f"method {method!r} takes no option {', '.join(unknown)} (its options: {', '.join(option_names(method))})")
+    required = [k for k, p in accepted.items() if k not in ("X", "y") and p.default is p.empty and k not in options]
+    if required:
+        raise MemorizersError(f"method {method!r} needs option {', '.join(required)} (e.g. --widths 64,64,64 on the command line)")
+    seed = options.get("seed")
+    if seed is not None and not (isinstance(seed, (int, np.integer)) and seed >= 0) and not isinstance(seed, np.random.Generator):
+        raise InvalidDataError(f"seed must be a non-negative integer; got {seed!r}")
     if m.kind == "relative":
         if tol is not None:
             options.setdefault("eps", tol)
         tol = options.get("eps", accepted["eps"].default)
     elif tol is None:
         tol = 1e-6
+    kind = kind or m.kind
+    y_raw = y
+    y, classes = labels.encode(y, kind, n_classes=options.get("n_classes"))
+    if kind not in labels.CLASS_KINDS and np.asarray(y).dtype.kind in "USO":
+        raise InvalidDataError(
+            f"{method} fits real-valued labels, and these are not numbers; for class labels use a classifier "
+            f"({', '.join(k for k, v in METHODS.items() if v.kind in labels.CLASS_KINDS)})"
+        )
+    if progress and sys.stderr.isatty():
+        print(f"memorizers: constructing {method} for {len(np.asarray(X))} points ...", file=sys.stderr, flush=True)
     network, info = m.construct(X, y, **options)
-    report = verify(network, X, y, tol=tol, kind=kind or m.kind, bits=bits)
-    # what verify, the CLI and the exports read back: the label kind, the tolerance and the bits proved to suffice
-    network.meta.update(kind=report.kind, tol=report.tol, bits_needed=report.bits_needed)
+    # what verify, predict, the CLI and the exports read back: the label kind and classes, then the tolerance
+    # and the bits proved to suffice; verify sees the labels as the user gave them, through the classes
+    network.meta.update(kind=kind, classes=classes)
+    report = verify(network, X, y_raw, tol=tol, kind=kind, bits=bits, progress=progress)
+    network.meta.update(tol=report.tol, bits_needed=report.bits_needed)
     if not report.passed and on_failure == "raise":
-        raise VerificationError(f"{method} built a network that fails verification: {report.summary()}", network, report)
+        hint = f" ({info['hint']})" if info.get("hint") else ""
+        raise VerificationError(f"{method} built a network that fails verification: {report.summary()}{hint}", network, report)
     return Built(network, report, info)

@@ -23,17 +23,21 @@ from .sweep import Job, run_sweep
 
 @dataclass
 class CapacityResult:
-    """The largest N found (0: not even ``start``), and per N tried: (N, passed seeds, seeds)."""
+    """The largest N found (0: not even ``start``); per N tried: (N, passed seeds, seeds), and in ``errors``
+    the seeds whose build raised (N -> (count, the first error's text)): an error is not "not memorized"."""
 
     method: str
     widths: tuple[int, ...] | None
     dx: int
     capacity: int
     tried: list[tuple[int, int, int]] = field(default_factory=list)
+    errors: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def table(self) -> str:
-        lines = ["| N | memorized seeds |", "|---|---|"]
-        lines += [f"| {n} | {k} / {s} |" for n, k, s in sorted(self.tried)]
+        lines = ["| N | memorized | not memorized | error | first error |", "|---|---|---|---|---|"]
+        for n, k, s in sorted(self.tried):
+            e, text = self.errors.get(n, (0, ""))
+            lines.append(f"| {n} | {k} / {s} | {s - k - e} | {e} | {text.replace('|', '/')[:160]} |")
         return "\n".join(lines)
 
 
@@ -59,6 +63,7 @@ def capacity(
     ``options`` go to every job (e.g. activation, tol for train). ``db``: SQLite file of the
     trials (default: a temporary one); the same file resumes an interrupted search.
     """
+    Job.make(method, widths, start, dx, 0, **options)  # an unknown method or option fails here, before any job
     if not 1 <= need <= seeds:
         raise MemorizersError(f"need must lie in [1, seeds = {seeds}], got {need}")
     if not 1 <= start <= max_n:
@@ -74,8 +79,11 @@ def capacity(
         rows = run_sweep(jobs, db, n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=False)
         k = sum(int(r["passed"]) for r in rows)
         result.tried.append((n, k, seeds))
+        errors = [r["error"] for r in rows if r["error"]]
+        if errors:
+            result.errors[n] = (len(errors), errors[0])
         if progress:
-            print(f"  N = {n}: {k}/{seeds} memorized", flush=True)
+            print(f"  N = {n}: {k}/{seeds} memorized" + (f", {len(errors)} raised ({errors[0][:120]})" if errors else ""), flush=True)
         return k >= need
 
     try:

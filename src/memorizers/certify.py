@@ -79,6 +79,7 @@ import math
 import numpy as np
 
 from .activations import SMOOTH
+from .data import column_scale
 from .network import Dense, Network, Residual
 
 U64 = 2.0**-53
@@ -342,7 +343,17 @@ class Certifier:
     """The tight enclosure of one network (module doc): the parameters are split once, then
     :meth:`enclose` runs on any number of chunks of points."""
 
-    def __init__(self, network: Network):
+    def __init__(self, network: Network, equilibrate: bool = True):
+        # Column equilibration of layer 1 (exact: powers of two): W s and x / s give the same products, and
+        # the split of x then does not depend on the units of the features (module doc, step 1).
+        self.input_scale, self.original, self._plain = None, network, None
+        first = network.layers[0]
+        if equilibrate and isinstance(first, Dense):
+            scale = column_scale(first.weight)
+            W = first.weight * scale
+            if not (scale == 1).all() and np.array_equal(W / scale, first.weight):
+                self.input_scale = scale
+                network = Network([Dense(W, first.bias, first.activation), *network.layers[1:]], network.meta)
         self.network, self.pairs = _with_pairs_first(network)
         self.reduced, reduced_pairs = _without_followers(self.network, self.pairs) if self.pairs else (self.network, {})
         self.pairs.update(reduced_pairs)
@@ -357,8 +368,23 @@ class Certifier:
         for a residual block ("residual", the enclosure of the sum). Without a record the
         ReLU pairs' followers are left out (:func:`_without_followers`).
         """
+        c, X = self._route(X)
         with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
-            return self._enclose(np.asarray(X, dtype=np.float64), record)
+            return c._enclose(X, record)
+
+    def _route(self, X) -> tuple["Certifier", np.ndarray]:
+        """The certifier and inputs for X: x / s with the equilibrated layer 1 where that division is exact
+        (no overflow, no underflow), else X itself with the network as given."""
+        X = np.asarray(X, dtype=np.float64)
+        if self.input_scale is None:
+            return self, X
+        with np.errstate(all="ignore"):
+            Xs = X / self.input_scale
+            if np.array_equal(Xs * self.input_scale, X):
+                return self, Xs
+        if self._plain is None:  # a benign race between threads builds it twice
+            self._plain = Certifier(self.original, equilibrate=False)
+        return self._plain, X
 
     def _enclose(self, X, record) -> Enclosure:
         a = Enclosure(X, None, None)  # the inputs are exact: no low part, no radius
@@ -400,6 +426,12 @@ class Certifier:
         return out
 
     def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> float:
+        """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
+        ``record`` and ``final`` come from :meth:`enclose` on the same X."""
+        c, X = self._route(X)
+        return c._bits_needed(X, Y, kind, tol, record, final)
+
+    def _bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none).
 
         The t-bit bound is monotone in t (every operation of :meth:`_bits_pass` is monotone in u), so
@@ -458,7 +490,8 @@ class Certifier:
         _, z, mag, inv_c, wc = entry
         n = d.n_in
         g = gamma(n + 1, u)
-        rho = _up((R * inv_c).max(axis=1, initial=0.0), 3)
+        with np.errstate(invalid="ignore"):  # 0 * inf: an exact input (R = 0) of a column whose c underflowed
+            rho = _up(np.where(R == 0, 0.0, R * inv_c).max(axis=1, initial=0.0), 3)
         rz = _up((1 + u) * (1 + g) * rho[:, None] * wc + (u + g * (1 + u)) * mag, 6)
         return _bits_activate(d.activation, z, rz, u)
 

@@ -1,30 +1,66 @@
-"""Command line: ``memorizers build | verify | demo | train | capacity | sweep | reproduce``.
+"""Command line: ``memorizers build | verify | predict | train | demo | capacity | sweep | reproduce``.
 
-Errors a user can cause are printed as one line on stderr with exit code 2 (bad input)
-or 1 (a network that fails verification); never a traceback.
+Errors a user can cause are printed as one line on stderr with exit code 2 (bad input) or 1
+(a network that fails verification), and with ``--json`` also as a JSON object on stdout;
+Ctrl-C prints one line and exits with 130, leaving no partial file. Never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
-
-from . import activations
-from .build import build
+from . import activations, labels
+from .build import build, option_names
 from .constructions import METHODS
-from .data import load_npz
+from .data import DATA_FORMATS, jitter, load_data
 from .errors import MemorizersError, VerificationError
 from .experiments.report import EXPERIMENTS
 from .export import precision_note
-from .network import Network, json_default, output_path
-from .verify import DTYPES, KINDS, verify
+from .network import Network, atomic_write_bytes, json_default, output_path
+from .verify import DTYPES, KINDS, recorded_kind_and_tol, verify
+
+EXAMPLES = {
+    "build": """examples:
+  memorizers build --method yun-3layer --data data.npz --out net.npz
+  memorizers build --method yun-classifier --data iris.csv --target species --out net.npz
+  memorizers build --method yun-2layer --data digits.npz --jitter 1e-3 --out net.npz
+  memorizers build --method vershynin --data unit.npz --option separation=0.05 --option batch=8 --out net.npz""",
+    "verify": """examples:
+  memorizers verify net.npz --data data.npz
+  memorizers verify net.npz --data data.npz --dtype float32 --json""",
+    "predict": """examples:
+  memorizers predict net.npz --data new.csv --out predictions.csv
+  memorizers predict net.npz --data X.npy --out predictions.npz""",
+    "train": """examples:
+  memorizers train --like net.npz --data data.npz --seconds 60 --out trained.npz""",
+}
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Help that shows each option's default (unless it is None or False) and keeps the examples' layout."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if "%(default)" not in text and action.option_strings and not (default is None or default is False or default == argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit status 2) instead of a usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -35,6 +71,60 @@ def _widths(text: str) -> tuple[int, ...]:
     if not widths or min(widths) < 1:
         raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
     return widths
+
+
+def _choice(known, what: str):
+    """An argparse type: one of ``known``, with "did you mean" for a near miss."""
+
+    def parse(text: str) -> str:
+        if text in known:
+            return text
+        close = difflib.get_close_matches(text, list(known), n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise argparse.ArgumentTypeError(f"unknown {what} {text!r}{hint} (known: {', '.join(sorted(known))})")
+
+    return parse
+
+
+def _number(kind, test, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}, got {text!r}") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"{what}, got {text!r}")
+        return value
+
+    return parse
+
+
+_positive = _number(float, lambda v: np.isfinite(v) and v > 0, "must be a positive number")
+_count = _number(int, lambda v: v >= 1, "must be a positive integer")
+_seed = _number(int, lambda v: v >= 0, "must be a non-negative integer")
+
+
+def _option(text: str) -> tuple[str, object]:
+    """--option KEY=VALUE: VALUE is JSON (numbers, true/false/null, lists), inf/nan, a comma list, or a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"--option takes KEY=VALUE, got {text!r}")
+    return key, _value(raw.strip())
+
+
+def _value(raw: str):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        pass
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    if "," in raw:
+        return [_value(part) for part in raw.split(",")]
+    return raw
 
 
 def _activation(args) -> activations.Activation | None:
@@ -49,13 +139,19 @@ def refuse_overwriting(out, *inputs) -> None:
     """An output path that is one of the command's input files is refused before any work."""
     target = output_path(out)
     for given in inputs:
-        if os.path.exists(given) and os.path.exists(target) and os.path.samefile(given, target):
+        if given is not None and os.path.exists(given) and os.path.exists(target) and os.path.samefile(given, target):
             raise MemorizersError(f"--out {out} is the input file {given}; refusing to overwrite it")
 
 
-def cmd_build(args) -> int:
-    refuse_overwriting(args.out, args.data)
-    X, y = load_npz(args.data)
+def _data(args, network: Network | None = None, need_labels: bool = True):
+    """The dataset of --data (with --labels, --target), for a network's recorded feature columns if it has them."""
+    meta = network.meta if network is not None else {}
+    target = args.target if args.target is not None else meta.get("target")
+    return load_data(args.data, labels=args.labels, target=target, features=meta.get("features"), need_labels=need_labels)
+
+
+def _build_options(args) -> dict:
+    """Construction options from the dedicated flags and every --option KEY=VALUE, checked against the method."""
     options = {"seed": args.seed}
     if args.widths is not None:
         options["widths"] = args.widths
@@ -66,39 +162,91 @@ def cmd_build(args) -> int:
         options["clip_margin"] = args.clip_margin
     if args.force:
         options["force"] = True
+    for key, value in args.option or ():
+        if key in options and key != "seed" or key in ("tol", "kind"):
+            flag = {"tol": "--tol", "kind": "--kind"}.get(key, f"--{key.replace('_', '-')}")
+            raise MemorizersError(f"--option {key} is given twice (or duplicates {flag})")
+        options[key] = value
+    takes = option_names(args.method)
+    unknown = [k for k in options if k not in takes]
+    if unknown:
+        raise MemorizersError(f"{args.method} takes no option {', '.join(unknown)}; its options: {', '.join(takes)}")
+    return options
+
+
+def _idle_units(network: Network) -> tuple[int, int]:
+    """(idle, all) hidden units of the top-level dense layers: idle ones have every outgoing weight 0."""
+    idle = total = 0
+    for layer, nxt in zip(network.layers, network.layers[1:]):
+        if hasattr(layer, "weight") and hasattr(nxt, "weight"):
+            total += layer.n_out
+            idle += int(np.sum(~nxt.weight.any(axis=0)))
+    return idle, total
+
+
+def cmd_build(args) -> int:
+    refuse_overwriting(args.out, args.data, args.labels)
+    options = _build_options(args)  # before reading any data
+    output_path(args.out)
+    data = _data(args)
+    X = data.X
+    if args.jitter is not None:
+        X = jitter(X, args.jitter, args.seed)
     start = time.perf_counter()
     try:
-        built = build(args.method, X, y, tol=args.tol, **options)
+        built = build(args.method, X, data.y, tol=args.tol, kind=args.kind, progress=not args.json, **options)
     except VerificationError as e:
-        print(f"memorizers: verification failed, network not written: {e}", file=sys.stderr)
-        return 1
+        raise _Failed(f"verification failed, network not written: {e}") from None
     seconds = time.perf_counter() - start
+    if data.feature_names is not None:  # predict and verify pick the same columns of a table
+        built.network.meta.update(features=data.feature_names, target=data.target_name)
+    if args.jitter is not None:
+        built.network.meta["jitter"] = {"scale": args.jitter, "seed": args.seed}
     built.network.save(args.out)
     s = built.network.stats()
     out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **s, "construction": built.info}
+    notes = []
+    if args.jitter is not None:
+        given = verify(built.network, data.X, data.y, certify=False)
+        out["accuracy_unjittered"] = given.accuracy
+        notes.append(
+            f"the network memorizes the jittered inputs (noise {args.jitter:g} x each column's std, seed {args.seed}); "
+            f"on the inputs as given: accuracy {given.accuracy:.4%}"
+        )
+    idle, total = _idle_units(built.network)
+    if idle:
+        notes.append(f"{idle} of the {total} hidden units are idle (every outgoing weight 0): the widths exceed what "
+                     f"{args.method} uses; omit --widths for the smallest network")
+    for note in notes:
+        print(f"memorizers: note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, default=json_default))
     else:
         print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
         print(f"  hidden widths {s['hidden_widths']}, {s['parameters']} parameters, max |weight| {s['max_abs_weight']:.3e}")
         print(f"  {built.report.summary()}")
-        scalars = {k: v for k, v in built.info.items() if isinstance(v, (int, float, str, bool, np.generic))}
+        scalars = {k: v for k, v in built.info.items() if isinstance(v, (int, float, str, bool, np.generic)) and k != "hint"}
         if scalars:
             print("  construction: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in scalars.items()))
     return 0
 
 
+class _Failed(MemorizersError):
+    """A network that fails verification: exit status 1."""
+
+
 def cmd_verify(args) -> int:
     network = Network.load(args.network)
-    X, y = load_npz(args.data)
+    data = _data(args, network)
     report = verify(
         network,
-        X,
-        y,
+        data.X,
+        data.y,
         dtype=args.dtype,
         tol=args.tol,
         kind=args.kind,
         exact=args.exact,
+        exact_limit=args.exact_limit,
         certify=not args.no_certify,
         progress=not args.json,
     )
@@ -111,8 +259,48 @@ def cmd_verify(args) -> int:
         print(json.dumps(out, default=json_default))
     else:
         print(report.summary())
-        print(json.dumps(stats, default=json_default))
+        method = network.meta.get("method", "network")
+        print(f"{method}: hidden widths {stats['hidden_widths']}, {stats['parameters']} parameters, "
+              f"max |weight| {stats['max_abs_weight']:.3e}, W(f) {stats['total_weight']:.4g}")
     return 0 if report.passed and (report.exact is None or report.exact.passed) else 1
+
+
+def cmd_predict(args) -> int:
+    network = Network.load(args.network)
+    refuse_overwriting(args.out, args.data, args.network)
+    output_path(args.out)
+    data = _data(args, network, need_labels=False)
+    X = np.asarray(data.X)
+    if X.ndim != 2 or X.shape[1] != network.n_in or X.dtype.kind not in "biuf":
+        raise MemorizersError(f"--data must hold real points of dimension {network.n_in}; got {X.dtype} {X.shape}")
+    F = network.forward(X)
+    kind = recorded_kind_and_tol(network)[0] or "real"
+    predicted = labels.decode(F, kind, network.meta.get("classes"))
+    name = os.fspath(args.out).lower()
+    if name.endswith(".npz"):
+        import io
+
+        buf = io.BytesIO()
+        np.savez(buf, y=predicted, outputs=F)
+        atomic_write_bytes(args.out, buf.getvalue())
+    elif name.endswith((".csv", ".tsv", ".txt")):
+        sep = "\t" if name.endswith(".tsv") else ","
+        column = network.meta.get("target") or "prediction"
+        rows = predicted.reshape(len(X), -1)
+        header = [column] if rows.shape[1] == 1 else [f"{column}{j}" for j in range(rows.shape[1])]
+        text = sep.join(header) + "\n" + "".join(sep.join(map(_cell, r)) + "\n" for r in rows.tolist())
+        atomic_write_bytes(args.out, text.encode())
+    else:
+        raise MemorizersError(f"--out {args.out}: write predictions to a .csv, .tsv or .npz file")
+    if args.json:
+        print(json.dumps({"out": str(args.out), "points": len(X), "kind": kind}))
+    else:
+        print(f"{len(X)} predictions ({kind}) -> {args.out}")
+    return 0
+
+
+def _cell(v) -> str:
+    return repr(v) if isinstance(v, float) else str(v)
 
 
 def cmd_demo(args) -> int:
@@ -126,13 +314,14 @@ def cmd_train(args) -> int:
     from .training import train
 
     if args.out:
-        refuse_overwriting(args.out, args.data, args.like)
+        refuse_overwriting(args.out, args.data, args.like, args.labels)
+        output_path(args.out)
     template = Network.load(args.like)
-    X, y = load_npz(args.data)
+    data = _data(args, template)
     result = train(
         template,
-        X,
-        y,
+        data.X,
+        data.y,
         optimizer=args.optimizer,
         lr=args.lr,
         epochs=args.epochs,
@@ -166,6 +355,8 @@ def _job_options(args) -> dict:
         value = getattr(args, name, None)
         if value is not None:
             options[name] = value
+    for key, value in args.option or ():
+        options[key] = value
     return options
 
 
@@ -188,11 +379,14 @@ def cmd_capacity(args) -> int:
         **_job_options(args),
     )
     if args.json:
-        print(json.dumps({"method": result.method, "widths": result.widths, "dx": result.dx, "capacity": result.capacity, "tried": result.tried}))
+        print(json.dumps({"method": result.method, "widths": result.widths, "dx": result.dx, "capacity": result.capacity,
+                          "tried": result.tried, "errors": result.errors}))
     else:
         print(result.table())
-        print(f"capacity of {args.method} with widths {','.join(map(str, args.widths or ()))} (dx = {args.dx}): N = {result.capacity} "
-              f"({args.need} of {args.seeds} seeds memorized)")
+        best = {n: k for n, k, _ in result.tried}.get(result.capacity)
+        passed = f"{best} of {args.seeds} seeds memorized there, {args.need} needed" if best is not None else "no N passed"
+        print(f"capacity of {args.method} with widths {','.join(map(str, args.widths or ())) or 'the smallest'} "
+              f"(dx = {args.dx}): N = {result.capacity} ({passed})")
     return 0
 
 
@@ -213,9 +407,13 @@ def cmd_sweep(args) -> int:
     cells: dict = {}
     for r in rows:
         cells.setdefault((r["method"], r["widths"], r["n"]), []).append(r)
-    print("| method | widths | N | memorized seeds | mean seconds |\n|---|---|---|---|---|")
+    print("| method | widths | N | memorized | not memorized | error | first error | mean seconds |\n|---|---|---|---|---|---|---|---|")
     for (m, w, n), rs in sorted(cells.items()):
-        print(f"| {m} | {w} | {n} | {sum(r['passed'] for r in rs)} / {len(rs)} | {sum(r['seconds'] for r in rs) / len(rs):.3f} |")
+        errors = [r["error"] for r in rs if r["error"]]
+        passed = sum(bool(r["passed"]) for r in rs)
+        first = errors[0].replace("|", "/")[:160] if errors else ""
+        print(f"| {m} | {w} | {n} | {passed} | {len(rs) - passed - len(errors)} | {len(errors)} | {first} | "
+              f"{sum(r['seconds'] for r in rs) / len(rs):.3f} |")
     print(f"{len(rows)} jobs recorded in {args.db}")
     return 0
 
@@ -223,125 +421,158 @@ def cmd_sweep(args) -> int:
 def cmd_reproduce(args) -> int:
     if args.paper == "all":
         from .experiments import verdict
-        from .experiments.report import run_all
+        from .experiments.report import plain, run_all
 
         sections = run_all(args.out, quick=not args.full, progress=True)
         for name, s in sections.items():
             for c in s["claims"]:
-                print(f"[{verdict(c['holds'])}] {name}: {c['statement']}")
+                print(f"[{verdict(c['holds'])}] {name}: {plain(c['statement'])}")
         print(f"report: {Path(args.out) / 'index.html'}")
         return 0
     from importlib import import_module
 
     module = EXPERIMENTS[args.paper][0]
     experiment = import_module(f"memorizers.experiments.{module}")
-    experiment.run(args.out, quick=args.quick, progress=True)
+    experiment.run(args.out, quick=not args.full, progress=True)
     print((Path(args.out) / f"{module}.md").read_text())
     print(f"table and figures in {args.out}/")
     return 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="memorizers", description="Build networks that provably memorize a dataset.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="memorizers", description="Build networks that provably memorize a dataset.", formatter_class=_Help)
+    top.add_argument("--version", action="version", version=f"memorizers {version('memorizers')}")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    b = sub.add_parser("build", help="construct a network for a dataset and verify it")
-    b.add_argument(
-        "--method", required=True, choices=sorted(METHODS), help="; ".join(f"{k}: {m.summary}" for k, m in METHODS.items())
-    )
-    b.add_argument("--data", required=True, help=".npz with arrays X (N x dx) and y (N or N x dy)")
+    def command(name, text, **kw):
+        return sub.add_parser(name, help=text, description=text, epilog=EXAMPLES.get(name), formatter_class=_Help, **kw)
+
+    def data_flags(p, labels_needed=True):
+        p.add_argument("--data", required=True, help=f"the points: {DATA_FORMATS}")
+        p.add_argument("--labels", help="with a .npy --data: the labels, another .npy")
+        p.add_argument("--target", help="with a CSV/TSV --data: the label column, by name or index" +
+                       (" (default: the last; or the one the network was built with)" if labels_needed else ""))
+
+    method = _choice(METHODS, "method")
+    b = command("build", "construct a network for a dataset and verify it")
+    b.add_argument("--method", required=True, type=method, metavar="METHOD",
+                   help="; ".join(f"{k}: {m.summary}" for k, m in METHODS.items()))
+    data_flags(b)
     b.add_argument("--out", required=True, help="where to write the network (.npz)")
-    b.add_argument("--activation", choices=["relu", "leaky-relu", "hard-tanh", "abs", "threshold", "tanh", "sigmoid"])
-    b.add_argument("--negative-slope", type=float, default=0.01, help="slope of leaky-relu below 0 (default 0.01)")
-    b.add_argument("--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: smallest the theorem allows)")
+    b.add_argument("--activation", type=_choice(activations.NAMES, "activation"), help=f"one of {', '.join(activations.NAMES)} (default: the method's)")
+    b.add_argument("--negative-slope", type=float, default=0.01, help="slope of leaky-relu below 0")
+    b.add_argument("--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: the smallest the theorem allows)")
     b.add_argument("--force", action="store_true", help="daniely: allow an activation the theorem does not cover")
-    b.add_argument("--seed", type=int, default=0)
-    b.add_argument("--clip-margin", type=float, help="distance beyond +-1 of every clipped pre-activation (default 1)")
-    b.add_argument(
-        "--tol",
-        type=float,
-        default=None,
-        help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6); ntk, harmonic: eps of ||f - y||^2 <= eps ||y||^2 (default 0.01)",
-    )
-    b.add_argument("--json", action="store_true", help="print one JSON object")
+    b.add_argument("--seed", type=_seed, default=0, help="random seed of the construction (and of --jitter)")
+    b.add_argument("--clip-margin", type=_positive, help="Yun: distance beyond +-1 of every clipped pre-activation (default 1)")
+    b.add_argument("--option", type=_option, action="append", metavar="KEY=VALUE",
+                   help="any other option of the construction (repeatable), e.g. n_classes=10, separation=0.05, batch=8, "
+                   "max_rounds=500; see a method's options in the error for an unknown one")
+    b.add_argument("--jitter", type=_positive, metavar="SCALE",
+                   help="add Gaussian noise of SCALE x each column's std to X first (puts repeated pixel values, e.g., "
+                   "in general position); the network memorizes the jittered points")
+    b.add_argument("--tol", type=_positive,
+                   help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6); ntk, harmonic: eps of "
+                   "||f - y||^2 <= eps ||y||^2 (default 0.01)")
+    b.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind to score (default: the method's)")
+    b.add_argument("--json", action="store_true", help="print one JSON object (an error too)")
     b.set_defaults(func=cmd_build)
 
-    v = sub.add_parser("verify", help="check that a network reproduces a dataset")
-    v.add_argument("network")
-    v.add_argument("--data", required=True)
-    v.add_argument("--dtype", choices=list(DTYPES), default="float64")
+    v = command("verify", "check that a network reproduces a dataset, and certify it")
+    v.add_argument("network", help="a network file (.npz) written by build or train")
+    data_flags(v)
+    v.add_argument("--dtype", choices=list(DTYPES), default="float64", help="evaluate in this precision")
     v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
-    v.add_argument("--tol", type=float, default=None, help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else 1e-6)")
-    v.add_argument("--kind", choices=KINDS, help="label kind (default: the one the network was built for, else inferred from the labels)")
+    v.add_argument("--exact-limit", type=float, default=2e7, help="largest points x parameters --exact evaluates")
+    v.add_argument("--tol", type=_positive, help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else 1e-6)")
+    v.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind (default: the one the network was built for, else inferred)")
     v.add_argument("--no-certify", action="store_true", help="skip the certificate and bits_needed (most of the work)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
 
-    d = sub.add_parser("demo", help="build and verify networks on built-in datasets and print a table")
+    p = command("predict", "write a network's predictions for new points (class labels for classifiers)")
+    p.add_argument("network", help="a network file (.npz)")
+    data_flags(p, labels_needed=False)
+    p.add_argument("--out", required=True, help="predictions: .csv/.tsv (one column) or .npz (arrays y and outputs)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_predict)
+
+    d = command("demo", "build and verify networks on built-in datasets and print a table")
     d.add_argument("--quick", action="store_true", help="smaller datasets")
     d.set_defaults(func=cmd_demo)
 
-    t = sub.add_parser("train", help="gradient-train the architecture of a network file (the baseline)")
+    t = command("train", "gradient-train the architecture of a network file (the baseline)")
     t.add_argument("--like", required=True, help="network file whose widths and activations to train")
-    t.add_argument("--data", required=True)
-    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--epochs", type=int, default=10_000)
-    t.add_argument("--seconds", type=float, help="wall-clock budget")
-    t.add_argument("--tol", type=float, default=1e-6)
-    t.add_argument("--kind", choices=KINDS)
-    t.add_argument("--seed", type=int, default=0)
+    data_flags(t)
+    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimizer")
+    t.add_argument("--lr", type=_positive, default=1e-3, help="learning rate")
+    t.add_argument("--epochs", type=_count, default=10_000, help="epoch budget")
+    t.add_argument("--seconds", type=_positive, help="wall-clock budget")
+    t.add_argument("--tol", type=_positive, default=1e-6, help="real labels: max |f(x_i) - y_i| counted as memorized")
+    t.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind (default: the template's)")
+    t.add_argument("--seed", type=_seed, default=0, help="initialisation and batch order")
     t.add_argument("--out", help="where to write the trained network")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--json", action="store_true", help="print one JSON object")
     t.set_defaults(func=cmd_train)
 
     def parallel(p):
-        p.add_argument("--dx", type=int, required=True, help="input dimension of the random datasets")
-        p.add_argument("--seeds", type=int, default=10, help="random datasets per N (default 10)")
+        p.add_argument("--dx", type=_count, required=True, help="input dimension of the random datasets")
+        p.add_argument("--seeds", type=_count, default=10, help="random datasets per N")
         p.add_argument("--jobs", type=int, default=1, help="parallel workers (-1: all cores)")
-        p.add_argument("--backend", choices=["loky", "threading", "dask", "ray"], default="loky")
+        p.add_argument("--backend", choices=["loky", "threading", "dask", "ray"], default="loky", help="where the jobs run")
         p.add_argument("--scheduler", help="dask scheduler or ray cluster address (default: a local one)")
-        p.add_argument("--activation", help="activation for every job (e.g. relu, hard-tanh, threshold)")
-        p.add_argument("--labels", choices=["real", "binary", "sign", "onehot", "relative"], help="label kind (default: the method's)")
-        p.add_argument("--tol", type=float, help="tolerance (build's tol; train's tol)")
-        p.add_argument("--lr", type=float, help="train: learning rate")
-        p.add_argument("--epochs", type=int, help="train: epoch budget")
-        p.add_argument("--seconds", type=float, help="train: wall-clock budget per job")
+        p.add_argument("--activation", type=_choice(activations.NAMES, "activation"), help="activation for every job")
+        p.add_argument("--labels", type=_choice(KINDS, "label kind"), help="label kind (default: the method's)")
+        p.add_argument("--tol", type=_positive, help="tolerance (build's tol; train's tol)")
+        p.add_argument("--lr", type=_positive, help="train: learning rate")
+        p.add_argument("--epochs", type=_count, help="train: epoch budget")
+        p.add_argument("--seconds", type=_positive, help="train: wall-clock budget per job")
         p.add_argument("--optimizer", choices=["adam", "sgd"], help="train: optimizer")
-        p.add_argument("--json", action="store_true")
+        p.add_argument("--option", type=_option, action="append", metavar="KEY=VALUE", help="any construction option, for every job")
+        p.add_argument("--json", action="store_true", help="print JSON")
 
-    methods = sorted(METHODS) + ["train"]
-    c = sub.add_parser("capacity", help="largest N a method memorizes with fixed widths (>= need of seeds datasets)")
-    c.add_argument("--method", required=True, choices=methods, help="a construction, or train (the gradient baseline)")
+    methods = _choice([*METHODS, "train"], "method")
+    c = command("capacity", "largest N a method memorizes with fixed widths (>= need of seeds datasets)")
+    c.add_argument("--method", required=True, type=methods, metavar="METHOD", help="a construction, or train (the gradient baseline)")
     c.add_argument("--widths", type=_widths, help="hidden widths (default: the theorem's smallest for each N)")
-    c.add_argument("--need", type=int, default=9, help="datasets that must be memorized (default 9 of 10)")
-    c.add_argument("--start", type=int, default=1)
-    c.add_argument("--max-n", type=int, default=10**6)
+    c.add_argument("--need", type=_count, default=9, help="datasets that must be memorized")
+    c.add_argument("--start", type=_count, default=1, help="first N tried")
+    c.add_argument("--max-n", type=_count, default=10**6, help="largest N tried")
     c.add_argument("--db", help="SQLite file of the trials (resumes a search; default: temporary)")
     parallel(c)
     c.set_defaults(func=cmd_capacity)
 
-    s = sub.add_parser("sweep", help="run a grid of (method, widths, N, seed) jobs into an SQLite file (resumable)")
+    s = command("sweep", "run a grid of (method, widths, N, seed) jobs into an SQLite file (resumable)")
     s.add_argument("--method", required=True, help="comma-separated methods (constructions or train)")
     s.add_argument("--widths", type=_widths, action="append", help="hidden widths; repeat for several architectures")
-    s.add_argument("--n", type=lambda t: [int(v) for v in t.split(",")], required=True, help="comma-separated N")
+    s.add_argument("--n", type=lambda t: [_count(v) for v in t.split(",")], required=True, help="comma-separated N")
     s.add_argument("--db", required=True, help="SQLite file: one row per finished job")
     parallel(s)
     s.set_defaults(func=cmd_sweep)
 
-    r = sub.add_parser("reproduce", help="run a paper's experiment (or all, into an HTML report): tables and figures")
-    r.add_argument("paper", choices=["all", *sorted(EXPERIMENTS)])
-    r.add_argument("--out", default="results", help="output folder (default: results/)")
-    r.add_argument("--quick", action="store_true", help="one experiment: a smaller grid")
-    r.add_argument("--full", action="store_true", help="all: the full grids (all runs the quick ones by default)")
+    r = command("reproduce", "run a paper's experiment (or all, into an HTML report): tables and figures")
+    r.add_argument("paper", type=_choice(["all", *EXPERIMENTS], "experiment"), metavar="NAME",
+                   help=f"all, or one of {', '.join(sorted(EXPERIMENTS))}")
+    r.add_argument("--out", default="results", help="output folder")
+    r.add_argument("--full", action="store_true", help="the full grids (default: the quick size, minutes on 2 cores)")
     r.set_defaults(func=cmd_reproduce)
+    return top
 
-    args = parser.parse_args(argv)
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except MemorizersError as e:
-        print(f"memorizers: error: {e}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("memorizers: interrupted", file=sys.stderr)
+        return 130
+    except (MemorizersError, MemoryError) as e:
+        failed = isinstance(e, _Failed)
+        message = str(e) if not isinstance(e, MemoryError) or isinstance(e, MemorizersError) else f"out of memory ({e or 'MemoryError'})"
+        print(f"memorizers: {'' if failed else 'error: '}{message}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": message, "type": "VerificationError" if failed else type(e).__name__}))
+        return 1 if failed else 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,13 +6,15 @@ error everywhere.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DuplicatePointsError, InvalidDataError, NetworkFileError, TooLargeError, WidthError
+from .errors import DuplicatePointsError, InvalidDataError, MissingDependencyError, NetworkFileError, TooLargeError, WidthError
 from .network import atomic_write_bytes, read_npz
 
 
@@ -22,6 +24,12 @@ def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tu
     Raises InvalidDataError for empty data, wrong shapes, mismatched N, NaN/inf in X or y,
     or labels outside ``label_range`` (inclusive), naming the offending rows.
     """
+    for name, a in (("X", X), ("y", y)):
+        if np.iscomplexobj(a):
+            raise InvalidDataError(f"{name} holds complex numbers; give real data (e.g. the real and imaginary parts as features)")
+    X0 = np.asarray(X)
+    if X0.dtype.kind in "iu" and X0.size and (X0.max() > 2**53 or X0.min() < -(2**53)):
+        raise InvalidDataError("X holds integers beyond 2^53, which float64 (the networks' arithmetic) cannot tell apart; rescale X")
     try:
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -129,6 +137,50 @@ def find_duplicates(X: np.ndarray) -> list[list[int]]:
     return sorted(groups)
 
 
+def check_positive(value, name: str, below: float | None = None) -> float:
+    """A finite number > 0 (and < ``below`` when given), or InvalidDataError naming the option."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not (np.isfinite(v) and v > 0 and (below is None or v < below)):
+        where = f"in (0, {below:g})" if below is not None else "a positive finite number"
+        raise InvalidDataError(f"{name} must be {where}; got {value!r}")
+    return v
+
+
+def column_scale(X: np.ndarray) -> np.ndarray:
+    """Per-column powers of two s_j with max_i |X_ij| s_j in [1/2, 1) (1 for a zero column).
+
+    The general-position constructions work on X * s, so that their hyperplane fits, distances and
+    rank cut-offs do not depend on the units of the features, and fold s into the first layer's
+    weights, which is exact (a power of two changes only the exponent).
+    """
+    _, e = np.frexp(np.abs(X).max(axis=0))
+    return np.ldexp(1.0, -e)
+
+
+def jitter(X, scale: float, seed=None) -> np.ndarray:
+    """X plus Gaussian noise of standard deviation ``scale`` times each column's standard deviation
+    (1 for a constant column): the remedy for data that is not in general position."""
+    X = np.asarray(X, dtype=np.float64)
+    if not (np.isfinite(scale) and scale > 0):
+        raise InvalidDataError(f"jitter must be a positive number; got {scale}")
+    spread = X.std(axis=0)
+    spread[spread == 0] = 1.0
+    return X + scale * spread * np.random.default_rng(seed).standard_normal(X.shape)
+
+
+def general_position_error(j: int, S, distance: float, what: str) -> InvalidDataError:
+    """The one message for data that is not in general position: which point, how many on the hyperplane."""
+    S = sorted(np.asarray(S).tolist())
+    through = f"[{_head(S, 5)}]" + (f" ({len(S)} points)" if len(S) > 5 else "")
+    return InvalidDataError(
+        f"data not in general position: point {j} lies on the hyperplane through points {through} "
+        f"(distance {distance:.2e}); {what}; add small noise to X (build --jitter SCALE, or memorizers.data.jitter)"
+    )
+
+
 def check_distinct(X: np.ndarray) -> None:
     """Raise DuplicatePointsError, naming the indices, if any two rows of X coincide."""
     groups = find_duplicates(X)
@@ -140,12 +192,149 @@ def check_distinct(X: np.ndarray) -> None:
 
 def load_npz(path) -> tuple[np.ndarray, np.ndarray]:
     """Load a dataset file: .npz with arrays ``X`` (N x dx) and ``y`` (N or N x dy)."""
+    arrays = _npz_arrays(path, ("X", "y"))
+    return arrays["X"], arrays["y"]
+
+
+def _npz_arrays(path, need) -> dict[str, np.ndarray]:
     arrays = read_npz(path, "data")
-    missing = [k for k in ("X", "y") if k not in arrays]
+    missing = [k for k in need if k not in arrays]
     if missing:
         have = ", ".join(arrays) or "none"
         raise NetworkFileError(f"{path}: data file lacks array(s) {', '.join(missing)} (has: {have})")
-    return arrays["X"], arrays["y"]
+    return arrays
+
+
+@dataclass
+class Dataset:
+    """What :func:`load_data` read: features X (N, dx), labels y (None when the file has none), and for a
+    CSV/TSV table the feature columns' names and the label column's name (else None)."""
+
+    X: np.ndarray
+    y: np.ndarray | None
+    feature_names: list[str] | None = None
+    target_name: str | None = None
+
+
+DATA_FORMATS = ".npz (arrays X, y), .npy (X; labels from a second .npy), .csv/.tsv with a header, IDX images (.gz)"
+
+
+def load_data(path, *, labels=None, target=None, features: list[str] | None = None, need_labels: bool = True) -> Dataset:
+    """Read a dataset in the formats people have; the CLI's ``--data`` (see :data:`DATA_FORMATS`).
+
+    * ``.npz``: arrays ``X`` (N x dx) and ``y`` (N or N x dy); ``y`` may be absent when not needed.
+    * ``.npy``: X alone; the labels come from ``labels`` (another ``.npy``), if given.
+    * ``.csv``, ``.tsv`` (any other extension: the delimiter is sniffed): a header row, then one row per
+      point. ``target`` names the label column (or gives its index; default the last column when labels
+      are needed); the other columns are the features, which must be numbers. Class labels may be
+      strings. ``features``: take exactly these columns (by header name), as recorded by a build.
+    * The MNIST family's IDX files: the images file (``...-images-idx3-ubyte[.gz]``) or a directory
+      holding them (the ``train`` split); the labels file is found beside it.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InvalidDataError(f"{path}: no such file")
+    name = os.path.basename(path).lower()
+    if os.path.isdir(path) or "idx3" in name:
+        X, y = load_mnist_idx(path)
+        return Dataset(X, y)
+    if labels is not None and not name.endswith(".npy"):
+        raise InvalidDataError("--labels goes with a .npy file of X; an .npz or CSV file holds its labels itself")
+    if name.endswith(".npz"):
+        arrays = _npz_arrays(path, ("X", "y") if need_labels else ("X",))
+        return Dataset(arrays["X"], arrays.get("y"))
+    if name.endswith(".npy"):
+        X = _read_npy(path)
+        y = _read_npy(labels) if labels is not None else None
+        if need_labels and y is None:
+            raise InvalidDataError(f"{path} holds X only: give the labels as --labels y.npy (or use an .npz with X and y)")
+        return Dataset(X, y)
+    return _read_table(path, target, features, need_labels)
+
+
+def _read_npy(path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise InvalidDataError(f"{path}: no such file") from None
+    except MemoryError:
+        raise InvalidDataError(f"{path}: the array it declares does not fit in memory") from None
+    except (OSError, ValueError, EOFError) as e:
+        raise InvalidDataError(f"{path}: not a readable .npy array ({e})") from None
+
+
+def _read_table(path: str, target, features, need_labels: bool) -> Dataset:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise InvalidDataError(f"{path}: not a text table (give .npz, .npy, .csv, .tsv or IDX data)") from None
+    except OSError as e:
+        raise InvalidDataError(f"{path}: cannot read ({e.strerror})") from None
+    if path.lower().endswith(".tsv"):
+        delimiter = "\t"
+    elif path.lower().endswith(".csv"):
+        delimiter = ","
+    else:
+        try:
+            delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",\t; ").delimiter
+        except csv.Error:
+            raise InvalidDataError(f"{path}: unknown format (give .npz, .npy, .csv, .tsv or IDX data)") from None
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+    if len(rows) < 2:
+        raise InvalidDataError(f"{path}: a table needs a header row and at least one data row")
+    header = [h.strip() for h in rows[0]]
+    if all(_is_number(h) for h in header):
+        raise InvalidDataError(f"{path}: the first row must be a header naming the columns")
+    widths = {len(r) for r in rows[1:]}
+    if widths != {len(header)}:
+        bad = next(i for i, r in enumerate(rows[1:], start=2) if len(r) != len(header))
+        raise InvalidDataError(f"{path}: line {bad} has {len(rows[bad - 1])} fields but the header has {len(header)}")
+    table = np.array(rows[1:], dtype=str)
+    if target is None and need_labels:
+        target = len(header) - 1
+    column = None if target is None else _column(header, target, path)
+    if features is not None:
+        missing = [c for c in features if c not in header]
+        if missing:
+            raise InvalidDataError(f"{path}: lacks the feature column(s) the network was built on: {', '.join(missing[:5])}")
+        keep = [header.index(c) for c in features]
+        if column in keep:
+            raise InvalidDataError(f"{path}: --target {header[column]!r} is one of the network's feature columns")
+    else:
+        keep = [i for i in range(len(header)) if i != column]
+    if not keep:
+        raise InvalidDataError(f"{path}: no feature columns besides the target")
+    try:
+        X = np.char.strip(table[:, keep]).astype(np.float64)
+    except ValueError:
+        bad = next(j for j in keep if not all(_is_number(v) for v in table[:, j]))
+        value = next(v for v in table[:, bad] if not _is_number(v))
+        raise InvalidDataError(f"{path}: feature column {header[bad]!r} holds {value!r}, not a number (only the target may hold text)") from None
+    y = None
+    if column is not None:
+        raw = np.char.strip(table[:, column])
+        y = raw.astype(np.float64) if all(_is_number(v) for v in raw) else raw
+    return Dataset(X, y, [header[i] for i in keep], None if column is None else header[column])
+
+
+def _column(header: list[str], target, path: str) -> int:
+    if isinstance(target, (int, np.integer)) or (isinstance(target, str) and target.lstrip("-").isdigit() and target not in header):
+        i = int(target)
+        if not -len(header) <= i < len(header):
+            raise InvalidDataError(f"{path}: --target {target} is out of range for {len(header)} columns")
+        return i % len(header)
+    if target not in header:
+        raise InvalidDataError(f"{path}: no column {target!r}; columns: {', '.join(header[:20])}")
+    return header.index(target)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def save_npz(path, X, y) -> None:
@@ -167,8 +356,8 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 digits (1797 points, 64 features, classes 0-9); needs scikit-learn."""
     try:
         from sklearn.datasets import load_digits
-    except ImportError as e:
-        raise ImportError("the digits dataset needs scikit-learn: pip install 'memorizers[demo]'") from e
+    except ImportError:
+        raise MissingDependencyError("the digits dataset needs scikit-learn: pip install 'memorizers[demo]'") from None
     d = load_digits()
     return d.data.astype(np.float64), d.target.astype(np.int64)
 

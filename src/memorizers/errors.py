@@ -56,6 +56,10 @@ class VerificationError(MemorizersError):
         self.report = report
 
 
+class MissingDependencyError(MemorizersError, ImportError):
+    """An optional dependency (torch, onnx, matplotlib, ...) is not installed; the message says how to install it."""
+
+
 class ExportError(MemorizersError):
     """An export in a lower precision would no longer memorize the data it was checked on."""
 

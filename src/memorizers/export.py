@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Activation
-from .errors import ExportError, PrecisionWarning
+from .errors import ExportError, MissingDependencyError, PrecisionWarning
 from .network import Dense, Network, Residual, atomic_write_bytes
 
 SIGNIFICAND_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53, "longdouble": 64}
@@ -58,8 +58,8 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
 def _torch():
     try:
         import torch
-    except ImportError as e:
-        raise ImportError("PyTorch export needs torch: pip install 'memorizers[torch]'") from e
+    except ImportError:
+        raise MissingDependencyError("PyTorch export needs torch: pip install 'memorizers[torch]'") from None
     return torch
 
 
@@ -132,8 +132,8 @@ def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=No
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
-    except ImportError as e:
-        raise ImportError("ONNX export needs onnx: pip install 'memorizers[onnx]'") from e
+    except ImportError:
+        raise MissingDependencyError("ONNX export needs onnx: pip install 'memorizers[onnx]'") from None
 
     dt = np.dtype(dtype)
     elem = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[dt]

@@ -39,6 +39,8 @@ class Dense:
     activation: Activation = field(default_factory=identity)
 
     def __post_init__(self):
+        if np.iscomplexobj(self.weight) or np.iscomplexobj(self.bias):
+            raise MemorizersError("Dense layer parameters must be real; got complex numbers")
         self.weight = np.asarray(self.weight, dtype=np.float64)
         self.bias = np.asarray(self.bias, dtype=np.float64)
         if self.weight.ndim != 2 or self.bias.shape != (self.weight.shape[0],):
@@ -277,6 +279,8 @@ def read_npz(path, what: str) -> dict[str, np.ndarray]:
     try:
         with f:
             return {k: f[k] for k in f.files}
+    except MemoryError as e:
+        raise NetworkFileError(f"{path}: an array in this {what} file is larger than the memory available ({e})") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as e:
         raise NetworkFileError(f"{path}: corrupt {what} file ({e})") from None
 

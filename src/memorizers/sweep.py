@@ -4,8 +4,8 @@ A :class:`Job` builds one network with a registered construction (or gradient-tr
 architecture, ``method="train"``) on a random dataset of its own and verifies it; the
 dataset is drawn from (N, dx, seed) alone by :func:`dataset`, so a job means the same thing
 on every machine. :func:`run_sweep` runs the jobs through joblib (``backend="loky"``
-processes locally; ``"dask"`` sends them to a ``dask.distributed`` scheduler and ``"ray"``
-to a Ray cluster, with no other change) and writes one row per job into an SQLite file,
+processes locally; ``"dask"`` sends them to a ``dask.distributed`` scheduler, and ``"ray"``
+runs them as Ray tasks on a Ray cluster, with no other change) and writes one row per job into an SQLite file,
 committed the moment the job's result reaches the parent. The row's key is the job's
 canonical JSON and the table's primary key, so a sweep killed at any moment, even with
 SIGKILL, and started again skips what is recorded, redoes only the jobs that were in
@@ -35,6 +35,7 @@ from .errors import MemorizersError
 
 BACKENDS = ("loky", "threading", "dask", "ray")
 LABELS = ("real", "binary", "sign", "onehot", "relative")
+TRAIN_OPTIONS = ("activation", "optimizer", "lr", "epochs", "seconds", "tol", "batch", "temperature", "kind")
 
 _COLUMNS = {
     "key": "TEXT PRIMARY KEY",
@@ -74,10 +75,15 @@ class Job:
 
     @classmethod
     def make(cls, method, widths, n, dx, seed, **options) -> "Job":
+        from .build import option_names
         from .constructions import METHODS
 
         if method != "train" and method not in METHODS:
             raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}, train")
+        takes = set(TRAIN_OPTIONS) if method == "train" else set(option_names(method)) - {"widths", "seed"} | {"tol", "kind"}
+        unknown = sorted(set(options) - takes - {"labels", "classes"})
+        if unknown:  # before any job runs, not as a failed row per job
+            raise MemorizersError(f"{method} takes no option {', '.join(unknown)}; its options: {', '.join(sorted(takes))}")
         if int(n) < 1 or int(dx) < 1:
             raise MemorizersError(f"N and dx must be positive, got N = {n}, dx = {dx}")
         try:
@@ -205,31 +211,37 @@ class ResultStore:
         self.db.close()
 
 
-def _parallel_config(backend: str, scheduler: str | None):
-    """A context manager routing joblib to the backend (and the client it needs)."""
+def _results(todo: list, backend: str, scheduler: str | None, n_jobs: int):
+    """The jobs' rows, in the order they finish, from the backend's workers."""
     import contextlib
 
     import joblib
 
     if backend not in BACKENDS:
         raise MemorizersError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
-    stack = contextlib.ExitStack()
-    if backend == "dask":
-        try:
-            from dask.distributed import Client
-        except ImportError as e:
-            raise MemorizersError("the dask backend needs dask.distributed: pip install 'memorizers[dask]'") from e
-        stack.enter_context(Client(scheduler) if scheduler else Client(processes=False))
-    elif backend == "ray":
+    if backend == "ray":  # Ray's own tasks: its joblib backend cannot yield results as they finish
         try:
             import ray
-            from ray.util.joblib import register_ray
         except ImportError as e:
             raise MemorizersError("the ray backend needs ray: pip install ray") from e
-        ray.init(address=scheduler, ignore_reinit_error=True)
-        register_ray()
-    stack.enter_context(joblib.parallel_config(backend=backend))
-    return stack
+        ray.init(address=scheduler, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+        task = ray.remote(run_job)
+        pending = [task.remote(j) for j in todo]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield from ray.get(done)
+        return
+    with contextlib.ExitStack() as stack:
+        if backend == "dask":
+            try:
+                from dask.distributed import Client
+            except ImportError as e:
+                raise MemorizersError("the dask backend needs dask.distributed: pip install 'memorizers[dask]'") from e
+            stack.enter_context(Client(scheduler) if scheduler else Client(processes=False))
+        stack.enter_context(joblib.parallel_config(backend=backend))
+        yield from joblib.Parallel(n_jobs=n_jobs if len(todo) > 1 else 1, return_as="generator_unordered")(
+            joblib.delayed(run_job)(j) for j in todo
+        )
 
 
 def run_sweep(jobs, db, *, n_jobs: int = 1, backend: str = "loky", scheduler: str | None = None, progress: bool = True) -> list[dict]:
@@ -238,8 +250,6 @@ def run_sweep(jobs, db, *, n_jobs: int = 1, backend: str = "loky", scheduler: st
     n_jobs: parallel workers (-1: all cores; with dask or ray, the cluster decides). Each
     result is committed as soon as it arrives, in whatever order the jobs finish.
     """
-    import joblib
-
     jobs = list(dict.fromkeys(jobs))  # a job listed twice is one job
     store = ResultStore(db)
     try:
@@ -250,15 +260,11 @@ def run_sweep(jobs, db, *, n_jobs: int = 1, backend: str = "loky", scheduler: st
             if progress:
                 from tqdm.auto import tqdm
 
-                bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="job")
-            with _parallel_config(backend, scheduler):
-                results = joblib.Parallel(n_jobs=n_jobs if len(todo) > 1 else 1, return_as="generator_unordered")(
-                    joblib.delayed(run_job)(j) for j in todo
-                )
-                for row in results:
-                    store.record(row)
-                    if bar is not None:
-                        bar.update()
+                bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="sweep", unit="job", disable=None)
+            for row in _results(todo, backend, scheduler, n_jobs):
+                store.record(row)
+                if bar is not None:
+                    bar.update()
             if bar is not None:
                 bar.close()
         return store.rows({j.key for j in jobs})

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import MemorizersError
+from . import labels
+from .errors import InvalidDataError, MemorizersError, MissingDependencyError
 from .network import Dense, Network, Residual
-from .verify import MemorizationReport, as_targets, infer_kind, verify
+from .verify import MemorizationReport, as_targets, infer_kind, recorded_kind_and_tol, verify
 
 
 @dataclass
@@ -39,8 +40,8 @@ class TrainResult:
 def _torch():
     try:
         import torch
-    except ImportError as e:
-        raise ImportError("training needs torch: pip install 'memorizers[torch]'") from e
+    except ImportError:
+        raise MissingDependencyError("training needs PyTorch: pip install 'memorizers[torch]'") from None
     return torch
 
 
@@ -61,15 +62,27 @@ def train(
     device: str = "auto",
     progress: bool = False,
 ) -> TrainResult:
-    """Train a fresh copy of ``template``'s architecture on (X, y); see the module docstring."""
+    """Train a fresh copy of ``template``'s architecture on (X, y); see the module docstring.
+
+    The labels are scored as ``kind`` (default: the kind ``template`` was built for, with its
+    recorded classes; else inferred). lr must be positive, epochs and batch positive integers,
+    seconds positive: anything else is an InvalidDataError before training starts.
+    """
+    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        raise InvalidDataError(f"learning rate must be a positive number; got {lr}")
+    for name, value in (("epochs", epochs), ("batch", batch)):
+        if value is not None and not (isinstance(value, (int, np.integer)) and value >= 1):
+            raise InvalidDataError(f"{name} must be a positive integer; got {value!r}")
+    if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
+        raise InvalidDataError(f"seconds must be a positive number; got {seconds}")
     torch = _torch()
     if any(isinstance(layer, Residual) for layer in template.layers):
         raise MemorizersError("training supports plain dense networks (no residual blocks yet)")
     if optimizer not in ("adam", "sgd"):
         raise MemorizersError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     X = np.asarray(X, dtype=np.float64)
-    kind = kind or infer_kind(np.asarray(y), template.n_out)
-    Y = as_targets(y, template.n_out, kind)
+    kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
+    Y = as_targets(labels.for_network(template, y, kind), template.n_out, kind)  # the template's classes, as verify reads them
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     if seed is not None:
         torch.manual_seed(seed)
@@ -116,7 +129,7 @@ def train(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs, desc=f"train ({optimizer})", unit="epoch")
+        bar = tqdm(total=epochs, desc=f"train ({optimizer})", unit="epoch", disable=None)  # None: only on a terminal
     start, epoch = time.perf_counter(), 0
     while epoch < epochs and not memorized():
         if seconds is not None and time.perf_counter() - start > seconds:
@@ -145,6 +158,8 @@ def train(
     layers = [
         Dense(lin.weight.detach().cpu().numpy(), lin.bias.detach().cpu().numpy(), act) for lin, act in zip(linears, acts)
     ]
-    trained = Network(layers, meta={"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch})
+    trained = Network(layers, meta={"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch, "kind": kind, "tol": tol})
+    if template.meta.get("classes") is not None and kind == template.meta.get("kind"):
+        trained.meta["classes"] = template.meta["classes"]
     report = verify(trained, X, y, kind=kind, tol=tol, certify=False)
     return TrainResult(trained, report, epoch, elapsed, dev, history)

@@ -34,6 +34,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import labels
 from .certify import Certifier, certified
 from .constructions import METHODS
 from .errors import InvalidDataError
@@ -286,6 +287,7 @@ def verify(
         tol = float(built_tol) if built_tol is not None and kind == built_kind else 1e-6
     if kind not in KINDS:
         raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
+    y = labels.for_network(network, y, kind)  # class labels as the network encodes them (meta["classes"])
     as_targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
     bits = certify if bits is None else bits
     score_kind, score_tol = kind, tol
@@ -337,7 +339,7 @@ def _progress(it, show: bool, desc: str, total: int | None = None):
     if show and total > 1:
         from tqdm.auto import tqdm
 
-        return tqdm(it, desc=desc, unit="chunk", total=total)
+        return tqdm(it, desc=desc, unit="chunk", total=total, disable=None)
     return it
 
 
@@ -396,7 +398,7 @@ def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | N
     if limit is not None and cost > limit:
         raise InvalidDataError(
             f"exact check of {len(X)} points x {cost // len(X)} parameters = {cost:.2e} exceeds the limit {limit:.0e}; "
-            "verify fewer points or raise the limit"
+            "verify fewer points or raise the limit (verify --exact-limit N; exact_limit=None for none)"
         )
     F = exact_forward(network, X)
     Yq = np.vectorize(Fraction, otypes=[object])(Y)

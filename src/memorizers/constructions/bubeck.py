@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ..activations import Activation, by_name, identity, relu, threshold
-from ..data import check_dataset, check_distinct, check_memory, check_widths
+from ..data import check_dataset, check_distinct, check_memory, check_positive, check_widths, column_scale, general_position_error
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
 from .yun import _hyperplane, on_hyperplane_tolerance
@@ -36,10 +36,7 @@ def _other_points_off(H_dist: np.ndarray, S, what: str, tolerance: float) -> flo
         return 1.0
     j = int(np.argmin(d))
     if not d[j] > tolerance:
-        raise InvalidDataError(
-            f"data not in general position: point {j} lies on the hyperplane through points {sorted(np.asarray(S).tolist())}"
-            f" (distance {d[j]:.2e}); {what} needs no d + 1 points on one hyperplane"
-        )
+        raise general_position_error(j, S, d[j], f"{what} needs no d + 1 points on one hyperplane")
     return float(d[j])
 
 
@@ -120,6 +117,8 @@ def baum(X, y, *, widths=None, seed=None):
     if Y.shape[1] != 1 or not np.isin(Y, (0.0, 1.0)).all():
         raise InvalidDataError("Proposition 3 (Baum) needs binary labels in {0, 1} (one column)")
     check_distinct(X)
+    scale = column_scale(X)  # work in units-free coordinates; folded into W exactly at the end
+    X = X * scale
     yv = Y[:, 0]
     n, d = X.shape
     flip = yv.sum() > n / 2
@@ -143,7 +142,7 @@ def baum(X, y, *, widths=None, seed=None):
     if flip:  # f = 1 - sum of slab indicators
         a = -a
         b[need - 1], a[need - 1] = 1.0, 1.0  # the constant unit 1{1 > 0}
-    net = _two_layer(W, b, a, c_out, threshold(), {"method": "baum", "theorem": "Bubeck et al. (2020), Proposition 3 (Baum 1988)", "activation": "threshold", "widths": [k], "seed": seed})
+    net = _two_layer(W * scale, b, a, c_out, threshold(), {"method": "baum", "theorem": "Bubeck et al. (2020), Proposition 3 (Baum 1988)", "activation": "threshold", "widths": [k], "seed": seed})
     return net, {"neurons": need, "groups": len(groups), "minority_label": 0 if flip else 1}
 
 
@@ -158,10 +157,19 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
     in the span of S). See :func:`_slab` for delta, tau and the orientation; repair_rounds
     swaps of points between groups raise the smallest delta.
     """
+    check_positive(margin, "margin", below=1)
     X, Y = check_dataset(X, y)
     check_distinct(X)
     if Y.shape[1] != 1:
         raise InvalidDataError("Proposition 4 takes one real label per point")
+    origin = np.flatnonzero(~X.any(axis=1) & (Y[:, 0] != 0))
+    if len(origin):  # f_{delta,u,v,b}(x) = psi'(u.x - b) v.x vanishes at x = 0
+        raise InvalidDataError(
+            f"point {origin[0]} is the origin with label {Y[origin[0], 0]:g}, and Proposition 4's derivative neurons "
+            "output v.x = 0 there; shift the data (e.g. append a constant feature 1)"
+        )
+    scale = column_scale(X)  # work in units-free coordinates; folded into W exactly at the end
+    X = X * scale
     yv = Y[:, 0]
     n, d = X.shape
     need = 4 * math.ceil(n / d)
@@ -195,7 +203,7 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
             r = 4 * g + 2 * j
             W[r], b[r], a[r] = o * u + delta * v, o * c + shift, sign / delta
             W[r + 1], b[r + 1], a[r + 1] = o * u, o * c + shift, -sign / delta
-    net = _two_layer(W, b, a, 0.0, relu(), {"method": "relu-baum", "theorem": "Bubeck et al. (2020), Proposition 4", "activation": "relu", "widths": [k], "seed": seed})
+    net = _two_layer(W * scale, b, a, 0.0, relu(), {"method": "relu-baum", "theorem": "Bubeck et al. (2020), Proposition 4", "activation": "relu", "widths": [k], "seed": seed})
     return net, {"neurons": need, "groups": len(groups), "min_delta": float(min(sl[4] for sl in slabs))}
 
 
@@ -256,6 +264,10 @@ class _Boost:
             raise InvalidDataError(f"{what} takes one real label per point")
         if not 0 < eps < 1:
             raise InvalidDataError(f"eps must lie in (0, 1), got {eps}")
+        zero = np.flatnonzero(~X.any(axis=1))
+        if len(zero):  # Definition 1 measures angles between the points: none may be 0
+            raise InvalidDataError(f"{what} needs nonzero points (Definition 1); point {zero[0]} is the zero vector")
+        check_distinct(X)  # two equal points with different labels: no number of rounds fits both
         self.cap = None if widths is None else check_widths(widths, what, count=1)[0]
         if self.cap is not None:
             check_memory(8.0 * self.cap * (2 * X.shape[1] + 6), f"{self.cap} ReLU units")  # rows, and one copy
@@ -271,12 +283,14 @@ class _Boost:
 
     def run(self, step, max_rounds: int, eta=None):
         target = self.eps * float(self.y @ self.y)
+        attempts = 0  # rounds that added no unit count too: max_rounds always ends the loop
         while float(self.r @ self.r) > target:
-            if self.rounds >= max_rounds:
+            if attempts >= max_rounds:
                 raise InvalidDataError(
                     f"{self.what} did not reach ||f - y||^2 <= {self.eps} ||y||^2 in {max_rounds} rounds "
-                    f"(now {float(self.r @ self.r) / float(self.y @ self.y):.3g}); raise max_rounds"
+                    f"(now {float(self.r @ self.r) / float(self.y @ self.y):.3g}); raise max_rounds (build --option max_rounds=N)"
                 )
+            attempts += 1
             out = step(self.r, self.rng)
             if out is None:
                 continue

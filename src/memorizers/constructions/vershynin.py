@@ -260,7 +260,7 @@ def vershynin(
         if dist < sep:
             raise InvalidDataError(
                 f"points {i} (label 1) and {j} (label 0) are {dist:.4g} apart, closer than the separation {sep:.4g} these "
-                "parameters allow (Theorem 1.1, (1.4)); widen the first two hidden layers or lower `separation`"
+                "parameters allow (Theorem 1.1, (1.4)); widen the first two hidden layers or lower the separation (build --option separation=S)"
             )
     rng = np.random.default_rng(seed)
     info = {"layout": plan, "K": K, "K1": int(len(pos)), "separation": sep, "draws": {}, "diagnostics": {"input": coherence(X)}}
@@ -329,8 +329,9 @@ def _closest_pair(X, pos, neg, chunk: int = 2048):
         P = pos[s : s + chunk]
         D2 = np.maximum(2 - 2 * X[P] @ X[neg].T, 0)
         a, b = np.unravel_index(int(np.argmin(D2)), D2.shape)
-        if math.sqrt(D2[a, b]) < best[2]:
-            best = (int(P[a]), int(neg[b]), math.sqrt(D2[a, b]))
+        dist = float(np.linalg.norm(X[P[a]] - X[neg[b]]))  # directly: 2 - 2 x.y cancels for close points
+        if dist < best[2]:
+            best = (int(P[a]), int(neg[b]), dist)
     return best
 
 
@@ -344,7 +345,7 @@ def _draw(make, scale, tries, what, info, key, floor):
             return G, b, raw
     raise InvalidDataError(
         f"{what}: no draw in {tries} gave every enriched vector norm >= {floor:g} (smallest {norms.min():.3g}); "
-        "widen that layer, raise its sparsity or lower min_norm"
+        "widen that layer, raise its sparsity or lower min_norm (build --option sparsity=P, --option min_norm=F)"
     )
 
 

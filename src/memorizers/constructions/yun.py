@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import Activation, by_name, identity
-from ..data import check_dataset, check_distinct, check_memory, check_widths
+from ..data import check_dataset, check_distinct, check_memory, check_positive, check_widths, column_scale, general_position_error
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network, Residual
 
@@ -371,8 +371,11 @@ def yun_3layer(
     act = check_activation(activation)
     X, Y = check_dataset(X, y, label_range=(-1.0, 1.0))
     check_distinct(X)
-    if not clip_margin > 0:
-        raise InvalidDataError(f"clip_margin must be positive, got {clip_margin}")
+    check_positive(clip_margin, "clip_margin")
+    # the construction is invariant to scaling X: it works on X * 2^-e with max |x| in [1/2, 1) (no underflow in
+    # the projections' geometry for tiny data, no overflow for huge), and 2^-e is folded into layer 1 exactly
+    scale = float(np.ldexp(1.0, -int(np.frexp(np.abs(X).max())[1])))
+    X = X * scale
     N, dx = X.shape
     dy = Y.shape[1]
     u = units_per_hard_tanh(act)
@@ -413,6 +416,7 @@ def yun_3layer(
             best, u_best = plan, u_new
 
     network, min_clip = _assemble(X, best, u_best, act, (d1, d2), dy, clip_margin)
+    network.layers[0] = Dense(network.layers[0].weight * scale, network.layers[0].bias, network.layers[0].activation)
     network.meta = {
         "method": "yun-3layer",
         "theorem": "Yun, Sra & Jadbabaie (2019), Theorem 3.1",
@@ -826,18 +830,17 @@ def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.n
     lies on (or within rounding of) its hyperplane: the general position assumption fails.
     """
     rows, biases = [], []
+    scale = column_scale(H)  # hyperplanes fitted in units-free coordinates, folded back exactly
+    H = H * scale
     for S in members:
         u, c = _hyperplane(H[S], rng, H)
         dist = np.abs(H @ u + c)
         dist[S] = np.inf
         j = int(np.argmin(dist))
         if not dist[j] > on_hyperplane_tolerance(H[S], u, c):
-            raise InvalidDataError(
-                f"data not in general position: point {j} lies on the hyperplane through points "
-                f"{sorted(S.tolist())} (distance {dist[j]:.2e}); Assumption 4.1 needs no dx + 1 points on one hyperplane"
-            )
+            raise general_position_error(j, S, dist[j], "Assumption 4.1 needs no dx + 1 points on one hyperplane")
         alpha = (1.0 + margin) / dist[j]  # every other point lands at |t| >= 1 + margin: gate output 0
-        rows.append(alpha * u)
+        rows.append(alpha * u * scale)
         biases.append(alpha * c)
     return np.array(rows), np.array(biases)
 
@@ -870,6 +873,7 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     y: one-hot rows or integer class ids. Raises InvalidDataError naming the points when
     the data is not in general position.
     """
+    check_positive(margin, "margin")
     act = check_activation(activation)
     X, Y = check_dataset(X, y)
     check_distinct(X)
@@ -925,6 +929,7 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     widths: (d_1, ..., d_{L-1}, d_L): residual-layer widths, then the last layer's.
     Without widths: one residual layer with exactly the gates needed (:func:`gates_needed`).
     """
+    check_positive(margin, "margin")
     act = check_activation(activation)
     X, Y = check_dataset(X, y)
     check_distinct(X)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from ..errors import MissingDependencyError
 from ..network import atomic_write_bytes
 
 
@@ -20,7 +21,10 @@ def verdict_lines(claims) -> list[str]:
 
 def pyplot():
     """matplotlib.pyplot on the non-interactive Agg backend (figures go to files only)."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingDependencyError("the experiments' figures need matplotlib: pip install 'memorizers[experiments]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -33,6 +33,13 @@ def sphere_task(n: int, d: int, seed: int):
     return X / np.linalg.norm(X, axis=1, keepdims=True), rng.choice([-1.0, 1.0], size=n)
 
 
+CAPTIONS = {
+    "bubeck.png": "Left: total weight W(f) against n for the ReLU Baum, NTK and harmonic networks (points on the sphere, "
+    "random +-1 labels, one colour per d), with Proposition 1's lower bound sqrt(n)/8 and n^1.5 and n^0.5 references. "
+    "Right: neurons against n/d; the fitted slopes are in the boxes.",
+}
+
+
 def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
     grid = QUICK if quick else FULL
     out = Path(out_dir)
@@ -41,7 +48,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
     if progress:
         from tqdm.auto import tqdm
 
-        jobs = tqdm(jobs, desc="bubeck", unit="dataset")
+        jobs = tqdm(jobs, desc="bubeck", unit="dataset", disable=None)
     rows = []
     for d, ratio, seed in jobs:
         n = ratio * d
@@ -105,20 +112,20 @@ def claims(rows) -> list[dict]:
     ratio = max(h["weight_over_sqrt_n"]) / min(h["weight_over_sqrt_n"])
     return [
         {
-            "statement": "Theorem 1: the harmonic network reaches ||f - y||^2 <= eps ||y||^2 with W(f) = O~(sqrt n).",
+            "statement": "Theorem 1: the harmonic network reaches $\\|f - y\\|^2 \\le \\varepsilon \\|y\\|^2$ with $W(f) = \\tilde O(\\sqrt{n})$.",
             "measured": f"W ~ n^{h['weight_vs_n_mean']:.2f} (per d: "
             + ", ".join(f"d={d}: {v:.2f}" for d, v in h["weight_vs_n"].items())
-            + f"); W/sqrt(n) spans a factor {ratio:.2f} over the grid; every run reached eps: {fits}.",
+            + f"); $W/\\sqrt{{n}}$ spans a factor {ratio:.2f} over the grid; every run reached eps: {fits}.",
             "holds": bool(fits and abs(h["weight_vs_n_mean"] - 0.5) <= 0.2),
         },
         {
-            "statement": "Section 3-4: the Baum (Proposition 4) and NTK (Theorem 3) networks have W(f) >~ n sqrt(n).",
+            "statement": "Sections 3-4: the Baum (Proposition 4) and NTK (Theorem 3) networks have $W(f) \\gtrsim n\\sqrt{n}$.",
             "measured": f"relu-baum W ~ n^{b['weight_vs_n_mean']:.2f}, ntk W ~ n^{k['weight_vs_n_mean']:.2f} (mean over d); "
             f"relu-baum max relative error {exact:.1e}.",
             "holds": bool(min(b["weight_vs_n_mean"], k["weight_vs_n_mean"]) >= 1.3),
         },
         {
-            "statement": "Propositions 4, Theorems 2 and 1: about n/d neurons (up to factors in eps) for all three.",
+            "statement": "Proposition 4, Theorems 2 and 1: about $n/d$ neurons (up to factors in $\\varepsilon$) for all three.",
             "measured": "neurons ~ (n/d)^s with s = "
             + ", ".join(f"{m}: {sl[m]['neurons_vs_n_over_d']:.2f}" for m in METHODS)
             + f" (at fixed n/d the counts do not grow with d: see the table; harmonic pays 2 x 16 knots x (D + 1) = "
@@ -126,8 +133,8 @@ def claims(rows) -> list[dict]:
             "holds": bool(all(0.6 <= sl[m]["neurons_vs_n_over_d"] <= 1.4 for m in METHODS)),
         },
         {
-            "statement": "Proposition 1: every network with ||f - y||^2 <= ||y||^2 / 2 on random +-1 labels has W(f) >= sqrt(n) / 8.",
-            "measured": f"{len(below)} of {len(rows)} networks below the bound; the smallest W / (sqrt(n)/8) is "
+            "statement": "Proposition 1: every network with $\\|f - y\\|^2 \\le \\|y\\|^2 / 2$ on random $\\pm 1$ labels has $W(f) \\ge \\sqrt{n} / 8$.",
+            "measured": f"{len(below)} of {len(rows)} networks below the bound; the smallest $W / (\\sqrt{{n}}/8)$ is "
             f"{min(r['total_weight'] / r['lower_bound'] for r in rows):.1f}.",
             "holds": not below,
         },

@@ -64,6 +64,15 @@ def train(X, y, q: int, seed, act: activations.Activation, seconds: float, targe
     return float(np.mean(margin > 0)), float(margin.min() / lnd), steps, time.perf_counter() - start
 
 
+CAPTIONS = {
+    "daniely_fraction.png": "Fraction of the m points memorized (y h(x) > 0) by one gradient step, against m/(dq) (left) "
+    "and against Theorem 1's scale m ln^4(d)/(dq) (right; the theorem covers the region left of the red line); "
+    "solid: |.|, dotted: ReLU, one colour per (d, q).",
+    "daniely_margin.png": "The smallest margin min_i y_i h(x_i) / ln d after one step, on the same axes; Theorem 1 "
+    "promises Omega(1) inside its regime; below 0, some point is misclassified.",
+}
+
+
 def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
     """Run the grid, write the table and figures into ``out_dir``, return the rows."""
     grid = QUICK if quick else FULL
@@ -73,7 +82,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
     if progress:
         from tqdm.auto import tqdm
 
-        jobs = tqdm(jobs, desc="daniely", unit="build")
+        jobs = tqdm(jobs, desc="daniely", unit="build", disable=None)
     rows = []
     for d, q, r, seed in jobs:
         m = max(1, round(r * d * q))
@@ -132,8 +141,8 @@ def claims(rows) -> list[dict]:
     big = max(cells, key=lambda k: (k[2], k[0]))
     return [
         {
-            "statement": "Theorem 1: if m <= dq / ln^4 d and q >= ln^4 d, then w.p. 1 - o(1) one gradient step from the "
-            "orthogonal initialisation gives y_i h(x_i) = Omega(ln d) for every i.",
+            "statement": "Theorem 1: if $m \\le dq / \\ln^4 d$ and $q \\ge \\ln^4 d$, then with probability $1 - o(1)$ one gradient step from the "
+            "orthogonal initialisation gives $y_i h(x_i) = \\Omega(\\ln d)$ for every $i$.",
             "measured": f"d = {regime[0]['d']}, q = {regime[0]['q']} (ln^4 d = {math.log(regime[0]['d']) ** 4:.0f}), "
             f"m = {regime[0]['m']} = dq / ln^4 d, {len(regime)} seed(s): memorized fraction "
             + ", ".join(f"{r['abs_fraction']:.4f}" for r in regime)
@@ -149,7 +158,7 @@ def claims(rows) -> list[dict]:
             "holds": None,
         },
         {
-            "statement": "The theorem needs E sigma'(g) = 0 (|.| qualifies, ReLU does not).",
+            "statement": "The theorem needs $\\mathbb{E}\\,\\sigma'(g) = 0$ ($|\\cdot|$ qualifies, ReLU does not).",
             "measured": f"at the largest m/(dq) = 1/{round(1 / big[2])} (d = {big[0]}, q = {big[1]}): |.| memorizes "
             f"{np.mean([x['abs_fraction'] for x in cells[big]]):.3f}, ReLU {np.mean([x['relu_fraction'] for x in cells[big]]):.3f} of the points.",
             "holds": None,

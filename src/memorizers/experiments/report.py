@@ -6,7 +6,9 @@ and data files into out_dir and returns its result) and ``claims(result)`` (a li
 no claim about). :func:`run_all` runs them at the "quick" size (minutes on 2 cores) or the
 "full" one, then writes ``index.html``: a summary of verdicts, and per experiment one
 paragraph per claim (the paper's statement, what was measured, whether it holds), the
-table and the figures. The page is static (no network access); a small script on it
+table and the figures. Mathematics written as $TeX$ in the claims is rendered
+to MathML when the page is written (latex2mathml), so the page needs no script or font from the network to show it.
+The page is static (no network access); a small script on it
 records in ``body[data-images]`` how many images loaded, which the tests read back from
 headless Chromium.
 """
@@ -29,13 +31,35 @@ EXPERIMENTS = {  # name: (module, title)
     "bubeck": ("bubeck", "Bubeck, Eldan, Lee & Mikulincer (2020): network size and total weight"),
     "vershynin": ("vershynin", "Vershynin (2020): correlation decay and the memory capacity of threshold and ReLU networks"),
     "precision": ("precision", "Bits of precision each construction provably needs, against N"),
+    "heldout": ("heldout", "The classifier constructions on real images: memorized, certified, and held-out accuracy"),
 }
 
 _VERDICT = {h: (verdict(h), colour) for h, colour in ((True, "#1a7f37"), (False, "#cf222e"), (None, "#6e7781"))}
 
 
 def _inline(text: str) -> str:
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
+    """Escaped text with **bold**, and $TeX$ rendered as MathML (no script, no network: works offline)."""
+    parts = re.split(r"\$([^$]+)\$", text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(_math(part))
+        else:
+            out.append(re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(part)))
+    return "".join(out)
+
+
+def _math(tex: str) -> str:
+    try:
+        from latex2mathml.converter import convert
+    except ImportError:  # without the experiments extra: the TeX itself, readable
+        return f"<code>{html.escape(tex)}</code>"
+    return convert(tex)
+
+
+def plain(text: str) -> str:
+    """A statement for the terminal: the TeX without its dollar signs."""
+    return text.replace("$", "")
 
 
 def markdown_to_html(md: str) -> str:
@@ -96,6 +120,7 @@ def run_all(out_dir, quick: bool = True, progress: bool = True, only=None) -> di
             "seconds": time.perf_counter() - start,
             "markdown": (out / f"{module}.md").read_text(),
             "figures": sorted(p.name for p in out.glob(f"{module}*.png")),
+            "captions": getattr(experiment, "CAPTIONS", {}),
         }
     atomic_write_bytes(out / "index.html", page(sections, quick).encode())
     return sections
@@ -116,7 +141,11 @@ def page(sections: dict, quick: bool) -> str:
             f"<em>Claim:</em> {_inline(c['statement'])} <em>Measured:</em> {_inline(c['measured'])}</p>"
             for c in s["claims"]
         )
-        figures = "".join(f'<figure><img src="{html.escape(f)}" alt="{html.escape(f)}"><figcaption>{html.escape(f)}</figcaption></figure>' for f in s["figures"])
+        figures = "".join(
+            f'<figure><img src="{html.escape(f)}" alt="{html.escape(s["captions"].get(f, f))}">'
+            f'<figcaption><strong>{html.escape(f)}.</strong> {html.escape(s["captions"].get(f, ""))}</figcaption></figure>'
+            for f in s["figures"]
+        )
         body.append(
             f'<section id="{name}"><h2>{html.escape(s["title"])}</h2>'
             f'<p class="meta">memorizers reproduce {name} ({size}): {s["seconds"]:.0f} s</p>'

@@ -1,0 +1,106 @@
+"""Class labels as users have them (strings, {0, 500}, ±1) and as the constructions need them.
+
+The classification kinds of :mod:`memorizers.verify` score fixed encodings: ``onehot`` class
+ids 0..C-1 (or one-hot rows), ``binary`` {0, 1}, ``sign`` {-1, +1}. :func:`encode` maps any
+labels to that encoding and returns the sorted class values it used, which :func:`memorizers.build`
+records in the network (``meta["classes"]``) so that verify, train, predict and the scikit-learn
+estimators map labels the same way, and :func:`decode` maps outputs back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InvalidDataError
+
+CLASS_KINDS = ("onehot", "binary", "sign")
+_NATIVE = {"binary": (0, 1), "sign": (-1, 1)}
+
+
+def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np.ndarray, list | None]:
+    """(encoded labels, class values) for labels of ``kind``; real kinds pass through (classes None).
+
+    onehot: one-hot rows (N, C) pass through; ids or any labels (N,) or (N, 1) become indices into
+    ``classes`` (default the sorted distinct labels; 0..n_classes-1 when ``n_classes`` is given and
+    the labels are such ids). binary and sign: two label values, the smaller one standing for 0
+    (binary) or -1 (sign); {0, 1} and {-1, +1} keep their meaning whichever of them occur.
+    Labels not among ``classes`` raise InvalidDataError naming them.
+    """
+    y = np.asarray(y)
+    if kind not in CLASS_KINDS or y.ndim == 0 or len(y) == 0 or (y.ndim == 2 and y.shape[1] == 0):
+        return y, None  # nothing to encode: check_dataset says what is wrong
+    if kind == "onehot" and y.ndim == 2 and y.shape[1] > 1:  # one-hot rows are positions already
+        return y, None if classes is None else list(classes)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise InvalidDataError(f"class labels must have shape (N,) or (N, 1); got {y.shape}")
+    if y.dtype.kind not in "biufUS":
+        try:
+            y = y.astype(str) if all(isinstance(v, str) for v in y.tolist()) else y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise InvalidDataError(f"class labels must be numbers or strings; got dtype {y.dtype}") from None
+    numeric = y.dtype.kind in "biuf"
+    if numeric and not np.isfinite(y).all():
+        rows = np.flatnonzero(~np.isfinite(y))
+        raise InvalidDataError(f"y has NaN or inf in {len(rows)} row(s), first: {', '.join(map(str, rows[:10]))}")
+    if classes is None:
+        classes = _classes(y, kind, numeric, n_classes)
+    classes = np.asarray(classes)
+    if len(classes) == 0 or (classes.dtype.kind in "US") != (y.dtype.kind in "US"):
+        raise InvalidDataError(f"labels of dtype {y.dtype} do not match the network's classes {_show(classes)}")
+    pos = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    unknown = classes[pos] != y
+    if unknown.any():
+        values = np.unique(y[unknown])
+        raise InvalidDataError(f"label(s) {_show(values)} are not among the classes {_show(classes)}")
+    if kind == "onehot":
+        return pos.astype(np.int64), classes.tolist()
+    if len(classes) != 2:
+        raise InvalidDataError(f"kind {kind!r} needs two classes; got {_show(classes)}")
+    return (pos if kind == "binary" else 2 * pos - 1).astype(np.float64), classes.tolist()
+
+
+def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> np.ndarray:
+    values = np.unique(y)
+    if kind == "onehot":
+        if n_classes is not None and numeric and np.array_equal(values, np.rint(values)) and values.min() >= 0:
+            return np.arange(max(int(n_classes), int(values.max()) + 1))  # ids; the construction checks the range
+        return values
+    if numeric:
+        for native in (_NATIVE[kind], _NATIVE["sign" if kind == "binary" else "binary"]):
+            if np.isin(values, native).all():
+                return np.array(native)
+    if len(values) != 2:
+        first, second = _NATIVE[kind]
+        raise InvalidDataError(
+            f"labels of kind {kind!r} take two values ({{{first}, {second}}} or any two); got {len(values)}: {_show(values)}"
+        )
+    return values
+
+
+def for_network(network, y, kind: str) -> np.ndarray:
+    """Labels encoded with the classes recorded in ``network`` (when it was built for ``kind``)."""
+    classes = network.meta.get("classes")
+    if classes is None or kind != network.meta.get("kind"):
+        return np.asarray(y)
+    return encode(y, kind, classes)[0]
+
+
+def decode(F: np.ndarray, kind: str, classes=None) -> np.ndarray:
+    """Predicted labels from network outputs F (N, n_out): the class values for classification kinds
+    (argmax for onehot, the threshold 1/2 for binary, the sign for sign), F itself for real ones."""
+    F = np.asarray(F)
+    if kind not in CLASS_KINDS:
+        return F[:, 0] if F.shape[1] == 1 else F
+    if kind == "onehot":
+        index = np.argmax(F, axis=1)
+    else:
+        index = (F[:, 0] > (0.5 if kind == "binary" else 0.0)).astype(np.int64)
+    values = np.asarray(classes) if classes is not None else (np.arange(F.shape[1]) if kind == "onehot" else np.array(_NATIVE[kind]))
+    return values[index]
+
+
+def _show(values, k: int = 8) -> str:
+    values = np.asarray(values).tolist()
+    return "[" + ", ".join(map(repr, values[:k])) + (", ..." if len(values) > k else "") + "]"

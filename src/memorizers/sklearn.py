@@ -1,0 +1,162 @@
+"""scikit-learn estimators: a memorizing network behind ``fit`` / ``predict`` / ``score``.
+
+:class:`MemorizingClassifier` and :class:`MemorizingRegressor` build a network with
+:func:`memorizers.build` (so every fit is verified: a network that does not reproduce its
+training data raises VerificationError, never a silent failure) and keep it as
+``network_``, with the verification report as ``report_``. They work in a ``Pipeline``
+and pass :func:`sklearn.utils.estimator_checks.check_estimator`, except for the checks
+listed in :data:`EXPECTED_FAILED_CHECKS`, which contradict the theorems (they fit data with
+repeated points; a memorizing network must give two equal inputs their two labels).
+
+Needs scikit-learn (``pip install 'memorizers[demo]'``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import labels
+from .build import build
+from .errors import InvalidDataError, MissingDependencyError, VerificationError
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted, validate_data
+except ImportError:  # pragma: no cover - the estimators need scikit-learn
+    raise MissingDependencyError("memorizers.sklearn needs scikit-learn >= 1.6: pip install 'memorizers[demo]'") from None
+
+EXPECTED_FAILED_CHECKS = {
+    "check_positive_only_tag_during_fit": "fits data with repeated points, which no network can give two different labels "
+    "and every memorization theorem excludes (DuplicatePointsError names them)",
+}
+
+
+class _Memorizing(BaseEstimator):
+    default_method: str
+
+    def __init__(self, method=None, *, widths=None, activation=None, seed=0, tol=None, options=None, certify=False):
+        self.method = method
+        self.widths = widths
+        self.activation = activation
+        self.seed = seed
+        self.tol = tol
+        self.options = options
+        self.certify = certify
+
+    @property
+    def _method(self) -> str:
+        return self.method or self.default_method
+
+    def _build(self, X, y, **extra):
+        options = dict(self.options or {})
+        for name in ("widths", "activation"):
+            if getattr(self, name) is not None:
+                options[name] = getattr(self, name)
+        built = build(self._method, X, y, tol=self.tol, seed=self.seed, bits=self.certify, **options, **extra)
+        self.network_, self.report_, self.info_ = built.network, built.report, built.info
+        return self
+
+    def _outputs(self, X) -> np.ndarray:
+        check_is_fitted(self, "network_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self.network_.forward(X)
+
+
+class MemorizingClassifier(ClassifierMixin, _Memorizing):
+    """A classifier whose network provably memorizes its training set.
+
+    Parameters
+    ----------
+    method : str, default None (``"yun-classifier"``)
+        A construction for class labels: ``yun-classifier`` (Yun et al. 2019, Proposition 3.2),
+        ``yun-2layer`` (Corollary 4.2), ``yun-resnet`` (Theorem 4.1), ``yun-deep-classifier``,
+        or, for two classes, ``baum`` (Bubeck et al. 2020, Proposition 3), ``vershynin``, ``daniely``.
+    widths, activation, seed, tol : the construction's hidden widths (default its smallest),
+        activation, random seed and tolerance (see :func:`memorizers.build`).
+    options : dict, optional
+        Any other option of the construction (e.g. ``{"margin": 2.0}``).
+    certify : bool, default False
+        Also find bits_needed while verifying (the certificate itself always runs).
+
+    Attributes
+    ----------
+    classes_, n_features_in_, network_ (the :class:`memorizers.Network`), report_ (its
+    :class:`memorizers.verify.MemorizationReport`), info_ (the construction's record).
+    """
+
+    default_method = "yun-classifier"
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise InvalidDataError(f"a classifier needs at least 2 classes; got 1 class ({self.classes_[0]!r})")
+        return self._build(X, y)
+
+    def decision_function(self, X):
+        """The network's outputs: one column per class; for two classes, one score (positive: classes_[1])."""
+        F = self._outputs(X)
+        kind = self.network_.meta["kind"]
+        if kind == "onehot":
+            return F[:, 1] - F[:, 0] if F.shape[1] == 2 else F
+        return F[:, 0] - (0.5 if kind == "binary" else 0.0)
+
+    def predict(self, X):
+        F = self._outputs(X)
+        return labels.decode(F, self.network_.meta["kind"], self.classes_)
+
+
+class MemorizingRegressor(RegressorMixin, _Memorizing):
+    """A regressor whose network provably memorizes its training set (max |f(x_i) - y_i| <= tol).
+
+    Parameters
+    ----------
+    method : str, default None (``"yun-3layer"``)
+        A construction for real labels: ``yun-3layer`` (Yun et al. 2019, Theorem 3.1), ``yun-deep``,
+        ``universal`` (Bubeck et al. 2020, Proposition 2), ``relu-baum`` (Proposition 4).
+        Yun's theorems take labels in [-1, 1]: larger labels are divided by a power of two
+        2^k >= max |y| for the construction and the factor folded into the output layer, which
+        is exact (tol is divided by it too, so the tolerance holds in the original units).
+    widths, activation, seed, tol, options, certify : as for :class:`MemorizingClassifier`.
+    """
+
+    default_method = "yun-3layer"
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
+        bound = float(np.abs(y).max(initial=0.0))
+        scale = 1.0
+        if self._method in ("yun-3layer", "yun-deep") and bound > 1:
+            scale = float(2.0 ** np.ceil(np.log2(bound)))  # exact: y / scale and the folded weights
+        if scale == 1.0:
+            return self._build(X, y)
+        tol = 1e-6 if self.tol is None else self.tol
+        self._build_scaled(X, y, scale, tol)
+        return self
+
+    def _build_scaled(self, X, y, scale, tol):
+        from .verify import verify
+
+        saved = self.tol
+        try:
+            self.tol = tol / scale
+            self._build(X, y / scale)
+        finally:
+            self.tol = saved
+        last = self.network_.layers[-1]
+        last.weight, last.bias = last.weight * scale, last.bias * scale
+        self.report_ = verify(self.network_, X, y, tol=tol, certify=True, bits=self.certify)
+        self.network_.meta.update(tol=tol, label_scale=scale)
+        if not self.report_.passed:
+            raise VerificationError(f"{self._method}: the rescaled network fails verification: {self.report_.summary()}")
+
+    def predict(self, X):
+        F = self._outputs(X)
+        return F[:, 0] if F.shape[1] == 1 else F
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
