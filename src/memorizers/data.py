@@ -156,7 +156,7 @@ def column_scale(X: np.ndarray) -> np.ndarray:
     rank cut-offs do not depend on the units of the features, and fold s into the first layer's
     weights, which is exact (a power of two changes only the exponent).
     """
-    _, e = np.frexp(np.abs(X).max(axis=0))
+    _, e = np.frexp(np.abs(X).max(axis=0, initial=0.0))
     return np.ldexp(1.0, -e)
 
 

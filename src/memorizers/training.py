@@ -161,5 +161,6 @@ def train(
     trained = Network(layers, meta={"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch, "kind": kind, "tol": tol})
     if template.meta.get("classes") is not None and kind == template.meta.get("kind"):
         trained.meta["classes"] = template.meta["classes"]
+    trained.meta.update({k: template.meta[k] for k in ("features", "target") if k in template.meta})  # a table's columns
     report = verify(trained, X, y, kind=kind, tol=tol, certify=False)
     return TrainResult(trained, report, epoch, elapsed, dev, history)

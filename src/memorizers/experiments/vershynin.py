@@ -60,8 +60,8 @@ def decay(samples: int, seed: int = 0) -> list[dict]:
 CAPTIONS = {
     "vershynin.png": "Left: the correlation of two random threshold/ReLU features against the bias b, Monte Carlo (dots) "
     "under Propositions 3.1-3.2's bounds (lines). Middle: the largest K memorized in 9 of 10 seeds against the deep "
-    "connections W, with Baum's one hidden layer of as many neurons (open triangles with arrows: the search stopped at its "
-    "cap, so the capacity is at least that). Right: W against K log^5 K; points below the dotted line exceed Theorem 1.1's "
+    "connections W, with Baum's one hidden layer of as many neurons (open triangles with arrows: the search cap was reached, "
+    "so the capacity is at least the cap). Right: W against K log^5 K; points below the dotted line exceed Theorem 1.1's "
     "guarantee for any C >= 1.",
 }
 
