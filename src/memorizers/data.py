@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DuplicatePointsError, InvalidDataError, MissingDependencyError, NetworkFileError, TooLargeError, WidthError
+from .errors import (
+    DuplicatePointsError,
+    InvalidDataError,
+    MissingDependencyError,
+    NetworkFileError,
+    TooLargeError,
+    WidthError,
+)
 from .network import atomic_write_bytes, read_npz
 
 

@@ -21,18 +21,18 @@ from .vershynin import vershynin
 from .yun import (
     check_activation,
     class_ids,
+    deep_layout,
+    gates_needed,
     smallest_classifier_widths,
     smallest_resnet_widths,
     smallest_widths,
     units_per_gate,
-    gates_needed,
     yun_2layer,
     yun_3layer,
     yun_classifier,
     yun_deep,
     yun_deep_classifier,
     yun_resnet,
-    deep_layout,
 )
 
 

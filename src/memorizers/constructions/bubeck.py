@@ -18,10 +18,18 @@ import math
 import numpy as np
 
 from ..activations import Activation, by_name, identity, relu, threshold
-from ..data import check_dataset, check_distinct, check_memory, check_positive, check_widths, column_scale, general_position_error
+from ..data import (
+    check_dataset,
+    check_distinct,
+    check_memory,
+    check_positive,
+    check_widths,
+    column_scale,
+    general_position_error,
+)
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
-from .yun import _hyperplane, on_hyperplane_tolerance
+from .geometry import hyperplane_through, on_hyperplane_tolerance
 
 
 def _two_layer(W, b, a, c, act: Activation, meta: dict) -> Network:
@@ -134,7 +142,7 @@ def baum(X, y, *, widths=None, seed=None):
     W, b = np.zeros((k, d)), np.zeros(k)
     a = np.zeros(k)
     for g, S in enumerate(groups):
-        u, c = _hyperplane(X[S], rng, X)
+        u, c = hyperplane_through(X[S], rng, X)
         tau = 0.5 * _other_points_off(np.abs(X @ u + c), S, "Proposition 3", on_hyperplane_tolerance(X[S], u, c))
         W[2 * g], b[2 * g], a[2 * g] = u, c + tau, 1.0  # 1{u.x + c > -tau}
         W[2 * g + 1], b[2 * g + 1], a[2 * g + 1] = u, c - tau, -1.0  # 1{u.x + c > tau}
@@ -216,7 +224,7 @@ def _slab(X, yv, S, rng, margin):
     arithmetic but leave rounding of order eps |h| / delta; o = -1 builds the same slab from
     units facing the other way, and we face the side where the data's sum of |h| is smaller.
     """
-    u, c = _hyperplane(X[S], rng, X)
+    u, c = hyperplane_through(X[S], rng, X)
     h = X @ u + c
     dist = _other_points_off(np.abs(h), S, "Proposition 4", on_hyperplane_tolerance(X[S], u, c))
     v = np.linalg.lstsq(X[S], yv[S], rcond=None)[0]

@@ -1,0 +1,145 @@
+"""Yun, Sra & Jadbabaie (2019): gates (Appendices C and F) and Proposition 3.2, classification with one more layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...activations import Activation, identity
+from ...data import check_dataset, check_widths
+from ...errors import InvalidDataError, WidthError
+from ...network import Dense, Network
+from .three_layer import _pad, capacity, check_activation, smallest_widths, units_per_hard_tanh, yun_3layer
+
+# -- gates (Appendices C and F) ---------------------------------------------------------------
+
+
+def units_per_gate(act: Activation) -> int:
+    """Hidden units realising one gate sigma_G: 2 hard-tanh or 4 ReLU-like."""
+    return 2 * units_per_hard_tanh(act)
+
+
+def gate_units(rows: np.ndarray, biases: np.ndarray, act: Activation):
+    """Hidden units computing the gates g_j(a) = sigma_G(rows_j . a + biases_j), and how to read them out.
+
+    sigma_G(t) = (sigma_H(2t + 1) + sigma_H(-2t + 1)) / 2 is 1 at t = 0, t + 1 on [-1, 0],
+    1 - t on [0, 1] and 0 outside (Yun et al., Appendix C). Returns (W, b, C, c0) such
+    that g(a) = C act(W a + b) + c0: two hard-tanh units per gate, or four ReLU-like units
+    (each hard-tanh as sigma_R(v + 1), sigma_R(v - 1)).
+    """
+    G = len(rows)
+    W, b = [], []
+    per = units_per_gate(act)
+    C = np.zeros((G, G * per))
+    for j in range(G):
+        for sign in (1.0, -1.0):  # v = sign * 2 t + 1
+            w, v0 = sign * 2 * rows[j], sign * 2 * biases[j] + 1
+            if act.kind == "hard_tanh":
+                C[j, len(W)] = 0.5
+                W.append(w)
+                b.append(v0)
+            else:
+                D = act.s_plus - act.s_minus
+                C[j, len(W)], C[j, len(W) + 1] = 0.5 / D, -0.5 / D
+                W += [w, w]
+                b += [v0 + 1, v0 - 1]
+    c0 = np.zeros(G) if act.kind == "hard_tanh" else np.full(G, -(act.s_plus + act.s_minus) / (act.s_plus - act.s_minus))
+    return np.array(W).reshape(G * per, -1), np.array(b), C, c0
+
+
+# -- Proposition 3.2: classification with one more layer of gates -------------------------
+
+
+def class_ids(y, n_classes: int | None = None) -> tuple[np.ndarray, int]:
+    """Integer class ids (N,) and the number of classes from one-hot rows (N, dy) or ids (N,)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+            bad = np.flatnonzero(~(np.isin(y, (0, 1)).all(axis=1) & (y.sum(axis=1) == 1)))
+            raise InvalidDataError(f"labels must be one-hot rows or integer class ids >= 0; rows {bad[:10].tolist()} are not")
+        return y.argmax(axis=1), y.shape[1]
+    ids = y.reshape(-1)
+    if len(ids) == 0:
+        raise InvalidDataError("y is empty")
+    if not np.all(np.isfinite(ids)) or not np.array_equal(ids, np.round(ids)) or ids.min() < 0:
+        bad = np.flatnonzero(~np.isfinite(ids) | (ids != np.round(ids)) | (ids < 0))
+        raise InvalidDataError(f"labels must be integer class ids >= 0 or one-hot rows; first offending rows: {bad[:10].tolist()}")
+    ids = ids.astype(np.int64)
+    dy = int(ids.max()) + 1 if n_classes is None else int(n_classes)
+    if ids.max() >= dy:
+        raise InvalidDataError(f"labels: class id {ids.max()} is out of range for {dy} classes")
+    return ids, dy
+
+
+def class_values(dy: int) -> np.ndarray:
+    """rho_j, the real number standing for class j (Appendix C): evenly spaced in [-1, 1]."""
+    return np.linspace(-1.0, 1.0, dy) if dy > 1 else np.zeros(1)
+
+
+def smallest_classifier_widths(n: int, dy: int, act: Activation) -> tuple[int, int, int]:
+    """(d1, d2, d3): Theorem 3.1's smallest (d1, d2) for scalar targets and d3 = 2 dy (hard-tanh) or 4 dy."""
+    d1, d2 = smallest_widths(n, 1, act)
+    return d1, d2, 2 * units_per_hard_tanh(act) * dy
+
+
+def yun_classifier(
+    X,
+    y,
+    *,
+    widths: tuple[int, int, int] | None = None,
+    activation="relu",
+    seed=None,
+    n_classes: int | None = None,
+    clip_margin: float = 1.0,
+    n_projections: int | None = None,
+) -> tuple[Network, dict]:
+    """Proposition 3.2 of Yun et al.: a 4-layer network whose outputs are the one-hot labels.
+
+    Sufficient widths: 4 floor(d1/2) floor(d2/2) >= N and d3 >= 2 dy (hard-tanh), or
+    4 floor(d1/4) floor(d2/4) >= N and d3 >= 4 dy (ReLU-like). Appendix C: class j gets
+    the value rho_j (:func:`class_values`); layers 1-2 are Theorem 3.1's construction for
+    the scalar targets rho_{y_i}, so s(x_i) = sum_k a^2_k(x_i) - 1 = rho_{y_i}; layer 3 holds
+    one gate per class,
+        sigma_G(t) = (sigma_H(2t + 1) + sigma_H(-2t + 1)) / 2,
+    which is 1 at t = 0 and 0 for |t| >= 1, applied to t = (s - rho_j) / spacing, so gate j
+    passes rho_j and blocks every other class; each gate is two hard-tanh or four
+    ReLU-like units, and gate j feeds output j.
+
+    y: one-hot rows (N, dy) or integer class ids (N,) (then dy = max id + 1, or
+    ``n_classes``). Other options as in :func:`yun_3layer`.
+    """
+    act = check_activation(activation)
+    X, Y = check_dataset(X, y)
+    ids, dy = class_ids(Y, n_classes)
+    N = len(ids)
+    smallest = smallest_classifier_widths(N, dy, act)
+    d1, d2, d3 = smallest if widths is None else check_widths(widths, "Proposition 3.2", count=3)
+    u = units_per_hard_tanh(act)
+    if capacity((d1, d2), 1, act) < N or d3 < 2 * u * dy:
+        cond = "4 floor(d1/2) floor(d2/2) >= N and d3 >= 2 dy" if u == 1 else "4 floor(d1/4) floor(d2/4) >= N and d3 >= 4 dy"
+        raise WidthError(
+            f"widths ({d1}, {d2}, {d3}) are too small for N = {N} points in {dy} classes with {act.name}: "
+            f"Proposition 3.2 needs {cond}; the smallest widths that work are {','.join(map(str, smallest))}",
+            smallest,
+        )
+    rho = class_values(dy)
+    base, info = yun_3layer(
+        X, rho[ids], widths=(d1, d2), activation=act, seed=seed, clip_margin=clip_margin, n_projections=n_projections
+    )
+    first, second, out = base.layers
+    # gate j passes t_j = alpha (s - rho_j), s = out(a2) = rho_{y_i} on the data
+    alpha = 1.0 / (rho[1] - rho[0]) if dy > 1 else 1.0
+    W3, b3, C, c0 = gate_units(alpha * np.tile(out.weight, (dy, 1)), alpha * (out.bias[0] - rho), act)
+    third = Dense(_pad(W3, d3), _pad(b3, d3), act)
+    W4, b4 = _pad(C.T, d3).T, c0
+    network = Network(
+        [first, second, third, Dense(W4, b4, identity())],
+        meta={
+            "method": "yun-classifier",
+            "theorem": "Yun, Sra & Jadbabaie (2019), Proposition 3.2",
+            "activation": act.name,
+            "widths": [d1, d2, d3],
+            "seed": seed,
+        },
+    )
+    info = {**info, "widths": (d1, d2, d3), "classes": dy, "class_values": rho, "gate_scale": alpha}
+    return network, info

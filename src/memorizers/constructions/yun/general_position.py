@@ -1,0 +1,198 @@
+"""Yun, Sra & Jadbabaie (2019), Section 4: Theorem 4.1 (ResNet) and Corollary 4.2 (one hidden layer), data in general position."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...activations import Activation, identity
+from ...data import (
+    check_dataset,
+    check_distinct,
+    check_memory,
+    check_positive,
+    check_widths,
+    column_scale,
+    general_position_error,
+)
+from ...errors import InvalidDataError, WidthError
+from ...network import Dense, Network, Residual
+from ..geometry import hyperplane_through, on_hyperplane_tolerance
+from .classifier import class_ids, gate_units, units_per_gate
+from .three_layer import _pad, _pm, check_activation, units_per_hard_tanh
+
+
+def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.ndarray], margin: float = 1.0):
+    """One gate per group of <= dx points of one class: the hyperplane through them, scaled to block the rest.
+
+    members: the groups (index arrays). Returns rows alpha u, biases alpha c, and the group
+    classes. Raises InvalidDataError naming the points if a point that is not in a group
+    lies on (or within rounding of) its hyperplane: the general position assumption fails.
+    """
+    rows, biases = [], []
+    scale = column_scale(H)  # hyperplanes fitted in units-free coordinates, folded back exactly
+    H = H * scale
+    for S in members:
+        u, c = hyperplane_through(H[S], rng, H)
+        dist = np.abs(H @ u + c)
+        dist[S] = np.inf
+        j = int(np.argmin(dist))
+        if not dist[j] > on_hyperplane_tolerance(H[S], u, c):
+            raise general_position_error(j, S, dist[j], "Assumption 4.1 needs no dx + 1 points on one hyperplane")
+        alpha = (1.0 + margin) / dist[j]  # every other point lands at |t| >= 1 + margin: gate output 0
+        rows.append(alpha * u * scale)
+        biases.append(alpha * c)
+    return np.array(rows), np.array(biases)
+
+
+def _class_groups(ids: np.ndarray, dy: int, dx: int, rng) -> list[np.ndarray]:
+    """Each class's points in random groups of dx (the last one smaller): sum_k ceil(N_k / dx) groups."""
+    groups = []
+    for k in range(dy):
+        idx = rng.permutation(np.flatnonzero(ids == k))
+        groups += [idx[s : s + dx] for s in range(0, len(idx), dx)]
+    return groups
+
+
+def gates_needed(ids: np.ndarray, dy: int, dx: int) -> int:
+    """sum_k ceil(N_k / dx): gates the Section 4 constructions use (<= N/dx + dy)."""
+    counts = np.bincount(ids, minlength=dy)
+    return int(np.sum(-(-counts // dx)))
+
+
+def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: int | None = None, margin: float = 1.0):
+    """Corollary 4.2 of Yun et al.: one hidden layer memorizes a classification dataset in general position.
+
+    Sufficient: d1 >= 2N/dx + 2dy (hard-tanh) or 4N/dx + 4dy (ReLU-like). Appendix F.2: for
+    each class k, groups of dx points get a gate sigma_G(alpha (u.x + c)) on the hyperplane
+    through them (Assumption 4.1: no other point is on it), which outputs 1 on the group
+    and 0 on every other point once alpha (u.x_i + c) clears 1 + ``margin`` for all others;
+    its outgoing weights are e_k. The construction needs sum_k ceil(N_k/dx) gates, which
+    is at most the statement's bound; without widths it uses exactly that many units.
+
+    y: one-hot rows or integer class ids. Raises InvalidDataError naming the points when
+    the data is not in general position.
+    """
+    check_positive(margin, "margin")
+    act = check_activation(activation)
+    X, Y = check_dataset(X, y)
+    check_distinct(X)
+    ids, dy = class_ids(Y, n_classes)
+    N, dx = X.shape
+    per = units_per_gate(act)
+    G = gates_needed(ids, dy, dx)
+    d1 = per * G if widths is None else check_widths(widths, "Corollary 4.2", count=1)[0]
+    if d1 // per < G:
+        raise WidthError(
+            f"width {d1} is too small: {G} gates of {per} {act.name} units are needed for these {N} points "
+            f"(Corollary 4.2: d1 >= {per}N/dx + {per}dy suffices); the smallest width that works is {per * G}",
+            (per * G,),
+        )
+    check_memory(8.0 * (d1 * (dx + dy + 2) + 3 * N * dx), f"a {dx}-{d1}-{dy} network for N = {N}")
+    rng = np.random.default_rng(seed)
+    groups = _class_groups(ids, dy, dx, rng)
+    rows, biases = _pick_gates(X, ids, dy, rng, groups, margin)
+    W1, b1, C, c0 = gate_units(rows, biases, act)
+    E = np.zeros((dy, G))  # gate g feeds output class(g)
+    E[ids[[g[0] for g in groups]], np.arange(G)] = 1.0
+    network = Network(
+        [Dense(_pad(W1, d1), _pad(b1, d1), act), Dense(_pad((E @ C).T, d1).T, E @ c0, identity())],
+        meta={
+            "method": "yun-2layer",
+            "theorem": "Yun, Sra & Jadbabaie (2019), Corollary 4.2",
+            "activation": act.name,
+            "widths": [d1],
+            "seed": seed,
+        },
+    )
+    return network, {"widths": (d1,), "gates": G, "classes": dy, "max_gate_scale": float(np.abs(rows).max())}
+
+
+def smallest_resnet_widths(ids: np.ndarray, dy: int, dx: int, act: Activation) -> tuple[int, int]:
+    """(d1, dL): one residual layer holding every gate, and the final layer of dy (hard-tanh) or 2 dy units."""
+    return units_per_gate(act) * gates_needed(ids, dy, dx), units_per_hard_tanh(act) * dy
+
+
+def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: int | None = None, margin: float = 1.0):
+    """Theorem 4.1 of Yun et al.: a residual network h^l = h^{l-1} + V^l sigma(U^l h^{l-1} + b^l) + c^l.
+
+    Sufficient: sum_{l<L} d_l >= 2N/dx + 2dy and d_L >= dy (hard-tanh), or 4N/dx + 4dy and
+    d_L >= 2dy (ReLU-like), for data in general position with dx >= dy. Appendix F.1: the
+    gates of the residual layers each take dx not yet chosen points of one class k (the
+    hyperplane through them, as in :func:`yun_2layer`) and push them by beta e_k, with
+    beta random so that general position survives; afterwards coordinate k of the points
+    of class k exceeds max_i x_ik by at least 2 (the paper asks 1; we keep a margin of 1
+    on both sides), and the last layer sigma_H(2 h_k - 2 max_i x_ik - 2) / 2 + 1/2 reads
+    the one-hot label off. Hyperplanes of later layers are fitted to the positions the
+    earlier layers (as stored in float64) really produce.
+
+    widths: (d_1, ..., d_{L-1}, d_L): residual-layer widths, then the last layer's.
+    Without widths: one residual layer with exactly the gates needed (:func:`gates_needed`).
+    """
+    check_positive(margin, "margin")
+    act = check_activation(activation)
+    X, Y = check_dataset(X, y)
+    check_distinct(X)
+    ids, dy = class_ids(Y, n_classes)
+    N, dx = X.shape
+    if dx < dy:
+        raise InvalidDataError(f"Theorem 4.1 needs dx >= dy (the points of class k are pushed along e_k); dx = {dx}, dy = {dy}")
+    per, u = units_per_gate(act), units_per_hard_tanh(act)
+    G = gates_needed(ids, dy, dx)
+    smallest = smallest_resnet_widths(ids, dy, dx, act)
+    if widths is None:
+        widths = smallest
+    else:
+        widths = check_widths(widths, "Theorem 4.1 (d_1,...,d_(L-1),d_L)", at_least=2)
+    *inner, dL = widths
+    if sum(d // per for d in inner) < G or dL < u * dy:
+        raise WidthError(
+            f"widths {tuple(widths)} are too small: {G} gates of {per} {act.name} units in the residual layers and "
+            f"{u * dy} final units are needed (Theorem 4.1: sum d_l >= {per}N/dx + {per}dy, d_L >= {u}dy suffice); "
+            f"the smallest widths that work are {','.join(map(str, smallest))}",
+            smallest,
+        )
+    check_memory(8.0 * (sum(inner) * 2 * dx + dL * (dx + dy) + 4 * N * dx), f"a ResNet {widths} for N = {N}, dx = {dx}")
+    rng = np.random.default_rng(seed)
+    groups = _class_groups(ids, dy, dx, rng)
+    xmax = X.max(axis=0)[:dy]
+    H = X.copy()
+    layers, start = [], 0
+    for d in inner:
+        take = groups[start : start + d // per]
+        start += len(take)
+        U, b, V, c = np.zeros((d, dx)), np.zeros(d), np.zeros((dx, d)), np.zeros(dx)
+        if take:
+            rows, biases = _pick_gates(H, ids, dy, rng, take, margin)
+            W, bb, C, c0 = gate_units(rows, biases, act)
+            k = ids[[g[0] for g in take]]
+            beta = np.array([xmax[kk] + 2 - H[g, kk].min() for g, kk in zip(take, k)]) + rng.uniform(0, 1, len(take))
+            push = np.zeros((dx, len(take)))
+            push[k, np.arange(len(take))] = beta  # gate g pushes along e_k(g) by beta_g
+            U[: len(W)], b[: len(W)], V[:, : len(W)], c = W, bb, push @ C, push @ c0
+        block = Residual([Dense(U, b, act), Dense(V, c, identity())])
+        layers.append(block)
+        H = block(H)
+    # the last layer: sigma_H(2 h_k - 2 xmax_k - 2), read out as (. + 1) / 2
+    rows = np.zeros((dy, dx))
+    rows[np.arange(dy), np.arange(dy)] = 2.0
+    if u == 1:
+        layers += [Dense(_pad(rows, dL), _pad(-2 * xmax - 2, dL), act), Dense(_pad(0.5 * np.eye(dy), dL, dL)[:dy], np.full(dy, 0.5))]
+    else:
+        D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
+        out = np.zeros((dy, 2 * dy))
+        out[np.arange(dy), 2 * np.arange(dy)], out[np.arange(dy), 2 * np.arange(dy) + 1] = 0.5 / D, -0.5 / D
+        layers += [
+            Dense(_pad(np.repeat(rows, 2, axis=0), dL), _pad(_pm(-2 * xmax - 2), dL), act),
+            Dense(_pad(out.T, dL).T, np.full(dy, 0.5 - 0.5 * S / D)),
+        ]
+    network = Network(
+        layers,
+        meta={
+            "method": "yun-resnet",
+            "theorem": "Yun, Sra & Jadbabaie (2019), Theorem 4.1",
+            "activation": act.name,
+            "widths": list(widths),
+            "seed": seed,
+        },
+    )
+    return network, {"widths": tuple(widths), "gates": G, "classes": dy}

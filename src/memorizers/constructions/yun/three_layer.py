@@ -1,0 +1,609 @@
+"""Theorem 3.1 of Yun, Sra & Jadbabaie (2019), Appendix B: the 3-layer construction; and Theorem 3.3's dataset.
+
+See :mod:`memorizers.constructions.yun` for the outline of the proof steps B.2-B.5 that the code follows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...activations import Activation, by_name, identity
+from ...data import check_dataset, check_distinct, check_memory, check_positive, check_widths
+from ...errors import InvalidDataError, WidthError
+from ...network import Dense, Network
+from ..numerics import LD, dot2
+
+
+def check_activation(activation) -> Activation:
+    act = activation if isinstance(activation, Activation) else by_name(activation)
+    if act.kind == "hard_tanh":
+        return act
+    if act.kind == "relu_like" and act.s_plus > act.s_minus >= 0:
+        return act
+    raise InvalidDataError(
+        f"Theorem 3.1 needs hard-tanh or a ReLU-like activation with s_plus > s_minus >= 0; got {act.name}"
+    )
+
+
+def units_per_hard_tanh(act: Activation) -> int:
+    """Hidden units that realise one hard-tanh unit: 1 for hard-tanh, 2 for ReLU-like."""
+    return 1 if act.kind == "hard_tanh" else 2
+
+
+def capacity(widths: tuple[int, int], dy: int, act: Activation) -> int:
+    """Largest N Theorem 3.1 guarantees for widths (d1, d2): 4 floor(d1/2u) floor(d2/(2u dy)), u = units per hard-tanh."""
+    u = units_per_hard_tanh(act)
+    d1, d2 = widths
+    return 4 * (d1 // (2 * u)) * (d2 // (2 * u * dy))
+
+
+def smallest_widths(n: int, dy: int, act: Activation) -> tuple[int, int]:
+    """Widths (d1, d2) with the fewest hidden units (d1 + d2) that Theorem 3.1 allows for N = n.
+
+    With d1 = 2u a and d2 = 2u dy b (u units per hard-tanh unit) the condition is
+    4 a b >= n; we minimise a + dy b, then a b (fewest virtual points).
+    """
+    u = units_per_hard_tanh(act)
+    need = math.ceil(n / 4)
+    best = None
+    for a in range(1, need + 1):
+        b = math.ceil(need / a)
+        key = (a + dy * b, a * b, abs(a - b))
+        if best is None or key < best[0]:
+            best = (key, a, b)
+        if a > 2 * math.isqrt(need * dy) + 2:
+            break
+    _, a, b = best
+    return 2 * u * a, 2 * u * dy * b
+
+
+def _group_shape(n: int, p_max: int, q_max: int) -> tuple[int, int]:
+    """Even p <= p_max, q <= q_max with p q >= n: fewest slots p q, then most balanced."""
+    best = None
+    for p in range(2, p_max + 1, 2):
+        q = max(2, 2 * math.ceil(n / (2 * p)))
+        if q > q_max:
+            continue
+        key = (p * q, abs(p - q))
+        if best is None or key < best[0]:
+            best = (key, p, q)
+    return best[1], best[2]
+
+
+@dataclass
+class _Plan:
+    """Layer parameters of the hard-tanh form for one projection u (see _plan)."""
+
+    order: np.ndarray  # data indices sorted by u.x
+    lo: np.ndarray  # (p,) left end L_j of group j's linear range on the line
+    hi: np.ndarray  # (p,) right end R_j
+    a_line: np.ndarray  # (p*q,) layer-1 value of each slot in its own group, in line order
+    orient: np.ndarray  # (p,) realisation of each layer-1 unit by ReLU-like units (_orientation)
+    w2: np.ndarray  # (p, dy*q) layer-2 weights, column = layer-2 unit
+    Y: np.ndarray  # (p, q, dy) labels of the slots
+    real: np.ndarray  # (p, q) slots that hold data
+    score: float
+    min_gap: float
+
+
+def _layer1(lo, hi, u):
+    """Rows and biases of the p hard-tanh units of layer 1 (Appendix B.2).
+
+    Unit j (0-based) is (-1)^j (2c - (L_j + R_j)) / (R_j - L_j): -1 at L_j, +1 at R_j for
+    even j, reversed for odd j.
+    """
+    sign = np.where(np.arange(len(lo)) % 2 == 0, 1.0, -1.0)
+    scale = 2.0 / (hi - lo)
+    W1 = (sign * scale)[:, None] * u[None, :]
+    b1 = -sign * (hi + lo) / (hi - lo)
+    return W1, b1
+
+
+def _ascending(a: np.ndarray) -> np.ndarray:
+    """Reorder each group's slots by increasing layer-1 value: odd-numbered (0-based) groups are decreasing."""
+    out = a.copy()
+    out[1::2] = a[1::2, ::-1]
+    return out
+
+
+@dataclass
+class _Slots:
+    """The p x q slots of the construction: group j, rank r by increasing layer-1 value."""
+
+    A: np.ndarray  # (p, q) layer-1 value of the slot in its own group
+    Y: np.ndarray  # (p, q, dy) label
+    real: np.ndarray  # (p, q) whether it holds a data point (else virtual)
+    up: np.ndarray  # (p, q) gap to the nearest larger layer-1 value of a data point in the group (inf: none)
+    down: np.ndarray  # (p, q) gap to the nearest smaller one
+
+    @classmethod
+    def make(cls, A, Y, real, dtype, outside: bool = False):
+        """outside: points beyond the block's range (Proposition 3.4) sit at -1 for the first and the
+        last layer-1 unit; their clipping then counts as a neighbour at -1 in groups 0 and p-1."""
+        p, q = A.shape
+        A = A.astype(dtype)
+        rows, r = np.arange(p)[:, None], np.arange(q)
+        below = np.maximum.accumulate(np.where(real, r, -1), axis=1)
+        below = np.concatenate([np.full((p, 1), -1), below[:, :-1]], axis=1)
+        above = np.minimum.accumulate(np.where(real, r, q)[:, ::-1], axis=1)[:, ::-1]
+        above = np.concatenate([above[:, 1:], np.full((p, 1), q)], axis=1)
+        up = np.where(above < q, A[rows, np.minimum(above, q - 1)] - A, np.inf)
+        down = np.where(below >= 0, A - A[rows, np.maximum(below, 0)], np.inf)
+        if outside:
+            for g in (0, p - 1):
+                down[g] = np.where(np.isinf(down[g]), A[g] + 1, down[g])
+        return cls(A, Y.astype(dtype), real, up, down)
+
+
+def _need(sigma, y, up, down, clip_margin):
+    """Smallest |w_j| that clips the data neighbours of a member with label y (Eqs. 8-11).
+
+    A non-member of unit k in group j sits at y_member + w_j (a - A_j), the other layer-1
+    units being saturated alike for both; it must land clip_margin beyond the side it is
+    clipped to: above for a larger a when sigma = +1, below when sigma = -1.
+    """
+    sy = sigma * y
+    return np.maximum((1 - sy + clip_margin) / up, (1 + sy + clip_margin) / down)
+
+
+def balanced_ranks(slots: _Slots, clip_margin: float) -> np.ndarray:
+    """Which member each layer-2 unit takes in each group: ranks[j, k] = rank of its member in group j.
+
+    The paper gives unit k the k-th smallest layer-1 value in every group. The sum
+    identity of Appendix B.4 only needs, in every group, the units with alpha > 0 (even k,
+    0-based) on even ranks and the others on odd ranks, so within each parity class the
+    ranks may be permuted per group; this is our choice, not the paper's.
+
+    Why: unit k's weights are w = alpha nu with alpha = max_j need_j / nu_j, so
+    max_j w_j / need_j = exp(max_j D_j - min_j D_j) with D_j = log nu_j - log need_j. The
+    null vector of Lemma B.1 obeys nu_{j+1} / nu_j = (A_j - s_j) / (A_{j+1} + s_{j+1}); with
+    the paper's ranks log nu drifts like a random walk and the weights grew 10^4-10^8 times
+    beyond what clipping needs. For group j+1 we sort the units by how far D stands above
+    the middle of its range so far, sort the ranks by log(A + s) + log need, and pair them
+    in order, which is the optimal assignment for a squared deviation (1-D matching).
+    O(p q log q).
+    """
+    p, q = slots.A.shape
+    A = slots.A.astype(np.float64)
+    sigma = np.where(np.arange(q) % 2 == 0, 1.0, -1.0)[:, None]  # by rank parity
+    need = _need(sigma, slots.Y.astype(np.float64), slots.up[..., None], slots.down[..., None], clip_margin).max(axis=2)
+    log_need = np.log(np.maximum(need, clip_margin / 2))  # slots with no data neighbour constrain nothing
+    ranks = np.empty((p, q), dtype=np.int64)
+    ranks[0] = np.arange(q)
+    units = (np.arange(0, q, 2), np.arange(1, q, 2))
+    log_nu = np.zeros(q)
+    low = high = -log_need[0]
+    for j in range(p - 1):
+        s, s_next = (1.0, -1.0) if j % 2 == 0 else (-1.0, 1.0)
+        v = log_nu + np.log(np.abs(A[j, ranks[j]] - s))
+        cost = np.log(np.abs(A[j + 1] + s_next)) + log_need[j + 1]
+        for k in units:  # same parity for units and ranks
+            by_excess = k[np.argsort(v[k] - (low[k] + high[k]) / 2)]
+            ranks[j + 1, by_excess] = k[np.argsort(cost[k])]
+        log_nu = v - np.log(np.abs(A[j + 1, ranks[j + 1]] + s_next))
+        D = log_nu - log_need[j + 1, ranks[j + 1]]
+        low, high = np.minimum(low, D), np.maximum(high, D)
+    return ranks
+
+
+@dataclass
+class _Units:
+    """Per layer-2 unit views (p groups x K = dy*q units; unit index o*q + k)."""
+
+    A: np.ndarray  # layer-1 value of the unit's member in each group
+    Y: np.ndarray  # its label
+    real: np.ndarray  # whether it is a data point
+    up: np.ndarray  # gap to the nearest larger layer-1 value of a data point in the group (inf: none)
+    down: np.ndarray  # gap to the nearest smaller one
+    s: np.ndarray  # (p, 1): s_j = (-1)^j, layer-1 unit j's value above its group (Eqs. 3, 6)
+    sigma: np.ndarray  # (K,): sign of alpha, + for even k (the paper's odd k)
+
+
+def _units(slots: _Slots, ranks: np.ndarray) -> _Units:
+    """Gather the slots (groups x ranks) into per-unit arrays, for every output block."""
+    p, q = slots.A.shape
+    dy = slots.Y.shape[2]
+    rows = np.arange(p)[:, None]
+    take = lambda a: np.tile(a[rows, ranks], (1, dy))  # noqa: E731
+    Yk = np.concatenate([slots.Y[:, :, o][rows, ranks] for o in range(dy)], axis=1)
+    s = np.where(np.arange(p) % 2 == 0, 1.0, -1.0).astype(slots.A.dtype)[:, None]
+    sigma = np.tile(np.where(np.arange(q) % 2 == 0, 1.0, -1.0), dy).astype(slots.A.dtype)
+    return _Units(take(slots.A), Yk, take(slots.real), take(slots.up), take(slots.down), s, sigma)
+
+
+def _layer2(u: _Units, clip_margin: float) -> np.ndarray:
+    """Solve (7) for every layer-2 unit with the smallest admissible alpha (Appendix B.3, Lemma B.1).
+
+    Returns the weights w (p, K) in the dtype of ``u``.
+    """
+    A, s, p = u.A, u.s, u.A.shape[0]
+    # Homogeneous (nu) and particular (mu) solutions of the bidiagonal system of Lemma B.1:
+    # w_{j+1} (A_{j+1} + s_{j+1}) = w_j (A_j - s_j) - (y_j - y_{j+1}); nu > 0 throughout.
+    nu = np.empty_like(A)
+    mu = np.empty_like(A)
+    nu[0], mu[0] = 1, 0
+    for j in range(p - 1):
+        den = A[j + 1] + s[j + 1]
+        ratio = (A[j] - s[j]) / den
+        nu[j + 1] = nu[j] * ratio
+        mu[j + 1] = mu[j] * ratio - (u.Y[j] - u.Y[j + 1]) / den
+
+    need = _need(u.sigma, u.Y, u.up, u.down, clip_margin)
+    beta = np.max((need - u.sigma * mu) / nu, axis=0)
+    return mu + (u.sigma * beta) * nu
+
+
+def _bias(w: np.ndarray, u: _Units) -> np.ndarray:
+    """Layer-2 biases for the (already rounded) weights w: the midrange of what each data equation of (7) asks.
+
+    The left side of equation j is sum_{l<j} w_l s_l - sum_{l>j} w_l s_l + w_j A_j, from prefix sums in O(p).
+    """
+    w = w.astype(u.A.dtype)
+    ws = w * u.s
+    prefix = np.cumsum(ws, axis=0) - ws
+    lhs = 2 * prefix - ws.sum(axis=0) + w * (u.s + u.A)
+    want = u.Y - lhs
+    has_data = u.real.any(axis=0)
+    lo = np.where(u.real, want, want[0]).min(axis=0)  # units without data: any equation will do
+    hi = np.where(u.real, want, want[0]).max(axis=0)
+    return np.where(has_data, (lo + hi) / 2, want[0])
+
+
+def _plan(
+    c: np.ndarray,
+    Y: np.ndarray,
+    p: int,
+    q: int,
+    clip_margin: float,
+    resolution: float,
+    relu_like: bool,
+    neighbours: tuple[float | None, float | None] = (None, None),
+) -> _Plan | None:
+    """Build layers 1-2 (hard-tanh form) for projections c = u.x of the data.
+
+    None if two projections are closer than ``resolution`` (they cannot be told apart).
+    neighbours: the nearest projections of points outside this set below and above (other
+    blocks of :func:`yun_deep`); layer 1's range and the virtual slots stay between them.
+
+    The score predicts the float64 rounding error of the forward pass at the worst member
+    (in units of eps): for unit k's member in group j it is sum_l |w_lk| Z_lj, where
+    Z_lj = 1 + |z_l| on group j if layer-1 unit l is realised by ReLU-like units and group
+    j lies on its inexact side (see :func:`_orientation`), else 1; on its own group,
+    Z_jj = 1 + |slope_j| max|c| (rounding of the layer-1 value itself). O(q p^2) by one
+    matrix product.
+    """
+    N = len(c)
+    order = np.argsort(c, kind="stable")
+    cs = c[order]
+    span = cs[-1] - cs[0]
+    gaps = np.diff(cs)
+    min_gap = float(gaps.min()) if N > 1 else np.inf
+    if min_gap <= resolution:
+        return None
+    h = span / (N - 1) if N > 1 and span > 0 else 1.0
+    n = p * q
+    below, above = neighbours
+    h_top = h if above is None else min(h, (above - cs[-1]) / (n - N + 1))
+    line = np.concatenate([cs, cs[-1] + h_top * np.arange(1, n - N + 1)])
+    G = line.reshape(p, q)
+    before = np.concatenate([[line[0] - h if below is None else below], G[:-1, -1]])
+    after = np.concatenate([G[1:, 0], [line[-1] + h_top if above is None else above]])
+    lo, hi = (G[:, 0] + before) / 2, (G[:, -1] + after) / 2
+    t = (G - lo[:, None]) / (hi - lo)[:, None]
+    a_line = (-1 + 2 * np.where((np.arange(p) % 2 == 0)[:, None], t, 1 - t)).ravel()
+    A = _ascending(a_line.reshape(p, q))
+    Ypad = _ascending(np.concatenate([Y[order], np.zeros((n - N, Y.shape[1]))]).reshape(p, q, -1))
+    real = _ascending((np.arange(n) < N).reshape(p, q))
+    slots = _Slots.make(A, Ypad, real, np.float64)
+    w2 = _layer2(_units(slots, balanced_ranks(slots, clip_margin)), clip_margin)
+
+    slope, center = 2.0 / (hi - lo), (hi + lo) / 2
+    orient = _orientation(cs, slope, lo, hi, q) if relu_like else np.ones(p)
+    Z = np.ones((p, p))
+    if relu_like:
+        l, j = np.arange(p)[:, None], np.arange(p)[None, :]
+        inexact = ((j > l) ^ (l % 2 == 1)) ^ (orient[:, None] < 0)
+        Z += np.where(inexact & (l != j), slope[:, None] * np.abs(center[None, :] - center[:, None]), 0.0)
+    Z[np.arange(p), np.arange(p)] += slope * np.abs(cs).max()
+    score = float((np.abs(w2).T @ Z).max())
+    return _Plan(order, lo, hi, a_line, orient, w2, Ypad, real, score, min_gap)
+
+
+def yun_3layer(
+    X,
+    y,
+    *,
+    widths: tuple[int, int] | None = None,
+    activation="relu",
+    seed=None,
+    clip_margin: float = 1.0,
+    n_projections: int | None = None,
+    repair_steps: int = 8,
+) -> tuple[Network, dict]:
+    """Theorem 3.1 of Yun et al.: a 3-layer network with f(x_i) = y_i for all i.
+
+    X (N, dx) distinct points; y (N,) or (N, dy) with entries in [-1, 1].
+    widths: (d1, d2); None picks the smallest the theorem allows (:func:`smallest_widths`).
+    activation: "relu", "leaky-relu", "hard-tanh", or any ReLU-like Activation with
+    s_plus > s_minus >= 0. clip_margin: every clipped layer-2 pre-activation of a data point
+    lies at least this far beyond +-1 (in exact arithmetic); the scale alpha of each
+    layer-2 unit is the smallest that achieves it. n_projections: random directions u
+    tried, the one with the smallest predicted rounding error wins (:func:`_plan`);
+    default clip(2**20 / N, 8, 256): about 2**20 slot updates, a fraction of a second, and
+    less than one forward pass at N >= 10^5. repair_steps: rounds of
+    :func:`repair_projection` on the winner (kept only if the predicted error drops).
+
+    Returns the network and a record of the choices made (p, q, u, scores, margins).
+    The network is not verified here; :func:`memorizers.build` does that.
+    """
+    act = check_activation(activation)
+    X, Y = check_dataset(X, y, label_range=(-1.0, 1.0))
+    check_distinct(X)
+    check_positive(clip_margin, "clip_margin")
+    # the construction is invariant to scaling X: it works on X * 2^-e with max |x| in [1/2, 1) (no underflow in
+    # the projections' geometry for tiny data, no overflow for huge), and 2^-e is folded into layer 1 exactly
+    scale = float(np.ldexp(1.0, -int(np.frexp(np.abs(X).max())[1])))
+    X = X * scale
+    N, dx = X.shape
+    dy = Y.shape[1]
+    u = units_per_hard_tanh(act)
+    smallest = smallest_widths(N, dy, act)
+    d1, d2 = smallest if widths is None else check_widths(widths, "Theorem 3.1", count=2)
+    if capacity((d1, d2), dy, act) < N:
+        cond = "4 floor(d1/2) floor(d2/(2 dy))" if u == 1 else "4 floor(d1/4) floor(d2/(4 dy))"
+        raise WidthError(
+            f"widths ({d1}, {d2}) are too small for N = {N}, dy = {dy} with {act.name}: Theorem 3.1 needs "
+            f"{cond} >= N, here {capacity((d1, d2), dy, act)}; the smallest widths that work are "
+            f"{smallest[0]},{smallest[1]}",
+            smallest,
+        )
+    # the network's float64 parameters, dominated by the d2 x d1 layer, plus O(N dx) work arrays
+    check_memory(8.0 * (d1 * (dx + d2 + 1) + d2 * (dy + 1) + 6 * N * dx), f"a {dx}-{d1}-{d2}-{dy} network for N = {N}")
+    p, q = _group_shape(N, 2 * (d1 // (2 * u)), 2 * (d2 // (2 * u * dy)))
+
+    rng = np.random.default_rng(seed)
+    if n_projections is None:
+        n_projections = int(np.clip(2**20 // N, 8, 256))
+    U = rng.standard_normal((dx, max(1, int(n_projections))))
+    U /= np.linalg.norm(U, axis=0)
+    C = X @ U
+    # two projections closer than twice the rounding bound of u.x (Higham's gamma_dx) cannot be ordered reliably
+    resolution = 4 * dx * np.finfo(np.float64).eps * np.abs(X).sum(axis=1).max()
+    best, best_i = None, -1
+    for i in range(U.shape[1]):
+        plan = _plan(C[:, i], Y, p, q, clip_margin, resolution, act.kind == "relu_like")
+        if plan is not None and (best is None or plan.score < best.score):
+            best, best_i = plan, i
+    if best is None:
+        raise InvalidDataError(_too_close_message(X, C))
+    u_best = U[:, best_i]
+    if repair_steps:
+        u_new = repair_projection(X, u_best, q, repair_steps)
+        plan = _plan(X @ u_new, Y, p, q, clip_margin, resolution, act.kind == "relu_like")
+        if plan is not None and plan.score < best.score:
+            best, u_best = plan, u_new
+
+    network, min_clip = _assemble(X, best, u_best, act, (d1, d2), dy, clip_margin)
+    network.layers[0] = Dense(network.layers[0].weight * scale, network.layers[0].bias, network.layers[0].activation)
+    network.meta = {
+        "method": "yun-3layer",
+        "theorem": "Yun, Sra & Jadbabaie (2019), Theorem 3.1",
+        "activation": act.name,
+        "widths": [d1, d2],
+        "seed": seed,
+    }
+    info = {
+        "widths": (d1, d2),
+        "groups_p": p,
+        "group_size_q": q,
+        "virtual_points": p * q - N,
+        "projection": u_best,
+        "projection_index": best_i,
+        "score": best.score,
+        "min_projection_gap": best.min_gap,
+        "min_clip_margin": min_clip,
+        "max_abs_w2": float(np.abs(best.w2).max()),
+    }
+    return network, info
+
+
+def repair_projection(X: np.ndarray, u: np.ndarray, q: int, steps: int = 8, worst: int = 20) -> np.ndarray:
+    """Nudge u to widen the smallest gaps between neighbours of the same group (our addition).
+
+    The weights of layer 2 grow like 1 / (smallest gap between consecutive projections in a
+    group), and for N points on a random direction that gap is about (mean gap) / N. Each
+    round moves u along sum (x_j - x_i) / |x_j - x_i|^2 over the ``worst`` closest
+    neighbour pairs, trying step lengths 1e-12 .. 1e-8, and keeps the best smallest gap.
+    O(steps x (N dx + N log N)); at N = 10^6 it widened the smallest gap about 10x.
+    """
+
+    def smallest(v):
+        c = X @ v
+        order = np.argsort(c, kind="stable")
+        g = np.diff(c[order])
+        g[q - 1 :: q] = np.inf  # gaps between groups do not set layer-2 weights
+        return g, order
+
+    gaps, order = smallest(u)
+    best = float(gaps.min()) if len(gaps) else np.inf
+    for _ in range(steps):
+        d = np.zeros_like(u)
+        for k in np.argsort(gaps)[:worst]:
+            v = X[order[k + 1]] - X[order[k]]
+            d += v / np.dot(v, v)
+        norm = np.linalg.norm(d)
+        if not np.isfinite(best) or norm == 0:
+            break
+        improved = False
+        for step in (1e-12, 1e-11, 1e-10, 1e-9, 1e-8):
+            v = u + step * d / norm
+            v /= np.linalg.norm(v)
+            g, o = smallest(v)
+            if g.min() > best:
+                best, u, gaps, order, improved = float(g.min()), v, g, o, True
+        if not improved:
+            break
+    return u
+
+
+def _too_close_message(X: np.ndarray, C: np.ndarray) -> str:
+    """Name the pair that defeated the projection with the widest smallest gap."""
+    best = None
+    for c in C.T:
+        order = np.argsort(c, kind="stable")
+        k = int(np.argmin(np.diff(c[order])))
+        gap = c[order[k + 1]] - c[order[k]]
+        if best is None or gap > best[0]:
+            best = (gap, int(order[k]), int(order[k + 1]))
+    _, i, j = best
+    return (
+        f"points {min(i, j)} and {max(i, j)} are {np.linalg.norm(X[i] - X[j]):.3e} apart, too close to separate "
+        f"in float64 along any of the {C.shape[1]} projections tried"
+    )
+
+
+def _orientation(cs: np.ndarray, W1_scale: np.ndarray, lo, hi, q: int) -> np.ndarray:
+    """Per hard-tanh unit of layer 1, which of two ReLU-like realisations to use (+1 or -1).
+
+    sigma_H(z) = o (sigma_R(o z + 1) - sigma_R(o z - 1) - s+ - s-) / (s+ - s-) holds for o = +-1.
+    For o = +1 both ReLU-like inputs are large where z > 1 and their difference carries a
+    rounding error of order eps |z|, which layer 2 multiplies by its large weights; where
+    z < -1 they are both zero (ReLU) and exact. o = -1 swaps the sides. We put the inexact
+    side where the data's total |z| is smaller. Not in the paper: a numerical choice.
+    """
+    N, p = len(cs), len(lo)
+    csum = np.concatenate([[0.0], np.cumsum(cs)])
+    start = np.minimum(np.arange(p) * q, N)
+    end = np.minimum(start + q, N)
+    mid = (lo + hi) / 2
+    below = np.abs(W1_scale) * (start * mid - csum[start])  # sum of |z| over points below group j
+    above = np.abs(W1_scale) * (csum[N] - csum[end] - (N - end) * mid)
+    increasing = np.arange(p) % 2 == 0  # z > 1 above the group
+    big_side_plus = np.where(increasing, above, below)  # sum |z| where z > 1
+    big_side_minus = np.where(increasing, below, above)
+    return np.where(big_side_plus <= big_side_minus, 1.0, -1.0)
+
+
+@dataclass
+class _Block:
+    """Thm 3.1's layers 1-2 as arrays: first (W1, b1) on the block's input, second (W2, b2) on the first's
+    units, and the readout R a2 + r0 = sum_k a2_k - 1 per output (ReLU-like pairs already expanded)."""
+
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: np.ndarray
+    R: np.ndarray
+    r0: np.ndarray
+    min_clip: float
+
+
+def _block(plan: _Plan, rows, biases, evaluate, act: Activation, dy: int, clip_margin: float, outside=False) -> _Block:
+    """Layers 1-2 from a plan, recomputing layer 2 from the stored layer 1.
+
+    rows, biases: the p hard-tanh units of layer 1 on the block's input (x, or the carried
+    projection in :func:`yun_deep`). evaluate(W, b): their exact pre-activations on the
+    sorted data points (long double), W and b given per point. Layer-1 values of the
+    members come from the float64 parameters as stored, and layer-2 biases from the
+    float64 layer-2 weights as stored, so the stored network is exact up to the rounding
+    of its last parameters.
+    """
+    p, q = plan.real.shape
+    N = len(plan.order)
+    group = np.arange(N) // q
+    orient = plan.orient
+    if act.kind == "hard_tanh":
+        W1, b1 = rows, biases
+        a = np.clip(evaluate(W1[group], b1[group]), -1, 1)
+    else:
+        W1, b1 = np.repeat(orient[:, None] * rows, 2, axis=0), _pm(orient * biases)
+        sp, sm = LD(act.s_plus), LD(act.s_minus)
+        r = lambda t: np.where(t > 0, sp * t, sm * t)  # noqa: E731
+        plus, minus = evaluate(W1[2 * group], b1[2 * group]), evaluate(W1[2 * group + 1], b1[2 * group + 1])
+        a = orient[group] * (r(plus) - r(minus) - sp - sm) / (sp - sm)
+    line_a = plan.a_line.astype(LD)  # virtual slots keep their formula values (never evaluated)
+    line_a[:N] = a
+    A = _ascending(line_a.reshape(p, q))
+    if not (np.all(np.diff(A, axis=1) > 0) and np.all(np.abs(A) < 1)):
+        raise InvalidDataError("layer-1 values are not strictly ordered inside (-1, 1); the data is too close to degenerate")
+
+    slots = _Slots.make(A, plan.Y, plan.real, LD, outside)
+    units = _units(slots, balanced_ranks(slots, clip_margin))
+    w = _layer2(units, clip_margin)
+    K = w.shape[1]
+    if act.kind == "hard_tanh":
+        W2 = w.astype(np.float64)
+        b2 = _bias(W2, units).astype(np.float64)
+        W2, R, r0 = W2.T, _block_sum(dy, q), -np.ones(dy)
+    else:
+        # a_j = o_j (sigma_R(row 2j) - sigma_R(row 2j+1) - S) / D feeds layer 2 with weight w_j.
+        D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
+        stored = (w * LD(orient[:, None]) / LD(D)).astype(np.float64)  # on row 2j; minus it on row 2j+1
+        w_eff = stored.astype(LD) * LD(D) * LD(orient[:, None])
+        b2 = _pm((_bias(w_eff, units) - LD(S) * stored.astype(LD).sum(axis=0)).astype(np.float64))
+        W2 = np.zeros((K, 2 * p))
+        W2[:, 0::2], W2[:, 1::2] = stored.T, -stored.T
+        W2 = np.repeat(W2, 2, axis=0)
+        R = np.zeros((dy, 2 * K))
+        R[:, 0::2], R[:, 1::2] = _block_sum(dy, q) / D, -_block_sum(dy, q) / D
+        r0 = np.full(dy, -1.0 - q * S / D)
+
+    # Smallest clipping margin of a data point in exact arithmetic (before final rounding).
+    sy = units.sigma * units.Y
+    with np.errstate(invalid="ignore"):  # 0 * inf where a unit has no data neighbour
+        above = np.where(np.isfinite(units.up), np.abs(w) * units.up - (1 - sy), np.inf)
+        below = np.where(np.isfinite(units.down), np.abs(w) * units.down - (1 + sy), np.inf)
+    clip = np.minimum(above, below)[units.real]
+    return _Block(W1, b1, W2, b2, R, r0, float(clip.min()) if clip.size else float("inf"))
+
+
+def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_margin: float):
+    """Theorem 3.1's network of the requested widths from a plan (see :func:`_block`)."""
+    d1, d2 = widths
+    W1, b1 = _layer1(plan.lo, plan.hi, u_vec)
+    Xs = X[plan.order]
+    blk = _block(plan, W1, b1, lambda W, b: dot2(Xs, W) + b.astype(LD), act, dy, clip_margin)
+    layers = [
+        Dense(_pad(blk.W1, d1), _pad(blk.b1, d1), act),
+        Dense(_pad(blk.W2, d2, d1), _pad(blk.b2, d2), act),
+        Dense(_pad(blk.R, dy, d2), blk.r0, identity()),
+    ]
+    return Network(layers), blk.min_clip
+
+
+def _pm(b: np.ndarray) -> np.ndarray:
+    """Biases of the two ReLU-like units of each hard-tanh unit: b + 1, b - 1 interleaved."""
+    out = np.empty(2 * len(b))
+    out[0::2], out[1::2] = b + 1, b - 1
+    return out
+
+
+def _block_sum(dy: int, q: int) -> np.ndarray:
+    """(dy, dy*q) matrix summing each output's block of q layer-2 units (Appendix B.4-B.5)."""
+    return np.kron(np.eye(dy), np.ones((1, q)))
+
+
+def _pad(a: np.ndarray, rows: int, cols: int | None = None) -> np.ndarray:
+    """Zero-pad to the requested width (unused units get zero weights)."""
+    shape = (rows,) if a.ndim == 1 else (rows, a.shape[1] if cols is None else cols)
+    out = np.zeros(shape)
+    out[tuple(slice(0, k) for k in a.shape)] = a
+    return out
+
+
+# -- Theorem 3.3: the dataset no small network fits -------------------------------------------
+
+
+def alternating_line(n: int, direction=None, dx: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Theorem 3.3's dataset: x_i = i u, y_i = (-1)^i for i = 1..n (u = e_1 unless given).
+
+    Fitting it needs at least n - 1 affine pieces along the line, so 2-layer networks with
+    (p-1) d1 + 2 < n and 3-layer networks with p(p-1) d1 d2 + (p-1) d2 + 2 < n cannot, for
+    an activation with p pieces (:func:`memorizers.pieces.piece_bound`, Appendix D).
+    """
+    u = np.eye(dx)[0] if direction is None else np.asarray(direction, dtype=np.float64)
+    i = np.arange(1, n + 1)
+    return np.outer(i, u), np.where(i % 2 == 0, 1.0, -1.0)
