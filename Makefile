@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test browser fashion-mnist report bench bench-train bench-imagenet clean
+.PHONY: demo test lint browser fashion-mnist report bench bench-train bench-imagenet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ $(VENV)/.dev: pyproject.toml requirements-dev.txt | $(BIN)/python
 demo: $(VENV)/.demo
 	$(BIN)/memorizers demo
 
-test: $(VENV)/.dev browser fashion-mnist
+test: $(VENV)/.dev browser fashion-mnist lint
 	$(BIN)/python -m pytest -q
+
+# style, checked (not just configured): ruff's lint rules of pyproject.toml and its formatter
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 # Debian's chromium, for the test that renders the HTML report; installed when running as root with apt,
 # otherwise that one test is skipped (CI sets MEMORIZERS_REQUIRE_CHROMIUM=1 so that there it fails instead)

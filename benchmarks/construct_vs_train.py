@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import time
 
-
 from memorizers import build
 from memorizers.data import gaussian_regression
 from memorizers.training import train
@@ -23,12 +22,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--dx", type=int, default=32)
-    parser.add_argument("--budget", type=float, default=20.0, help="training budget, in multiples of the construction time")
+    parser.add_argument(
+        "--budget", type=float, default=20.0, help="training budget, in multiples of the construction time"
+    )
     parser.add_argument("--lr", type=float, default=1e-3)
     args = parser.parse_args()
 
     print(
-        "| N | widths | construct+verify s | construction max err | training s | epochs | training max err (end of budget) "
+        "| N | widths | construct+verify s | construction max err | training s | epochs | training max err (end "
+        "of budget) "
         "| training reached it |"
     )
     print("|---|---|---|---|---|---|---|---|")

@@ -30,7 +30,10 @@ def main():
     parser.add_argument("--widths", default="2000,2000,4000")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--projections", type=int, default=128, help="random directions tried (library default at this N: 8; 32 left 2 of 10^6 points wrong)"
+        "--projections",
+        type=int,
+        default=128,
+        help="random directions tried (library default at this N: 8; 32 left 2 of 10^6 points wrong)",
     )
     args = parser.parse_args()
     widths = tuple(int(w) for w in args.widths.split(","))

@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 import time
 
-
 from memorizers import verify
-from memorizers.data import gaussian_regression
 from memorizers.constructions.yun import yun_3layer
+from memorizers.data import gaussian_regression
 
 
 def best_of(fn, repeat):

@@ -16,8 +16,14 @@ def random_network(rng, widths, act, residual=False):
         layers.append(Dense(rng.standard_normal((b, a)), rng.standard_normal(b), act))
     if residual:
         w = widths[-2]
-        layers.append(Residual([Dense(rng.standard_normal((3, w)), rng.standard_normal(3), act),
-                                Dense(rng.standard_normal((w, 3)), rng.standard_normal(w))]))
+        layers.append(
+            Residual(
+                [
+                    Dense(rng.standard_normal((3, w)), rng.standard_normal(3), act),
+                    Dense(rng.standard_normal((w, 3)), rng.standard_normal(w)),
+                ]
+            )
+        )
     layers.append(Dense(rng.standard_normal((widths[-1], widths[-2])), rng.standard_normal(widths[-1])))
     return Network(layers)
 

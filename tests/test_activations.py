@@ -42,6 +42,13 @@ def test_names_and_lookup():
 
 
 def test_activation_keeps_dtype():
-    for act in (activations.relu(), activations.leaky_relu(0.3), activations.hard_tanh(), activations.threshold(), activations.tanh(), activations.sigmoid()):
+    for act in (
+        activations.relu(),
+        activations.leaky_relu(0.3),
+        activations.hard_tanh(),
+        activations.threshold(),
+        activations.tanh(),
+        activations.sigmoid(),
+    ):
         for dt in (np.float32, np.float64, np.longdouble):
             assert act(np.ones(3, dtype=dt)).dtype == dt

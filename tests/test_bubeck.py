@@ -25,7 +25,9 @@ def test_baum_counts_and_labels():
     for labels in (y, 1 - y):  # minority 1, then minority 0 (one more constant unit)
         built = build("baum", X, labels, seed=0)
         k = built.network.stats()["hidden_neurons"]
-        assert k <= 1000 / 20 + 3 and k == 2 * math.ceil(min(labels.sum(), 1000 - labels.sum()) / 20) + int(labels.sum() > 500)
+        assert k <= 1000 / 20 + 3 and k == 2 * math.ceil(min(labels.sum(), 1000 - labels.sum()) / 20) + int(
+            labels.sum() > 500
+        )
         assert built.report.kind == "binary" and built.report.accuracy == 1.0 and built.report.max_abs_error == 0.0
     with pytest.raises(InvalidDataError, match="take two values"):
         build("baum", X, y * 2 + (np.arange(len(y)) % 3 == 0))  # three label values
@@ -101,7 +103,13 @@ def test_harmonic_neuron_is_the_complex_hermite_neuron(D):
     rng = np.random.default_rng(D)
     X, _ = _sphere(200, 30, D)
     w, v, theta, delta = rng.standard_normal(30), 0.3 * rng.standard_normal(30), rng.uniform(0, 2 * np.pi), 0.7
-    h = np.real(np.exp(-1j * theta) * np.polynomial.polynomial.polyval(X @ w + delta * np.exp(1j * theta) * (X @ v), harmonic_phi(D))) / delta
+    h = (
+        np.real(
+            np.exp(-1j * theta)
+            * np.polynomial.polynomial.polyval(X @ w + delta * np.exp(1j * theta) * (X @ v), harmonic_phi(D))
+        )
+        / delta
+    )
     errors = []
     for knots in (16, 64, 256):
         W, b, a, c, f = harmonic_neuron(X, w, v, theta, delta, D, knots)
@@ -124,7 +132,14 @@ def test_hermite_mean_identity():
     w, v, delta, D = rng.standard_normal(20), rng.standard_normal(20), 0.9, 3
     thetas = 2 * np.pi * np.arange(2 * D + 2) / (2 * D + 2)  # exact for trigonometric polynomials of degree <= D
     P = harmonic_phi(D)
-    mean = np.mean([np.real(np.exp(-1j * t) * np.polynomial.polynomial.polyval(X @ w + delta * np.exp(1j * t) * (X @ v), P)) / delta for t in thetas], axis=0)
+    mean = np.mean(
+        [
+            np.real(np.exp(-1j * t) * np.polynomial.polynomial.polyval(X @ w + delta * np.exp(1j * t) * (X @ v), P))
+            / delta
+            for t in thetas
+        ],
+        axis=0,
+    )
     dphi = np.polynomial.polynomial.polyval(X @ w, np.polynomial.polynomial.polyder(P))
     np.testing.assert_allclose(mean, dphi * (X @ v), atol=1e-10 * np.abs(mean).max())
 

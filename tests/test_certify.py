@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 from memorizers import activations, build, verify
 from memorizers.certify import U64, Certifier, enclose, forward_with_bound, gamma
 from memorizers.constructions import METHODS
@@ -15,8 +16,6 @@ from memorizers.data import gaussian_regression
 from memorizers.errors import InvalidDataError
 from memorizers.exact import exact_forward
 from memorizers.network import Dense, Network
-
-from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 
 SCALES = [1e-3, 1.0, 1e4, 1e-160, 1e150]  # the last two reach underflow and overflow
 
@@ -70,7 +69,8 @@ def test_enclosure_is_tight_on_cancellation_heavy_layers():
 
 
 def _mp_forward(net, X, digits=60):
-    """The stored network on X in mpmath at ``digits`` digits, as Fractions: the true output to far below any float bound."""
+    """The stored network on X in mpmath at ``digits`` digits, as Fractions: the true output to far below any
+    float bound."""
     import mpmath
 
     mpmath.mp.dps = digits
@@ -356,7 +356,8 @@ def test_certifier_runs_once_per_network_on_many_blocks():
     act=st.sampled_from([activations.relu(), activations.leaky_relu(0.1), activations.relu_like(2.0, -0.5)]),
 )
 def test_relu_pairs_are_enclosed_exactly(seed, scale, opposite, act):
-    """Pairs with identical rows and opposite outgoing columns are certified as one clipped unit; the enclosure still holds."""
+    """Pairs with identical rows and opposite outgoing columns are certified as one clipped unit; the enclosure
+    still holds."""
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((3, 4)) * scale
     b = rng.standard_normal(3) * scale
@@ -396,7 +397,9 @@ def test_inputs_that_cannot_be_rescaled_exactly_use_the_network_as_given():
     """A column of weights near 1e-300 asks for x * 2^-997: inputs that would underflow take the plain path."""
     rng = np.random.default_rng(1)
     W = rng.standard_normal((5, 3)) * np.array([1.0, 1e-300, 1e300])
-    net = Network([Dense(W, rng.standard_normal(5), activations.relu()), Dense(rng.standard_normal((1, 5)), np.zeros(1))])
+    net = Network(
+        [Dense(W, rng.standard_normal(5), activations.relu()), Dense(rng.standard_normal((1, 5)), np.zeros(1))]
+    )
     c = Certifier(net)
     assert c.input_scale is not None
     X = rng.standard_normal((10, 3)) * np.array([1.0, 1e-20, 1e-290])

@@ -62,7 +62,18 @@ def test_verify_reads_the_kind_the_network_was_built_for(tmp_path, capsys):
 def test_build_options(tmp_path, data, capsys, act):
     net = tmp_path / "net.npz"
     code, out, err = run(
-        capsys, "build", "--method", "yun-3layer", "--data", data, "--out", net, "--activation", act, "--widths", "40,40"
+        capsys,
+        "build",
+        "--method",
+        "yun-3layer",
+        "--data",
+        data,
+        "--out",
+        net,
+        "--activation",
+        act,
+        "--widths",
+        "40,40",
     )
     assert code == 0, err
     assert "hidden widths [40, 40]" in out
@@ -86,7 +97,9 @@ def test_errors_are_one_line_without_traceback(tmp_path, data, capsys):
     assert "lacks array(s) y" in error("build", "--method", "yun-3layer", "--data", bad, "--out", out)
     X = np.ones((3, 2))
     save_npz(bad, X, np.zeros(3))
-    assert "duplicate points at indices [0, 1, 2]" in error("build", "--method", "yun-3layer", "--data", bad, "--out", out)
+    assert "duplicate points at indices [0, 1, 2]" in error(
+        "build", "--method", "yun-3layer", "--data", bad, "--out", out
+    )
     garbage = tmp_path / "garbage.npz"
     garbage.write_bytes(b"\x00" * 100)
     assert "not a readable" in error("verify", garbage, "--data", data)
@@ -138,7 +151,9 @@ def test_every_method_builds_from_the_command_line(tmp_path, capsys, method):
     code, out, err = run(capsys, "verify", net, "--data", data, "--json", "--kind", METHODS[method].kind)
     checked = json.loads(out)
     assert code == 0 and built["passed"] and checked["passed"]
-    if METHODS[method].kind == "relative":  # approximate: ||f - y||^2 <= eps ||y||^2, eps 0.01 by default, kept in the file
+    if (
+        METHODS[method].kind == "relative"
+    ):  # approximate: ||f - y||^2 <= eps ||y||^2, eps 0.01 by default, kept in the file
         assert built["tol"] == checked["tol"] == 0.01 and checked["relative_error"] <= 0.01
     else:
         assert built["accuracy"] == checked["accuracy"] == 1.0
@@ -163,7 +178,9 @@ def test_outputs_never_damage_what_is_at_the_path(tmp_path, data, capsys):
     old = os.umask(0o027)
     try:
         assert run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", tmp_path / "link.npz")[0] == 0
-        assert run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", tmp_path / "new" / "n.npz")[0] == 0
+        assert (
+            run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", tmp_path / "new" / "n.npz")[0] == 0
+        )
     finally:
         os.umask(old)
     assert (tmp_path / "link.npz").is_symlink() and Network.load(tmp_path / "target.npz").meta["method"] == "yun-3layer"

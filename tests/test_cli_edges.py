@@ -36,7 +36,10 @@ def files(tmp_path):
     save_npz(tmp_path / "zero.npz", np.vstack([np.zeros(5), X[1:]]), y)
     np.savez(tmp_path / "complex.npz", X=X + 1j, y=y)
     save_npz(tmp_path / "pm1.npz", X, rng.choice([-1.0, 1.0], 60))
-    assert main(["build", "--method", "yun-3layer", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "net.npz")]) == 0
+    assert (
+        main(["build", "--method", "yun-3layer", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "net.npz")])
+        == 0
+    )
     return tmp_path
 
 
@@ -65,7 +68,10 @@ MISTAKES = [
     ("build --method yun-3layer --data {d}/d.npz --out {d}/o.npz --option clip_margin=inf", "clip_margin must be"),
     ("build --method yun-2layer --data {d}/classes.npz --out {d}/o.npz --option margin=nan", "margin must be"),
     ("build --method yun-2layer --data {d}/classes.npz --out {d}/o.npz --option margin=-1", "margin must be"),
-    ("build --method yun-3layer --data {d}/d.npz --out {d}/o.npz --option epochs=3", "takes no option epochs; its options: widths"),
+    (
+        "build --method yun-3layer --data {d}/d.npz --out {d}/o.npz --option epochs=3",
+        "takes no option epochs; its options: widths",
+    ),
     ("build --method yun-3layer --data {d}/d.npz --out {d}/o.npz --option nokey", "KEY=VALUE"),
     ("build --method yun3layer --data {d}/d.npz --out {d}/o.npz", "did you mean 'yun-3layer'"),
     ("build --method ntk --data {d}/zero.npz --out {d}/o.npz", "zero vector"),
@@ -106,8 +112,13 @@ def test_every_mistake_is_one_line_and_status_2(files, capsys, argv, words):
 
 
 def test_build_json_prints_an_error_object(files, capsys):
-    code, out, err = run(capsys, "build", "--method", "ntk", "--data", files / "zero.npz", "--out", files / "o.npz", "--json")
-    assert code == 2 and json.loads(out) == {"error": err.strip().removeprefix("memorizers: error: "), "type": "InvalidDataError"}
+    code, out, err = run(
+        capsys, "build", "--method", "ntk", "--data", files / "zero.npz", "--out", files / "o.npz", "--json"
+    )
+    assert code == 2 and json.loads(out) == {
+        "error": err.strip().removeprefix("memorizers: error: "),
+        "type": "InvalidDataError",
+    }
 
 
 def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_file(tmp_path):
@@ -115,7 +126,18 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_file(tmp_path):
     save_npz(tmp_path / "big.npz", X, y)
     out = tmp_path / "net.npz"
     p = subprocess.Popen(
-        [sys.executable, "-m", "memorizers.cli", "build", "--method", "universal", "--data", str(tmp_path / "big.npz"), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "memorizers.cli",
+            "build",
+            "--method",
+            "universal",
+            "--data",
+            str(tmp_path / "big.npz"),
+            "--out",
+            str(out),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -145,7 +167,18 @@ def test_csv_with_string_classes_then_verify_and_predict(tmp_path, capsys):
     lines = ["sepal,petal,species,width"] + [f"{a},{b},{s},{c}" for (a, b, _, c), s in zip(X, species)]
     (tmp_path / "iris.csv").write_text("\n".join(lines) + "\n")
     net = tmp_path / "net.npz"
-    code, out, err = run(capsys, "build", "--method", "yun-classifier", "--data", tmp_path / "iris.csv", "--target", "species", "--out", net)
+    code, out, err = run(
+        capsys,
+        "build",
+        "--method",
+        "yun-classifier",
+        "--data",
+        tmp_path / "iris.csv",
+        "--target",
+        "species",
+        "--out",
+        net,
+    )
     assert code == 0, err
     meta = Network.load(net).meta
     assert meta["classes"] == ["setosa", "versicolor", "virginica"] and meta["features"] == ["sepal", "petal", "width"]
@@ -171,8 +204,12 @@ def test_tsv_npy_pair_and_idx(tmp_path, capsys):
     rng = np.random.default_rng(3)
     pixels = rng.integers(0, 256, (40, 4, 4), dtype=np.uint8)
     images.write_bytes(b"\0\0\x08\x03" + np.array([40, 4, 4], ">u4").tobytes() + pixels.tobytes())
-    labels.write_bytes(b"\0\0\x08\x01" + np.array([40], ">u4").tobytes() + rng.integers(0, 10, 40, dtype=np.uint8).tobytes())
-    code, out, err = run(capsys, "build", "--method", "yun-classifier", "--data", images, "--jitter", "1e-3", "--out", tmp_path / "i.npz")
+    labels.write_bytes(
+        b"\0\0\x08\x01" + np.array([40], ">u4").tobytes() + rng.integers(0, 10, 40, dtype=np.uint8).tobytes()
+    )
+    code, out, err = run(
+        capsys, "build", "--method", "yun-classifier", "--data", images, "--jitter", "1e-3", "--out", tmp_path / "i.npz"
+    )
     assert code == 0 and "accuracy 100.0000%" in out, err
     assert "memorizes the jittered inputs" in err
 
@@ -192,8 +229,21 @@ def test_option_reaches_every_construction_option(tmp_path, capsys):
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     save_npz(tmp_path / "s.npz", X, rng.integers(0, 2, 30))
     code, out, err = run(
-        capsys, "build", "--method", "vershynin", "--data", tmp_path / "s.npz", "--out", tmp_path / "v.npz",
-        "--widths", "256,256,16", "--option", "batch=2", "--option", "separation=0.01", "--json",
+        capsys,
+        "build",
+        "--method",
+        "vershynin",
+        "--data",
+        tmp_path / "s.npz",
+        "--out",
+        tmp_path / "v.npz",
+        "--widths",
+        "256,256,16",
+        "--option",
+        "batch=2",
+        "--option",
+        "separation=0.01",
+        "--json",
     )
     assert code == 0, err
     assert json.loads(out)["construction"]["separation"] == 0.01
@@ -208,22 +258,49 @@ def test_binary_method_takes_plus_minus_one(files, capsys):
 
 
 def test_idle_units_are_reported_not_silent(files, capsys):
-    code, out, err = run(capsys, "build", "--method", "universal", "--data", files / "d.npz", "--out", files / "u.npz", "--widths", "500")
+    code, out, err = run(
+        capsys, "build", "--method", "universal", "--data", files / "d.npz", "--out", files / "u.npz", "--widths", "500"
+    )
     assert code == 0 and "440 of the 500 hidden units are idle" in err
 
 
 def test_redirected_train_prints_no_progress(files):
     pytest.importorskip("torch")
     p = subprocess.run(
-        [sys.executable, "-m", "memorizers.cli", "train", "--like", files / "net.npz", "--data", files / "d.npz", "--epochs", "300"],
+        [
+            sys.executable,
+            "-m",
+            "memorizers.cli",
+            "train",
+            "--like",
+            files / "net.npz",
+            "--data",
+            files / "d.npz",
+            "--epochs",
+            "300",
+        ],
         capture_output=True,
     )
     assert p.returncode in (0, 1) and p.stderr == b"" and p.stdout.count(b"\n") == 1
 
 
 def test_sweep_table_separates_errors(tmp_path, capsys):
-    code, out, err = run(capsys, "sweep", "--method", "yun-3layer", "--widths", "4,4", "--n", "4,400", "--dx", "3", "--seeds", "2",
-                         "--db", tmp_path / "s.db")
+    code, out, err = run(
+        capsys,
+        "sweep",
+        "--method",
+        "yun-3layer",
+        "--widths",
+        "4,4",
+        "--n",
+        "4,400",
+        "--dx",
+        "3",
+        "--seeds",
+        "2",
+        "--db",
+        tmp_path / "s.db",
+    )
     assert code == 0, err
     rows = {line.split("|")[3].strip(): line.split("|") for line in out.splitlines() if line.startswith("| yun-3layer")}
     memorized, not_memorized, errors, first = (rows["400"][i].strip() for i in (4, 5, 6, 7))

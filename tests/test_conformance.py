@@ -153,7 +153,12 @@ def _bad_inputs(name):
     ]
     if "activation" in inspect.signature(method.construct).parameters:
         cases.append(
-            ("unknown activation", lambda X, y, o: (X, y, {**o, "activation": "swish"}), MemorizersError, "unknown activation")
+            (
+                "unknown activation",
+                lambda X, y, o: (X, y, {**o, "activation": "swish"}),
+                MemorizersError,
+                "unknown activation",
+            )
         )
     if method.invalid_label is not None:
         cases.append(("label outside the theorem", with_y(method.invalid_label), InvalidDataError, r"labels"))

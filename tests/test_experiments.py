@@ -69,17 +69,31 @@ def _chromium():
 
 
 def test_report_renders_in_headless_chromium_with_every_image(report, tmp_path):
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     url = (report / "index.html").as_uri()
-    dom = subprocess.run([_chromium(), *flags, "--virtual-time-budget=10000", "--dump-dom", url],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [_chromium(), *flags, "--virtual-time-budget=10000", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     n = len(list(report.glob("*.png")))
     # the page's own script counts the images that loaded (complete, with a width) once the load event fired
     assert f'data-images="{n}/{n}"' in dom, re.findall(r"<body[^>]*>", dom)
     assert "<h1>memorizers: reproduction report (quick size)</h1>" in dom
     shot = tmp_path / "page.png"
-    subprocess.run([_chromium(), *flags, "--window-size=1200,2000", f"--screenshot={shot}", url], capture_output=True, timeout=120)
+    subprocess.run(
+        [_chromium(), *flags, "--window-size=1200,2000", f"--screenshot={shot}", url], capture_output=True, timeout=120
+    )
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
 
 
@@ -89,7 +103,9 @@ def test_daniely_in_the_report(report):
     rows = list(csv.DictReader(open(report / "daniely.csv")))
     assert len(rows) == 2 * 2 * 4 * 2 + 1  # d x q x ratios x seeds, and one seed inside the theorem's regime
     regime = [r for r in rows if r["regime"] == "True"]
-    assert float(regime[0]["abs_fraction"]) == 1.0 and float(regime[0]["abs_min_margin"]) > 0  # Theorem 1, inside its regime
+    assert (
+        float(regime[0]["abs_fraction"]) == 1.0 and float(regime[0]["abs_min_margin"]) > 0
+    )  # Theorem 1, inside its regime
     assert "theorem's regime" in (report / "daniely.md").read_text()
 
 
@@ -152,7 +168,16 @@ def test_precision_in_the_report(report):
     """bits_needed against N for every construction that takes arbitrary N, with a fitted growth per method."""
     rows = list(csv.DictReader(open(report / "precision.csv")))
     methods = {r["method"] for r in rows}
-    assert methods == {"yun-3layer", "yun-classifier", "yun-2layer", "relu-baum", "baum", "universal", "vershynin", "daniely"}
+    assert methods == {
+        "yun-3layer",
+        "yun-classifier",
+        "yun-2layer",
+        "relu-baum",
+        "baum",
+        "universal",
+        "vershynin",
+        "daniely",
+    }
     for r in rows:
         assert r["bits_needed"] and 8 <= int(r["bits_needed"]) <= 1000
         assert float(r["certified"]) == 1.0

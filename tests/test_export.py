@@ -3,12 +3,11 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 from memorizers.certify import forward_with_bound
 from memorizers.constructions.yun import yun_3layer
 from memorizers.data import gaussian_regression
 from memorizers.export import to_onnx
-
-from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 
 
 def _torch_out(net, X):

@@ -7,12 +7,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import random_network
 from memorizers import activations
 from memorizers.data import load_npz, save_npz
 from memorizers.errors import NetworkFileError
 from memorizers.network import Network
-
-from conftest import random_network
 
 FUZZ = settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -50,8 +49,10 @@ def test_random_bytes(tmp_path, data):
 
 
 @FUZZ
-@given(flips=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
-       cut=st.integers(0, len(VALID)))
+@given(
+    flips=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    cut=st.integers(0, len(VALID)),
+)
 def test_mutated_network_files(tmp_path, flips, cut):
     data = bytearray(VALID)
     for pos, val in flips:
@@ -62,8 +63,10 @@ def test_mutated_network_files(tmp_path, flips, cut):
 
 
 @FUZZ
-@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
-       cut=st.integers(0, 10**6))
+@given(
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+    cut=st.integers(0, 10**6),
+)
 def test_mutated_data_files(tmp_path, flips, cut):
     valid = _valid_data_bytes(tmp_path)
     data = bytearray(valid)
@@ -82,7 +85,9 @@ json_values = st.recursive(
 
 
 @FUZZ
-@given(header=json_values, weight=st.sampled_from([np.ones((2, 3)), np.ones(3), np.array(["a"]), np.ones((2, 3)) * np.nan]))
+@given(
+    header=json_values, weight=st.sampled_from([np.ones((2, 3)), np.ones(3), np.array(["a"]), np.ones((2, 3)) * np.nan])
+)
 def test_malformed_headers_and_arrays(tmp_path, header, weight):
     arrays = random_network(np.random.default_rng(0), [3, 2], activations.relu()).to_arrays()
     good = json.loads(str(arrays["header"]))

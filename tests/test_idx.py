@@ -29,8 +29,11 @@ def test_read_idx_round_trip(tmp_path, dtype, compressed):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"\x01\x02\x08\x01", "bad magic"), (bytes([0, 0, 8, 1]) + np.array([5], ">u4").tobytes() + b"abc", "declares shape"),
-     (b"\x1f\x8b garbage", "corrupt gzip")],
+    [
+        (b"\x01\x02\x08\x01", "bad magic"),
+        (bytes([0, 0, 8, 1]) + np.array([5], ">u4").tobytes() + b"abc", "declares shape"),
+        (b"\x1f\x8b garbage", "corrupt gzip"),
+    ],
 )
 def test_read_idx_refuses_what_is_not_idx(tmp_path, content, message):
     path = tmp_path / "bad.idx"

@@ -15,9 +15,11 @@ def test_columns_in_any_units_build_like_standardised_ones(method):
     projections are judged in units-free coordinates (powers of two, folded into layer 1 exactly)."""
     rng = np.random.default_rng(0)
     Z = rng.standard_normal((200, 6))
-    y = {"baum": rng.integers(0, 2, 200), "yun-2layer": rng.integers(0, 3, 200), "yun-resnet": rng.integers(0, 3, 200)}.get(
-        method, rng.uniform(-1, 1, 200)
-    )
+    y = {
+        "baum": rng.integers(0, 2, 200),
+        "yun-2layer": rng.integers(0, 3, 200),
+        "yun-resnet": rng.integers(0, 3, 200),
+    }.get(method, rng.uniform(-1, 1, 200))
     scaled = build(method, Z * SCALES, y, seed=0)
     standard = build(method, Z, y, seed=0)
     assert scaled.report.accuracy == standard.report.accuracy == 1.0

@@ -3,11 +3,10 @@ import os
 import numpy as np
 import pytest
 
+from conftest import ALL_ACTIVATIONS, random_network
 from memorizers import activations
 from memorizers.errors import MemorizersError, NetworkFileError
 from memorizers.network import Dense, Network, Residual
-
-from conftest import ALL_ACTIVATIONS, random_network
 
 
 def test_forward_in_each_dtype(rng):
@@ -21,14 +20,24 @@ def test_forward_in_each_dtype(rng):
 
 
 def test_forward_matches_a_hand_computation(rng):
-    W1, b1, W2, b2 = rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal((1, 4)), rng.standard_normal(1)
+    W1, b1, W2, b2 = (
+        rng.standard_normal((4, 3)),
+        rng.standard_normal(4),
+        rng.standard_normal((1, 4)),
+        rng.standard_normal(1),
+    )
     net = Network([Dense(W1, b1, activations.relu()), Dense(W2, b2)])
     X = rng.standard_normal((5, 3))
     np.testing.assert_allclose(net(X), np.maximum(X @ W1.T + b1, 0) @ W2.T + b2, rtol=1e-14)
 
 
 def test_residual_block_adds_its_input(rng):
-    U, b, V, c = rng.standard_normal((3, 2)), rng.standard_normal(3), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    U, b, V, c = (
+        rng.standard_normal((3, 2)),
+        rng.standard_normal(3),
+        rng.standard_normal((2, 3)),
+        rng.standard_normal(2),
+    )
     res = Residual([Dense(U, b, activations.relu()), Dense(V, c)])
     net = Network([res, Dense(np.eye(2), np.zeros(2))])
     X = rng.standard_normal((4, 2))

@@ -40,7 +40,12 @@ def test_bad_sweep_input():
     with pytest.raises(MemorizersError, match="job options must be JSON values"):
         Job.make("yun-3layer", None, 10, 2, 0, activation=relu())
     with pytest.raises(MemorizersError, match="unknown backend 'mpi'"):
-        run_sweep([Job.make("baum", None, 10, 2, 0), Job.make("baum", None, 10, 2, 1)], ":memory:", backend="mpi", progress=False)
+        run_sweep(
+            [Job.make("baum", None, 10, 2, 0), Job.make("baum", None, 10, 2, 1)],
+            ":memory:",
+            backend="mpi",
+            progress=False,
+        )
     with pytest.raises(MemorizersError, match=r"need must lie in \[1, seeds = 10\]"):
         capacity("baum", None, 3, need=11)
 
@@ -65,7 +70,22 @@ def _count(db):
 
 def test_sigkill_mid_sweep_then_resume_records_every_job_exactly_once(tmp_path):
     db = tmp_path / "kill.sqlite"
-    argv = ["sweep", "--method", "yun-3layer", "--n", "300,600,900,1200", "--dx", "6", "--seeds", "8", "--db", str(db), "--jobs", "2", "--json"]
+    argv = [
+        "sweep",
+        "--method",
+        "yun-3layer",
+        "--n",
+        "300,600,900,1200",
+        "--dx",
+        "6",
+        "--seeds",
+        "8",
+        "--db",
+        str(db),
+        "--jobs",
+        "2",
+        "--json",
+    ]
     code = f"import sys; from memorizers.cli import main; sys.exit(main({argv!r}))"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -90,13 +110,18 @@ def test_dask_backend_on_a_local_cluster(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     jobs = [Job.make("yun-3layer", None, n, 5, s) for n in (30, 60) for s in range(3)]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        rows = run_sweep(jobs, tmp_path / "d.sqlite", backend="dask", scheduler=cluster.scheduler_address, progress=False)
+        rows = run_sweep(
+            jobs, tmp_path / "d.sqlite", backend="dask", scheduler=cluster.scheduler_address, progress=False
+        )
     local = run_sweep(jobs, tmp_path / "l.sqlite", progress=False)
     assert len(rows) == 6 and all(r["passed"] for r in rows)
     assert all(int(r["worker"].rsplit(":", 1)[1]) != os.getpid() for r in rows)  # they ran on the cluster's workers
     by_key = {r["key"]: r for r in local}
     for r in rows:  # the same job gives the same network wherever it runs
-        assert r["max_abs_error"] == by_key[r["key"]]["max_abs_error"] and r["hidden_neurons"] == by_key[r["key"]]["hidden_neurons"]
+        assert (
+            r["max_abs_error"] == by_key[r["key"]]["max_abs_error"]
+            and r["hidden_neurons"] == by_key[r["key"]]["hidden_neurons"]
+        )
 
 
 def test_ray_backend_on_a_local_cluster(tmp_path):
@@ -112,13 +137,18 @@ def test_ray_backend_on_a_local_cluster(tmp_path):
     assert all(int(r["worker"].rsplit(":", 1)[1]) != os.getpid() for r in rows)  # they ran in Ray's worker processes
     by_key = {r["key"]: r for r in local}
     for r in rows:  # the same job gives the same network wherever it runs
-        assert r["max_abs_error"] == by_key[r["key"]]["max_abs_error"] and r["hidden_neurons"] == by_key[r["key"]]["hidden_neurons"]
+        assert (
+            r["max_abs_error"] == by_key[r["key"]]["max_abs_error"]
+            and r["hidden_neurons"] == by_key[r["key"]]["hidden_neurons"]
+        )
 
 
 @pytest.mark.parametrize("act,widths", [("relu", (16, 16)), ("hard-tanh", (8, 8))])
 def test_capacity_of_theorem_3_1_is_its_formula(act, widths):
     # ReLU: 4 floor(d1/4) floor(d2/4) = 64; hard-tanh: 4 floor(d1/2) floor(d2/2) = 64
-    result = capacity("yun-3layer", widths, 8, activation=act, seeds=4, need=4, backend="threading", n_jobs=2, progress=False)
+    result = capacity(
+        "yun-3layer", widths, 8, activation=act, seeds=4, need=4, backend="threading", n_jobs=2, progress=False
+    )
     assert result.capacity == 64
     assert (64, 4, 4) in result.tried and (65, 0, 4) in result.tried
 
@@ -139,7 +169,27 @@ def test_capacity_of_the_training_baseline_and_resume(tmp_path):
 
 
 def test_capacity_cli(capsys):
-    assert main(["capacity", "--method", "yun-3layer", "--widths", "8,8", "--dx", "4", "--seeds", "3", "--need", "3", "--backend", "threading", "--json"]) == 0
+    assert (
+        main(
+            [
+                "capacity",
+                "--method",
+                "yun-3layer",
+                "--widths",
+                "8,8",
+                "--dx",
+                "4",
+                "--seeds",
+                "3",
+                "--need",
+                "3",
+                "--backend",
+                "threading",
+                "--json",
+            ]
+        )
+        == 0
+    )
     import json
 
     assert json.loads(capsys.readouterr().out)["capacity"] == 16

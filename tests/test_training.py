@@ -16,7 +16,9 @@ def test_training_keeps_the_architecture_and_verifies():
     template = build("yun-2layer", X, ids, seed=0).network
     result = train(template, X, ids, lr=1e-2, seconds=20, seed=0)
     assert result.network.stats()["hidden_widths"] == template.stats()["hidden_widths"]
-    assert [d.activation for d, _ in result.network.dense_layers()] == [d.activation for d, _ in template.dense_layers()]
+    assert [d.activation for d, _ in result.network.dense_layers()] == [
+        d.activation for d, _ in template.dense_layers()
+    ]
     assert result.report.kind == "onehot" and result.report.passed  # 120 points, 3 classes: training memorizes
     assert result.epochs >= 1 and len(result.history) == result.epochs
 
@@ -48,7 +50,22 @@ def test_cli_train(tmp_path, capsys):
     save_npz(data, X, ids)
     assert main(["build", "--method", "yun-2layer", "--data", str(data), "--out", str(net)]) == 0
     capsys.readouterr()
-    code = main(["train", "--like", str(net), "--data", str(data), "--lr", "0.01", "--seconds", "20", "--out", str(out), "--json"])
+    code = main(
+        [
+            "train",
+            "--like",
+            str(net),
+            "--data",
+            str(data),
+            "--lr",
+            "0.01",
+            "--seconds",
+            "20",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == (0 if report["passed"] else 1) and out.exists()
     assert report["hidden_widths"] and report["epochs"] >= 1

@@ -3,13 +3,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from conftest import ALL_ACTIVATIONS, random_network
 from memorizers import activations, verify
 from memorizers.errors import InvalidDataError
 from memorizers.exact import Dyadic, exact_forward
 from memorizers.network import Dense, Network
 from memorizers.verify import infer_kind
-
-from conftest import ALL_ACTIVATIONS, random_network
 
 
 def _linear(w, b):

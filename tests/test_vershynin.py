@@ -9,7 +9,15 @@ from scipy import integrate
 
 from memorizers import activations, build
 from memorizers.cli import main
-from memorizers.constructions.vershynin import coherence, enrich, gaussian_bias, gaussian_moments, layout, perceive, vershynin
+from memorizers.constructions.vershynin import (
+    coherence,
+    enrich,
+    gaussian_bias,
+    gaussian_moments,
+    layout,
+    perceive,
+    vershynin,
+)
 from memorizers.data import save_npz
 from memorizers.errors import InvalidDataError, WidthError
 
@@ -71,8 +79,25 @@ def test_threshold_network_memorizes_2000_points_in_dimension_20(tmp_path, capsy
     X, y = sphere(2000, 20, 0)
     data, path = tmp_path / "d.npz", tmp_path / "n.npz"
     save_npz(data, X, y)
-    assert main(["build", "--method", "vershynin", "--data", str(data), "--out", str(path), "--widths", "2000,2000,200",
-                 "--activation", "threshold", "--json"]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--method",
+                "vershynin",
+                "--data",
+                str(data),
+                "--out",
+                str(path),
+                "--widths",
+                "2000,2000,200",
+                "--activation",
+                "threshold",
+                "--json",
+            ]
+        )
+        == 0
+    )
     from memorizers.network import Network
 
     net = Network.load(path)
@@ -99,7 +124,13 @@ def test_deep_stacking_uses_every_block():
     info = built.info
     assert built.network.stats()["hidden_widths"] == [900, 900, 900, 900, 120] and built.report.accuracy == 1.0
     L = info["layout"]["layers"]
-    assert [s["P"] > 0 for s in L] == [False, False, True, True, True] and [s["R"] > 0 for s in L] == [False, True, True, True, False]
+    assert [s["P"] > 0 for s in L] == [False, False, True, True, True] and [s["R"] > 0 for s in L] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
     assert [s["acc"] for s in L] == [0, 0, 0, 1, 1] and info["layout"]["enrich"] == 300
     assert sum(info["batch_sizes"]) == info["K1"] and set(info["diagnostics"]) == {"input", "E", "R2", "R3", "R4"}
     assert info["deep_connections"] == 900 * 900 * 2 + 900 * 120
@@ -122,17 +153,27 @@ def test_input_errors_name_the_problem():
     pos, neg = int(np.flatnonzero(y == 1)[0]), int(np.flatnonzero(y == 0)[0])
     close[neg] = X[pos] + 1e-3 * X[neg]
     close[neg] /= np.linalg.norm(close[neg])
-    with pytest.raises(InvalidDataError, match=rf"points {pos} \(label 1\) and {neg} \(label 0\) are .* apart, closer than the separation"):
+    with pytest.raises(
+        InvalidDataError,
+        match=rf"points {pos} \(label 1\) and {neg} \(label 0\) are .* apart, closer than the separation",
+    ):
         vershynin(close, y, widths=(200, 200, 40))
     with pytest.raises(InvalidDataError, match="threshold or ReLU"):
         vershynin(X, y, widths=(200, 200, 40), activation="hard-tanh")
     with pytest.raises(InvalidDataError, match="needs a threshold first layer"):
         vershynin(X, y, widths=(200, 200, 200, 200, 40), activation=["relu", "threshold", "relu", "relu", "relu"])
-    with pytest.raises(InvalidDataError, match="perception failed in hidden layer 3: no sign draw in 50 separated a batch of"):
+    with pytest.raises(
+        InvalidDataError, match="perception failed in hidden layer 3: no sign draw in 50 separated a batch of"
+    ):
         vershynin(*sphere(1000, 20, 4), widths=(500, 500, 2), seed=0)  # one mirror pair for ~500 positives
-    with pytest.raises(InvalidDataError, match=r"enrichment II \(hidden layer 2\): no draw in 50 gave every enriched vector norm >= 0.5"):
+    with pytest.raises(
+        InvalidDataError,
+        match=r"enrichment II \(hidden layer 2\): no draw in 50 gave every enriched vector norm >= 0.5",
+    ):
         vershynin(*sphere(1000, 20, 4), widths=(30, 30, 2), seed=0)
-    with pytest.raises(InvalidDataError, match=r"enrichment I \(hidden layer 1\): no draw in 3 gave every enriched vector norm >= 5 "):
+    with pytest.raises(
+        InvalidDataError, match=r"enrichment I \(hidden layer 1\): no draw in 3 gave every enriched vector norm >= 5 "
+    ):
         vershynin(X, y, widths=(200, 200, 40), activation="relu", min_norm=5.0, tries=3)
 
 
@@ -147,13 +188,19 @@ def test_experiment_correlation_bounds():
 def test_default_widths_are_the_measured_rule():
     X, y = sphere(600, 20, 5)
     built = build("vershynin", X, y, seed=1)
-    assert built.network.stats()["hidden_widths"] == [1000, 1000, 2 * math.ceil(y.sum() / 4)] and built.report.accuracy == 1.0
+    assert (
+        built.network.stats()["hidden_widths"] == [1000, 1000, 2 * math.ceil(y.sum() / 4)]
+        and built.report.accuracy == 1.0
+    )
 
 
 def test_default_widths_double_for_relu():
     X, y = sphere(300, 20, 6)
     built = build("vershynin", X, y, activation=["threshold", "relu", "threshold"], seed=1)
-    assert built.network.stats()["hidden_widths"] == [2000, 2000, 2 * math.ceil(y.sum() / 4)] and built.report.accuracy == 1.0
+    assert (
+        built.network.stats()["hidden_widths"] == [2000, 2000, 2 * math.ceil(y.sum() / 4)]
+        and built.report.accuracy == 1.0
+    )
 
 
 def test_batch_size_is_a_named_parameter():
@@ -162,7 +209,9 @@ def test_batch_size_is_a_named_parameter():
     built = build("vershynin", X, y, widths=(1000, 1000, 400), batch=3, seed=0)
     assert max(built.info["batch_sizes"]) <= 3 and len(built.info["batch_sizes"]) == math.ceil(K1 / 3)
     assert built.report.accuracy == 1.0
-    with pytest.raises(WidthError, match=rf"hidden layer 3 holds 10 perception pairs; its {K1} positive points in batches of 3 need"):
+    with pytest.raises(
+        WidthError, match=rf"hidden layer 3 holds 10 perception pairs; its {K1} positive points in batches of 3 need"
+    ):
         vershynin(X, y, widths=(1000, 1000, 20), batch=3)
     with pytest.raises(InvalidDataError, match="batch must be a positive integer"):
         vershynin(X, y, widths=(1000, 1000, 20), batch=0)

@@ -18,7 +18,6 @@ from memorizers.errors import InvalidDataError, WidthError
 from memorizers.network import Dense, Network, Residual
 from memorizers.pieces import count_pieces, piece_bound
 
-
 # -- Proposition 3.2 -----------------------------------------------------------------------
 
 
@@ -57,22 +56,36 @@ def test_class_values_are_evenly_spaced_in_the_label_range():
 
 def test_piece_count_of_known_functions():
     relu = activations.relu()
-    hat = Network([Dense(np.array([[1.0], [1.0], [1.0]]), np.array([0.0, -1.0, -2.0]), relu),
-                   Dense(np.array([[1.0, -2.0, 1.0]]), np.zeros(1))])  # 0, t, 2 - t, 0 on (-1, 3)
+    hat = Network(
+        [
+            Dense(np.array([[1.0], [1.0], [1.0]]), np.array([0.0, -1.0, -2.0]), relu),
+            Dense(np.array([[1.0, -2.0, 1.0]]), np.zeros(1)),
+        ]
+    )  # 0, t, 2 - t, 0 on (-1, 3)
     assert count_pieces(hat, [1.0], (-1.0, 3.0)) == 4
     assert count_pieces(hat, [1.0], (0.2, 0.8)) == 1
-    absnet = Network([Dense(np.array([[1.0, 0.0]]), np.zeros(1), activations.absolute()), Dense(np.eye(1), np.zeros(1))])
+    absnet = Network(
+        [Dense(np.array([[1.0, 0.0]]), np.zeros(1), activations.absolute()), Dense(np.eye(1), np.zeros(1))]
+    )
     assert count_pieces(absnet, [2.0, 5.0], (-1.0, 1.0)) == 2
-    res = Network([Residual([Dense(np.array([[1.0]]), np.zeros(1), relu), Dense(np.array([[-2.0]]), np.zeros(1))]),
-                   Dense(np.eye(1), np.zeros(1))])  # t - 2 relu(t)
+    res = Network(
+        [
+            Residual([Dense(np.array([[1.0]]), np.zeros(1), relu), Dense(np.array([[-2.0]]), np.zeros(1))]),
+            Dense(np.eye(1), np.zeros(1)),
+        ]
+    )  # t - 2 relu(t)
     assert count_pieces(res, [1.0], (-1.0, 1.0)) == 2
 
 
 def test_piece_count_matches_dense_sampling(rng):
     for act in (activations.relu(), activations.hard_tanh(), activations.leaky_relu(0.3)):
-        net = Network([Dense(rng.standard_normal((6, 2)), rng.standard_normal(6), act),
-                       Dense(rng.standard_normal((5, 6)), rng.standard_normal(5), act),
-                       Dense(rng.standard_normal((1, 5)), rng.standard_normal(1))])
+        net = Network(
+            [
+                Dense(rng.standard_normal((6, 2)), rng.standard_normal(6), act),
+                Dense(rng.standard_normal((5, 6)), rng.standard_normal(5), act),
+                Dense(rng.standard_normal((1, 5)), rng.standard_normal(1)),
+            ]
+        )
         u = np.array([1.0, -0.7])
         t = np.linspace(-4, 4, 400_001)
         f = net.forward(np.outer(t, u))[:, 0]
@@ -99,8 +112,12 @@ def test_theorem_3_3(act, p):
     rng = np.random.default_rng(1)
     a = activations.by_name(act)
     for _ in range(5):
-        small = Network([Dense(rng.standard_normal((d1, 2)) * 10, rng.standard_normal(d1) * 50, a),
-                         Dense(rng.standard_normal((1, d1)), rng.standard_normal(1))])
+        small = Network(
+            [
+                Dense(rng.standard_normal((d1, 2)) * 10, rng.standard_normal(d1) * 50, a),
+                Dense(rng.standard_normal((1, d1)), rng.standard_normal(1)),
+            ]
+        )
         assert count_pieces(small, u, (0.5, N + 0.5)) <= piece_bound([d1], p) < N - 1
 
 
@@ -118,7 +135,9 @@ def test_general_position_violation_names_the_points(method):
     keep = np.ones(40, bool)
     keep[[i for i in np.flatnonzero(ids == 0) if i not in (0, 1, 2)]] = False
     X, ids = X[keep], ids[keep]
-    with pytest.raises(InvalidDataError, match=r"not in general position: point \d+ lies on the hyperplane through points \[0, 1, 2\]"):
+    with pytest.raises(
+        InvalidDataError, match=r"not in general position: point \d+ lies on the hyperplane through points \[0, 1, 2\]"
+    ):
         method(X, ids, seed=0)
 
 

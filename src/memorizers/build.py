@@ -30,8 +30,16 @@ def option_names(method: str) -> list[str]:
 
 
 def build(
-    method: str, X, y, *, tol: float | None = None, kind: str | None = None, on_failure: str = "raise", bits: bool = True,
-    progress: bool = False, **options
+    method: str,
+    X,
+    y,
+    *,
+    tol: float | None = None,
+    kind: str | None = None,
+    on_failure: str = "raise",
+    bits: bool = True,
+    progress: bool = False,
+    **options,
 ) -> Built:
     """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
 
@@ -57,12 +65,20 @@ def build(
     accepted = inspect.signature(m.construct).parameters
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise MemorizersError(f"method {method!r} takes no option {', '.join(unknown)} (its options: {', '.join(option_names(method))})")
+        raise MemorizersError(
+            f"method {method!r} takes no option {', '.join(unknown)} (its options: {', '.join(option_names(method))})"
+        )
     required = [k for k, p in accepted.items() if k not in ("X", "y") and p.default is p.empty and k not in options]
     if required:
-        raise MemorizersError(f"method {method!r} needs option {', '.join(required)} (e.g. --widths 64,64,64 on the command line)")
+        raise MemorizersError(
+            f"method {method!r} needs option {', '.join(required)} (e.g. --widths 64,64,64 on the command line)"
+        )
     seed = options.get("seed")
-    if seed is not None and not (isinstance(seed, (int, np.integer)) and seed >= 0) and not isinstance(seed, np.random.Generator):
+    if (
+        seed is not None
+        and not (isinstance(seed, (int, np.integer)) and seed >= 0)
+        and not isinstance(seed, np.random.Generator)
+    ):
         raise InvalidDataError(f"seed must be a non-negative integer; got {seed!r}")
     if m.kind == "relative":
         if tol is not None:
@@ -88,5 +104,7 @@ def build(
     network.meta.update(tol=report.tol, bits_needed=report.bits_needed)
     if not report.passed and on_failure == "raise":
         hint = f" ({info['hint']})" if info.get("hint") else ""
-        raise VerificationError(f"{method} built a network that fails verification: {report.summary()}{hint}", network, report)
+        raise VerificationError(
+            f"{method} built a network that fails verification: {report.summary()}{hint}", network, report
+        )
     return Built(network, report, info)

@@ -83,7 +83,10 @@ def capacity(
         if errors:
             result.errors[n] = (len(errors), errors[0])
         if progress:
-            print(f"  N = {n}: {k}/{seeds} memorized" + (f", {len(errors)} raised ({errors[0][:120]})" if errors else ""), flush=True)
+            print(
+                f"  N = {n}: {k}/{seeds} memorized" + (f", {len(errors)} raised ({errors[0][:120]})" if errors else ""),
+                flush=True,
+            )
         return k >= need
 
     try:

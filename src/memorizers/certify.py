@@ -636,7 +636,9 @@ def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_
         mid_l = e1 + e2 + e3 + small
         extra = 4 * U64 * (np.abs(e1) + np.abs(e2) + np.abs(e3) + np.abs(small) + np.abs(mid_l)) + abs(gl) * np.abs(C_l)
         h[:, leaders], l[:, leaders] = _two_sum(mid_h, mid_l)
-        r[:, leaders] = _up((abs(gh) + abs(gl)) * C_r + extra, 6) + 64 * ETA  # Dekker's product is exact barring underflow
+        r[:, leaders] = (
+            _up((abs(gh) + abs(gl)) * C_r + extra, 6) + 64 * ETA
+        )  # Dekker's product is exact barring underflow
     h[:, followers] = l[:, followers] = r[:, followers] = 0.0
     return Enclosure(h, l, r)
 

@@ -51,7 +51,11 @@ class _Help(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action):
         text = action.help or ""
         default = action.default
-        if "%(default)" not in text and action.option_strings and not (default is None or default is False or default == argparse.SUPPRESS):
+        if (
+            "%(default)" not in text
+            and action.option_strings
+            and not (default is None or default is False or default == argparse.SUPPRESS)
+        ):
             text += " (default: %(default)s)"
         return text
 
@@ -147,7 +151,9 @@ def _data(args, network: Network | None = None, need_labels: bool = True):
     """The dataset of --data (with --labels, --target), for a network's recorded feature columns if it has them."""
     meta = network.meta if network is not None else {}
     target = args.target if args.target is not None else meta.get("target")
-    return load_data(args.data, labels=args.labels, target=target, features=meta.get("features"), need_labels=need_labels)
+    return load_data(
+        args.data, labels=args.labels, target=target, features=meta.get("features"), need_labels=need_labels
+    )
 
 
 def _build_options(args) -> dict:
@@ -204,7 +210,14 @@ def cmd_build(args) -> int:
         built.network.meta["jitter"] = {"scale": args.jitter, "seed": args.seed}
     built.network.save(args.out)
     s = built.network.stats()
-    out = {"method": args.method, "out": str(args.out), "seconds": seconds, **built.report.to_dict(), **s, "construction": built.info}
+    out = {
+        "method": args.method,
+        "out": str(args.out),
+        "seconds": seconds,
+        **built.report.to_dict(),
+        **s,
+        "construction": built.info,
+    }
     notes = []
     if args.jitter is not None:
         given = verify(built.network, data.X, data.y, certify=False)
@@ -215,19 +228,29 @@ def cmd_build(args) -> int:
         )
     idle, total = _idle_units(built.network)
     if idle:
-        notes.append(f"{idle} of the {total} hidden units are idle (every outgoing weight 0): the widths exceed what "
-                     f"{args.method} uses; omit --widths for the smallest network")
+        notes.append(
+            f"{idle} of the {total} hidden units are idle (every outgoing weight 0): the widths exceed what "
+            f"{args.method} uses; omit --widths for the smallest network"
+        )
     for note in notes:
         print(f"memorizers: note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, default=json_default))
     else:
         print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
-        print(f"  hidden widths {s['hidden_widths']}, {s['parameters']} parameters, max |weight| {s['max_abs_weight']:.3e}")
+        print(
+            f"  hidden widths {s['hidden_widths']}, {s['parameters']} parameters, max |weight| "
+            f"{s['max_abs_weight']:.3e}"
+        )
         print(f"  {built.report.summary()}")
-        scalars = {k: v for k, v in built.info.items() if isinstance(v, (int, float, str, bool, np.generic)) and k != "hint"}
+        scalars = {
+            k: v for k, v in built.info.items() if isinstance(v, (int, float, str, bool, np.generic)) and k != "hint"
+        }
         if scalars:
-            print("  construction: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in scalars.items()))
+            print(
+                "  construction: "
+                + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in scalars.items())
+            )
     return 0
 
 
@@ -260,8 +283,10 @@ def cmd_verify(args) -> int:
     else:
         print(report.summary())
         method = network.meta.get("method", "network")
-        print(f"{method}: hidden widths {stats['hidden_widths']}, {stats['parameters']} parameters, "
-              f"max |weight| {stats['max_abs_weight']:.3e}, W(f) {stats['total_weight']:.4g}")
+        print(
+            f"{method}: hidden widths {stats['hidden_widths']}, {stats['parameters']} parameters, "
+            f"max |weight| {stats['max_abs_weight']:.3e}, W(f) {stats['total_weight']:.4g}"
+        )
     return 0 if report.passed and (report.exact is None or report.exact.passed) else 1
 
 
@@ -379,14 +404,28 @@ def cmd_capacity(args) -> int:
         **_job_options(args),
     )
     if args.json:
-        print(json.dumps({"method": result.method, "widths": result.widths, "dx": result.dx, "capacity": result.capacity,
-                          "tried": result.tried, "errors": result.errors}))
+        print(
+            json.dumps(
+                {
+                    "method": result.method,
+                    "widths": result.widths,
+                    "dx": result.dx,
+                    "capacity": result.capacity,
+                    "tried": result.tried,
+                    "errors": result.errors,
+                }
+            )
+        )
     else:
         print(result.table())
         best = {n: k for n, k, _ in result.tried}.get(result.capacity)
-        passed = f"{best} of {args.seeds} seeds memorized there, {args.need} needed" if best is not None else "no N passed"
-        print(f"capacity of {args.method} with widths {','.join(map(str, args.widths or ())) or 'the smallest'} "
-              f"(dx = {args.dx}): N = {result.capacity} ({passed})")
+        passed = (
+            f"{best} of {args.seeds} seeds memorized there, {args.need} needed" if best is not None else "no N passed"
+        )
+        print(
+            f"capacity of {args.method} with widths {','.join(map(str, args.widths or ())) or 'the smallest'} "
+            f"(dx = {args.dx}): N = {result.capacity} ({passed})"
+        )
     return 0
 
 
@@ -400,20 +439,27 @@ def cmd_sweep(args) -> int:
         for n in args.n
         for s in range(args.seeds)
     ]
-    rows = run_sweep(jobs, args.db, n_jobs=args.jobs, backend=args.backend, scheduler=args.scheduler, progress=not args.json)
+    rows = run_sweep(
+        jobs, args.db, n_jobs=args.jobs, backend=args.backend, scheduler=args.scheduler, progress=not args.json
+    )
     if args.json:
         print(json.dumps(rows, default=json_default))
         return 0
     cells: dict = {}
     for r in rows:
         cells.setdefault((r["method"], r["widths"], r["n"]), []).append(r)
-    print("| method | widths | N | memorized | not memorized | error | first error | mean seconds |\n|---|---|---|---|---|---|---|---|")
+    print(
+        "| method | widths | N | memorized | not memorized | error | first error | mean seconds "
+        "|\n|---|---|---|---|---|---|---|---|"
+    )
     for (m, w, n), rs in sorted(cells.items()):
         errors = [r["error"] for r in rs if r["error"]]
         passed = sum(bool(r["passed"]) for r in rs)
         first = errors[0].replace("|", "/")[:160] if errors else ""
-        print(f"| {m} | {w} | {n} | {passed} | {len(rs) - passed - len(errors)} | {len(errors)} | {first} | "
-              f"{sum(r['seconds'] for r in rs) / len(rs):.3f} |")
+        print(
+            f"| {m} | {w} | {n} | {passed} | {len(rs) - passed - len(errors)} | {len(errors)} | {first} | "
+            f"{sum(r['seconds'] for r in rs) / len(rs):.3f} |"
+        )
     print(f"{len(rows)} jobs recorded in {args.db}")
     return 0
 
@@ -440,7 +486,9 @@ def cmd_reproduce(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog="memorizers", description="Build networks that provably memorize a dataset.", formatter_class=_Help)
+    top = _Parser(
+        prog="memorizers", description="Build networks that provably memorize a dataset.", formatter_class=_Help
+    )
     top.add_argument("--version", action="version", version=f"memorizers {version('memorizers')}")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -450,30 +498,58 @@ def parser() -> argparse.ArgumentParser:
     def data_flags(p, labels_needed=True):
         p.add_argument("--data", required=True, help=f"the points: {DATA_FORMATS}")
         p.add_argument("--labels", help="with a .npy --data: the labels, another .npy")
-        p.add_argument("--target", help="with a CSV/TSV --data: the label column, by name or index" +
-                       (" (default: the last; or the one the network was built with)" if labels_needed else ""))
+        p.add_argument(
+            "--target",
+            help="with a CSV/TSV --data: the label column, by name or index"
+            + (" (default: the last; or the one the network was built with)" if labels_needed else ""),
+        )
 
     method = _choice(METHODS, "method")
     b = command("build", "construct a network for a dataset and verify it")
-    b.add_argument("--method", required=True, type=method, metavar="METHOD",
-                   help="; ".join(f"{k}: {m.summary}" for k, m in METHODS.items()))
+    b.add_argument(
+        "--method",
+        required=True,
+        type=method,
+        metavar="METHOD",
+        help="; ".join(f"{k}: {m.summary}" for k, m in METHODS.items()),
+    )
     data_flags(b)
     b.add_argument("--out", required=True, help="where to write the network (.npz)")
-    b.add_argument("--activation", type=_choice(activations.NAMES, "activation"), help=f"one of {', '.join(activations.NAMES)} (default: the method's)")
+    b.add_argument(
+        "--activation",
+        type=_choice(activations.NAMES, "activation"),
+        help=f"one of {', '.join(activations.NAMES)} (default: the method's)",
+    )
     b.add_argument("--negative-slope", type=float, default=0.01, help="slope of leaky-relu below 0")
-    b.add_argument("--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: the smallest the theorem allows)")
+    b.add_argument(
+        "--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: the smallest the theorem allows)"
+    )
     b.add_argument("--force", action="store_true", help="daniely: allow an activation the theorem does not cover")
     b.add_argument("--seed", type=_seed, default=0, help="random seed of the construction (and of --jitter)")
-    b.add_argument("--clip-margin", type=_positive, help="Yun: distance beyond +-1 of every clipped pre-activation (default 1)")
-    b.add_argument("--option", type=_option, action="append", metavar="KEY=VALUE",
-                   help="any other option of the construction (repeatable), e.g. n_classes=10, separation=0.05, batch=8, "
-                   "max_rounds=500; see a method's options in the error for an unknown one")
-    b.add_argument("--jitter", type=_positive, metavar="SCALE",
-                   help="add Gaussian noise of SCALE x each column's std to X first (puts repeated pixel values, e.g., "
-                   "in general position); the network memorizes the jittered points")
-    b.add_argument("--tol", type=_positive,
-                   help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6); ntk, harmonic: eps of "
-                   "||f - y||^2 <= eps ||y||^2 (default 0.01)")
+    b.add_argument(
+        "--clip-margin", type=_positive, help="Yun: distance beyond +-1 of every clipped pre-activation (default 1)"
+    )
+    b.add_argument(
+        "--option",
+        type=_option,
+        action="append",
+        metavar="KEY=VALUE",
+        help="any other option of the construction (repeatable), e.g. n_classes=10, separation=0.05, batch=8, "
+        "max_rounds=500; see a method's options in the error for an unknown one",
+    )
+    b.add_argument(
+        "--jitter",
+        type=_positive,
+        metavar="SCALE",
+        help="add Gaussian noise of SCALE x each column's std to X first (puts repeated pixel values, e.g., "
+        "in general position); the network memorizes the jittered points",
+    )
+    b.add_argument(
+        "--tol",
+        type=_positive,
+        help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6); ntk, harmonic: eps of "
+        "||f - y||^2 <= eps ||y||^2 (default 0.01)",
+    )
     b.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind to score (default: the method's)")
     b.add_argument("--json", action="store_true", help="print one JSON object (an error too)")
     b.set_defaults(func=cmd_build)
@@ -484,8 +560,16 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--dtype", choices=list(DTYPES), default="float64", help="evaluate in this precision")
     v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
     v.add_argument("--exact-limit", type=float, default=2e7, help="largest points x parameters --exact evaluates")
-    v.add_argument("--tol", type=_positive, help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else 1e-6)")
-    v.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind (default: the one the network was built for, else inferred)")
+    v.add_argument(
+        "--tol",
+        type=_positive,
+        help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else 1e-6)",
+    )
+    v.add_argument(
+        "--kind",
+        type=_choice(KINDS, "label kind"),
+        help="label kind (default: the one the network was built for, else inferred)",
+    )
     v.add_argument("--no-certify", action="store_true", help="skip the certificate and bits_needed (most of the work)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
@@ -519,7 +603,9 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--dx", type=_count, required=True, help="input dimension of the random datasets")
         p.add_argument("--seeds", type=_count, default=10, help="random datasets per N")
         p.add_argument("--jobs", type=int, default=1, help="parallel workers (-1: all cores)")
-        p.add_argument("--backend", choices=["loky", "threading", "dask", "ray"], default="loky", help="where the jobs run")
+        p.add_argument(
+            "--backend", choices=["loky", "threading", "dask", "ray"], default="loky", help="where the jobs run"
+        )
         p.add_argument("--scheduler", help="dask scheduler or ray cluster address (default: a local one)")
         p.add_argument("--activation", type=_choice(activations.NAMES, "activation"), help="activation for every job")
         p.add_argument("--labels", type=_choice(KINDS, "label kind"), help="label kind (default: the method's)")
@@ -528,12 +614,24 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--epochs", type=_count, help="train: epoch budget")
         p.add_argument("--seconds", type=_positive, help="train: wall-clock budget per job")
         p.add_argument("--optimizer", choices=["adam", "sgd"], help="train: optimizer")
-        p.add_argument("--option", type=_option, action="append", metavar="KEY=VALUE", help="any construction option, for every job")
+        p.add_argument(
+            "--option",
+            type=_option,
+            action="append",
+            metavar="KEY=VALUE",
+            help="any construction option, for every job",
+        )
         p.add_argument("--json", action="store_true", help="print JSON")
 
     methods = _choice([*METHODS, "train"], "method")
     c = command("capacity", "largest N a method memorizes with fixed widths (>= need of seeds datasets)")
-    c.add_argument("--method", required=True, type=methods, metavar="METHOD", help="a construction, or train (the gradient baseline)")
+    c.add_argument(
+        "--method",
+        required=True,
+        type=methods,
+        metavar="METHOD",
+        help="a construction, or train (the gradient baseline)",
+    )
     c.add_argument("--widths", type=_widths, help="hidden widths (default: the theorem's smallest for each N)")
     c.add_argument("--need", type=_count, default=9, help="datasets that must be memorized")
     c.add_argument("--start", type=_count, default=1, help="first N tried")
@@ -551,8 +649,12 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sweep)
 
     r = command("reproduce", "run a paper's experiment (or all, into an HTML report): tables and figures")
-    r.add_argument("paper", type=_choice(["all", *EXPERIMENTS], "experiment"), metavar="NAME",
-                   help=f"all, or one of {', '.join(sorted(EXPERIMENTS))}")
+    r.add_argument(
+        "paper",
+        type=_choice(["all", *EXPERIMENTS], "experiment"),
+        metavar="NAME",
+        help=f"all, or one of {', '.join(sorted(EXPERIMENTS))}",
+    )
     r.add_argument("--out", default="results", help="output folder")
     r.add_argument("--full", action="store_true", help="the full grids (default: the quick size, minutes on 2 cores)")
     r.set_defaults(func=cmd_reproduce)
@@ -568,7 +670,11 @@ def main(argv=None) -> int:
         return 130
     except (MemorizersError, MemoryError) as e:
         failed = isinstance(e, _Failed)
-        message = str(e) if not isinstance(e, MemoryError) or isinstance(e, MemorizersError) else f"out of memory ({e or 'MemoryError'})"
+        message = (
+            str(e)
+            if not isinstance(e, MemoryError) or isinstance(e, MemorizersError)
+            else f"out of memory ({e or 'MemoryError'})"
+        )
         print(f"memorizers: {'' if failed else 'error: '}{message}", file=sys.stderr)
         if getattr(args, "json", False):
             print(json.dumps({"error": message, "type": "VerificationError" if failed else type(e).__name__}))

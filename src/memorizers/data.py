@@ -33,10 +33,14 @@ def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tu
     """
     for name, a in (("X", X), ("y", y)):
         if np.iscomplexobj(a):
-            raise InvalidDataError(f"{name} holds complex numbers; give real data (e.g. the real and imaginary parts as features)")
+            raise InvalidDataError(
+                f"{name} holds complex numbers; give real data (e.g. the real and imaginary parts as features)"
+            )
     X0 = np.asarray(X)
     if X0.dtype.kind in "iu" and X0.size and (X0.max() > 2**53 or X0.min() < -(2**53)):
-        raise InvalidDataError("X holds integers beyond 2^53, which float64 (the networks' arithmetic) cannot tell apart; rescale X")
+        raise InvalidDataError(
+            "X holds integers beyond 2^53, which float64 (the networks' arithmetic) cannot tell apart; rescale X"
+        )
     try:
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -109,7 +113,9 @@ def check_memory(n_bytes: float, what: str) -> None:
     """Fail early, with the estimate, when ``what`` would need more than the memory available."""
     have = available_memory()
     if n_bytes > 0.8 * have:  # leave room for the copies numpy makes along the way
-        raise TooLargeError(f"{what} needs about {n_bytes / 2**30:.1f} GiB of memory; {have / 2**30:.1f} GiB is available")
+        raise TooLargeError(
+            f"{what} needs about {n_bytes / 2**30:.1f} GiB of memory; {have / 2**30:.1f} GiB is available"
+        )
 
 
 def find_duplicates(X: np.ndarray) -> list[list[int]]:
@@ -226,7 +232,9 @@ class Dataset:
 DATA_FORMATS = ".npz (arrays X, y), .npy (X; labels from a second .npy), .csv/.tsv with a header, IDX images (.gz)"
 
 
-def load_data(path, *, labels=None, target=None, features: list[str] | None = None, need_labels: bool = True) -> Dataset:
+def load_data(
+    path, *, labels=None, target=None, features: list[str] | None = None, need_labels: bool = True
+) -> Dataset:
     """Read a dataset in the formats people have; the CLI's ``--data`` (see :data:`DATA_FORMATS`).
 
     * ``.npz``: arrays ``X`` (N x dx) and ``y`` (N or N x dy); ``y`` may be absent when not needed.
@@ -254,7 +262,9 @@ def load_data(path, *, labels=None, target=None, features: list[str] | None = No
         X = _read_npy(path)
         y = _read_npy(labels) if labels is not None else None
         if need_labels and y is None:
-            raise InvalidDataError(f"{path} holds X only: give the labels as --labels y.npy (or use an .npz with X and y)")
+            raise InvalidDataError(
+                f"{path} holds X only: give the labels as --labels y.npy (or use an .npz with X and y)"
+            )
         return Dataset(X, y)
     return _read_table(path, target, features, need_labels)
 
@@ -304,7 +314,9 @@ def _read_table(path: str, target, features, need_labels: bool) -> Dataset:
     if features is not None:
         missing = [c for c in features if c not in header]
         if missing:
-            raise InvalidDataError(f"{path}: lacks the feature column(s) the network was built on: {', '.join(missing[:5])}")
+            raise InvalidDataError(
+                f"{path}: lacks the feature column(s) the network was built on: {', '.join(missing[:5])}"
+            )
         keep = [header.index(c) for c in features]
         if column in keep:
             raise InvalidDataError(f"{path}: --target {header[column]!r} is one of the network's feature columns")
@@ -317,7 +329,9 @@ def _read_table(path: str, target, features, need_labels: bool) -> Dataset:
     except ValueError:
         bad = next(j for j in keep if not all(_is_number(v) for v in table[:, j]))
         value = next(v for v in table[:, bad] if not _is_number(v))
-        raise InvalidDataError(f"{path}: feature column {header[bad]!r} holds {value!r}, not a number (only the target may hold text)") from None
+        raise InvalidDataError(
+            f"{path}: feature column {header[bad]!r} holds {value!r}, not a number (only the target may hold text)"
+        ) from None
     y = None
     if column is not None:
         raw = np.char.strip(table[:, column])
@@ -326,7 +340,9 @@ def _read_table(path: str, target, features, need_labels: bool) -> Dataset:
 
 
 def _column(header: list[str], target, path: str) -> int:
-    if isinstance(target, (int, np.integer)) or (isinstance(target, str) and target.lstrip("-").isdigit() and target not in header):
+    if isinstance(target, (int, np.integer)) or (
+        isinstance(target, str) and target.lstrip("-").isdigit() and target not in header
+    ):
         i = int(target)
         if not -len(header) <= i < len(header):
             raise InvalidDataError(f"{path}: --target {target} is out of range for {len(header)} columns")
@@ -412,7 +428,9 @@ def read_idx(path) -> np.ndarray:
     dtype = np.dtype(_IDX_TYPES[raw[2]])
     count = int(np.prod(shape, dtype=np.int64))
     if len(raw) - header != count * dtype.itemsize:
-        raise InvalidDataError(f"{path}: the header declares shape {shape} but the file holds {len(raw) - header} bytes")
+        raise InvalidDataError(
+            f"{path}: the header declares shape {shape} but the file holds {len(raw) - header} bytes"
+        )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -431,7 +449,8 @@ def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndar
         found = [d for d in map(os.path.expanduser, FASHION_MNIST_DIRS) if os.path.isdir(d)]
         if not found:
             raise InvalidDataError(
-                "Fashion-MNIST not found in " + ", ".join(FASHION_MNIST_DIRS)
+                "Fashion-MNIST not found in "
+                + ", ".join(FASHION_MNIST_DIRS)
                 + "; install Debian's dataset-fashion-mnist or pass the directory"
             )
         path = found[0]
@@ -443,7 +462,9 @@ def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndar
         images = path
         labels = path.replace("images-idx3", "labels-idx1")
         if labels == images:
-            raise InvalidDataError(f"{path}: cannot tell the labels file from an images file name without 'images-idx3'")
+            raise InvalidDataError(
+                f"{path}: cannot tell the labels file from an images file name without 'images-idx3'"
+            )
     X, y = read_idx(images), read_idx(labels)
     if X.ndim < 2 or y.ndim != 1 or len(X) != len(y):
         raise InvalidDataError(f"{images}: images {X.shape} and labels {y.shape} do not match")

@@ -68,7 +68,8 @@ def run_demo(quick: bool = False) -> list[dict]:
             widths = "x".join(str(w) for w in s["hidden_widths"])
             print(
                 f"{name:<38} {act.name:<18} {widths:>11} {s['parameters']:>8} {s['max_abs_weight']:>9.2e} "
-                f"{seconds:>8.3f} {built.report.max_abs_error:>9.2e} {r32.max_abs_error:>9.2e} {built.report.accuracy:>8.2%} "
+                f"{seconds:>8.3f} {built.report.max_abs_error:>9.2e} {r32.max_abs_error:>9.2e} "
+                f"{built.report.accuracy:>8.2%} "
                 f"{built.report.certified:>8.2%} {_bits(built.report):>5}"
             )
     print("\nEvery network above was verified in float64 (max |f(x_i) - y_i| <= 1e-6 for all i); cert. is the share of")
@@ -112,7 +113,13 @@ def _classification_table(quick: bool) -> list[dict]:
             f"{r.accuracy:>9.2%} {r.certified:>9.2%} {_bits(r):>5}"
         )
         rows.append(
-            {"method": method, "widths": s["hidden_widths"], "accuracy": r.accuracy, "certified": r.certified, "bits_needed": r.bits_needed}
+            {
+                "method": method,
+                "widths": s["hidden_widths"],
+                "accuracy": r.accuracy,
+                "certified": r.certified,
+                "bits_needed": r.bits_needed,
+            }
         )
     return rows
 
@@ -161,7 +168,13 @@ def _sphere_table(quick: bool) -> list[dict]:
             f"{_bits(r):>5} {met:<32}"
         )
         rows.append(
-            {"method": method, "widths": s["hidden_widths"], "total_weight": s["total_weight"], "passed": r.passed, "bits_needed": r.bits_needed}
+            {
+                "method": method,
+                "widths": s["hidden_widths"],
+                "total_weight": s["total_weight"],
+                "passed": r.passed,
+                "bits_needed": r.bits_needed,
+            }
         )
     print("\nW(f) = sum over hidden units of |outgoing weight| x |(w, b)| (Bubeck et al.'s total weight).")
     return rows

@@ -94,7 +94,9 @@ def exact_forward(network: Network, X) -> np.ndarray:
     """
     smooth = sorted({d.activation.name for d, _ in network.dense_layers() if not d.activation.piecewise_linear})
     if smooth:
-        raise InvalidDataError(f"the exact check needs piecewise-linear activations; this network uses {', '.join(smooth)}")
+        raise InvalidDataError(
+            f"the exact check needs piecewise-linear activations; this network uses {', '.join(smooth)}"
+        )
     a = Dyadic.from_float(np.atleast_2d(X))
     for layer in network.layers:
         if isinstance(layer, Residual):

@@ -37,7 +37,9 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     if X is None or dtype_name in ("float16", "bfloat16"):
         note = precision_note(network.meta.get("bits_needed"), dtype_name)
         if note:
-            warnings.warn(note + ("; pass X, y to check the export" if X is None else ""), PrecisionWarning, stacklevel=3)
+            warnings.warn(
+                note + ("; pass X, y to check the export" if X is None else ""), PrecisionWarning, stacklevel=3
+            )
         if X is None:
             return
     from .verify import verify
@@ -50,7 +52,11 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
         need = network.meta.get("bits_needed")
         raise ExportError(
             f"a {dtype_name} export no longer memorizes: {r.summary()}"
-            + (f"; the network needs {need} significand bits ({dtype_name} has {SIGNIFICAND_BITS[dtype_name]})" if need else "")
+            + (
+                f"; the network needs {need} significand bits ({dtype_name} has {SIGNIFICAND_BITS[dtype_name]})"
+                if need
+                else ""
+            )
             + "; export in float64, or pass check=False to export anyway"
         )
 

@@ -74,7 +74,8 @@ def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> 
     if len(values) != 2:
         first, second = _NATIVE[kind]
         raise InvalidDataError(
-            f"labels of kind {kind!r} take two values ({{{first}, {second}}} or any two); got {len(values)}: {_show(values)}"
+            f"labels of kind {kind!r} take two values ({{{first}, {second}}} or any two); got {len(values)}: "
+            f"{_show(values)}"
         )
     return values
 
@@ -97,7 +98,11 @@ def decode(F: np.ndarray, kind: str, classes=None) -> np.ndarray:
         index = np.argmax(F, axis=1)
     else:
         index = (F[:, 0] > (0.5 if kind == "binary" else 0.0)).astype(np.int64)
-    values = np.asarray(classes) if classes is not None else (np.arange(F.shape[1]) if kind == "onehot" else np.array(_NATIVE[kind]))
+    values = (
+        np.asarray(classes)
+        if classes is not None
+        else (np.arange(F.shape[1]) if kind == "onehot" else np.array(_NATIVE[kind]))
+    )
     return values[index]
 
 

@@ -199,7 +199,8 @@ class Network:
     # -- export -----------------------------------------------------------------------
 
     def to_torch(self, dtype=None, X=None, y=None, *, check: bool = True):
-        """A torch.nn.Module computing the same function, float64 by default (see :func:`memorizers.export.to_torch`)."""
+        """A torch.nn.Module computing the same function, float64 by default (see
+        :func:`memorizers.export.to_torch`)."""
         from .export import to_torch
 
         return to_torch(self, dtype, X, y, check=check)
@@ -280,7 +281,9 @@ def read_npz(path, what: str) -> dict[str, np.ndarray]:
         with f:
             return {k: f[k] for k in f.files}
     except MemoryError as e:
-        raise NetworkFileError(f"{path}: an array in this {what} file is larger than the memory available ({e})") from None
+        raise NetworkFileError(
+            f"{path}: an array in this {what} file is larger than the memory available ({e})"
+        ) from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as e:
         raise NetworkFileError(f"{path}: corrupt {what} file ({e})") from None
 

@@ -24,10 +24,13 @@ try:
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError:  # pragma: no cover - the estimators need scikit-learn
-    raise MissingDependencyError("memorizers.sklearn needs scikit-learn >= 1.6: pip install 'memorizers[demo]'") from None
+    raise MissingDependencyError(
+        "memorizers.sklearn needs scikit-learn >= 1.6: pip install 'memorizers[demo]'"
+    ) from None
 
 EXPECTED_FAILED_CHECKS = {
-    "check_positive_only_tag_during_fit": "fits data with repeated points, which no network can give two different labels "
+    "check_positive_only_tag_during_fit": "fits data with repeated points, which no network can give two "
+    "different labels "
     "and every memorization theorem excludes (DuplicatePointsError names them)",
 }
 
@@ -150,7 +153,9 @@ class MemorizingRegressor(RegressorMixin, _Memorizing):
         self.report_ = verify(self.network_, X, y, tol=tol, certify=True, bits=self.certify)
         self.network_.meta.update(tol=tol, label_scale=scale)
         if not self.report_.passed:
-            raise VerificationError(f"{self._method}: the rescaled network fails verification: {self.report_.summary()}")
+            raise VerificationError(
+                f"{self._method}: the rescaled network fails verification: {self.report_.summary()}"
+            )
 
     def predict(self, X):
         F = self._outputs(X)

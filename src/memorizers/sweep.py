@@ -80,17 +80,32 @@ class Job:
 
         if method != "train" and method not in METHODS:
             raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}, train")
-        takes = set(TRAIN_OPTIONS) if method == "train" else set(option_names(method)) - {"widths", "seed"} | {"tol", "kind"}
+        takes = (
+            set(TRAIN_OPTIONS)
+            if method == "train"
+            else set(option_names(method)) - {"widths", "seed"} | {"tol", "kind"}
+        )
         unknown = sorted(set(options) - takes - {"labels", "classes"})
         if unknown:  # before any job runs, not as a failed row per job
-            raise MemorizersError(f"{method} takes no option {', '.join(unknown)}; its options: {', '.join(sorted(takes))}")
+            raise MemorizersError(
+                f"{method} takes no option {', '.join(unknown)}; its options: {', '.join(sorted(takes))}"
+            )
         if int(n) < 1 or int(dx) < 1:
             raise MemorizersError(f"N and dx must be positive, got N = {n}, dx = {dx}")
         try:
             json.dumps(options)  # options are part of the key: JSON values only
         except TypeError as e:
-            raise MemorizersError(f"job options must be JSON values (name activations, e.g. activation='relu'): {e}") from None
-        return cls(method, None if widths is None else tuple(int(w) for w in widths), int(n), int(dx), int(seed), tuple(sorted(options.items())))
+            raise MemorizersError(
+                f"job options must be JSON values (name activations, e.g. activation='relu'): {e}"
+            ) from None
+        return cls(
+            method,
+            None if widths is None else tuple(int(w) for w in widths),
+            int(n),
+            int(dx),
+            int(seed),
+            tuple(sorted(options.items())),
+        )
 
     @property
     def key(self) -> str:
@@ -152,7 +167,14 @@ def run_job(job: Job) -> dict:
     kind = label_kind(job.method, options)
     options.pop("labels", None)
     X, y = dataset(job.n, job.dx, job.seed, kind, options.pop("classes", 2))
-    row = {"key": job.key, "method": job.method, "widths": json.dumps(job.widths), "n": job.n, "dx": job.dx, "seed": job.seed}
+    row = {
+        "key": job.key,
+        "method": job.method,
+        "widths": json.dumps(job.widths),
+        "n": job.n,
+        "dx": job.dx,
+        "seed": job.seed,
+    }
     row["options"] = json.dumps(dict(job.options), sort_keys=True)
     start = time.perf_counter()
     try:
@@ -174,7 +196,9 @@ def run_job(job: Job) -> dict:
             error=None,
         )
     except (MemorizersError, VerificationError) as e:  # too small, too close, not in general position...
-        row.update(passed=0, accuracy=None, max_abs_error=None, relative_error=None, hidden_neurons=None, total_weight=None)
+        row.update(
+            passed=0, accuracy=None, max_abs_error=None, relative_error=None, hidden_neurons=None, total_weight=None
+        )
         row["error"] = f"{type(e).__name__}: {e}"
     row["seconds"] = time.perf_counter() - start
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
@@ -198,7 +222,9 @@ class ResultStore:
     def record(self, row: dict) -> None:
         row = {**row, "finished_at": time.time()}
         cols = list(_COLUMNS)
-        self.db.execute(f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", [row.get(c) for c in cols])
+        self.db.execute(
+            f"INSERT INTO jobs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", [row.get(c) for c in cols]
+        )
         self.db.commit()
 
     def rows(self, keys=None) -> list[dict]:
@@ -244,7 +270,9 @@ def _results(todo: list, backend: str, scheduler: str | None, n_jobs: int):
         )
 
 
-def run_sweep(jobs, db, *, n_jobs: int = 1, backend: str = "loky", scheduler: str | None = None, progress: bool = True) -> list[dict]:
+def run_sweep(
+    jobs, db, *, n_jobs: int = 1, backend: str = "loky", scheduler: str | None = None, progress: bool = True
+) -> list[dict]:
     """Run every job not yet in the SQLite file ``db``; return the rows of all ``jobs``.
 
     n_jobs: parallel workers (-1: all cores; with dask or ray, the cluster decides). Each

@@ -82,14 +82,16 @@ def train(
         raise MemorizersError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     X = np.asarray(X, dtype=np.float64)
     kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
-    Y = as_targets(labels.for_network(template, y, kind), template.n_out, kind)  # the template's classes, as verify reads them
+    Y = as_targets(
+        labels.for_network(template, y, kind), template.n_out, kind
+    )  # the template's classes, as verify reads them
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     if seed is not None:
         torch.manual_seed(seed)
 
-    linears = torch.nn.ModuleList(
-        [torch.nn.Linear(d.n_in, d.n_out, dtype=torch.float64) for d in template.layers]
-    ).to(dev)
+    linears = torch.nn.ModuleList([torch.nn.Linear(d.n_in, d.n_out, dtype=torch.float64) for d in template.layers]).to(
+        dev
+    )
     acts = [d.activation for d in template.layers]
 
     def forward(a, hard: bool):
@@ -156,11 +158,16 @@ def train(
         bar.close()
     elapsed = time.perf_counter() - start
     layers = [
-        Dense(lin.weight.detach().cpu().numpy(), lin.bias.detach().cpu().numpy(), act) for lin, act in zip(linears, acts)
+        Dense(lin.weight.detach().cpu().numpy(), lin.bias.detach().cpu().numpy(), act)
+        for lin, act in zip(linears, acts)
     ]
-    trained = Network(layers, meta={"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch, "kind": kind, "tol": tol})
+    trained = Network(
+        layers, meta={"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch, "kind": kind, "tol": tol}
+    )
     if template.meta.get("classes") is not None and kind == template.meta.get("kind"):
         trained.meta["classes"] = template.meta["classes"]
-    trained.meta.update({k: template.meta[k] for k in ("features", "target") if k in template.meta})  # a table's columns
+    trained.meta.update(
+        {k: template.meta[k] for k in ("features", "target") if k in template.meta}
+    )  # a table's columns
     report = verify(trained, X, y, kind=kind, tol=tol, certify=False)
     return TrainResult(trained, report, epoch, elapsed, dev, history)

@@ -83,7 +83,15 @@ class MemorizationReport:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for key in ("errors", "margins", "certified_points", "proved_points", "bounds", "certificate_margins", "bits_searched"):
+        for key in (
+            "errors",
+            "margins",
+            "certified_points",
+            "proved_points",
+            "bounds",
+            "certificate_margins",
+            "bits_searched",
+        ):
             d.pop(key)
         if self.exact is None:
             d.pop("exact")
@@ -180,7 +188,9 @@ def as_targets(y, n_out: int, kind: str) -> np.ndarray:
         if y.ndim == 1 or y.shape[1] == 1:
             ids = y.reshape(-1)
             if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0 and ids.max(initial=0) < n_out):
-                raise InvalidDataError(f"class ids must be integers in [0, {n_out - 1}] for a network of {n_out} outputs")
+                raise InvalidDataError(
+                    f"class ids must be integers in [0, {n_out - 1}] for a network of {n_out} outputs"
+                )
             Y = np.zeros((len(ids), n_out))
             Y[np.arange(len(ids)), ids.astype(np.int64)] = 1.0
             return Y
@@ -327,7 +337,9 @@ def verify(
     if certify:
         _certify(report, network, X, y, ok, score_kind, score_tol, bits, progress)
     if exact:
-        report.exact = exact_check(network, X, as_targets(y, network.n_out, kind), kind=kind, tol=tol, limit=exact_limit)
+        report.exact = exact_check(
+            network, X, as_targets(y, network.n_out, kind), kind=kind, tol=tol, limit=exact_limit
+        )
     return report
 
 

@@ -224,7 +224,9 @@ METHODS = {
         "real",
         "Bubeck, Eldan, Lee & Mikulincer (2020) Proposition 2: n neurons, any non-polynomial activation",
         _real_example,
-        lambda X, y, options, info=None: [int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else len(X)],
+        lambda X, y, options, info=None: [
+            int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else len(X)
+        ],
         None,
     ),
     "baum": Method(
@@ -241,7 +243,9 @@ METHODS = {
         "Bubeck et al. (2020) Proposition 4: 4 ceil(n/d) ReLU units, real labels, general position",
         _real_example,
         lambda X, y, options, info=None: [
-            int(np.ravel(options["widths"])[0]) if options.get("widths") is not None else 4 * -(-len(X) // np.shape(X)[1])
+            int(np.ravel(options["widths"])[0])
+            if options.get("widths") is not None
+            else 4 * -(-len(X) // np.shape(X)[1])
         ],
         None,
     ),
@@ -264,7 +268,8 @@ METHODS = {
     "vershynin": Method(
         vershynin,
         "binary",
-        "Vershynin (2020) Theorems 7.1-7.2: threshold/ReLU (any mix), enrichment + perception + stacking, unit separated points",
+        "Vershynin (2020) Theorems 7.1-7.2: threshold/ReLU (any mix), enrichment + perception + stacking, unit "
+        "separated points",
         _vershynin_example,
         lambda X, y, options, info=None: list(options["widths"]),
         0.5,

@@ -102,12 +102,23 @@ def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 2
         if cond < 1e12:
             break
     else:
-        raise InvalidDataError(f"no invertible evaluation matrix in {tries} random draws (last condition number {cond:.2e})")
+        raise InvalidDataError(
+            f"no invertible evaluation matrix in {tries} random draws (last condition number {cond:.2e})"
+        )
     A = np.linalg.solve(Phi, Y)  # (n, dy)
     pad = np.zeros((k - n, d))
     net = Network(
-        [Dense(np.vstack([W, pad]), np.concatenate([b, np.zeros(k - n)]), act), Dense(np.vstack([A, np.zeros((k - n, Y.shape[1]))]).T, np.zeros(Y.shape[1]))],
-        meta={"method": "universal", "theorem": "Bubeck et al. (2020), Proposition 2", "activation": act.name, "widths": [k], "seed": seed},
+        [
+            Dense(np.vstack([W, pad]), np.concatenate([b, np.zeros(k - n)]), act),
+            Dense(np.vstack([A, np.zeros((k - n, Y.shape[1]))]).T, np.zeros(Y.shape[1])),
+        ],
+        meta={
+            "method": "universal",
+            "theorem": "Bubeck et al. (2020), Proposition 2",
+            "activation": act.name,
+            "widths": [k],
+            "seed": seed,
+        },
     )
     return net, {"condition_number": float(cond), "neurons": n}
 
@@ -150,7 +161,20 @@ def baum(X, y, *, widths=None, seed=None):
     if flip:  # f = 1 - sum of slab indicators
         a = -a
         b[need - 1], a[need - 1] = 1.0, 1.0  # the constant unit 1{1 > 0}
-    net = _two_layer(W * scale, b, a, c_out, threshold(), {"method": "baum", "theorem": "Bubeck et al. (2020), Proposition 3 (Baum 1988)", "activation": "threshold", "widths": [k], "seed": seed})
+    net = _two_layer(
+        W * scale,
+        b,
+        a,
+        c_out,
+        threshold(),
+        {
+            "method": "baum",
+            "theorem": "Bubeck et al. (2020), Proposition 3 (Baum 1988)",
+            "activation": "threshold",
+            "widths": [k],
+            "seed": seed,
+        },
+    )
     return net, {"neurons": need, "groups": len(groups), "minority_label": 0 if flip else 1}
 
 
@@ -211,7 +235,20 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
             r = 4 * g + 2 * j
             W[r], b[r], a[r] = o * u + delta * v, o * c + shift, sign / delta
             W[r + 1], b[r + 1], a[r + 1] = o * u, o * c + shift, -sign / delta
-    net = _two_layer(W * scale, b, a, 0.0, relu(), {"method": "relu-baum", "theorem": "Bubeck et al. (2020), Proposition 4", "activation": "relu", "widths": [k], "seed": seed})
+    net = _two_layer(
+        W * scale,
+        b,
+        a,
+        0.0,
+        relu(),
+        {
+            "method": "relu-baum",
+            "theorem": "Bubeck et al. (2020), Proposition 4",
+            "activation": "relu",
+            "widths": [k],
+            "seed": seed,
+        },
+    )
     return net, {"neurons": need, "groups": len(groups), "min_delta": float(min(sl[4] for sl in slabs))}
 
 
@@ -241,7 +278,8 @@ def _slab(X, yv, S, rng, margin):
 
 
 def generic_constants(X: np.ndarray, chunk: int = 2048) -> tuple[float, float]:
-    """(gamma, omega) of Definition 1: gamma = max_{i != j} |x_i . x_j| / (|x_i| |x_j|), omega = d lambda_max(X^T X / n).
+    """(gamma, omega) of Definition 1: gamma = max_{i != j} |x_i . x_j| / (|x_i| |x_j|),
+    omega = d lambda_max(X^T X / n).
 
     O(n^2 d) in chunks. (The definition also asks |x_i| >= 1.)
     """
@@ -296,7 +334,8 @@ class _Boost:
             if attempts >= max_rounds:
                 raise InvalidDataError(
                     f"{self.what} did not reach ||f - y||^2 <= {self.eps} ||y||^2 in {max_rounds} rounds "
-                    f"(now {float(self.r @ self.r) / float(self.y @ self.y):.3g}); raise max_rounds (build --option max_rounds=N)"
+                    f"(now {float(self.r @ self.r) / float(self.y @ self.y):.3g}); raise max_rounds (build "
+                    "--option max_rounds=N)"
                 )
             attempts += 1
             out = step(self.r, self.rng)
@@ -312,7 +351,9 @@ class _Boost:
             self.coefs.append(e * a)
             self.const += e * c
             if self.cap is not None and self.units > self.cap:
-                raise WidthError(f"{self.what} needs more than width {self.cap} to reach eps = {self.eps}", (self.units,))
+                raise WidthError(
+                    f"{self.what} needs more than width {self.cap} to reach eps = {self.eps}", (self.units,)
+                )
             self.r = self.r - e * f
             self.rounds += 1
 
@@ -331,7 +372,12 @@ class _Boost:
 
     def info(self) -> dict:
         yy = float(self.y @ self.y)
-        return {"rounds": self.rounds, "units": self.units, "constant_unit": int(bool(self.const)), "relative_error": float(self.r @ self.r) / yy if yy else 0.0}
+        return {
+            "rounds": self.rounds,
+            "units": self.units,
+            "constant_unit": int(bool(self.const)),
+            "relative_error": float(self.r @ self.r) / yy if yy else 0.0,
+        }
 
 
 def _theorem2(X, eps):
@@ -451,10 +497,27 @@ def harmonic_neuron(X, w, v, theta: float, delta: float, D: int, knots: int):
         coefs.append(np.concatenate([[right[0], -left[0]], np.diff(right), -np.diff(left)]))
         f += np.interp(rj, b, qb)
     d = X.shape[1]
-    return (np.vstack(rows) if rows else np.zeros((0, d))), np.concatenate(biases or [np.zeros(0)]), np.concatenate(coefs or [np.zeros(0)]), c, f
+    return (
+        (np.vstack(rows) if rows else np.zeros((0, d))),
+        np.concatenate(biases or [np.zeros(0)]),
+        np.concatenate(coefs or [np.zeros(0)]),
+        c,
+        f,
+    )
 
 
-def harmonic(X, y, *, eps: float = 0.01, widths=None, degree: int | None = None, delta_scale: float = 1.5, knots: int = 16, seed=None, max_rounds: int | None = None):
+def harmonic(
+    X,
+    y,
+    *,
+    eps: float = 0.01,
+    widths=None,
+    degree: int | None = None,
+    delta_scale: float = 1.5,
+    knots: int = 16,
+    seed=None,
+    max_rounds: int | None = None,
+):
     """Theorem 1 (the harmonic network), as reconstructed in specs/harmonic_network.md.
 
     Lemma 1's boosting; each round builds one complex Hermite neuron
@@ -476,7 +539,9 @@ def harmonic(X, y, *, eps: float = 0.01, widths=None, degree: int | None = None,
     norms = np.linalg.norm(X, axis=1)
     if np.max(np.abs(norms - 1)) > 1e-6:
         i = int(np.argmax(np.abs(norms - 1)))
-        raise InvalidDataError(f"the harmonic network needs unit-norm points (x_i on the sphere); |x_{i}| = {norms[i]:.6g}: normalise X")
+        raise InvalidDataError(
+            f"the harmonic network needs unit-norm points (x_i on the sphere); |x_{i}| = {norms[i]:.6g}: normalise X"
+        )
     if not (isinstance(knots, (int, np.integer)) and knots >= 1):
         raise InvalidDataError(f"knots must be a positive integer, got {knots!r}")
     if not delta_scale > 0:
@@ -497,5 +562,13 @@ def harmonic(X, y, *, eps: float = 0.01, widths=None, degree: int | None = None,
         return harmonic_neuron(X, w, v, rng.uniform(0, 2 * np.pi), delta_scale / float(np.max(np.abs(s))), D, knots)
 
     boost.run(step_fn, max_rounds)
-    net = boost.network({"method": "harmonic", "theorem": "Bubeck et al. (2020), Theorem 1 (reconstructed)", "seed": seed, "degree": D, "eps": eps})
+    net = boost.network(
+        {
+            "method": "harmonic",
+            "theorem": "Bubeck et al. (2020), Theorem 1 (reconstructed)",
+            "seed": seed,
+            "degree": D,
+            "eps": eps,
+        }
+    )
     return net, {**boost.info(), "degree": D, "knots": knots}

@@ -1,4 +1,5 @@
-"""Hyperplanes through points, and when a point counts as on one: the general-position geometry of Yun et al. (Section 4) and Bubeck et al. (Propositions 3-4)."""
+"""Hyperplanes through points, and when a point counts as on one: the general-position geometry of Yun et al.
+(Section 4) and Bubeck et al. (Propositions 3-4)."""
 
 from __future__ import annotations
 

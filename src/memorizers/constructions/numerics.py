@@ -1,4 +1,5 @@
-"""Error-free transformations shared by the constructions: Dekker's split and the Dot2 dot product (Ogita, Rump & Oishi 2005)."""
+"""Error-free transformations shared by the constructions: Dekker's split and the Dot2 dot product (Ogita, Rump
+& Oishi 2005)."""
 
 from __future__ import annotations
 

@@ -91,7 +91,9 @@ def coherence(U: np.ndarray, chunk: int = 4096) -> tuple[float, float]:
     return float(np.abs(norms - 1).max()), inner
 
 
-def enrich(U: np.ndarray, width: int, p: float, act: Activation, rng, scale: float = 1.0) -> tuple[np.ndarray, float, np.ndarray]:
+def enrich(
+    U: np.ndarray, width: int, p: float, act: Activation, rng, scale: float = 1.0
+) -> tuple[np.ndarray, float, np.ndarray]:
     """A random pseudolinear map phi(G u - b) of ``width`` units (eq. 5.1), E phi(gamma - b)^2 = p.
 
     The input is ``scale * U`` (a previous stage's raw outputs and its 1/sqrt(m p)), folded into
@@ -159,7 +161,10 @@ def layout(widths, enrich_width: int | None = None) -> dict:
     h = list(widths)
     L = len(h)
     if L < 3:
-        raise WidthError(f"Vershynin's construction needs at least 3 hidden layers (enrichment, enrichment, perception); got {L}", (1, 1, 2))
+        raise WidthError(
+            f"Vershynin's construction needs at least 3 hidden layers (enrichment, enrichment, perception); got {L}",
+            (1, 1, 2),
+        )
     e = enrich_width or (h[0] if L == 3 else min(h[0], min(h[1 : L - 2]) // 3))
     if not 1 <= e <= h[0]:
         raise WidthError(f"the enrichment width must lie in [1, {h[0]}] (hidden layer 1); got {e}", tuple(h))
@@ -175,7 +180,8 @@ def layout(widths, enrich_width: int | None = None) -> dict:
             need = carry + acc + (1 if has_r else 0) + (2 if has_p else 0)
             raise WidthError(
                 f"hidden layer {j} (width {h[j - 1]}) must hold {carry} carry + {acc} accumulator units, "
-                f"{'>= 2 perception units' if has_p else ''}{' and ' if has_p and has_r else ''}{'>= 1 enrichment unit' if has_r else ''}: "
+                f"{'>= 2 perception units' if has_p else ''}{' and ' if has_p and has_r else ''}"
+                f"{'>= 1 enrichment unit' if has_r else ''}: "
                 f"needs width >= {need}",
                 tuple(h),
             )
@@ -246,31 +252,64 @@ def vershynin(
     norms = np.linalg.norm(X, axis=1)
     bad = int(np.argmax(np.abs(norms - 1)))
     if abs(norms[bad] - 1) > NORM_TOL:
-        raise InvalidDataError(f"Vershynin's construction needs unit vectors; |x_{bad}| = {norms[bad]:.6g}: normalise X")
-    for j in range(2, len(h) - 1):  # carry units copy the enrichment: exact only for threshold outputs into threshold carry
+        raise InvalidDataError(
+            f"Vershynin's construction needs unit vectors; |x_{bad}| = {norms[bad]:.6g}: normalise X"
+        )
+    for j in range(
+        2, len(h) - 1
+    ):  # carry units copy the enrichment: exact only for threshold outputs into threshold carry
         if acts[j - 1].kind == "threshold" and acts[0].kind != "threshold":
-            raise InvalidDataError(f"hidden layer {j} carries the enrichment with a threshold, which needs a threshold first layer")
-    check_memory(8.0 * (K * (max(h) * 3 + n) + sum(a * b for a, b in zip((n, *h), h))), f"a network of widths {list(h)} on {K} points")
+            raise InvalidDataError(
+                f"hidden layer {j} carries the enrichment with a threshold, which needs a threshold first layer"
+            )
+    check_memory(
+        8.0 * (K * (max(h) * 3 + n) + sum(a * b for a, b in zip((n, *h), h))),
+        f"a network of widths {list(h)} on {K} points",
+    )
     yv = Y[:, 0]
     pos, neg = np.flatnonzero(yv == 1), np.flatnonzero(yv == 0)
     d_min = min(s["R"] for s in spec if s["R"])
-    sep = 0.5 * math.sqrt(math.log(max(math.log(max(d_min, 3)), 1.0001)) / math.log(max(e, 3))) if separation is None else separation
+    sep = (
+        0.5 * math.sqrt(math.log(max(math.log(max(d_min, 3)), 1.0001)) / math.log(max(e, 3)))
+        if separation is None
+        else separation
+    )
     if len(pos) and len(neg):
         i, j, dist = _closest_pair(X, pos, neg)
         if dist < sep:
             raise InvalidDataError(
-                f"points {i} (label 1) and {j} (label 0) are {dist:.4g} apart, closer than the separation {sep:.4g} these "
-                "parameters allow (Theorem 1.1, (1.4)); widen the first two hidden layers or lower the separation (build --option separation=S)"
+                f"points {i} (label 1) and {j} (label 0) are {dist:.4g} apart, closer than the separation "
+                f"{sep:.4g} these "
+                "parameters allow (Theorem 1.1, (1.4)); widen the first two hidden layers or lower the "
+                "separation (build --option separation=S)"
             )
     rng = np.random.default_rng(seed)
-    info = {"layout": plan, "K": K, "K1": int(len(pos)), "separation": sep, "draws": {}, "diagnostics": {"input": coherence(X)}}
+    info = {
+        "layout": plan,
+        "K": K,
+        "K1": int(len(pos)),
+        "separation": sep,
+        "draws": {},
+        "diagnostics": {"input": coherence(X)},
+    }
 
     if sparsity is None:  # measured: ReLU norms spread more, so a ReLU first layer needs denser codes
         sparsity = min(0.25, max(0.05, 100 / e)) if acts[0].kind == "threshold" else min(0.25, max(0.1, 125 / e))
     info["sparsity"] = sparsity
+
     # Enrichment I (layer 1): redrawn until every |u_k| >= 1/2 (a weak form of Theorem 5.2's | |u_k|^2 - 1 | <= eps)
-    floor = (lambda a: (0.5 if a.kind == "threshold" else 0.25) if min_norm is None else min_norm)
-    G1, b1, raw1 = _draw(lambda: enrich(X, e, sparsity, acts[0], rng), lambda r: r / math.sqrt(e * sparsity), tries, "enrichment I (hidden layer 1)", info, "E", floor(acts[0]))
+    def floor(a):
+        return (0.5 if a.kind == "threshold" else 0.25) if min_norm is None else min_norm
+
+    G1, b1, raw1 = _draw(
+        lambda: enrich(X, e, sparsity, acts[0], rng),
+        lambda r: r / math.sqrt(e * sparsity),
+        tries,
+        "enrichment I (hidden layer 1)",
+        info,
+        "E",
+        floor(acts[0]),
+    )
     lam1 = 1 / math.sqrt(e * sparsity)
     info["diagnostics"]["E"] = coherence(raw1 * lam1)
 
@@ -285,7 +324,13 @@ def vershynin(
         d, r = spec[i - 1]["R"], spec[i]["P"]
         p2 = sparsity2 if sparsity2 is not None else 1 / math.sqrt(d)
         G, b, raw = _draw(
-            lambda: enrich(raw1, d, p2, acts[i - 1], rng, scale=lam1), lambda r_: r_ / math.sqrt(d * p2), tries, f"enrichment II (hidden layer {i})", info, f"R{i}", floor(acts[i - 1])
+            lambda: enrich(raw1, d, p2, acts[i - 1], rng, scale=lam1),
+            lambda r_: r_ / math.sqrt(d * p2),
+            tries,
+            f"enrichment II (hidden layer {i})",
+            info,
+            f"R{i}",
+            floor(acts[i - 1]),
         )
         lam = 1 / math.sqrt(d * p2)
         V = raw * lam
@@ -294,7 +339,8 @@ def vershynin(
         pairs = r // 2 if batch is None else math.ceil(len(mine) / batch)
         if pairs > r // 2:
             raise WidthError(
-                f"hidden layer {i + 1} holds {r // 2} perception pairs; its {len(mine)} positive points in batches of {batch} "
+                f"hidden layer {i + 1} holds {r // 2} perception pairs; its {len(mine)} positive points in "
+                f"batches of {batch} "
                 f"need {pairs}: widen that layer or raise batch",
                 tuple(h),
             )
@@ -305,8 +351,10 @@ def vershynin(
             found = perceive(V, g, neg, rng, tries=tries, bounds=bounds, centre=centre)
             if found is None:
                 raise InvalidDataError(
-                    f"perception failed in hidden layer {i + 1}: no sign draw in {tries} separated a batch of {len(g)} positive "
-                    f"points from the {len(neg)} negatives; widen hidden layer {i} (more enrichment units) or {i + 1} (smaller batches)"
+                    f"perception failed in hidden layer {i + 1}: no sign draw in {tries} separated a batch of "
+                    f"{len(g)} positive "
+                    f"points from the {len(neg)} negatives; widen hidden layer {i} (more enrichment units) or "
+                    f"{i + 1} (smaller batches)"
                 )
             w, c, t, half, draws = found
             info["draws"].setdefault(f"P{i + 1}", []).append(draws)
@@ -317,8 +365,15 @@ def vershynin(
     net = _assemble(n, h, acts, spec, e, G1, b1, block_parts)
     W_deep = sum(a * b for a, b in zip(h[1:], h[2:]))
     info.update(deep_connections=W_deep, theorem_K_log5K=K * math.log(max(K, 2)) ** 5)
-    net.meta.update({"method": "vershynin", "theorem": "Vershynin (2020), Theorems 7.1-7.2", "widths": list(h), "seed": seed,
-                     "activation": [a.name for a in acts]})
+    net.meta.update(
+        {
+            "method": "vershynin",
+            "theorem": "Vershynin (2020), Theorems 7.1-7.2",
+            "widths": list(h),
+            "seed": seed,
+            "activation": [a.name for a in acts],
+        }
+    )
     return net, info
 
 

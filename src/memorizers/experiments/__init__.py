@@ -24,7 +24,9 @@ def pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise MissingDependencyError("the experiments' figures need matplotlib: pip install 'memorizers[experiments]'") from None
+        raise MissingDependencyError(
+            "the experiments' figures need matplotlib: pip install 'memorizers[experiments]'"
+        ) from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -34,7 +34,8 @@ def sphere_task(n: int, d: int, seed: int):
 
 
 CAPTIONS = {
-    "bubeck.png": "Left: total weight W(f) against n for the ReLU Baum, NTK and harmonic networks (points on the sphere, "
+    "bubeck.png": "Left: total weight W(f) against n for the ReLU Baum, NTK and harmonic networks (points on "
+    "the sphere, "
     "random +-1 labels, one colour per d), with Proposition 1's lower bound sqrt(n)/8 and n^1.5 and n^0.5 references. "
     "Right: neurons against n/d; the fitted slopes are in the boxes.",
 }
@@ -73,7 +74,9 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
                     "total_weight": s["total_weight"],
                     "relative_error": float(np.sum((f - y) ** 2) / np.sum(y**2)),
                     "lower_bound": math.sqrt(n) / 8,
-                    "theorem_neurons": info.get("theorem_neurons", 4 * math.ceil(n / d) if name == "relu-baum" else float("nan")),
+                    "theorem_neurons": info.get(
+                        "theorem_neurons", 4 * math.ceil(n / d) if name == "relu-baum" else float("nan")
+                    ),
                 }
             )
     write_csv(out / "bubeck.csv", rows)
@@ -92,7 +95,10 @@ def slopes(rows) -> dict:
     out = {}
     for m in METHODS:
         rs = [r for r in rows if r["method"] == m]
-        per_d = {d: _slope([r["n"] for r in rs if r["d"] == d], [r["total_weight"] for r in rs if r["d"] == d]) for d in sorted({r["d"] for r in rs})}
+        per_d = {
+            d: _slope([r["n"] for r in rs if r["d"] == d], [r["total_weight"] for r in rs if r["d"] == d])
+            for d in sorted({r["d"] for r in rs})
+        }
         out[m] = {
             "weight_vs_n": per_d,
             "weight_vs_n_mean": float(np.mean(list(per_d.values()))),
@@ -112,20 +118,24 @@ def claims(rows) -> list[dict]:
     ratio = max(h["weight_over_sqrt_n"]) / min(h["weight_over_sqrt_n"])
     return [
         {
-            "statement": "Theorem 1: the harmonic network reaches $\\|f - y\\|^2 \\le \\varepsilon \\|y\\|^2$ with $W(f) = \\tilde O(\\sqrt{n})$.",
+            "statement": "Theorem 1: the harmonic network reaches $\\|f - y\\|^2 \\le \\varepsilon \\|y\\|^2$ "
+            "with $W(f) = \\tilde O(\\sqrt{n})$.",
             "measured": f"W ~ n^{h['weight_vs_n_mean']:.2f} (per d: "
             + ", ".join(f"d={d}: {v:.2f}" for d, v in h["weight_vs_n"].items())
             + f"); $W/\\sqrt{{n}}$ spans a factor {ratio:.2f} over the grid; every run reached eps: {fits}.",
             "holds": bool(fits and abs(h["weight_vs_n_mean"] - 0.5) <= 0.2),
         },
         {
-            "statement": "Sections 3-4: the Baum (Proposition 4) and NTK (Theorem 3) networks have $W(f) \\gtrsim n\\sqrt{n}$.",
-            "measured": f"relu-baum W ~ n^{b['weight_vs_n_mean']:.2f}, ntk W ~ n^{k['weight_vs_n_mean']:.2f} (mean over d); "
+            "statement": "Sections 3-4: the Baum (Proposition 4) and NTK (Theorem 3) networks have $W(f) "
+            "\\gtrsim n\\sqrt{n}$.",
+            "measured": f"relu-baum W ~ n^{b['weight_vs_n_mean']:.2f}, ntk W ~ n^{k['weight_vs_n_mean']:.2f} "
+            "(mean over d); "
             f"relu-baum max relative error {exact:.1e}.",
             "holds": bool(min(b["weight_vs_n_mean"], k["weight_vs_n_mean"]) >= 1.3),
         },
         {
-            "statement": "Proposition 4, Theorems 2 and 1: about $n/d$ neurons (up to factors in $\\varepsilon$) for all three.",
+            "statement": "Proposition 4, Theorems 2 and 1: about $n/d$ neurons (up to factors in "
+            "$\\varepsilon$) for all three.",
             "measured": "neurons ~ (n/d)^s with s = "
             + ", ".join(f"{m}: {sl[m]['neurons_vs_n_over_d']:.2f}" for m in METHODS)
             + f" (at fixed n/d the counts do not grow with d: see the table; harmonic pays 2 x 16 knots x (D + 1) = "
@@ -133,7 +143,8 @@ def claims(rows) -> list[dict]:
             "holds": bool(all(0.6 <= sl[m]["neurons_vs_n_over_d"] <= 1.4 for m in METHODS)),
         },
         {
-            "statement": "Proposition 1: every network with $\\|f - y\\|^2 \\le \\|y\\|^2 / 2$ on random $\\pm 1$ labels has $W(f) \\ge \\sqrt{n} / 8$.",
+            "statement": "Proposition 1: every network with $\\|f - y\\|^2 \\le \\|y\\|^2 / 2$ on random $\\pm "
+            "1$ labels has $W(f) \\ge \\sqrt{n} / 8$.",
             "measured": f"{len(below)} of {len(rows)} networks below the bound; the smallest $W / (\\sqrt{{n}}/8)$ is "
             f"{min(r['total_weight'] / r['lower_bound'] for r in rows):.1f}.",
             "holds": not below,
@@ -143,9 +154,11 @@ def claims(rows) -> list[dict]:
 
 def summarise(rows) -> str:
     lines = [
-        f"x uniform on the sphere, y = +-1 at random; relu-baum exact, ntk and harmonic (D = {DEGREE}) to ||f - y||^2 <= {EPS} ||y||^2.",
+        f"x uniform on the sphere, y = +-1 at random; relu-baum exact, ntk and harmonic (D = {DEGREE}) to ||f - "
+        f"y||^2 <= {EPS} ||y||^2.",
         "",
-        "| method | d | n/d | n | neurons (mean) | theorem's neurons | W(f) (mean) | W/sqrt(n) | sqrt(n)/8 (Prop. 1) | rel. error (max) |",
+        "| method | d | n/d | n | neurons (mean) | theorem's neurons | W(f) (mean) | W/sqrt(n) | sqrt(n)/8 "
+        "(Prop. 1) | rel. error (max) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     cells: dict = {}
@@ -171,17 +184,36 @@ def plot(rows, out: Path) -> None:
     for m, marker in (("relu-baum", "o"), ("ntk", "s"), ("harmonic", "^")):
         for d, color in zip(sorted({r["d"] for r in rows}), ("C0", "C1", "C2")):
             rs = sorted((r for r in rows if r["method"] == m and r["d"] == d), key=lambda r: r["n"])
-            axes[0].loglog([r["n"] for r in rs], [r["total_weight"] for r in rs], marker, color=color, label=f"{m}, d={d}", ms=4)
+            axes[0].loglog(
+                [r["n"] for r in rs], [r["total_weight"] for r in rs], marker, color=color, label=f"{m}, d={d}", ms=4
+            )
             axes[1].loglog([r["n_over_d"] for r in rs], [r["neurons"] for r in rs], marker, color=color, ms=4)
     ns = np.array(sorted({r["n"] for r in rows}))
     axes[0].loglog(ns, np.sqrt(ns) / 8, "k--", label="sqrt(n)/8 (Prop. 1)")
     axes[0].loglog(ns, ns**1.5 * 10, "k:", label="n^1.5 (reference)")
     axes[0].loglog(ns, np.sqrt(ns) * 250, "k-.", label="n^0.5 (reference)", lw=0.8)
     fits = slopes(rows)
-    axes[0].text(0.02, 0.98, "fitted slopes, W ~ n^s:\n" + "\n".join(f"{m}: {fits[m]['weight_vs_n_mean']:.2f}" for m in METHODS),
-                 transform=axes[0].transAxes, ha="left", va="top", fontsize=8, bbox={"facecolor": "white", "alpha": 0.8})
-    axes[1].text(0.98, 0.5, "fitted slopes, neurons ~ (n/d)^s:\n" + "\n".join(f"{m}: {fits[m]['neurons_vs_n_over_d']:.2f}" for m in METHODS),
-                 transform=axes[1].transAxes, ha="right", va="center", fontsize=8, bbox={"facecolor": "white", "alpha": 0.8})
+    axes[0].text(
+        0.02,
+        0.98,
+        "fitted slopes, W ~ n^s:\n" + "\n".join(f"{m}: {fits[m]['weight_vs_n_mean']:.2f}" for m in METHODS),
+        transform=axes[0].transAxes,
+        ha="left",
+        va="top",
+        fontsize=8,
+        bbox={"facecolor": "white", "alpha": 0.8},
+    )
+    axes[1].text(
+        0.98,
+        0.5,
+        "fitted slopes, neurons ~ (n/d)^s:\n"
+        + "\n".join(f"{m}: {fits[m]['neurons_vs_n_over_d']:.2f}" for m in METHODS),
+        transform=axes[1].transAxes,
+        ha="right",
+        va="center",
+        fontsize=8,
+        bbox={"facecolor": "white", "alpha": 0.8},
+    )
     axes[0].set_xlabel("n")
     axes[0].set_ylabel("total weight W(f)")
     axes[1].set_xlabel("n / d")

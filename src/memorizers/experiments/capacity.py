@@ -51,8 +51,27 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
         for method, options in (("yun-3layer", {}), ("train", TRAIN)):
             if progress:
                 print(f"capacity of {method} with widths {widths}:", flush=True)
-            r = capacity(method, widths, DX, seeds=grid["seeds"], need=grid["seeds"] - 1, db=db, n_jobs=-1, progress=progress, **options)
-            rows.append({"method": method, "widths": widths, "capacity": r.capacity, "formula": formula(widths), "parameters": parameters(widths), "tried": sorted(r.tried)})
+            r = capacity(
+                method,
+                widths,
+                DX,
+                seeds=grid["seeds"],
+                need=grid["seeds"] - 1,
+                db=db,
+                n_jobs=-1,
+                progress=progress,
+                **options,
+            )
+            rows.append(
+                {
+                    "method": method,
+                    "widths": widths,
+                    "capacity": r.capacity,
+                    "formula": formula(widths),
+                    "parameters": parameters(widths),
+                    "tried": sorted(r.tried),
+                }
+            )
     atomic_write_bytes(out / "capacity.md", summarise(rows).encode())
     plot(rows, out)
     return rows
@@ -63,15 +82,23 @@ def claims(rows) -> list[dict]:
     trained = [r for r in rows if r["method"] == "train"]
     return [
         {
-            "statement": "Theorem 3.1: a 3-layer ReLU network with $4\\lfloor d_1/4\\rfloor \\lfloor d_2/4\\rfloor \\ge N$ memorizes any $N$ distinct points ($d_y = 1$).",
-            "measured": "; ".join(f"widths {r['widths']}: capacity {r['capacity']}, formula {r['formula']}" for r in built)
+            "statement": "Theorem 3.1: a 3-layer ReLU network with $4\\lfloor d_1/4\\rfloor \\lfloor "
+            "d_2/4\\rfloor \\ge N$ memorizes any $N$ distinct points ($d_y = 1$).",
+            "measured": "; ".join(
+                f"widths {r['widths']}: capacity {r['capacity']}, formula {r['formula']}" for r in built
+            )
             + " (the construction memorizes every N up to the formula and refuses larger N with a WidthError).",
             "holds": all(r["capacity"] >= r["formula"] for r in built),
         },
         {
             "statement": "Gradient training of the same architecture (our baseline, not a claim of the paper).",
-            "measured": "; ".join(f"widths {r['widths']}: capacity {r['capacity']} at tol {TRAIN['tol']:g} ({r['capacity'] / r['parameters']:.2f} points per parameter)" for r in trained)
-            + ". Training needs no construction but a looser tolerance; the construction's size is fixed by the formula, not by the parameter count.",
+            "measured": "; ".join(
+                f"widths {r['widths']}: capacity {r['capacity']} at tol {TRAIN['tol']:g} "
+                f"({r['capacity'] / r['parameters']:.2f} points per parameter)"
+                for r in trained
+            )
+            + ". Training needs no construction but a looser tolerance; the construction's size is fixed by the "
+            "formula, not by the parameter count.",
             "holds": None,
         },
     ]
@@ -79,12 +106,22 @@ def claims(rows) -> list[dict]:
 
 def summarise(rows) -> str:
     buf = io.StringIO()
-    buf.write(f"Random datasets: N points uniform on S^{DX - 1}, real labels in [-1, 1]; memorized when 9 of 10 seeds pass.\n")
-    buf.write(f"yun-3layer: tol 1e-6. train: Adam, lr {TRAIN['lr']}, <= {TRAIN['epochs']} epochs, tol {TRAIN['tol']:g}.\n\n")
-    buf.write("| method | widths | parameters | capacity N | Theorem 3.1's N | N tried: memorized seeds |\n|---|---|---|---|---|---|\n")
+    buf.write(
+        f"Random datasets: N points uniform on S^{DX - 1}, real labels in [-1, 1]; memorized when 9 of 10 seeds pass.\n"
+    )
+    buf.write(
+        f"yun-3layer: tol 1e-6. train: Adam, lr {TRAIN['lr']}, <= {TRAIN['epochs']} epochs, tol {TRAIN['tol']:g}.\n\n"
+    )
+    buf.write(
+        "| method | widths | parameters | capacity N | Theorem 3.1's N | N tried: memorized seeds "
+        "|\n|---|---|---|---|---|---|\n"
+    )
     for r in rows:
         tried = ", ".join(f"{n}: {k}" for n, k, _ in r["tried"])
-        buf.write(f"| {r['method']} | {r['widths'][0]}-{r['widths'][1]} | {r['parameters']} | {r['capacity']} | {r['formula']} | {tried} |\n")
+        buf.write(
+            f"| {r['method']} | {r['widths'][0]}-{r['widths'][1]} | {r['parameters']} | {r['capacity']} | "
+            f"{r['formula']} | {tried} |\n"
+        )
     buf.write("\n")
     buf.write("\n".join(verdict_lines(claims(rows))) + "\n")
     return buf.getvalue()

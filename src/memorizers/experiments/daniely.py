@@ -65,7 +65,8 @@ def train(X, y, q: int, seed, act: activations.Activation, seconds: float, targe
 
 
 CAPTIONS = {
-    "daniely_fraction.png": "Fraction of the m points memorized (y h(x) > 0) by one gradient step, against m/(dq) (left) "
+    "daniely_fraction.png": "Fraction of the m points memorized (y h(x) > 0) by one gradient step, against "
+    "m/(dq) (left) "
     "and against Theorem 1's scale m ln^4(d)/(dq) (right; the theorem covers the region left of the red line); "
     "solid: |.|, dotted: ReLU, one colour per (d, q).",
     "daniely_margin.png": "The smallest margin min_i y_i h(x_i) / ln d after one step, on the same axes; Theorem 1 "
@@ -108,8 +109,18 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
         t = time.perf_counter()
         _, info = daniely_one_step(X, y, widths=q, seed=seed)
         rows.append(
-            {"regime": True, "d": d, "q": q, "m": m, "ratio": m / (d * q), "theorem_scale": m * math.log(d) ** 4 / (d * q), "seed": seed,
-             "abs_seconds": time.perf_counter() - t, "abs_fraction": info["fraction_memorized"], "abs_min_margin": info["min_margin_over_ln_d"]}
+            {
+                "regime": True,
+                "d": d,
+                "q": q,
+                "m": m,
+                "ratio": m / (d * q),
+                "theorem_scale": m * math.log(d) ** 4 / (d * q),
+                "seed": seed,
+                "abs_seconds": time.perf_counter() - t,
+                "abs_fraction": info["fraction_memorized"],
+                "abs_min_margin": info["min_margin_over_ln_d"],
+            }
         )
 
     write_csv(out / "daniely.csv", rows)
@@ -136,12 +147,16 @@ def claims(rows) -> list[dict]:
     for d in sorted({k[0] for k in cells}):
         best = max((k for k in perfect if k[0] == d), key=lambda k: k[2], default=None)
         if best is not None:
-            lines.append(f"d={d}: up to m/(dq) = 1/{round(1 / best[2])} ({best[2] * math.log(d) ** 4:.3g} x the bound, q = {best[1]})")
+            lines.append(
+                f"d={d}: up to m/(dq) = 1/{round(1 / best[2])} ({best[2] * math.log(d) ** 4:.3g} x the bound, q "
+                f"= {best[1]})"
+            )
     margin = min((x["abs_min_margin"] for c in perfect.values() for x in c), default=float("nan"))
     big = max(cells, key=lambda k: (k[2], k[0]))
     return [
         {
-            "statement": "Theorem 1: if $m \\le dq / \\ln^4 d$ and $q \\ge \\ln^4 d$, then with probability $1 - o(1)$ one gradient step from the "
+            "statement": "Theorem 1: if $m \\le dq / \\ln^4 d$ and $q \\ge \\ln^4 d$, then with probability $1 "
+            "- o(1)$ one gradient step from the "
             "orthogonal initialisation gives $y_i h(x_i) = \\Omega(\\ln d)$ for every $i$.",
             "measured": f"d = {regime[0]['d']}, q = {regime[0]['q']} (ln^4 d = {math.log(regime[0]['d']) ** 4:.0f}), "
             f"m = {regime[0]['m']} = dq / ln^4 d, {len(regime)} seed(s): memorized fraction "
@@ -153,14 +168,18 @@ def claims(rows) -> list[dict]:
             "holds": all(r["abs_fraction"] == 1.0 and r["abs_min_margin"] > 0 for r in regime),
         },
         {
-            "statement": "Past the regime (our measurement, not a claim of the paper): one step still memorizes every point.",
-            "measured": "every point in every seed " + "; ".join(lines) + f"; there min y h / ln d = {margin:+.3f} (> 0).",
+            "statement": "Past the regime (our measurement, not a claim of the paper): one step still memorizes "
+            "every point.",
+            "measured": "every point in every seed "
+            + "; ".join(lines)
+            + f"; there min y h / ln d = {margin:+.3f} (> 0).",
             "holds": None,
         },
         {
             "statement": "The theorem needs $\\mathbb{E}\\,\\sigma'(g) = 0$ ($|\\cdot|$ qualifies, ReLU does not).",
             "measured": f"at the largest m/(dq) = 1/{round(1 / big[2])} (d = {big[0]}, q = {big[1]}): |.| memorizes "
-            f"{np.mean([x['abs_fraction'] for x in cells[big]]):.3f}, ReLU {np.mean([x['relu_fraction'] for x in cells[big]]):.3f} of the points.",
+            f"{np.mean([x['abs_fraction'] for x in cells[big]]):.3f}, ReLU "
+            f"{np.mean([x['relu_fraction'] for x in cells[big]]):.3f} of the points.",
             "holds": None,
         },
     ]
@@ -188,7 +207,10 @@ def summarise(rows) -> str:
             f"{np.mean([c['abs_seconds'] for c in cell]):.4f} |"
         )
     lines += ["", "Rows with q > d use stacked independent orthogonal d x d blocks (the theorem assumes q <= d).", ""]
-    lines += ["Where the theorem's regime lies (m <= dq / ln^4 d needs m/(dq) <= 1/ln^4 d; it also needs q >= ln^4 d):", ""]
+    lines += [
+        "Where the theorem's regime lies (m <= dq / ln^4 d needs m/(dq) <= 1/ln^4 d; it also needs q >= ln^4 d):",
+        "",
+    ]
     for d in sorted({k[0] for k in _cells(rows)}):
         L4 = math.log(d) ** 4
         for q in sorted({k[1] for k in _cells(rows)}):
@@ -197,7 +219,8 @@ def summarise(rows) -> str:
             best = max(perfect) if perfect else None
             past = f"1/{round(1 / best)} = {best * L4:.3g} x the theorem's bound" if best else "none"
             lines.append(
-                f"- d={d}, q={q}: theorem bound m/(dq) <= {1 / L4:.2e} (q >= {L4:.0f} {'holds' if q >= L4 else 'fails'}); "
+                f"- d={d}, q={q}: theorem bound m/(dq) <= {1 / L4:.2e} (q >= {L4:.0f} "
+                f"{'holds' if q >= L4 else 'fails'}); "
                 f"largest m/(dq) with every point memorized in every seed: {past}"
             )
     lines += [""] + verdict_lines(claims(rows))

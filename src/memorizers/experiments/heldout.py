@@ -25,7 +25,10 @@ from ..network import atomic_write_bytes
 from . import pyplot, save_figure, verdict_lines, write_csv
 
 METHODS = ("yun-classifier", "yun-2layer", "yun-resnet")
-QUICK = {"digits": 1200, "fashion-mnist": 1000}  # training points; the held-out split is the rest (digits) or 2000 test images
+QUICK = {
+    "digits": 1200,
+    "fashion-mnist": 1000,
+}  # training points; the held-out split is the rest (digits) or 2000 test images
 FULL = {"digits": 1200, "fashion-mnist": 20000}
 JITTER = 1e-3
 
@@ -86,7 +89,11 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
             )
             if progress:
                 r = rows[-1]
-                print(f"  {name} {method}: train {r['train_accuracy']:.2%} (certified {r['certified']:.2%}), held-out {r['test_accuracy']:.2%}", flush=True)
+                print(
+                    f"  {name} {method}: train {r['train_accuracy']:.2%} (certified {r['certified']:.2%}), "
+                    f"held-out {r['test_accuracy']:.2%}",
+                    flush=True,
+                )
         rows.append(
             {
                 "dataset": name,
@@ -111,9 +118,12 @@ def claims(rows) -> list[dict]:
     nn = {r["dataset"]: r["test_accuracy"] for r in rows if r["method"] == "1-nearest neighbour"}
     return [
         {
-            "statement": "Proposition 3.2, Corollary 4.2, Theorem 4.1 (Yun et al.): the network reproduces every training label.",
+            "statement": "Proposition 3.2, Corollary 4.2, Theorem 4.1 (Yun et al.): the network reproduces "
+            "every training label.",
             "measured": "; ".join(
-                f"{r['dataset']} {r['method']}: {r['train_accuracy']:.2%} of {r['train']} (certified {r['certified']:.2%})" for r in built
+                f"{r['dataset']} {r['method']}: {r['train_accuracy']:.2%} of {r['train']} (certified "
+                f"{r['certified']:.2%})"
+                for r in built
             )
             + ".",
             "holds": all(r["train_accuracy"] == 1.0 and r["certified"] == 1.0 for r in built),
@@ -132,12 +142,18 @@ def claims(rows) -> list[dict]:
 
 def summarise(rows) -> str:
     buf = io.StringIO()
-    buf.write("| dataset | method | train points | held-out points | hidden widths | train accuracy | certified | held-out accuracy | build s |\n")
+    buf.write(
+        "| dataset | method | train points | held-out points | hidden widths | train accuracy | certified | "
+        "held-out accuracy | build s |\n"
+    )
     buf.write("|---|---|---|---|---|---|---|---|---|\n")
     for r in rows:
         cert = "" if r["certified"] is None else f"{r['certified']:.2%}"
-        buf.write(f"| {r['dataset']} | {r['method']} | {r['train']} | {r['test']} | {r['hidden_widths']} | {r['train_accuracy']:.2%} | "
-                  f"{cert} | {r['test_accuracy']:.2%} | {r['seconds'] if r['seconds'] is not None else ''} |\n")
+        buf.write(
+            f"| {r['dataset']} | {r['method']} | {r['train']} | {r['test']} | {r['hidden_widths']} | "
+            f"{r['train_accuracy']:.2%} | "
+            f"{cert} | {r['test_accuracy']:.2%} | {r['seconds'] if r['seconds'] is not None else ''} |\n"
+        )
     buf.write("\n" + "\n".join(verdict_lines(claims(rows))) + "\n")
     return buf.getvalue()
 
@@ -155,7 +171,9 @@ def plot(rows, out: Path) -> None:
         ax.set_xticks(x, methods, rotation=15, fontsize=8)
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("accuracy")
-        ax.set_title(f"{name}: {rs[methods[0]]['train']} training, {rs[methods[0]]['test']} held-out points", fontsize=10)
+        ax.set_title(
+            f"{name}: {rs[methods[0]]['train']} training, {rs[methods[0]]['test']} held-out points", fontsize=10
+        )
         ax.grid(alpha=0.3, axis="y")
     axes[0][0].legend(fontsize=8, loc="lower left")
     fig.suptitle("Memorized is not learned: the classifier constructions on real images")

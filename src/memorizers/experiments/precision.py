@@ -96,7 +96,9 @@ def fits(rows) -> dict:
     """Per method, (a, b) of the least-squares line bits = a + b log2 N (None with fewer than 2 sizes)."""
     out = {}
     for method in dict.fromkeys(r["method"] for r in rows):
-        pts = [(np.log2(r["N"]), r["bits_needed"]) for r in rows if r["method"] == method and r["bits_needed"] is not None]
+        pts = [
+            (np.log2(r["N"]), r["bits_needed"]) for r in rows if r["method"] == method and r["bits_needed"] is not None
+        ]
         if len(pts) >= 2:
             x, b = np.array(pts, dtype=float).T
             slope, intercept = np.polyfit(x, b, 1)
@@ -106,22 +108,32 @@ def fits(rows) -> dict:
 
 def claims(result) -> list[dict]:
     rows, fit = result["rows"], result["fits"]
-    largest = {m: max((r for r in rows if r["method"] == m), key=lambda r: r["N"]) for m in dict.fromkeys(r["method"] for r in rows)}
+    largest = {
+        m: max((r for r in rows if r["method"] == m), key=lambda r: r["N"])
+        for m in dict.fromkeys(r["method"] for r in rows)
+    }
+
     def within(bits):
-        return ", ".join(m for m, r in largest.items() if r["bits_needed"] is not None and r["bits_needed"] <= bits) or "none"
+        return (
+            ", ".join(m for m, r in largest.items() if r["bits_needed"] is not None and r["bits_needed"] <= bits)
+            or "none"
+        )
 
     return [
         {
-            "statement": "Bits of precision that provably suffice for each seed construction (a measurement; the papers make no claim).",
+            "statement": "Bits of precision that provably suffice for each seed construction (a measurement; "
+            "the papers make no claim).",
             "measured": "; ".join(
-                f"{m}: bits = {a:.1f} + {b:.2f} log2 N" + (f" ({largest[m]['bits_needed']} at N = {largest[m]['N']})" if m in largest else "")
+                f"{m}: bits = {a:.1f} + {b:.2f} log2 N"
+                + (f" ({largest[m]['bits_needed']} at N = {largest[m]['N']})" if m in largest else "")
                 for m, (a, b) in fit.items()
             )
             + f". Within float64's 53 bits at the largest N: {within(53)}; within float32's 24: {within(24)}.",
             "holds": None,
         },
         {
-            "statement": "The guarantee covers any order of summation, so it exceeds what one evaluation needs by about log2 of the fan-in.",
+            "statement": "The guarantee covers any order of summation, so it exceeds what one evaluation needs "
+            "by about log2 of the fan-in.",
             "measured": "bits_needed is an upper bound valid for every BLAS, torch or ONNX runtime; a float64 verify "
             "reports, per point, the measured error next to it, and the certificate of the exact network.",
             "holds": None,
@@ -132,13 +144,18 @@ def claims(result) -> list[dict]:
 def summarise(result) -> str:
     buf = io.StringIO()
     buf.write(
-        "bits_needed: the smallest t such that the network with parameters, inputs and every operation rounded to t bits "
+        "bits_needed: the smallest t such that the network with parameters, inputs and every operation rounded "
+        "to t bits "
         "provably reproduces every label (any order of summation). float32 has 24 bits, float64 53.\n\n"
     )
-    buf.write("| method | N | bits needed | certified (float64) | max abs weight | parameters | build s |\n|---|---|---|---|---|---|---|\n")
+    buf.write(
+        "| method | N | bits needed | certified (float64) | max abs weight | parameters | build s "
+        "|\n|---|---|---|---|---|---|---|\n"
+    )
     for r in result["rows"]:
         buf.write(
-            f"| {r['method']} | {r['N']} | {r['bits_needed']} | {r['certified']:.2%} | {r['max_abs_weight']:.3g} | {r['parameters']} | {r['seconds']} |\n"
+            f"| {r['method']} | {r['N']} | {r['bits_needed']} | {r['certified']:.2%} | "
+            f"{r['max_abs_weight']:.3g} | {r['parameters']} | {r['seconds']} |\n"
         )
     buf.write("\n| method | fit: bits = a + b log2 N |\n|---|---|\n")
     for m, (a, b) in result["fits"].items():

@@ -26,10 +26,16 @@ from . import verdict
 
 EXPERIMENTS = {  # name: (module, title)
     "yun-sgd": ("yun_sgd", "Yun, Sra & Jadbabaie (2019), Theorem 5.1: SGD near a memorizing global minimum"),
-    "capacity": ("capacity", "Yun, Sra & Jadbabaie (2019), Theorem 3.1: capacity of a fixed architecture, construction vs training"),
+    "capacity": (
+        "capacity",
+        "Yun, Sra & Jadbabaie (2019), Theorem 3.1: capacity of a fixed architecture, construction vs training",
+    ),
     "daniely": ("daniely", "Daniely (2020), Theorem 1: one gradient step memorizes"),
     "bubeck": ("bubeck", "Bubeck, Eldan, Lee & Mikulincer (2020): network size and total weight"),
-    "vershynin": ("vershynin", "Vershynin (2020): correlation decay and the memory capacity of threshold and ReLU networks"),
+    "vershynin": (
+        "vershynin",
+        "Vershynin (2020): correlation decay and the memory capacity of threshold and ReLU networks",
+    ),
     "precision": ("precision", "Bits of precision each construction provably needs, against N"),
     "heldout": ("heldout", "The classifier constructions on real images: memorized, certified, and held-out accuracy"),
 }
@@ -68,7 +74,11 @@ def markdown_to_html(md: str) -> str:
 
     def flush():
         if table:
-            rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table if not re.match(r"^\|[-| ]+\|$", line.strip())]
+            rows = [
+                [c.strip() for c in line.strip().strip("|").split("|")]
+                for line in table
+                if not re.match(r"^\|[-| ]+\|$", line.strip())
+            ]
             head, body = rows[0], rows[1:]
             out.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead><tbody>")
             out.extend("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in body)
@@ -82,7 +92,15 @@ def markdown_to_html(md: str) -> str:
             para.clear()
 
     for line in md.splitlines():
-        kind = "table" if line.lstrip().startswith("|") else "item" if line.startswith("- ") else "blank" if not line.strip() else "text"
+        kind = (
+            "table"
+            if line.lstrip().startswith("|")
+            else "item"
+            if line.startswith("- ")
+            else "blank"
+            if not line.strip()
+            else "text"
+        )
         if (kind != "table" and table) or (kind != "item" and items) or (kind != "text" and para):
             flush()
         if kind == "table":
@@ -97,7 +115,9 @@ def markdown_to_html(md: str) -> str:
 
 def _without_verdicts(md: str) -> str:
     """The experiment's markdown less its verdict lines (the page shows them as claim paragraphs)."""
-    return "\n".join(line for line in md.splitlines() if not re.match(r"^- \*\*(holds|not supported|measured)\*\*:", line))
+    return "\n".join(
+        line for line in md.splitlines() if not re.match(r"^- \*\*(holds|not supported|measured)\*\*:", line)
+    )
 
 
 def run_all(out_dir, quick: bool = True, progress: bool = True, only=None) -> dict:
@@ -134,8 +154,10 @@ def page(sections: dict, quick: bool) -> str:
     for name, s in sections.items():
         for c in s["claims"]:
             word, colour = _VERDICT[c["holds"]]
-            summary.append(f'<tr><td><a href="#{name}">{html.escape(name)}</a></td><td>{_inline(c["statement"])}</td>'
-                           f'<td style="color:{colour}"><strong>{word}</strong></td></tr>')
+            summary.append(
+                f'<tr><td><a href="#{name}">{html.escape(name)}</a></td><td>{_inline(c["statement"])}</td>'
+                f'<td style="color:{colour}"><strong>{word}</strong></td></tr>'
+            )
         claims = "".join(
             f'<p class="claim"><strong style="color:{_VERDICT[c["holds"]][1]}">{_VERDICT[c["holds"]][0]}.</strong> '
             f"<em>Claim:</em> {_inline(c['statement'])} <em>Measured:</em> {_inline(c['measured'])}</p>"
@@ -143,13 +165,15 @@ def page(sections: dict, quick: bool) -> str:
         )
         figures = "".join(
             f'<figure><img src="{html.escape(f)}" alt="{html.escape(s["captions"].get(f, f))}">'
-            f'<figcaption><strong>{html.escape(f)}.</strong> {html.escape(s["captions"].get(f, ""))}</figcaption></figure>'
+            f"<figcaption><strong>{html.escape(f)}.</strong> "
+            f"{html.escape(s['captions'].get(f, ''))}</figcaption></figure>"
             for f in s["figures"]
         )
         body.append(
             f'<section id="{name}"><h2>{html.escape(s["title"])}</h2>'
             f'<p class="meta">memorizers reproduce {name} ({size}): {s["seconds"]:.0f} s</p>'
-            f"{claims}<details open><summary>Table</summary>{markdown_to_html(_without_verdicts(s['markdown']))}</details>{figures}</section>"
+            f"{claims}<details "
+            f"open><summary>Table</summary>{markdown_to_html(_without_verdicts(s['markdown']))}</details>{figures}</section>"
         )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>memorizers: reproduction report</title>
@@ -168,11 +192,11 @@ figure {{ margin: 1em 0; }}
 <p>Each claim of the papers next to what this library measured. <em>holds</em>: the measurements support the claim;
 <em>not supported</em>: they do not; <em>measured</em>: a measurement the paper makes no claim about, or one the
 experiment cannot reach at this size. Every table and figure below is regenerated by
-<code>memorizers reproduce all{'' if quick else ' --full'}</code>.</p>
+<code>memorizers reproduce all{"" if quick else " --full"}</code>.</p>
 <table><thead><tr><th>experiment</th><th>claim</th><th>verdict</th></tr></thead><tbody>
-{''.join(summary)}
+{"".join(summary)}
 </tbody></table>
-{''.join(body)}
+{"".join(body)}
 <script>
 window.addEventListener("load", function () {{
   var images = Array.prototype.slice.call(document.images);

@@ -27,8 +27,18 @@ from . import pyplot, save_figure, verdict_lines
 
 N_IN = 20
 BAUM_MAX = 4096  # Baum's capacity is searched up to here (it is about n x neurons)
-QUICK = {"samples": 400_000, "shallow": tuple((300, 300, r) for r in (10, 20, 40, 80)), "deep": ((300, 300, 300, 300, 40),), "seeds": 10}
-FULL = {"samples": 4_000_000, "shallow": tuple((600, 600, r) for r in (10, 20, 40, 80, 160)), "deep": ((600, 600, 600, 600, 80),), "seeds": 10}
+QUICK = {
+    "samples": 400_000,
+    "shallow": tuple((300, 300, r) for r in (10, 20, 40, 80)),
+    "deep": ((300, 300, 300, 300, 40),),
+    "seeds": 10,
+}
+FULL = {
+    "samples": 4_000_000,
+    "shallow": tuple((600, 600, r) for r in (10, 20, 40, 80, 160)),
+    "deep": ((600, 600, 600, 600, 80),),
+    "seeds": 10,
+}
 B_GRID = np.linspace(0.0, 3.5, 15)
 
 
@@ -53,15 +63,26 @@ def decay(samples: int, seed: int = 0) -> list[dict]:
                 else:
                     bound = 2 * math.exp(2 * b * b * rho) * m1 * m1
                 mc = correlation(float(b), rho, kind, samples, rng)
-                rows.append({"activation": "threshold" if kind == "threshold" else "relu", "case": case, "b": float(b), "monte_carlo": mc, "bound": bound})
+                rows.append(
+                    {
+                        "activation": "threshold" if kind == "threshold" else "relu",
+                        "case": case,
+                        "b": float(b),
+                        "monte_carlo": mc,
+                        "bound": bound,
+                    }
+                )
     return rows
 
 
 CAPTIONS = {
-    "vershynin.png": "Left: the correlation of two random threshold/ReLU features against the bias b, Monte Carlo (dots) "
+    "vershynin.png": "Left: the correlation of two random threshold/ReLU features against the bias b, Monte "
+    "Carlo (dots) "
     "under Propositions 3.1-3.2's bounds (lines). Middle: the largest K memorized in 9 of 10 seeds against the deep "
-    "connections W, with Baum's one hidden layer of as many neurons (open triangles with arrows: the search cap was reached, "
-    "so the capacity is at least the cap). Right: W against K log^5 K; points below the dotted line exceed Theorem 1.1's "
+    "connections W, with Baum's one hidden layer of as many neurons (open triangles with arrows: the search cap "
+    "was reached, "
+    "so the capacity is at least the cap). Right: W against K log^5 K; points below the dotted line exceed "
+    "Theorem 1.1's "
     "guarantee for any C >= 1.",
 }
 
@@ -76,11 +97,35 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
     for widths, act in archs:
         if progress:
             print(f"capacity of vershynin {widths} ({act}):", flush=True)
-        r = capacity("vershynin", widths, N_IN, activation=act, seeds=grid["seeds"], need=grid["seeds"] - 1, start=16, db=db, n_jobs=-1, progress=False)
+        r = capacity(
+            "vershynin",
+            widths,
+            N_IN,
+            activation=act,
+            seeds=grid["seeds"],
+            need=grid["seeds"] - 1,
+            start=16,
+            db=db,
+            n_jobs=-1,
+            progress=False,
+        )
         neurons = sum(widths)
-        baum = capacity("baum", (neurons,), N_IN, seeds=grid["seeds"], need=grid["seeds"] - 1, start=16, max_n=BAUM_MAX, db=db, n_jobs=-1, progress=False)
+        baum = capacity(
+            "baum",
+            (neurons,),
+            N_IN,
+            seeds=grid["seeds"],
+            need=grid["seeds"] - 1,
+            start=16,
+            max_n=BAUM_MAX,
+            db=db,
+            n_jobs=-1,
+            progress=False,
+        )
         W = sum(a * b for a, b in zip(widths[1:], widths[2:]))
-        result["capacity"].append({"widths": widths, "activation": act, "K": r.capacity, "W": W, "neurons": neurons, "baum_K": baum.capacity})
+        result["capacity"].append(
+            {"widths": widths, "activation": act, "K": r.capacity, "W": W, "neurons": neurons, "baum_K": baum.capacity}
+        )
         if progress:
             print(f"  K = {r.capacity}, W = {W}; Baum with {neurons} neurons: K = {baum.capacity}", flush=True)
     atomic_write_bytes(out / "vershynin.md", summarise(result).encode())
@@ -98,8 +143,11 @@ def claims(result) -> list[dict]:
     cap = result["capacity"]
     out = [
         {
-            "statement": "Propositions 3.1 and 3.2: $\\mathbb{E}\\,\\phi(\\langle g,x\\rangle - b)\\,\\phi(\\langle g,x'\\rangle - b) \\le 2 e^{-b^2 \\|x-x'\\|^2/8}\\, \\mathbb{E}\\,\\phi(\\gamma-b)^2$ for "
-            "separated $x, x'$, and $\\le 2 e^{2 b^2 \\varepsilon} (\\mathbb{E}\\,\\phi(\\gamma-b))^2$ for $\\varepsilon$-orthogonal ones (threshold and ReLU).",
+            "statement": "Propositions 3.1 and 3.2: $\\mathbb{E}\\,\\phi(\\langle g,x\\rangle - "
+            "b)\\,\\phi(\\langle g,x'\\rangle - b) \\le 2 e^{-b^2 \\|x-x'\\|^2/8}\\, "
+            "\\mathbb{E}\\,\\phi(\\gamma-b)^2$ for "
+            "separated $x, x'$, and $\\le 2 e^{2 b^2 \\varepsilon} (\\mathbb{E}\\,\\phi(\\gamma-b))^2$ for "
+            "$\\varepsilon$-orthogonal ones (threshold and ReLU).",
             "measured": f"Monte Carlo over b in [0, {B_GRID[-1]:g}]: largest estimate / bound = {worst:.3f}.",
             "holds": bool(worst <= 1.02),  # Monte Carlo error at the largest b
         }
@@ -113,26 +161,33 @@ def claims(result) -> list[dict]:
                 {
                     "statement": f"Theorem 1.1 ({act}): a network with $W$ deep connections memorizes $K$ points once "
                     "$W \\ge C K \\log^5 K$ (a lower bound on the capacity, for an absolute constant $C$).",
-                    "measured": f"[{N_IN}, m, d, r, 1] with W = d r from {rows[0]['W']} to {rows[-1]['W']}: K from {rows[0]['K']} to "
-                    f"{rows[-1]['K']}; $W / (K \\log^5 K)$ = {', '.join(f'{v:.1e}' for v in per_log)}, below 1 at every size, so "
+                    "measured": f"[{N_IN}, m, d, r, 1] with W = d r from {rows[0]['W']} to {rows[-1]['W']}: K "
+                    f"from {rows[0]['K']} to "
+                    f"{rows[-1]['K']}; $W / (K \\log^5 K)$ = {', '.join(f'{v:.1e}' for v in per_log)}, below 1 "
+                    "at every size, so "
                     "the measured capacity exceeds the guarantee for any $C \\ge 1$.",
                     "holds": bool(max(per_log) <= 1),
                 }
             )
             out.append(
                 {
-                    "statement": f"How the capacity grows with $W$ ({act}; our measurement: the theorem bounds it from below only).",
+                    "statement": f"How the capacity grows with $W$ ({act}; our measurement: the theorem bounds "
+                    "it from below only).",
                     "measured": f"$K \\sim W^{{{slope:.2f}}}$ over W = {rows[0]['W']} to {rows[-1]['W']}; W / K = "
-                    + ", ".join(f"{c['W'] / max(c['K'], 1):.0f}" for c in rows) + ".",
+                    + ", ".join(f"{c['W'] / max(c['K'], 1):.0f}" for c in rows)
+                    + ".",
                     "holds": None,
                 }
             )
     baum_better = [c for c in cap if c["baum_K"] >= c["K"]]
     out.append(
         {
-            "statement": "Baum's question: depth helps, a deep threshold network memorizes more than one hidden layer with as many neurons.",
-            "measured": f"at these sizes (n = {N_IN}) Baum's one-hidden-layer network with the same number of neurons memorizes at least as "
-            f"much in {len(baum_better)} of {len(cap)} architectures (about n x neurons points, searched up to {BAUM_MAX}); the deep "
+            "statement": "Baum's question: depth helps, a deep threshold network memorizes more than one hidden "
+            "layer with as many neurons.",
+            "measured": f"at these sizes (n = {N_IN}) Baum's one-hidden-layer network with the same number of "
+            "neurons memorizes at least as "
+            f"much in {len(baum_better)} of {len(cap)} architectures (about n x neurons points, searched up to "
+            f"{BAUM_MAX}); the deep "
             "network's advantage is asymptotic (W ~ neurons^2 against n x neurons, up to the log^5 factor).",
             "holds": None,
         }
@@ -142,15 +197,27 @@ def claims(result) -> list[dict]:
 
 def summarise(result) -> str:
     buf = io.StringIO()
-    buf.write("Correlation decay (Monte Carlo against Propositions 3.1 / 3.2):\n\n| activation | case | b | Monte Carlo | bound | ratio |\n|---|---|---|---|---|---|\n")
+    buf.write(
+        "Correlation decay (Monte Carlo against Propositions 3.1 / 3.2):\n\n| activation | case | b | Monte "
+        "Carlo | bound | ratio |\n|---|---|---|---|---|---|\n"
+    )
     for r in result["decay"][:: max(1, len(B_GRID) // 5)]:
-        buf.write(f"| {r['activation']} | {r['case']} | {r['b']:.2f} | {r['monte_carlo']:.3e} | {r['bound']:.3e} | {r['monte_carlo'] / r['bound']:.3f} |\n")
+        buf.write(
+            f"| {r['activation']} | {r['case']} | {r['b']:.2f} | {r['monte_carlo']:.3e} | {r['bound']:.3e} | "
+            f"{r['monte_carlo'] / r['bound']:.3f} |\n"
+        )
     buf.write(f"\nCapacity: unit points in R^{N_IN}, random 0/1 labels, largest K memorized in 9 of 10 seeds.\n\n")
-    buf.write("| widths | activation | W (deep connections) | K | W / K | K log^5 K | Baum, same neurons: K |\n|---|---|---|---|---|---|---|\n")
+    buf.write(
+        "| widths | activation | W (deep connections) | K | W / K | K log^5 K | Baum, same neurons: K "
+        "|\n|---|---|---|---|---|---|---|\n"
+    )
     for c in result["capacity"]:
         baum = f">= {c['baum_K']}" if c["baum_K"] >= BAUM_MAX else str(c["baum_K"])
-        buf.write(f"| {'-'.join(map(str, c['widths']))} | {c['activation']} | {c['W']} | {c['K']} | {c['W'] / max(c['K'], 1):.0f} | "
-                  f"{_k_log5(max(c['K'], 2)):.2e} | {baum} |\n")
+        buf.write(
+            f"| {'-'.join(map(str, c['widths']))} | {c['activation']} | {c['W']} | {c['K']} | "
+            f"{c['W'] / max(c['K'], 1):.0f} | "
+            f"{_k_log5(max(c['K'], 2)):.2e} | {baum} |\n"
+        )
     buf.write("\n")
     buf.write("\n".join(verdict_lines(claims(result))) + "\n")
     return buf.getvalue()
@@ -159,10 +226,14 @@ def summarise(result) -> str:
 def plot(result, out: Path) -> None:
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
-    for (act, case), color in zip(sorted({(r["activation"], r["case"]) for r in result["decay"]}), ("C0", "C1", "C2", "C3")):
+    for (act, case), color in zip(
+        sorted({(r["activation"], r["case"]) for r in result["decay"]}), ("C0", "C1", "C2", "C3")
+    ):
         rs = [r for r in result["decay"] if (r["activation"], r["case"]) == (act, case)]
         hit = [r for r in rs if r["monte_carlo"] > 0]  # no sample in the tail: nothing to plot on a log axis
-        axes[0].semilogy([r["b"] for r in hit], [r["monte_carlo"] for r in hit], "o", color=color, ms=3, label=f"{act}, {case}")
+        axes[0].semilogy(
+            [r["b"] for r in hit], [r["monte_carlo"] for r in hit], "o", color=color, ms=3, label=f"{act}, {case}"
+        )
         axes[0].semilogy([r["b"] for r in rs], [r["bound"] for r in rs], "-", color=color, lw=1)
     axes[0].set_xlabel("bias b")
     axes[0].set_title("E phi(<g,x>-b) phi(<g,x'>-b): Monte Carlo (dots), bound (lines)", fontsize=10)
@@ -177,10 +248,17 @@ def plot(result, out: Path) -> None:
     capped = [c for c in rs if c["baum_K"] >= BAUM_MAX]  # the search stopped at its cap: a lower bound, not a value
     axes[1].loglog([c["W"] for c in found], [c["baum_K"] for c in found], "k^", label="Baum, same neurons")
     if capped:
-        axes[1].loglog([c["W"] for c in capped], [BAUM_MAX] * len(capped), "k^", mfc="none",
-                       label=f"Baum: >= {BAUM_MAX} (search cap, a bound)")
+        axes[1].loglog(
+            [c["W"] for c in capped],
+            [BAUM_MAX] * len(capped),
+            "k^",
+            mfc="none",
+            label=f"Baum: >= {BAUM_MAX} (search cap, a bound)",
+        )
         for c in capped:
-            axes[1].annotate("", xy=(c["W"], BAUM_MAX * 1.8), xytext=(c["W"], BAUM_MAX), arrowprops={"arrowstyle": "->", "lw": 0.8})
+            axes[1].annotate(
+                "", xy=(c["W"], BAUM_MAX * 1.8), xytext=(c["W"], BAUM_MAX), arrowprops={"arrowstyle": "->", "lw": 0.8}
+            )
     axes[1].set_xlabel("deep connections W")
     axes[1].set_ylabel("capacity K (9 of 10 seeds)")
     axes[2].set_xlabel("K log^5 K")

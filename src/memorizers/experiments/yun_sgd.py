@@ -126,7 +126,13 @@ def claims(results: dict) -> list[dict]:
         eps_rows = [(eps, rows) for eps, rows in every if rows[:, 4].all()]
         outside = [eps for eps, rows in every if not rows[:, 4].all()]
         if not eps_rows:
-            out.append({"statement": f"Theorem 5.1 ({name})", "measured": "every eps changed an activation pattern (outside rho)", "holds": None})
+            out.append(
+                {
+                    "statement": f"Theorem 5.1 ({name})",
+                    "measured": "every eps changed an activation pattern (outside rho)",
+                    "holds": None,
+                }
+            )
             continue
         phases = {eps: _phase(rows) for eps, rows in eps_rows}
         far = max(rows[: phases[eps][1] + 1, 2].max() / eps for eps, rows in eps_rows)
@@ -134,12 +140,15 @@ def claims(results: dict) -> list[dict]:
         rates = [phases[eps][2] for eps, _ in eps_rows]
         out.append(
             {
-                "statement": f"Theorem 5.1 ({name}): SGD from $\\theta^* + \\xi$, $\\|\\xi\\| = \\varepsilon \\le \\rho$, shrinks "
-                "$\\|\\xi_\\parallel\\|$ geometrically and reaches, at $t^*$, a point with $\\|\\xi\\| \\le 2\\varepsilon$ and risk "
+                "statement": f"Theorem 5.1 ({name}): SGD from $\\theta^* + \\xi$, $\\|\\xi\\| = \\varepsilon "
+                "\\le \\rho$, shrinks "
+                "$\\|\\xi_\\parallel\\|$ geometrically and reaches, at $t^*$, a point with $\\|\\xi\\| \\le "
+                "2\\varepsilon$ and risk "
                 "$O(\\varepsilon^4)$.",
                 "measured": f"inside rho (activation pattern kept) for eps = {', '.join(f'{e:g}' for e, _ in eps_rows)}"
                 + (f"; eps = {', '.join(f'{e:g}' for e in outside)} left it and are not counted" if outside else "")
-                + f". There xi_par decays by {min(rates):.3f} to {max(rates):.3f} per epoch; max ||xi|| / eps up to t* = {far:.3f}; "
+                + f". There xi_par decays by {min(rates):.3f} to {max(rates):.3f} per epoch; max ||xi|| / eps "
+                f"up to t* = {far:.3f}; "
                 f"risk(t*) / eps^4 = {', '.join(f'{r:.3g}' for r in risk)}"
                 + ("" if len(risk) > 1 else " (one eps: the eps^4 scaling is not tested)")
                 + ".",
@@ -150,7 +159,8 @@ def claims(results: dict) -> list[dict]:
 
 
 CAPTIONS = {
-    "yun_sgd.png": "SGD started at theta* + xi (theta* a memorizing network of Theorem 3.1), one row per network and one "
+    "yun_sgd.png": "SGD started at theta* + xi (theta* a memorizing network of Theorem 3.1), one row per "
+    "network and one "
     "colour per eps = ||xi||: the component of xi along the Hessian's range, ||xi_par||/eps (left), the distance "
     "||xi||/eps with the theorem's bound 2 (middle), and the risk against eps^4 (right), per epoch.",
 }
@@ -174,7 +184,9 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
         for eps in epsilons:
             rows, step, (lmin, lmax), P = run_sgd(net, X, y, eps, epochs, batch, seed=2)
             results[(name, eps)] = rows
-            csv += [f"{name},{eps},{int(r[0])},{r[1]:.6e},{r[2]:.6e},{r[3]:.6e},{int(r[4])}" for r in rows]  # no commas in names
+            csv += [
+                f"{name},{eps},{int(r[0])},{r[1]:.6e},{r[2]:.6e},{r[3]:.6e},{int(r[4])}" for r in rows
+            ]  # no commas in names
             floor, t_star, rate = _phase(rows)
             lines.append(
                 f"| {name} | {eps:g} | {rate:.4f} ({1 - step * lmin / batch:.4f}) | {floor / eps**2:.3g} | {t_star} | "

@@ -42,7 +42,9 @@ def gate_units(rows: np.ndarray, biases: np.ndarray, act: Activation):
                 C[j, len(W)], C[j, len(W) + 1] = 0.5 / D, -0.5 / D
                 W += [w, w]
                 b += [v0 + 1, v0 - 1]
-    c0 = np.zeros(G) if act.kind == "hard_tanh" else np.full(G, -(act.s_plus + act.s_minus) / (act.s_plus - act.s_minus))
+    c0 = (
+        np.zeros(G) if act.kind == "hard_tanh" else np.full(G, -(act.s_plus + act.s_minus) / (act.s_plus - act.s_minus))
+    )
     return np.array(W).reshape(G * per, -1), np.array(b), C, c0
 
 
@@ -55,14 +57,18 @@ def class_ids(y, n_classes: int | None = None) -> tuple[np.ndarray, int]:
     if y.ndim == 2 and y.shape[1] > 1:
         if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
             bad = np.flatnonzero(~(np.isin(y, (0, 1)).all(axis=1) & (y.sum(axis=1) == 1)))
-            raise InvalidDataError(f"labels must be one-hot rows or integer class ids >= 0; rows {bad[:10].tolist()} are not")
+            raise InvalidDataError(
+                f"labels must be one-hot rows or integer class ids >= 0; rows {bad[:10].tolist()} are not"
+            )
         return y.argmax(axis=1), y.shape[1]
     ids = y.reshape(-1)
     if len(ids) == 0:
         raise InvalidDataError("y is empty")
     if not np.all(np.isfinite(ids)) or not np.array_equal(ids, np.round(ids)) or ids.min() < 0:
         bad = np.flatnonzero(~np.isfinite(ids) | (ids != np.round(ids)) | (ids < 0))
-        raise InvalidDataError(f"labels must be integer class ids >= 0 or one-hot rows; first offending rows: {bad[:10].tolist()}")
+        raise InvalidDataError(
+            f"labels must be integer class ids >= 0 or one-hot rows; first offending rows: {bad[:10].tolist()}"
+        )
     ids = ids.astype(np.int64)
     dy = int(ids.max()) + 1 if n_classes is None else int(n_classes)
     if ids.max() >= dy:
@@ -115,7 +121,11 @@ def yun_classifier(
     d1, d2, d3 = smallest if widths is None else check_widths(widths, "Proposition 3.2", count=3)
     u = units_per_hard_tanh(act)
     if capacity((d1, d2), 1, act) < N or d3 < 2 * u * dy:
-        cond = "4 floor(d1/2) floor(d2/2) >= N and d3 >= 2 dy" if u == 1 else "4 floor(d1/4) floor(d2/4) >= N and d3 >= 4 dy"
+        cond = (
+            "4 floor(d1/2) floor(d2/2) >= N and d3 >= 2 dy"
+            if u == 1
+            else "4 floor(d1/4) floor(d2/4) >= N and d3 >= 4 dy"
+        )
         raise WidthError(
             f"widths ({d1}, {d2}, {d3}) are too small for N = {N} points in {dy} classes with {act.name}: "
             f"Proposition 3.2 needs {cond}; the smallest widths that work are {','.join(map(str, smallest))}",

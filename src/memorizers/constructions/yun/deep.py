@@ -1,4 +1,5 @@
-"""Yun, Sra & Jadbabaie (2019), Proposition 3.4 and Corollaries A.1-A.3: deep and narrow networks, stacked blocks of Theorem 3.1."""
+"""Yun, Sra & Jadbabaie (2019), Proposition 3.4 and Corollaries A.1-A.3: deep and narrow networks, stacked
+blocks of Theorem 3.1."""
 
 from __future__ import annotations
 
@@ -103,7 +104,9 @@ def yun_deep(
             f"floor((d_(l_j+1) - r_j)/{2 * u}dy) >= N = {N} (r_j = dy 1{{j>1}} + 1{{j<m}}), width >= dy + 1 between "
             f"blocks and >= dy after the last"
         )
-    check_memory(8.0 * (sum(a * b for a, b in zip((dx, *widths), widths)) + 6 * N * dx), f"a network {widths} for N = {N}")
+    check_memory(
+        8.0 * (sum(a * b for a, b in zip((dx, *widths), widths)) + 6 * N * dx), f"a network {widths} for N = {N}"
+    )
     network, sizes = _deep_fit(X, Y, widths, blocks, act, seed, clip_margin, n_projections)
     network.meta = {
         "method": "yun-deep",
@@ -209,7 +212,14 @@ def _deep_network(X, u_vec, widths, blocks, plans, act: Activation, dy: int, cli
                     rows, biases = (g / (kappa * a_c))[:, None], b1 - g * b_c / a_c
                     vs = v_exact[plan.order]
                     blk = _block(
-                        plan, rows, biases, lambda Wr, br: Wr[:, 0].astype(LD) * vs + br.astype(LD), act, dy, clip_margin, True
+                        plan,
+                        rows,
+                        biases,
+                        lambda Wr, br: Wr[:, 0].astype(LD) * vs + br.astype(LD),
+                        act,
+                        dy,
+                        clip_margin,
+                        True,
                     )
                     W[: len(blk.W1), prev["circle"]] = blk.W1[:, 0]
                 b[: len(blk.b1)] = blk.b1
@@ -293,11 +303,14 @@ def yun_deep_classifier(
         raise WidthError(
             f"widths {widths} hold at most {total} points in {dy} classes with {act.name}: Corollary A.2/A.3 needs a "
             f"gate layer l_m of width >= {per}dy = {per * dy} with widths >= dy after it, and blocks before it with "
-            f"4 sum_j floor((d_l_j - r_j)/{per}) floor((d_(l_j+1) - r_j)/{per}) >= N = {N} (r_j = 1{{j>1}} + 1{{j<m-1}})"
+            f"4 sum_j floor((d_l_j - r_j)/{per}) floor((d_(l_j+1) - r_j)/{per}) >= N = {N} (r_j = 1{{j>1}} + "
+            "1{j<m-1})"
         )
     check_memory(8.0 * (sum(a * b for a, b in zip((X.shape[1], *widths), widths)) + 6 * X.size), f"a network {widths}")
     rho = class_values(dy)
-    regression, sizes = _deep_fit(X, rho[ids][:, None], widths[: gate - 1], blocks, act, seed, clip_margin, n_projections)
+    regression, sizes = _deep_fit(
+        X, rho[ids][:, None], widths[: gate - 1], blocks, act, seed, clip_margin, n_projections
+    )
     *hidden, out = regression.layers  # out(h) = rho_{y_i} on the data
     alpha = 1.0 / (rho[1] - rho[0]) if dy > 1 else 1.0
     Wg, bg, R, r0 = gate_units(alpha * np.tile(out.weight, (dy, 1)), alpha * (out.bias[0] - rho), act)

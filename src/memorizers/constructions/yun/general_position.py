@@ -1,4 +1,5 @@
-"""Yun, Sra & Jadbabaie (2019), Section 4: Theorem 4.1 (ResNet) and Corollary 4.2 (one hidden layer), data in general position."""
+"""Yun, Sra & Jadbabaie (2019), Section 4: Theorem 4.1 (ResNet) and Corollary 4.2 (one hidden layer), data in
+general position."""
 
 from __future__ import annotations
 
@@ -135,7 +136,9 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     ids, dy = class_ids(Y, n_classes)
     N, dx = X.shape
     if dx < dy:
-        raise InvalidDataError(f"Theorem 4.1 needs dx >= dy (the points of class k are pushed along e_k); dx = {dx}, dy = {dy}")
+        raise InvalidDataError(
+            f"Theorem 4.1 needs dx >= dy (the points of class k are pushed along e_k); dx = {dx}, dy = {dy}"
+        )
     per, u = units_per_gate(act), units_per_hard_tanh(act)
     G = gates_needed(ids, dy, dx)
     smallest = smallest_resnet_widths(ids, dy, dx, act)
@@ -176,7 +179,10 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     rows = np.zeros((dy, dx))
     rows[np.arange(dy), np.arange(dy)] = 2.0
     if u == 1:
-        layers += [Dense(_pad(rows, dL), _pad(-2 * xmax - 2, dL), act), Dense(_pad(0.5 * np.eye(dy), dL, dL)[:dy], np.full(dy, 0.5))]
+        layers += [
+            Dense(_pad(rows, dL), _pad(-2 * xmax - 2, dL), act),
+            Dense(_pad(0.5 * np.eye(dy), dL, dL)[:dy], np.full(dy, 0.5)),
+        ]
     else:
         D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
         out = np.zeros((dy, 2 * dy))

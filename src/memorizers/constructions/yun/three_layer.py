@@ -34,7 +34,8 @@ def units_per_hard_tanh(act: Activation) -> int:
 
 
 def capacity(widths: tuple[int, int], dy: int, act: Activation) -> int:
-    """Largest N Theorem 3.1 guarantees for widths (d1, d2): 4 floor(d1/2u) floor(d2/(2u dy)), u = units per hard-tanh."""
+    """Largest N Theorem 3.1 guarantees for widths (d1, d2): 4 floor(d1/2u) floor(d2/(2u dy)), u = units per
+    hard-tanh."""
     u = units_per_hard_tanh(act)
     d1, d2 = widths
     return 4 * (d1 // (2 * u)) * (d2 // (2 * u * dy))
@@ -528,7 +529,9 @@ def _block(plan: _Plan, rows, biases, evaluate, act: Activation, dy: int, clip_m
     line_a[:N] = a
     A = _ascending(line_a.reshape(p, q))
     if not (np.all(np.diff(A, axis=1) > 0) and np.all(np.abs(A) < 1)):
-        raise InvalidDataError("layer-1 values are not strictly ordered inside (-1, 1); the data is too close to degenerate")
+        raise InvalidDataError(
+            "layer-1 values are not strictly ordered inside (-1, 1); the data is too close to degenerate"
+        )
 
     slots = _Slots.make(A, plan.Y, plan.real, LD, outside)
     units = _units(slots, balanced_ranks(slots, clip_margin))
