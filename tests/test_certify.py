@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
 from memorizers import activations, build, verify
 from memorizers.certify import U64, Certifier, enclose, forward_with_bound, gamma
-from memorizers.constructions import METHODS
 from memorizers.data import gaussian_regression
 from memorizers.errors import InvalidDataError
 from memorizers.exact import exact_forward
 from memorizers.network import Dense, Network
+from methods import example
 
 SCALES = [1e-3, 1.0, 1e4, 1e-160, 1e150]  # the last two reach underflow and overflow
 
@@ -328,7 +328,7 @@ def test_bits_needed_grows_with_the_tolerance_it_must_meet():
 
 
 def test_bits_needed_of_a_threshold_network():
-    built = build("baum", *METHODS["baum"].example(np.random.default_rng(0), 40, 3, 1)[:2])
+    built = build("baum", *example("baum", np.random.default_rng(0), 40, 3, 1)[:2])
     assert built.report.bits_needed is not None and built.report.certified == 1.0
 
 

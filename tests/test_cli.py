@@ -6,6 +6,7 @@ import pytest
 from memorizers.cli import main
 from memorizers.data import gaussian_regression, save_npz
 from memorizers.network import Network
+from methods import example
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_demo_prints_a_table(capsys):
 def test_every_method_builds_from_the_command_line(tmp_path, capsys, method):
     from memorizers.constructions import METHODS
 
-    X, y, options = METHODS[method].example(np.random.default_rng(5), 60, 4, 2)
+    X, y, options = example(method, np.random.default_rng(5), 60, 4, 2)
     data, net = tmp_path / "d.npz", tmp_path / "n.npz"
     save_npz(data, X, y)
     argv = ["build", "--method", method, "--data", data, "--out", net, "--seed", 1, "--json"]

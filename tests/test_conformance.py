@@ -1,4 +1,5 @@
-"""One battery for every registered construction: registering a method in METHODS puts it through all of it.
+"""One battery for every registered construction: a method registered with its data in tests/methods.py
+goes through all of it.
 
 Memorizes random data drawn by hypothesis inside the theorem's assumptions; hidden widths
 equal the documented formula; deterministic for a seed; save -> load -> verify round
@@ -19,21 +20,26 @@ from memorizers.certify import forward_with_bound
 from memorizers.constructions import METHODS
 from memorizers.errors import InvalidDataError, MemorizersError, TooLargeError, WidthError
 from memorizers.network import Network
+from methods import EXAMPLES, INVALID_LABELS
 
 NAMES = sorted(METHODS)
-EXAMPLES = 40  # hypothesis examples per construction
+DRAWS = 40  # hypothesis examples per construction
+
+
+def test_every_registered_method_has_its_test_data():
+    assert set(EXAMPLES) == set(METHODS)
 
 
 def example(name, seed, n=50, dx=4, dy=1):
-    return METHODS[name].example(np.random.default_rng(seed), n, dx, dy)
+    return EXAMPLES[name](np.random.default_rng(seed), n, dx, dy)
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=EXAMPLES)
+@settings(max_examples=DRAWS)
 @given(n=st.integers(1, 200), dx=st.integers(1, 8), dy=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
 def test_memorizes_random_data_with_the_formula_widths(name, n, dx, dy, seed):
     method = METHODS[name]
-    X, y, options = method.example(np.random.default_rng(seed), n, dx, dy)
+    X, y, options = EXAMPLES[name](np.random.default_rng(seed), n, dx, dy)
     built = build(name, X, y, **options)  # raises VerificationError if it does not memorize
     assert built.report.passed
     if method.kind == "relative":  # approximate memorization: the aggregate criterion, recomputed here
@@ -41,7 +47,7 @@ def test_memorizes_random_data_with_the_formula_widths(name, n, dx, dy, seed):
         assert np.sum((f - y) ** 2) <= built.report.tol * np.sum(np.square(y))
     else:
         assert built.report.accuracy == 1.0
-    assert built.network.stats()["hidden_widths"] == method.hidden_widths(X, y, options, built.info)
+    assert built.network.stats()["hidden_widths"] == method.widths(X, y, options, built.info)
     assert built.network.n_in == X.shape[1]
 
 
@@ -113,11 +119,11 @@ def _bad_inputs(name):
     method = METHODS[name]
 
     def widths(options, X, y, first):
-        w = method.hidden_widths(X, y, options)
+        w = method.widths(X, y, options)
         return {**options, "widths": (first, *w[1:])}
 
     def huge(options, X, y):
-        return {**options, "widths": tuple(10**9 for _ in method.hidden_widths(X, y, options))}
+        return {**options, "widths": tuple(10**9 for _ in method.widths(X, y, options))}
 
     def with_x(value):
         def mutate(X, y, o):
@@ -160,8 +166,8 @@ def _bad_inputs(name):
                 "unknown activation",
             )
         )
-    if method.invalid_label is not None:
-        cases.append(("label outside the theorem", with_y(method.invalid_label), InvalidDataError, r"labels"))
+    if name in INVALID_LABELS:
+        cases.append(("label outside the theorem", with_y(INVALID_LABELS[name]), InvalidDataError, r"labels"))
     return cases
 
 

@@ -9,6 +9,7 @@ from memorizers.errors import InvalidDataError
 from memorizers.exact import Dyadic, exact_forward
 from memorizers.network import Dense, Network
 from memorizers.verify import infer_kind
+from methods import example
 
 
 def _linear(w, b):
@@ -153,9 +154,8 @@ def test_exact_check_refuses_smooth_activations(rng):
 def test_verify_scores_a_network_as_it_was_built_even_from_an_older_file():
     """Files written before kind and tol were recorded: the method's kind, and an approximate method's eps."""
     from memorizers import build
-    from memorizers.constructions import METHODS
 
-    X, y, options = METHODS["ntk"].example(np.random.default_rng(0), 60, 4, 1)
+    X, y, options = example("ntk", np.random.default_rng(0), 60, 4, 1)
     net = build("ntk", X, y, **options).network
     assert verify(net, X, y, bits=False).passed
     for key in ("kind", "tol", "bits_needed"):

@@ -17,11 +17,23 @@ from .verify import MemorizationReport, verify
 
 @dataclass
 class Built:
-    """A constructed network, its float64 verification report and the construction's record."""
+    """A constructed network, its float64 verification report and the construction's record (``info``:
+    method-specific figures), with what built it: the method's name and the paper's statement."""
 
     network: Network
     report: MemorizationReport
     info: dict
+    method: str = ""
+    statement: str = ""
+
+    @property
+    def widths(self) -> list[int]:
+        """The network's hidden widths."""
+        return self.network.hidden_widths
+
+    @property
+    def seed(self):
+        return self.network.meta.get("seed")
 
 
 def option_names(method: str) -> list[str]:
@@ -107,4 +119,4 @@ def build(
         raise VerificationError(
             f"{method} built a network that fails verification: {report.summary()}{hint}", network, report
         )
-    return Built(network, report, info)
+    return Built(network, report, info, method, m.statement)

@@ -511,7 +511,7 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         type=method,
         metavar="METHOD",
-        help="; ".join(f"{k}: {m.summary}" for k, m in METHODS.items()),
+        help="; ".join(f"{k}: {m.statement}: {m.summary}" for k, m in sorted(METHODS.items())),
     )
     data_flags(b)
     b.add_argument("--out", required=True, help="where to write the network (.npz)")

@@ -30,10 +30,11 @@ from ..data import (
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
 from .geometry import hyperplane_through, on_hyperplane_tolerance
+from .registry import register
 
 
-def _two_layer(W, b, a, c, act: Activation, meta: dict) -> Network:
-    return Network([Dense(W, b, act), Dense(np.atleast_2d(a), np.atleast_1d(c), identity())], meta=meta)
+def _two_layer(W, b, a, c, act: Activation, meta: dict | None = None) -> Network:
+    return Network([Dense(W, b, act), Dense(np.atleast_2d(a), np.atleast_1d(c), identity())], meta=dict(meta or {}))
 
 
 def _other_points_off(H_dist: np.ndarray, S, what: str, tolerance: float) -> float:
@@ -48,6 +49,37 @@ def _other_points_off(H_dist: np.ndarray, S, what: str, tolerance: float) -> flo
     return float(d[j])
 
 
+def _one_width(default):
+    """The widths option (one hidden layer), else ``default(X, y, info)``."""
+
+    def widths(X, y, options, info=None) -> list[int]:
+        if options.get("widths") is not None:
+            return [int(np.ravel(options["widths"])[0])]
+        return [default(np.shape(X), np.ravel(y), info)]
+
+    return widths
+
+
+def baum_units(y: np.ndarray, d: int) -> int:
+    """Proposition 3's unit count: two per group of d points of the minority label, plus one constant unit when
+    the minority is 0 (2 ceil(n_minority / d) + 1{1 is the majority} <= n/d + 3)."""
+    flip = bool(y.sum() > len(y) / 2)
+    minority = int(np.sum(y == (0.0 if flip else 1.0)))
+    return 2 * (-(-minority // d)) + int(flip)
+
+
+def _boost_units(per_round):
+    """Units of a boosting network: per_round(info) ReLUs per round, and the constant unit if there is one."""
+    return lambda shape, y, info: per_round(info) * info["rounds"] + info.get("constant_unit", 0) if info else 1
+
+
+@register(
+    "universal",
+    kind="real",
+    statement="Bubeck, Eldan, Lee & Mikulincer (2020), Proposition 2",
+    summary="n neurons, any non-polynomial activation",
+    widths=_one_width(lambda shape, y, info: shape[0]),
+)
 def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 20):
     """Proposition 2: n neurons psi(w_l . x + b_l) with random (w_l, b_l) whose evaluation matrix is invertible.
 
@@ -112,17 +144,17 @@ def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 2
             Dense(np.vstack([W, pad]), np.concatenate([b, np.zeros(k - n)]), act),
             Dense(np.vstack([A, np.zeros((k - n, Y.shape[1]))]).T, np.zeros(Y.shape[1])),
         ],
-        meta={
-            "method": "universal",
-            "theorem": "Bubeck et al. (2020), Proposition 2",
-            "activation": act.name,
-            "widths": [k],
-            "seed": seed,
-        },
     )
     return net, {"condition_number": float(cond), "neurons": n}
 
 
+@register(
+    "baum",
+    kind="binary",
+    statement="Bubeck et al. (2020), Proposition 3 (Baum 1988)",
+    summary="threshold units, 0/1 labels, general position",
+    widths=_one_width(lambda shape, y, info: baum_units(y, shape[1])),
+)
 def baum(X, y, *, widths=None, seed=None):
     """Proposition 3 (Baum 1988): threshold units for 0/1 labels of data in general position.
 
@@ -140,12 +172,12 @@ def baum(X, y, *, widths=None, seed=None):
     X = X * scale
     yv = Y[:, 0]
     n, d = X.shape
-    flip = yv.sum() > n / 2
+    flip = bool(yv.sum() > n / 2)
     minority = np.flatnonzero(yv == (0.0 if flip else 1.0))
     rng = np.random.default_rng(seed)
     minority = rng.permutation(minority)
     groups = [minority[s : s + d] for s in range(0, len(minority), d)]
-    need = 2 * len(groups) + int(flip)
+    need = baum_units(yv, d)  # 2 len(groups) + 1{flip}
     k = need if widths is None else check_widths(widths, "Proposition 3", count=1)[0]
     if k < need:
         raise WidthError(f"Baum's construction needs {need} threshold units here (<= n/d + 3); got {k}", (need,))
@@ -167,17 +199,17 @@ def baum(X, y, *, widths=None, seed=None):
         a,
         c_out,
         threshold(),
-        {
-            "method": "baum",
-            "theorem": "Bubeck et al. (2020), Proposition 3 (Baum 1988)",
-            "activation": "threshold",
-            "widths": [k],
-            "seed": seed,
-        },
     )
     return net, {"neurons": need, "groups": len(groups), "minority_label": 0 if flip else 1}
 
 
+@register(
+    "relu-baum",
+    kind="real",
+    statement="Bubeck et al. (2020), Proposition 4",
+    summary="4 ceil(n/d) ReLU units, real labels, general position",
+    widths=_one_width(lambda shape, y, info: 4 * math.ceil(shape[0] / shape[1])),
+)
 def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_rounds: int = 60):
     """Proposition 4: exactly 4 ceil(n/d) ReLU units memorize real labels of data in general position.
 
@@ -241,13 +273,6 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
         a,
         0.0,
         relu(),
-        {
-            "method": "relu-baum",
-            "theorem": "Bubeck et al. (2020), Proposition 4",
-            "activation": "relu",
-            "widths": [k],
-            "seed": seed,
-        },
     )
     return net, {"neurons": need, "groups": len(groups), "min_delta": float(min(sl[4] for sl in slabs))}
 
@@ -368,7 +393,7 @@ class _Boost:
         if self.cap is not None:
             pad = self.cap - len(a)
             W, b, a = np.vstack([W, np.zeros((pad, d))]), np.append(b, np.zeros(pad)), np.append(a, np.zeros(pad))
-        return _two_layer(W, b, a, 0.0, relu(), {**meta, "activation": "relu", "widths": [len(a)]})
+        return _two_layer(W, b, a, 0.0, relu(), meta)
 
     def info(self) -> dict:
         yy = float(self.y @ self.y)
@@ -390,6 +415,13 @@ def _theorem2(X, eps):
     return gamma, omega, alpha, omega * n / d, bound
 
 
+@register(
+    "ntk",
+    kind="relative",
+    statement="Bubeck et al. (2020), Theorems 2-3",
+    summary="NTK boosting with derivative-neuron pairs, ||f - y||^2 <= tol ||y||^2",
+    widths=_one_width(_boost_units(lambda info: 2)),
+)
 def ntk(X, y, *, eps: float = 0.01, widths=None, step: str = "line", seed=None, max_rounds: int | None = None):
     """Theorems 2-3 with Lemma 1: boosting with width-2 derivative neurons in the NTK regime.
 
@@ -428,7 +460,7 @@ def ntk(X, y, *, eps: float = 0.01, widths=None, step: str = "line", seed=None, 
         return np.vstack([u + delta * v, u]), np.zeros(2), np.array([1 / delta, -1 / delta]), 0.0, f
 
     boost.run(step_fn, max_rounds, eta=None if step == "line" else alpha / beta)
-    net = boost.network({"method": "ntk", "theorem": "Bubeck et al. (2020), Theorems 2-3", "seed": seed, "eps": eps})
+    net = boost.network({"eps": eps})
     return net, {**boost.info(), "gamma": gamma, "omega": omega, "theorem_neurons": bound}
 
 
@@ -506,6 +538,13 @@ def harmonic_neuron(X, w, v, theta: float, delta: float, D: int, knots: int):
     )
 
 
+@register(
+    "harmonic",
+    kind="relative",
+    statement="Bubeck et al. (2020), Theorem 1 (reconstructed)",
+    summary="harmonic network, W(f) ~ sqrt(n), ||f - y||^2 <= tol ||y||^2",
+    widths=_one_width(_boost_units(lambda info: 2 * info["knots"] * (info["degree"] + 1))),
+)
 def harmonic(
     X,
     y,
@@ -564,9 +603,6 @@ def harmonic(
     boost.run(step_fn, max_rounds)
     net = boost.network(
         {
-            "method": "harmonic",
-            "theorem": "Bubeck et al. (2020), Theorem 1 (reconstructed)",
-            "seed": seed,
             "degree": D,
             "eps": eps,
         }

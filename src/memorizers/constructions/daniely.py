@@ -27,6 +27,7 @@ from ..activations import Activation, by_name, identity
 from ..data import check_dataset, check_memory, check_widths
 from ..errors import InvalidDataError
 from ..network import Dense, Network
+from .registry import register
 
 
 def mean_derivative(act: Activation) -> float:
@@ -73,6 +74,18 @@ def initialisation(q: int, d: int, seed=None) -> tuple[np.ndarray, np.ndarray]:
     return W, a
 
 
+def _widths(X, y, options, info=None) -> list[int]:
+    w = options.get("widths")
+    return [int(np.ravel(w)[0]) if w is not None else theorem_width(*np.shape(X))]
+
+
+@register(
+    "daniely",
+    kind="sign",
+    statement="Daniely (2020), Theorem 1",
+    summary="one gradient step from orthogonal initialisation, 2 layers",
+    widths=_widths,
+)
 def daniely_one_step(
     X,
     y,
@@ -118,13 +131,6 @@ def daniely_one_step(
 
     network = Network(
         [Dense(W_plus, np.zeros(q), act), Dense((a / math.sqrt(q))[None, :], np.zeros(1), identity())],
-        meta={
-            "method": "daniely",
-            "theorem": "Daniely (2020), Theorem 1: one gradient step from orthogonal initialisation",
-            "activation": act.name,
-            "widths": [q],
-            "seed": seed,
-        },
     )
     margins = y * network.forward(X)[:, 0]
     L4 = lnd**4

@@ -43,6 +43,7 @@ from ..activations import Activation, by_name, threshold
 from ..data import check_dataset, check_distinct, check_memory, check_widths
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
+from .registry import register
 
 NORM_TOL = 1e-6  # the data must be unit vectors up to this
 
@@ -189,6 +190,27 @@ def layout(widths, enrich_width: int | None = None) -> dict:
     return {"enrich": e, "layers": layers}
 
 
+def default_widths(y, activation="threshold", batch: int | None = None) -> tuple[int, int, int]:
+    """The measured defaults [m, m, 2 ceil(K1 / batch)]: m = 1000 for threshold layers, 2000 when any is ReLU
+    (ReLU enrichment needs twice the width for the same batches); K1 = the number of 1-labels."""
+    relu_any = any(a.kind != "threshold" for a in _activations(activation, 3))
+    m = 2000 if relu_any else 1000
+    return m, m, 2 * max(1, math.ceil(int(np.sum(y)) / (batch or 4)))
+
+
+def _widths(X, y, options, info=None) -> list[int]:
+    if options.get("widths") is not None:
+        return list(options["widths"])
+    return list(default_widths(np.ravel(y), options.get("activation", "threshold"), options.get("batch")))
+
+
+@register(
+    "vershynin",
+    kind="binary",
+    statement="Vershynin (2020), Theorems 7.1-7.2",
+    summary="threshold/ReLU (any mix), enrichment + perception + stacking, unit separated points",
+    widths=_widths,
+)
 def vershynin(
     X,
     y,
@@ -239,10 +261,8 @@ def vershynin(
         raise InvalidDataError(f"bounds must be 'gap' or 'paper', got {bounds!r}")
     if batch is not None and not (isinstance(batch, (int, np.integer)) and batch >= 1):
         raise InvalidDataError(f"batch must be a positive integer, got {batch!r}")
-    if widths is None:  # measured defaults: ReLU enrichment needs twice the width for the same batches
-        relu_any = any(a.kind != "threshold" for a in _activations(activation, 3))
-        m = 2000 if relu_any else 1000
-        widths = (m, m, 2 * max(1, math.ceil(int(Y.sum()) / (batch or 4))))
+    if widths is None:
+        widths = default_widths(Y[:, 0], activation, batch)
     h = check_widths(widths, "Vershynin's construction", at_least=1)
     acts = _activations(activation, len(h))
     plan = layout(h, enrich_width)
@@ -365,15 +385,6 @@ def vershynin(
     net = _assemble(n, h, acts, spec, e, G1, b1, block_parts)
     W_deep = sum(a * b for a, b in zip(h[1:], h[2:]))
     info.update(deep_connections=W_deep, theorem_K_log5K=K * math.log(max(K, 2)) ** 5)
-    net.meta.update(
-        {
-            "method": "vershynin",
-            "theorem": "Vershynin (2020), Theorems 7.1-7.2",
-            "widths": list(h),
-            "seed": seed,
-            "activation": [a.name for a in acts],
-        }
-    )
     return net, info
 
 

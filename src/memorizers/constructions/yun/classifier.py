@@ -8,6 +8,7 @@ from ...activations import Activation, identity
 from ...data import check_dataset, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
+from ..registry import register
 from .three_layer import _pad, capacity, check_activation, smallest_widths, units_per_hard_tanh, yun_3layer
 
 # -- gates (Appendices C and F) ---------------------------------------------------------------
@@ -87,6 +88,21 @@ def smallest_classifier_widths(n: int, dy: int, act: Activation) -> tuple[int, i
     return d1, d2, 2 * units_per_hard_tanh(act) * dy
 
 
+def classifier_widths(X, y, options, info=None) -> list[int]:
+    """(d1, d2, d3) of Proposition 3.2: the widths option, else the smallest for the data's classes."""
+    if options.get("widths") is not None:
+        return list(options["widths"])
+    classes = options.get("n_classes") or class_ids(y)[1]
+    return list(smallest_classifier_widths(len(X), classes, check_activation(options.get("activation", "relu"))))
+
+
+@register(
+    "yun-classifier",
+    kind="onehot",
+    statement="Yun, Sra & Jadbabaie (2019), Proposition 3.2",
+    summary="4-layer classifier, one-hot or class-id labels",
+    widths=classifier_widths,
+)
 def yun_classifier(
     X,
     y,
@@ -143,13 +159,6 @@ def yun_classifier(
     W4, b4 = _pad(C.T, d3).T, c0
     network = Network(
         [first, second, third, Dense(W4, b4, identity())],
-        meta={
-            "method": "yun-classifier",
-            "theorem": "Yun, Sra & Jadbabaie (2019), Proposition 3.2",
-            "activation": act.name,
-            "widths": [d1, d2, d3],
-            "seed": seed,
-        },
     )
     info = {**info, "widths": (d1, d2, d3), "classes": dy, "class_values": rho, "gate_scale": alpha}
     return network, info

@@ -12,6 +12,7 @@ from ...data import check_dataset, check_distinct, check_memory, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ..numerics import LD, dot2
+from ..registry import given_widths, register
 from .classifier import class_ids, class_values, gate_units, units_per_gate
 from .three_layer import (
     _Block,
@@ -66,6 +67,13 @@ def deep_layout(widths, dy: int, act: Activation) -> tuple[int, tuple[tuple[int,
     return best(1, False)
 
 
+@register(
+    "yun-deep",
+    kind="real",
+    statement="Yun, Sra & Jadbabaie (2019), Proposition 3.4 / Corollary A.1",
+    summary="deep and narrow networks, --widths required",
+    widths=given_widths,
+)
 def yun_deep(
     X,
     y,
@@ -108,13 +116,6 @@ def yun_deep(
         8.0 * (sum(a * b for a, b in zip((dx, *widths), widths)) + 6 * N * dx), f"a network {widths} for N = {N}"
     )
     network, sizes = _deep_fit(X, Y, widths, blocks, act, seed, clip_margin, n_projections)
-    network.meta = {
-        "method": "yun-deep",
-        "theorem": "Yun, Sra & Jadbabaie (2019), Proposition 3.4 / Corollary A.1",
-        "activation": act.name,
-        "widths": list(widths),
-        "seed": seed,
-    }
     info = {"blocks": [{"layer": l, "r": r, "points": int(n)} for (l, r), n in zip(blocks, sizes)], "capacity": total}
     return network, info
 
@@ -265,6 +266,13 @@ def _feed_diamonds(W, b, off, prev, k, second_of, built, plans, dy, kappa):
         b[off : off + dy] += blk.r0 + 1
 
 
+@register(
+    "yun-deep-classifier",
+    kind="onehot",
+    statement="Yun, Sra & Jadbabaie (2019), Corollaries A.2 / A.3",
+    summary="deep classifiers, --widths required",
+    widths=given_widths,
+)
 def yun_deep_classifier(
     X,
     y,
@@ -325,13 +333,6 @@ def yun_deep_classifier(
     out_W[:, : R.shape[1]] = R
     network = Network(
         [*layers, Dense(out_W, r0, identity())],
-        meta={
-            "method": "yun-deep-classifier",
-            "theorem": "Yun, Sra & Jadbabaie (2019), Corollaries A.2 / A.3",
-            "activation": act.name,
-            "widths": list(widths),
-            "seed": seed,
-        },
     )
     info = {
         "gate_layer": gate,

@@ -18,6 +18,7 @@ from ...data import (
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network, Residual
 from ..geometry import hyperplane_through, on_hyperplane_tolerance
+from ..registry import register
 from .classifier import class_ids, gate_units, units_per_gate
 from .three_layer import _pad, _pm, check_activation, units_per_hard_tanh
 
@@ -60,6 +61,31 @@ def gates_needed(ids: np.ndarray, dy: int, dx: int) -> int:
     return int(np.sum(-(-counts // dx)))
 
 
+def two_layer_widths(X, y, options, info=None) -> list[int]:
+    """Corollary 4.2's width: one gate of units_per_gate units per group of <= dx points of a class."""
+    if options.get("widths") is not None:
+        return [int(np.ravel(options["widths"])[0])]
+    ids, dy = class_ids(y, options.get("n_classes"))
+    act = check_activation(options.get("activation", "relu"))
+    return [units_per_gate(act) * gates_needed(ids, dy, np.shape(X)[1])]
+
+
+def resnet_widths(X, y, options, info=None) -> list[int]:
+    """Theorem 4.1's widths: the widths option, else one residual layer of every gate, then the last layer."""
+    if options.get("widths") is not None:
+        return list(options["widths"])
+    ids, dy = class_ids(y, options.get("n_classes"))
+    act = check_activation(options.get("activation", "relu"))
+    return list(smallest_resnet_widths(ids, dy, np.shape(X)[1], act))
+
+
+@register(
+    "yun-2layer",
+    kind="onehot",
+    statement="Yun, Sra & Jadbabaie (2019), Corollary 4.2",
+    summary="1 hidden layer, classification, data in general position",
+    widths=two_layer_widths,
+)
 def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: int | None = None, margin: float = 1.0):
     """Corollary 4.2 of Yun et al.: one hidden layer memorizes a classification dataset in general position.
 
@@ -97,13 +123,6 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     E[ids[[g[0] for g in groups]], np.arange(G)] = 1.0
     network = Network(
         [Dense(_pad(W1, d1), _pad(b1, d1), act), Dense(_pad((E @ C).T, d1).T, E @ c0, identity())],
-        meta={
-            "method": "yun-2layer",
-            "theorem": "Yun, Sra & Jadbabaie (2019), Corollary 4.2",
-            "activation": act.name,
-            "widths": [d1],
-            "seed": seed,
-        },
     )
     return network, {"widths": (d1,), "gates": G, "classes": dy, "max_gate_scale": float(np.abs(rows).max())}
 
@@ -113,6 +132,13 @@ def smallest_resnet_widths(ids: np.ndarray, dy: int, dx: int, act: Activation) -
     return units_per_gate(act) * gates_needed(ids, dy, dx), units_per_hard_tanh(act) * dy
 
 
+@register(
+    "yun-resnet",
+    kind="onehot",
+    statement="Yun, Sra & Jadbabaie (2019), Theorem 4.1",
+    summary="residual network, classification, data in general position, dx >= dy",
+    widths=resnet_widths,
+)
 def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: int | None = None, margin: float = 1.0):
     """Theorem 4.1 of Yun et al.: a residual network h^l = h^{l-1} + V^l sigma(U^l h^{l-1} + b^l) + c^l.
 
@@ -193,12 +219,5 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
         ]
     network = Network(
         layers,
-        meta={
-            "method": "yun-resnet",
-            "theorem": "Yun, Sra & Jadbabaie (2019), Theorem 4.1",
-            "activation": act.name,
-            "widths": list(widths),
-            "seed": seed,
-        },
     )
     return network, {"widths": tuple(widths), "gates": G, "classes": dy}

@@ -15,6 +15,7 @@ from ...data import check_dataset, check_distinct, check_memory, check_positive,
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ..numerics import LD, dot2
+from ..registry import register
 
 
 def check_activation(activation) -> Activation:
@@ -313,6 +314,21 @@ def _plan(
     return _Plan(order, lo, hi, a_line, orient, w2, Ypad, real, score, min_gap)
 
 
+def theorem_widths(X, y, options, info=None) -> list[int]:
+    """(d1, d2): the widths option, else the smallest Theorem 3.1 allows for N = len(X) and dy label columns."""
+    if options.get("widths") is not None:
+        return list(options["widths"])
+    dy = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+    return list(smallest_widths(len(X), dy, check_activation(options.get("activation", "relu"))))
+
+
+@register(
+    "yun-3layer",
+    kind="real",
+    statement="Yun, Sra & Jadbabaie (2019), Theorem 3.1",
+    summary="3-layer ReLU-like/hard-tanh, labels in [-1, 1]",
+    widths=theorem_widths,
+)
 def yun_3layer(
     X,
     y,
@@ -389,13 +405,6 @@ def yun_3layer(
 
     network, min_clip = _assemble(X, best, u_best, act, (d1, d2), dy, clip_margin)
     network.layers[0] = Dense(network.layers[0].weight * scale, network.layers[0].bias, network.layers[0].activation)
-    network.meta = {
-        "method": "yun-3layer",
-        "theorem": "Yun, Sra & Jadbabaie (2019), Theorem 3.1",
-        "activation": act.name,
-        "widths": [d1, d2],
-        "seed": seed,
-    }
     info = {
         "widths": (d1, d2),
         "groups_p": p,

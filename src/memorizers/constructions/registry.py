@@ -1,0 +1,67 @@
+"""The registry of constructions: each registers itself beside its definition with :func:`register`.
+
+A construction is a function ``(X, y, *, widths=None, activation=..., seed=None, ...)`` returning
+``(Network, info)``. Registering it gives it the CLI's ``--method``, lets :func:`memorizers.build`
+verify it with the label kind its theorem promises, stamps what built a network into
+``network.meta`` (method, statement, activation, hidden widths, seed) on every call, and enrols it
+in the conformance battery (tests/test_conformance.py, whose data per method lives in
+tests/methods.py), which checks the size against the same ``widths`` function the registry holds.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered construction.
+
+    name: the CLI's ``--method``; construct: the function; kind: how :func:`memorizers.build`
+    scores the labels (a label kind of :mod:`memorizers.verify`); statement: the paper and the
+    result it implements; summary: one line for ``--help``; widths: ``(X, y, options, info=None)``
+    -> the hidden widths the theorem's formula gives for that data (``info``: the construction's
+    record, for the boosting methods whose size is counted in rounds).
+    """
+
+    name: str
+    construct: Callable
+    kind: str
+    statement: str
+    summary: str
+    widths: Callable
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register(name: str, *, kind: str, statement: str, summary: str, widths: Callable):
+    """Register the decorated construction as ``name`` (see :class:`Method`)."""
+
+    def decorate(construct):
+        @functools.wraps(construct)  # inspect.signature sees the construction's own options
+        def stamped(*args, **options):
+            network, info = construct(*args, **options)
+            acts = list(dict.fromkeys(d.activation.name for d, hidden in network.dense_layers() if hidden))
+            network.meta.update(
+                method=name,
+                statement=statement,
+                activation=acts[0] if len(acts) == 1 else acts,
+                widths=network.hidden_widths,
+                seed=options.get("seed"),
+            )
+            return network, info
+
+        if name in METHODS:
+            raise ValueError(f"method {name!r} is registered twice")
+        METHODS[name] = Method(name, stamped, kind, statement, summary, widths)
+        return stamped
+
+    return decorate
+
+
+def given_widths(X, y, options, info=None) -> list[int]:
+    """The widths option itself: for the constructions whose widths the user must give."""
+    return list(options["widths"])
