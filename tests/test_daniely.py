@@ -11,7 +11,6 @@ from memorizers import activations, build, verify
 from memorizers.constructions.daniely import (
     daniely_one_step,
     initialisation,
-    mean_derivative,
     orthogonal_rows,
     theorem_width,
 )
@@ -78,9 +77,9 @@ def test_width_defaults_to_the_theorem():
 
 
 def test_activation_condition():
-    assert mean_derivative(activations.absolute()) == 0
-    assert mean_derivative(activations.relu()) == 0.5
-    assert mean_derivative(activations.hard_tanh()) == pytest.approx(0.6826894921)
+    assert activations.absolute().mean_derivative() == 0
+    assert activations.relu().mean_derivative() == 0.5
+    assert activations.hard_tanh().mean_derivative() == pytest.approx(0.6826894921)
     X, y = gaussian_task(20, 16, 0)
     with pytest.raises(InvalidDataError, match=r"E sigma'\(X\) = 0.*relu has E sigma'\(X\) = 0.5"):
         daniely_one_step(X, y, widths=8, activation="relu")

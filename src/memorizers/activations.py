@@ -20,7 +20,9 @@ networks using them are verified in floating point (with the certified bound) on
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -84,12 +86,123 @@ class Activation:
         sp, sm = t.dtype.type(self.s_plus), t.dtype.type(self.s_minus)
         return np.where(t > 0, sp * t, sm * t)
 
+    # -- the same function in the other arithmetics the library uses: each kind's behaviour lives here --
+
+    def derivative(self, t: np.ndarray) -> np.ndarray:
+        """sigma'(t) in floating point (at a kink: the mean of the two one-sided slopes, a null set).
+        ReLU-like and hard-tanh only (the threshold's derivative is 0 almost everywhere and no gradient)."""
+        if self.kind == "hard_tanh":
+            return (np.abs(t) < 1).astype(t.dtype)
+        if self.kind == "relu_like":
+            return np.where(t > 0, self.s_plus, np.where(t < 0, self.s_minus, (self.s_plus + self.s_minus) / 2))
+        if self.kind == "tanh":
+            return 1 - np.tanh(t) ** 2
+        if self.kind == "sigmoid":
+            s = self(t)
+            return s * (1 - s)
+        raise MemorizersError(f"{self.name} has no derivative to use")
+
+    def mean_derivative(self) -> float:
+        """E sigma'(X) for X ~ N(0, 1), in closed form; NaN where sigma is not Lipschitz (threshold) or not
+        piecewise linear (Daniely's Theorem 1 asks E sigma'(X) = 0)."""
+        if self.kind == "relu_like":
+            return (self.s_plus + self.s_minus) / 2
+        if self.kind == "hard_tanh":
+            return math.erf(1 / math.sqrt(2))  # P(|X| < 1)
+        return float("nan")
+
+    def exact(self, m: np.ndarray, e: int) -> tuple[np.ndarray, int]:
+        """The activation of the exact dyadic array m * 2^e (m: an object array of Python ints), as (m', e').
+        Piecewise-linear kinds only: they map dyadic rationals to dyadic rationals."""
+        if self.kind == "threshold":
+            return (m > 0).astype(np.int64).astype(object), 0
+        if self.kind == "hard_tanh":
+            e2 = min(e, 0)
+            m2, one = m * (1 << (e - e2)), 1 << (-e2)
+            return np.minimum(np.maximum(m2, -one), one), e2
+        if self.kind != "relu_like":
+            raise MemorizersError(f"{self.name} has no exact rational values")
+        if self.is_identity:
+            return m, e
+        (pos, ep), (neg, en) = _dyadic(self.s_plus), _dyadic(self.s_minus)
+        es = min(ep, en)
+        pos, neg = pos << (ep - es), neg << (en - es)
+        return np.where(m > 0, m * pos, m * neg), e + es
+
+    def kinks(self) -> tuple[Fraction, ...]:
+        """Where a piecewise-linear activation changes slope (or jumps)."""
+        if self.kind == "hard_tanh":
+            return (Fraction(-1), Fraction(1))
+        if self.kind == "threshold" or (self.kind == "relu_like" and not self.is_identity):
+            return (Fraction(0),)
+        if self.kind == "relu_like":
+            return ()
+        raise MemorizersError(f"{self.name} is not piecewise linear")
+
+    def on_piece(self, slope, icpt, t_mid):
+        """The activation of the affine forms slope t + icpt (object arrays of Fractions) on an interval with
+        no kink inside, decided at its midpoint t_mid: the new (slope, icpt)."""
+        z = slope * t_mid + icpt
+        if self.kind == "hard_tanh":
+            hi, lo = z >= 1, z <= -1
+            return np.where(hi | lo, Fraction(0), slope), np.where(hi, Fraction(1), np.where(lo, Fraction(-1), icpt))
+        if self.kind == "threshold":
+            return np.full(slope.shape, Fraction(0), dtype=object), np.where(z > 0, Fraction(1), Fraction(0))
+        if self.is_identity:
+            return slope, icpt
+        k = np.where(z > 0, Fraction(self.s_plus), Fraction(self.s_minus))
+        return k * slope, k * icpt
+
+    def torch(self, t, temperature: float | None = None):
+        """The same function on a torch tensor. ``temperature``: the threshold's trainable surrogate
+        sigmoid(t / temperature) instead of 1{t > 0} (training; the network is evaluated with the threshold)."""
+        import torch
+
+        if self.kind == "hard_tanh":
+            return torch.clamp(t, -1.0, 1.0)
+        if self.kind == "threshold":
+            return torch.sigmoid(t / temperature) if temperature is not None else (t > 0).to(t.dtype)
+        if self.kind in ("tanh", "sigmoid"):
+            return getattr(torch, self.kind)(t)
+        if self.is_identity:
+            return t
+        if (self.s_plus, self.s_minus) == (1.0, 0.0):
+            return torch.relu(t)
+        return torch.where(t > 0, self.s_plus * t, self.s_minus * t)
+
+    def onnx(self, node, const, t: str, float32: bool) -> str:
+        """ONNX nodes computing the same function of tensor ``t``; returns the output's name.
+        ``node(op, inputs, **attributes)`` appends a node and returns its output's name; ``const(value)`` names
+        a constant of the graph's element type. LeakyRelu's alpha is a float32 attribute: float32 graphs only."""
+        if self.kind == "hard_tanh":
+            return node("Clip", [t, const(-1.0), const(1.0)])
+        if self.kind == "threshold":
+            return node("Cast", [node("Greater", [t, const(0.0)])], to="element")
+        if self.kind in ("tanh", "sigmoid"):
+            return node(self.kind.capitalize(), [t])
+        if self.is_identity:
+            return t
+        if (self.s_plus, self.s_minus) == (1.0, 0.0):
+            return node("Relu", [t])
+        if (self.s_plus, self.s_minus) == (1.0, -1.0):
+            return node("Abs", [t])
+        if self.s_plus == 1.0 and float32:
+            return node("LeakyRelu", [t], alpha=self.s_minus)
+        gt = node("Greater", [t, const(0.0)])
+        return node("Where", [gt, node("Mul", [t, const(self.s_plus)]), node("Mul", [t, const(self.s_minus)])])
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "s_plus": self.s_plus, "s_minus": self.s_minus}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Activation":
         return cls(str(d["kind"]), float(d.get("s_plus", 1.0)), float(d.get("s_minus", 0.0)))
+
+
+def _dyadic(v: float) -> tuple[int, int]:
+    """A float as m * 2^e exactly (m, e Python ints)."""
+    num, den = float(v).as_integer_ratio()  # den is a power of two
+    return num, -(den.bit_length() - 1)
 
 
 def relu_like(s_plus: float = 1.0, s_minus: float = 0.0) -> Activation:

@@ -73,18 +73,7 @@ def _dense(layer: Dense, a: Dyadic) -> Dyadic:
 
 
 def _activate(act: Activation, z: Dyadic) -> Dyadic:
-    if act.kind == "threshold":
-        return Dyadic((z.m > 0).astype(np.int64).astype(object), 0)
-    if act.kind == "hard_tanh":
-        e = min(z.e, 0)
-        m, one = z.at(e), 1 << (-e)
-        return Dyadic(np.minimum(np.maximum(m, -one), one), e)
-    if act.is_identity:
-        return z
-    sp, sm = Dyadic.from_float(act.s_plus), Dyadic.from_float(act.s_minus)
-    e = min(sp.e, sm.e)
-    pos, neg = int(sp.at(e)), int(sm.at(e))
-    return Dyadic(np.where(z.m > 0, z.m * pos, z.m * neg), z.e + e)
+    return Dyadic(*act.exact(z.m, z.e))
 
 
 def exact_forward(network: Network, X) -> np.ndarray:

@@ -90,18 +90,7 @@ def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True
             self.act = act
 
         def forward(self, t):
-            a = self.act
-            if a.kind == "hard_tanh":
-                return torch.clamp(t, -1.0, 1.0)
-            if a.kind == "threshold":
-                return (t > 0).to(t.dtype)
-            if a.kind in ("tanh", "sigmoid"):
-                return getattr(torch, a.kind)(t)
-            if a.is_identity:
-                return t
-            if (a.s_plus, a.s_minus) == (1.0, 0.0):
-                return torch.relu(t)
-            return torch.where(t > 0, a.s_plus * t, a.s_minus * t)
+            return self.act.torch(t)
 
         def extra_repr(self):
             return self.act.name
@@ -156,31 +145,15 @@ def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=No
         inits.append(numpy_helper.from_array(np.asarray(value, dtype=dt), n))
         return n
 
-    def activation(act: Activation, t: str) -> str:
-        out = name("a")
-        if act.kind == "hard_tanh":
-            nodes.append(helper.make_node("Clip", [t, const(-1.0), const(1.0)], [out]))
-        elif act.kind == "threshold":
-            gt = name("gt")
-            nodes.append(helper.make_node("Greater", [t, const(0.0)], [gt]))
-            nodes.append(helper.make_node("Cast", [gt], [out], to=elem))
-        elif act.kind in ("tanh", "sigmoid"):
-            nodes.append(helper.make_node(act.kind.capitalize(), [t], [out]))
-        elif act.is_identity:
-            return t
-        elif (act.s_plus, act.s_minus) == (1.0, 0.0):
-            nodes.append(helper.make_node("Relu", [t], [out]))
-        elif (act.s_plus, act.s_minus) == (1.0, -1.0):
-            nodes.append(helper.make_node("Abs", [t], [out]))
-        elif act.s_plus == 1.0 and dt == np.float32:
-            nodes.append(helper.make_node("LeakyRelu", [t], [out], alpha=act.s_minus))
-        else:
-            gt, pos, neg = name("gt"), name("pos"), name("neg")
-            nodes.append(helper.make_node("Greater", [t, const(0.0)], [gt]))
-            nodes.append(helper.make_node("Mul", [t, const(act.s_plus)], [pos]))
-            nodes.append(helper.make_node("Mul", [t, const(act.s_minus)], [neg]))
-            nodes.append(helper.make_node("Where", [gt, pos, neg], [out]))
+    def node(op: str, inputs: list[str], **attributes) -> str:
+        out = name(op.lower())
+        if attributes.get("to") == "element":  # a Cast to the graph's element type
+            attributes["to"] = elem
+        nodes.append(helper.make_node(op, inputs, [out], **attributes))
         return out
+
+    def activation(act: Activation, t: str) -> str:
+        return act.onnx(node, const, t, float32=dt == np.float32)
 
     def dense(d: Dense, t: str) -> str:
         mm, z = name("mm"), name("z")

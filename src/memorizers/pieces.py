@@ -14,36 +14,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from .activations import Activation
 from .network import Dense, Network, Residual
 
 
 def _frac(a) -> np.ndarray:
     return np.vectorize(lambda v: Fraction(float(v)), otypes=[object])(np.asarray(a, dtype=np.float64))
-
-
-def _kinks(act: Activation) -> tuple[Fraction, ...]:
-    if act.kind == "hard_tanh":
-        return (Fraction(-1), Fraction(1))
-    if act.is_identity:
-        return ()
-    return (Fraction(0),)
-
-
-def _apply(act: Activation, slope, icpt, t_mid):
-    """The activation of affine forms on an interval without kinks inside, decided at its midpoint."""
-    z = slope * t_mid + icpt
-    if act.kind == "hard_tanh":
-        hi, lo = z >= 1, z <= -1
-        s = np.where(hi | lo, Fraction(0), slope)
-        c = np.where(hi, Fraction(1), np.where(lo, Fraction(-1), icpt))
-        return s, c
-    if act.kind == "threshold":
-        return np.full(slope.shape, Fraction(0), dtype=object), np.where(z > 0, Fraction(1), Fraction(0))
-    if act.is_identity:
-        return slope, icpt
-    k = np.where(z > 0, Fraction(act.s_plus), Fraction(act.s_minus))
-    return k * slope, k * icpt
 
 
 def _dense(layer: Dense, pieces, W=None, b=None):
@@ -53,7 +28,7 @@ def _dense(layer: Dense, pieces, W=None, b=None):
     for lo, hi, slope, icpt in pieces:
         s, c = W.dot(slope), W.dot(icpt) + b
         cuts = {lo, hi}
-        for kink in _kinks(layer.activation):
+        for kink in layer.activation.kinks():
             for sj, cj in zip(s, c):
                 if sj != 0:
                     t = (kink - cj) / sj
@@ -61,7 +36,7 @@ def _dense(layer: Dense, pieces, W=None, b=None):
                         cuts.add(t)
         cuts = sorted(cuts)
         for a, bnd in zip(cuts, cuts[1:]):
-            out.append((a, bnd, *_apply(layer.activation, s, c, (a + bnd) / 2)))
+            out.append((a, bnd, *layer.activation.on_piece(s, c, (a + bnd) / 2)))
     return out
 
 

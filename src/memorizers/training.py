@@ -96,17 +96,7 @@ def train(
 
     def forward(a, hard: bool):
         for lin, act in zip(linears, acts):
-            t = lin(a)
-            if act.kind == "threshold":
-                a = (t > 0).to(t.dtype) if hard else torch.sigmoid(t / temperature)
-            elif act.kind == "hard_tanh":
-                a = torch.clamp(t, -1.0, 1.0)
-            elif act.kind in ("tanh", "sigmoid"):
-                a = getattr(torch, act.kind)(t)
-            elif act.is_identity:
-                a = t
-            else:
-                a = torch.where(t > 0, act.s_plus * t, act.s_minus * t)
+            a = act.torch(lin(a), temperature=None if hard else temperature)  # the threshold's surrogate
         return a
 
     Xt, Yt = torch.from_numpy(X).to(dev), torch.from_numpy(Y).to(dev)

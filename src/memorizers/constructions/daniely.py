@@ -21,29 +21,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf
 
 from ..activations import Activation, by_name, identity
 from ..data import check_dataset, check_memory, check_widths
 from ..errors import InvalidDataError
 from ..network import Dense, Network
 from .registry import register
-
-
-def mean_derivative(act: Activation) -> float:
-    """E sigma'(X) for X ~ N(0, 1), in closed form; NaN where sigma is not Lipschitz (threshold)."""
-    if act.kind == "relu_like":
-        return (act.s_plus + act.s_minus) / 2
-    if act.kind == "hard_tanh":
-        return float(erf(1 / math.sqrt(2)))  # P(|X| < 1)
-    return float("nan")
-
-
-def _derivative(act: Activation, t: np.ndarray) -> np.ndarray:
-    """sigma'(t) (taking the left/right slopes' mean, i.e. 0 for |.|, at the kinks, a null set)."""
-    if act.kind == "hard_tanh":
-        return (np.abs(t) < 1).astype(t.dtype)
-    return np.where(t > 0, act.s_plus, np.where(t < 0, act.s_minus, (act.s_plus + act.s_minus) / 2))
 
 
 def theorem_width(m: int, d: int) -> int:
@@ -111,7 +94,7 @@ def daniely_one_step(
     m, d = X.shape
     if d < 2:
         raise InvalidDataError("Daniely's step needs inputs of dimension d >= 2 (the scale is ln d)")
-    Esd = mean_derivative(act)
+    Esd = act.mean_derivative()
     if not force and not (abs(Esd) < 1e-12):
         raise InvalidDataError(
             f"Theorem 1 needs a Lipschitz activation with E sigma'(X) = 0; {act.name} has E sigma'(X) = {Esd:.4g}"
@@ -127,7 +110,7 @@ def daniely_one_step(
     active = lnd - y * h0 > 0  # examples on the non-zero part of the hinge
     eta = m * lnd / d
     # eta * G = (ln d / (d sqrt q)) diag(a) sigma'(Z)^T diag(y * active) X
-    W_plus = W + (lnd / (d * math.sqrt(q))) * a[:, None] * (_derivative(act, Z).T @ ((y * active)[:, None] * X))
+    W_plus = W + (lnd / (d * math.sqrt(q))) * a[:, None] * (act.derivative(Z).T @ ((y * active)[:, None] * X))
 
     network = Network(
         [Dense(W_plus, np.zeros(q), act), Dense((a / math.sqrt(q))[None, :], np.zeros(1), identity())],

@@ -56,13 +56,7 @@ class _Flat:
         blocks = []
         for (W, _), d, (a_in, z) in reversed(list(zip(params, self.layers, cache))):
             act = d.activation
-            if act.kind == "hard_tanh":
-                slope = (np.abs(z) < 1).astype(float)
-            elif act.kind == "relu_like":
-                slope = np.where(z > 0, act.s_plus, act.s_minus)
-            else:
-                raise ValueError("the SGD experiment needs ReLU-like or hard-tanh activations")
-            delta = delta * slope
+            delta = delta * act.derivative(z)
             blocks.append(np.concatenate([np.einsum("ni,nj->nij", delta, a_in).reshape(len(X), -1), delta], axis=1))
             delta = delta @ W
         return np.concatenate(blocks[::-1], axis=1)
