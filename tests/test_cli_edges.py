@@ -313,3 +313,15 @@ def test_a_missing_optional_dependency_is_one_line(files, capsys, monkeypatch, m
     monkeypatch.setitem(sys.modules, module, None)  # import torch raises ImportError, as on a machine without it
     code, out, err = run(capsys, *argv.format(d=files).split())
     assert code == 2 and err.count("\n") == 1 and "pip install 'memorizers[torch]'" in err
+
+
+def test_a_failed_build_says_what_to_try_and_keep_failed_writes_it(files, capsys):
+    argv = ["build", "--method", "yun-3layer", "--data", files / "d.npz", "--out", files / "f.npz", "--tol", "1e-300"]
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and err.count("\n") == 1 and not (files / "f.npz").exists()
+    for remedy in ("(--tol)", "--option n_projections=64", "(--seed)", "--keep-failed"):
+        assert remedy in err
+    code, _, err = run(capsys, *argv, "--keep-failed")
+    assert code == 1 and "written anyway" in err
+    net = Network.load(files / "f.npz")
+    assert net.meta["method"] == "yun-3layer" and net.hidden_widths == [12, 20]

@@ -115,8 +115,23 @@ def build(
     report = verify(network, X, y_raw, tol=tol, kind=kind, bits=bits, progress=progress)
     network.meta.update(tol=report.tol, bits_needed=report.bits_needed)
     if not report.passed and on_failure == "raise":
-        hint = f" ({info['hint']})" if info.get("hint") else ""
         raise VerificationError(
-            f"{method} built a network that fails verification: {report.summary()}{hint}", network, report
+            f"{method} built a network that fails verification: {report.summary()}; {_remedies(method, report, info)}",
+            network,
+            report,
         )
     return Built(network, report, info, method, m.statement)
+
+
+def _remedies(method: str, report: MemorizationReport, info: dict) -> str:
+    """What to try after a failed verification, naming only options that exist."""
+    takes = option_names(method)
+    tries = [info["hint"]] if info.get("hint") else []
+    if report.kind == "real":
+        tries.append(f"a tolerance above the float64 error {report.max_abs_error:.1e} (--tol)")
+    if "n_projections" in takes:
+        tries.append("more projections (--option n_projections=64)")
+    if "seed" in takes:
+        tries.append("another seed (--seed)")
+    tries.append("--keep-failed to write the network anyway")
+    return "try " + "; or ".join(tries)

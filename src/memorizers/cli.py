@@ -202,7 +202,10 @@ def cmd_build(args) -> int:
     try:
         built = build(args.method, X, data.y, tol=args.tol, kind=args.kind, progress=not args.json, **options)
     except VerificationError as e:
-        raise _Failed(f"verification failed, network not written: {e}") from None
+        if not args.keep_failed:
+            raise _Failed(f"verification failed, network not written: {e}") from None
+        e.network.save(args.out)
+        raise _Failed(f"verification failed, network written anyway (--keep-failed) to {args.out}: {e}") from None
     seconds = time.perf_counter() - start
     if data.feature_names is not None:  # predict and verify pick the same columns of a table
         built.network.meta.update(features=data.feature_names, target=data.target_name)
@@ -551,6 +554,9 @@ def parser() -> argparse.ArgumentParser:
         "||f - y||^2 <= eps ||y||^2 (default 0.01)",
     )
     b.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind to score (default: the method's)")
+    b.add_argument(
+        "--keep-failed", action="store_true", help="write the network even when it fails verification (exit status 1)"
+    )
     b.add_argument("--json", action="store_true", help="print one JSON object (an error too)")
     b.set_defaults(func=cmd_build)
 
