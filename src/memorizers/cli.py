@@ -26,6 +26,7 @@ from .errors import MemorizersError, VerificationError
 from .experiments.report import EXPERIMENTS
 from .export import precision_note
 from .network import Network, atomic_write_bytes, json_default, output_path
+from .sweep import BACKENDS
 from .verify import DTYPES, KINDS, recorded_kind_and_tol, verify
 
 EXAMPLES = {
@@ -609,9 +610,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--dx", type=_count, required=True, help="input dimension of the random datasets")
         p.add_argument("--seeds", type=_count, default=10, help="random datasets per N")
         p.add_argument("--jobs", type=int, default=1, help="parallel workers (-1: all cores)")
-        p.add_argument(
-            "--backend", choices=["loky", "threading", "dask", "ray"], default="loky", help="where the jobs run"
-        )
+        p.add_argument("--backend", choices=BACKENDS, default="loky", help="where the jobs run")
         p.add_argument("--scheduler", help="dask scheduler or ray cluster address (default: a local one)")
         p.add_argument("--activation", type=_choice(activations.NAMES, "activation"), help="activation for every job")
         p.add_argument("--labels", type=_choice(KINDS, "label kind"), help="label kind (default: the method's)")
