@@ -94,7 +94,7 @@ def test_torch_export_agrees(name):
 def test_certified_implies_correct_exactly(name, dtype, damage, seed):
     """Every registered construction, right or damaged on purpose: a certified point is right in dtype and exactly."""
     from memorizers.exact import exact_forward
-    from memorizers.verify import as_targets, score
+    from memorizers.kinds import score, targets
 
     X, y, options = example(name, seed, n=16, dx=3)
     net = build(name, X, y, **options).network
@@ -108,8 +108,8 @@ def test_certified_implies_correct_exactly(name, dtype, damage, seed):
 
     kind, tol = r.kind, r.tol
     if kind == "relative":  # per point: its share of the budget, as verify scores it
-        kind, tol = "real", float(np.sqrt(tol * np.sum(as_targets(y, net.n_out, r.kind) ** 2) / len(X)))
-    Y = np.vectorize(Fraction, otypes=[object])(as_targets(y, net.n_out, r.kind))
+        kind, tol = "real", float(np.sqrt(tol * np.sum(targets(y, net.n_out, r.kind) ** 2) / len(X)))
+    Y = np.vectorize(Fraction, otypes=[object])(targets(y, net.n_out, r.kind))
     _, _, exactly_right = score(exact_forward(net, X), Y, kind, Fraction(tol))
     assert np.all(exactly_right[r.certified_points])
 

@@ -69,3 +69,16 @@ def test_cli_train(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert code == (0 if report["passed"] else 1) and out.exists()
     assert report["hidden_widths"] and report["epochs"] >= 1
+
+
+def test_relative_labels_stop_at_the_aggregate_criterion():
+    """kind relative (the ntk and harmonic networks' Lemma 1 criterion): training stops once
+    ||f - y||^2 <= tol ||y||^2, and the trained network passes verify's same criterion."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 24))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = rng.uniform(-1, 1, 60)
+    template = build("ntk", X, y, seed=0, eps=0.2).network
+    result = train(template, X, y, lr=1e-2, epochs=5000, tol=0.2, seed=0)
+    assert result.report.kind == "relative" and result.report.passed
+    assert result.report.relative_error <= 0.2 and result.epochs < 5000  # stopped by the criterion

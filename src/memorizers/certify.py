@@ -80,6 +80,7 @@ import numpy as np
 
 from .activations import SMOOTH
 from .data import column_scale
+from .kinds import certified
 from .network import Dense, Network, Residual
 
 U64 = 2.0**-53
@@ -649,35 +650,6 @@ def enclose(network: Network, X) -> Enclosure:
 
 
 # -- the final comparison ---------------------------------------------------------------
-
-
-def certified(enc: Enclosure, Y: np.ndarray, kind: str, tol: float) -> np.ndarray:
-    """Per point: does every value within the enclosure meet the criterion of ``kind`` for targets Y?
-
-    Rigorous: the differences are formed by TwoSum and every comparison leaves an outward
-    margin for its own rounding, so True proves the criterion for the exact outputs.
-    """
-    Y = np.asarray(Y, dtype=np.float64)
-    h, l, r = enc.h, enc.l, enc.r
-    if kind == "real":
-        dh, dl = _two_sum(h, -Y)
-        t = dl + l
-        dist = _up(np.abs(dh + t) + U64 * np.abs(t) + r, 4)
-        return np.all(dist <= tol, axis=1)
-    if kind in ("binary", "sign"):
-        sign = 2 * Y[:, 0] - 1 if kind == "binary" else np.sign(Y[:, 0])
-        c = 0.5 if kind == "binary" else 0.0
-        above, below = _sides(Enclosure(h[:, 0], l[:, 0], r[:, 0]), c)
-        return np.where(sign > 0, above, below)
-    if kind == "onehot":
-        rows = np.arange(len(Y))
-        cls = np.argmax(Y, axis=1)
-        dh, dl = _two_sum(h[rows, cls][:, None], -h)
-        slack = _up(np.abs(dl) + np.abs(l[rows, cls])[:, None] + np.abs(l) + r[rows, cls][:, None] + r, 6)
-        ok = dh * (1 - 4 * U64) > slack
-        ok[rows, cls] = True
-        return np.all(ok, axis=1) & (h.shape[1] > 1)
-    raise ValueError(f"unknown label kind {kind!r}")
 
 
 # -- the a-priori bound, for any evaluation ----------------------------------------------

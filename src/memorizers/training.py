@@ -21,8 +21,9 @@ import numpy as np
 
 from . import labels
 from .errors import InvalidDataError, MemorizersError, MissingDependencyError
+from .kinds import KINDS, targets
 from .network import Dense, Network, Residual
-from .verify import MemorizationReport, as_targets, infer_kind, recorded_kind_and_tol, verify
+from .verify import MemorizationReport, infer_kind, recorded_kind_and_tol, verify
 
 
 @dataclass
@@ -82,7 +83,7 @@ def train(
         raise MemorizersError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     X = np.asarray(X, dtype=np.float64)
     kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
-    Y = as_targets(
+    Y = targets(
         labels.for_network(template, y, kind), template.n_out, kind
     )  # the template's classes, as verify reads them
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
@@ -100,22 +101,16 @@ def train(
         return a
 
     Xt, Yt = torch.from_numpy(X).to(dev), torch.from_numpy(Y).to(dev)
-    classes = Yt.argmax(dim=1) if kind == "onehot" else None
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(linears.parameters(), lr=lr)
     n = len(X)
     bs = n if batch is None else int(batch)
     history: list[float] = []
 
+    criterion = KINDS[kind]  # the kind's memorization test and loss (memorizers.kinds)
+
     def memorized() -> bool:
         with torch.no_grad():
-            F = forward(Xt, hard=True)
-            if kind == "real":
-                return bool((F - Yt).abs().max() <= tol)
-            if kind == "onehot":
-                return bool((F.argmax(dim=1) == classes).all())
-            if kind == "sign":
-                return bool((Yt[:, 0] * F[:, 0] > 0).all())
-            return bool((((F[:, 0] > 0.5).to(Yt.dtype)) == Yt[:, 0]).all())
+            return criterion.memorized(forward(Xt, hard=True), Yt, tol)
 
     bar = None
     if progress:
@@ -131,10 +126,7 @@ def train(
         for s in range(0, n, bs):
             idx = perm[s : s + bs]
             F = forward(Xt[idx], hard=False)
-            if kind == "onehot":
-                loss = torch.nn.functional.cross_entropy(F, classes[idx])
-            else:
-                loss = ((F - Yt[idx]) ** 2).mean()
+            loss = criterion.loss(F, Yt[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

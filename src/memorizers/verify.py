@@ -35,12 +35,14 @@ from fractions import Fraction
 import numpy as np
 
 from . import labels
-from .certify import Certifier, certified
+from .certify import Certifier
 from .constructions import METHODS
 from .errors import InvalidDataError
+from .kinds import KINDS as _KINDS
+from .kinds import certified, score, targets
 from .network import Network
 
-KINDS = ("real", "binary", "sign", "onehot", "relative")
+KINDS = tuple(_KINDS)
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
 EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by default
 
@@ -164,90 +166,6 @@ def infer_kind(y: np.ndarray, n_out: int) -> str:
     return "real"
 
 
-def as_targets(y, n_out: int, kind: str) -> np.ndarray:
-    """Labels as an (N, n_out) float array, after checking that they fit the kind and the network.
-
-    onehot: class ids (shape (N,) or (N, 1), integers in [0, n_out - 1]) or one-hot rows
-    (N, n_out), for a network of at least 2 outputs; binary: {0, 1} and sign: {-1, +1}, one
-    output; real and relative: n_out columns of finite reals. Anything else is an
-    InvalidDataError saying what does not fit.
-    """
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise InvalidDataError(f"labels must be real numbers; got dtype {y.dtype}")
-    if y.ndim == 0 or y.ndim > 2:
-        raise InvalidDataError(f"labels must have shape (N,) or (N, dy); got {y.shape}")
-    if not np.isfinite(y).all():
-        raise InvalidDataError("labels hold NaN or inf")
-    if kind == "onehot":
-        if n_out < 2:
-            raise InvalidDataError(
-                f"kind 'onehot' needs a network with one output per class (at least 2); this one has {n_out}: "
-                "score it with kind 'real', 'binary' or 'sign'"
-            )
-        if y.ndim == 1 or y.shape[1] == 1:
-            ids = y.reshape(-1)
-            if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0 and ids.max(initial=0) < n_out):
-                raise InvalidDataError(
-                    f"class ids must be integers in [0, {n_out - 1}] for a network of {n_out} outputs"
-                )
-            Y = np.zeros((len(ids), n_out))
-            Y[np.arange(len(ids)), ids.astype(np.int64)] = 1.0
-            return Y
-        if y.shape[1] != n_out:
-            raise InvalidDataError(f"one-hot labels have {y.shape[1]} columns but the network has {n_out} outputs")
-        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
-            raise InvalidDataError("one-hot labels need exactly one 1 per row and 0 elsewhere")
-        return y.astype(np.float64)
-    Y = y.reshape(len(y), -1).astype(np.float64)
-    if Y.shape[1] != n_out:
-        raise InvalidDataError(f"labels have {Y.shape[1]} column(s) but the network has {n_out} output(s)")
-    if kind in ("binary", "sign"):
-        values = (0, 1) if kind == "binary" else (-1, 1)
-        if n_out != 1:
-            raise InvalidDataError(f"kind {kind!r} needs a network with one output; this one has {n_out}")
-        if not np.isin(Y, values).all():
-            raise InvalidDataError(f"kind {kind!r} needs labels in {{{values[0]}, {values[1]}}}")
-    elif kind not in ("real", "relative"):
-        raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
-    return Y
-
-
-def score(F, Y, kind: str, tol: float):
-    """Per-point (error, margin, correct) of outputs F against targets Y, both (N, dy).
-
-    Works on float arrays and on object arrays of Fractions alike. Float outputs are scored in
-    at least float64 (float32 outputs are widened exactly), so the labels are never rounded.
-    """
-    if F.dtype != object:
-        wide = np.promote_types(F.dtype, np.float64)
-        F, Y = F.astype(wide, copy=False), np.asarray(Y).astype(wide, copy=False)
-    err = np.abs(F - Y).max(axis=1)
-    if kind == "real":
-        margin = tol - err
-        correct = err <= tol
-    elif kind == "binary":
-        half = Fraction(1, 2) if F.dtype == object else F.dtype.type(0.5)
-        margin = (2 * Y[:, 0] - 1) * (F[:, 0] - half)
-        correct = margin > 0
-    elif kind == "sign":
-        margin = Y[:, 0] * F[:, 0]
-        correct = margin > 0
-    elif kind == "onehot":
-        cls = np.argmax(Y, axis=1)
-        rows = np.arange(len(Y))
-        true = F[rows, cls]
-        other = F.copy()
-        other[rows, cls] = F.min() - 1  # below every other entry, for floats and Fractions
-        margin = true - other.max(axis=1)
-        correct = margin > 0
-    else:
-        raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
-    if F.dtype != object:  # a NaN output is wrong whatever the comparison says
-        correct = correct & np.isfinite(F).all(axis=1)
-    return err, margin, np.asarray(correct, dtype=bool)
-
-
 def verify(
     network: Network,
     X,
@@ -298,17 +216,17 @@ def verify(
     if kind not in KINDS:
         raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
     y = labels.for_network(network, y, kind)  # class labels as the network encodes them (meta["classes"])
-    as_targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
+    targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
     bits = certify if bits is None else bits
     score_kind, score_tol = kind, tol
     if kind == "relative":  # the aggregate budget tol ||y||^2, shared equally for the per-point scores
-        score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(as_targets(y, network.n_out, kind) ** 2) / len(X)))
+        score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(targets(y, network.n_out, kind) ** 2) / len(X)))
 
     rows = chunk_rows or network.chunk_rows()
     errs, margins, correct = [], [], []
     residual2, labels2 = [], []  # per point, summed at the end: the same result for any chunking
     for s in _progress(range(0, len(X), rows), progress, f"verify ({dt.name})"):
-        Y = as_targets(y[s : s + rows], network.n_out, kind)  # one-hot rows built per chunk: bounded memory
+        Y = targets(y[s : s + rows], network.n_out, kind)  # one-hot rows built per chunk: bounded memory
         with np.errstate(all="ignore"):
             F = network._forward(X[s : s + rows].astype(dt, copy=False))
         e, m, c = score(F, Y, score_kind, score_tol)
@@ -337,9 +255,7 @@ def verify(
     if certify:
         _certify(report, network, X, y, ok, score_kind, score_tol, bits, progress)
     if exact:
-        report.exact = exact_check(
-            network, X, as_targets(y, network.n_out, kind), kind=kind, tol=tol, limit=exact_limit
-        )
+        report.exact = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=exact_limit)
     return report
 
 
@@ -372,7 +288,7 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
     rows = max(64, CERT_BLOCK // max(network.n_in, network.n_out, *network.hidden_widths, 1))
 
     def block(s):
-        Xs, Ys = X[s : s + rows], as_targets(y[s : s + rows], network.n_out, report.kind)
+        Xs, Ys = X[s : s + rows], targets(y[s : s + rows], network.n_out, report.kind)
         enc = certifier.enclose(Xs)
         with np.errstate(all="ignore"):
             margin = score(enc.h + enc.l, Ys, kind, tol)[1]

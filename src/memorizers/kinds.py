@@ -1,0 +1,235 @@
+"""Label kinds, one object each: what labels of the kind look like, how an output is scored against
+them (in floats or exactly), how the certificate proves the criterion, and the training criterion.
+
+* ``real``: max_j |f_j(x_i) - y_ij| <= tol (Yun et al.'s Theorem 3.1, Bubeck et al.'s Proposition 2, ...);
+* ``relative``: the aggregate ||f - y||^2 <= tol ||y||^2 of Bubeck et al.'s Lemma 1 (per point, each
+  point's equal share of the budget is scored as ``real``);
+* ``binary``: labels {0, 1}, one output, memorized when f(x_i) is on the label's side of 1/2;
+* ``sign``: labels {-1, +1}, one output, memorized when y_i f(x_i) > 0 (Daniely's criterion);
+* ``onehot``: class ids or one-hot rows, one output per class, memorized when the label's output
+  is strictly the largest.
+
+:data:`KINDS` maps each name to its object; verify, the certificate and training go through it.
+Class labels as users have them are mapped to these encodings by :mod:`memorizers.labels`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .errors import InvalidDataError
+
+
+class Kind:
+    """The behaviour of one label kind (see the module doc)."""
+
+    name = ""
+
+    def targets(self, y: np.ndarray, n_out: int) -> np.ndarray:
+        """Labels as an (N, n_out) float array, after checking that they fit the kind and the network.
+        ``y`` is a finite real array of shape (N,) or (N, dy) (checked by :func:`targets`)."""
+        Y = y.reshape(len(y), -1).astype(np.float64)
+        if Y.shape[1] != n_out:
+            raise InvalidDataError(f"labels have {Y.shape[1]} column(s) but the network has {n_out} output(s)")
+        return Y
+
+    def score(self, F, Y, tol):
+        """Per point (margin, correct) of outputs F against targets Y, both (N, n_out): float arrays of one
+        dtype, or object arrays of Fractions."""
+        raise NotImplementedError
+
+    def certified(self, enc, Y: np.ndarray, tol: float) -> np.ndarray:
+        """Per point: does every value within the enclosure ``enc`` meet the criterion for targets Y?
+        Rigorous (:mod:`memorizers.certify`): True proves it for the exact outputs."""
+        raise NotImplementedError
+
+    def memorized(self, F, Y, tol: float) -> bool:
+        """The training criterion on torch tensors F, Y (N, n_out): is every point memorized?"""
+        raise NotImplementedError
+
+    def loss(self, F, Y):
+        """The training loss on torch tensors: the squared error (cross-entropy for one-hot labels)."""
+        return ((F - Y) ** 2).mean()
+
+
+class Real(Kind):
+    name = "real"
+
+    def score(self, F, Y, tol):
+        err = np.abs(F - Y).max(axis=1)
+        return tol - err, err <= tol
+
+    def certified(self, enc, Y, tol):
+        from .certify import U64, _two_sum, _up
+
+        dh, dl = _two_sum(enc.h, -Y)
+        t = dl + enc.l
+        dist = _up(np.abs(dh + t) + U64 * np.abs(t) + enc.r, 4)
+        return np.all(dist <= tol, axis=1)
+
+    def memorized(self, F, Y, tol):
+        return bool((F - Y).abs().max() <= tol)
+
+
+class Relative(Real):
+    name = "relative"
+
+    def memorized(self, F, Y, tol):
+        return bool(((F - Y) ** 2).sum() <= tol * (Y**2).sum())
+
+
+class _OneOutput(Kind):
+    """A class kind with one output: labels ``values`` (low, high), the output compared with ``threshold``."""
+
+    values: tuple[int, int] = (0, 1)
+    threshold = 0.0
+
+    def targets(self, y, n_out):
+        Y = super().targets(y, n_out)
+        if n_out != 1:
+            raise InvalidDataError(f"kind {self.name!r} needs a network with one output; this one has {n_out}")
+        if not np.isin(Y, self.values).all():
+            raise InvalidDataError(f"kind {self.name!r} needs labels in {{{self.values[0]}, {self.values[1]}}}")
+        return Y
+
+    def certified(self, enc, Y, tol):
+        from .certify import Enclosure, _sides
+
+        above, below = _sides(Enclosure(enc.h[:, 0], enc.l[:, 0], enc.r[:, 0]), self.threshold)
+        return np.where(Y[:, 0] == self.values[1], above, below)
+
+    def memorized(self, F, Y, tol):
+        return bool(((F[:, 0] > self.threshold) == (Y[:, 0] == self.values[1])).all())
+
+
+class Binary(_OneOutput):
+    name = "binary"
+    values = (0, 1)
+    threshold = 0.5
+
+    def score(self, F, Y, tol):
+        half = Fraction(1, 2) if F.dtype == object else F.dtype.type(0.5)
+        margin = (2 * Y[:, 0] - 1) * (F[:, 0] - half)
+        return margin, margin > 0
+
+
+class Sign(_OneOutput):
+    name = "sign"
+    values = (-1, 1)
+    threshold = 0.0
+
+    def score(self, F, Y, tol):
+        margin = Y[:, 0] * F[:, 0]
+        return margin, margin > 0
+
+
+class OneHot(Kind):
+    name = "onehot"
+
+    def targets(self, y, n_out):
+        if n_out < 2:
+            raise InvalidDataError(
+                f"kind 'onehot' needs a network with one output per class (at least 2); this one has {n_out}: "
+                "score it with kind 'real', 'binary' or 'sign'"
+            )
+        if y.ndim == 1 or y.shape[1] == 1:
+            ids = y.reshape(-1)
+            if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0 and ids.max(initial=0) < n_out):
+                raise InvalidDataError(
+                    f"class ids must be integers in [0, {n_out - 1}] for a network of {n_out} outputs"
+                )
+            Y = np.zeros((len(ids), n_out))
+            Y[np.arange(len(ids)), ids.astype(np.int64)] = 1.0
+            return Y
+        if y.shape[1] != n_out:
+            raise InvalidDataError(f"one-hot labels have {y.shape[1]} columns but the network has {n_out} outputs")
+        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+            raise InvalidDataError("one-hot labels need exactly one 1 per row and 0 elsewhere")
+        return y.astype(np.float64)
+
+    def score(self, F, Y, tol):
+        cls = np.argmax(Y, axis=1)
+        rows = np.arange(len(Y))
+        true = F[rows, cls]
+        other = F.copy()
+        other[rows, cls] = F.min() - 1  # below every other entry, for floats and Fractions
+        margin = true - other.max(axis=1)
+        return margin, margin > 0
+
+    def certified(self, enc, Y, tol):
+        from .certify import U64, _two_sum, _up
+
+        h, l, r = enc.h, enc.l, enc.r
+        rows = np.arange(len(Y))
+        cls = np.argmax(Y, axis=1)
+        dh, dl = _two_sum(h[rows, cls][:, None], -h)
+        slack = _up(np.abs(dl) + np.abs(l[rows, cls])[:, None] + np.abs(l) + r[rows, cls][:, None] + r, 6)
+        ok = dh * (1 - 4 * U64) > slack
+        ok[rows, cls] = True
+        return np.all(ok, axis=1) & (h.shape[1] > 1)
+
+    def memorized(self, F, Y, tol):
+        return bool((F.argmax(dim=1) == Y.argmax(dim=1)).all())
+
+    def loss(self, F, Y):
+        import torch
+
+        return torch.nn.functional.cross_entropy(F, Y.argmax(dim=1))
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (Real(), Binary(), Sign(), OneHot(), Relative())}
+
+
+def kind(name: str) -> Kind:
+    """The label kind called ``name``; InvalidDataError naming the known ones otherwise."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise InvalidDataError(f"unknown label kind {name!r}; known: {', '.join(KINDS)}") from None
+
+
+def targets(y, n_out: int, name: str) -> np.ndarray:
+    """Labels as an (N, n_out) float array, after checking that they fit the kind and the network.
+
+    onehot: class ids (shape (N,) or (N, 1), integers in [0, n_out - 1]) or one-hot rows
+    (N, n_out), for a network of at least 2 outputs; binary: {0, 1} and sign: {-1, +1}, one
+    output; real and relative: n_out columns of finite reals. Anything else is an
+    InvalidDataError saying what does not fit.
+    """
+    k = kind(name)
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise InvalidDataError(f"labels must be real numbers; got dtype {y.dtype}")
+    if y.ndim == 0 or y.ndim > 2:
+        raise InvalidDataError(f"labels must have shape (N,) or (N, dy); got {y.shape}")
+    if not np.isfinite(y).all():
+        raise InvalidDataError("labels hold NaN or inf")
+    return k.targets(y, n_out)
+
+
+def score(F, Y, name: str, tol: float):
+    """Per-point (error, margin, correct) of outputs F against targets Y, both (N, dy).
+
+    Works on float arrays and on object arrays of Fractions alike. Float outputs are scored in
+    at least float64 (float32 outputs are widened exactly), so the labels are never rounded.
+    """
+    k = kind(name)
+    if F.dtype != object:
+        wide = np.promote_types(F.dtype, np.float64)
+        F, Y = F.astype(wide, copy=False), np.asarray(Y).astype(wide, copy=False)
+    err = np.abs(F - Y).max(axis=1)
+    margin, correct = k.score(F, Y, tol)
+    if F.dtype != object:  # a NaN output is wrong whatever the comparison says
+        correct = correct & np.isfinite(F).all(axis=1)
+    return err, margin, np.asarray(correct, dtype=bool)
+
+
+def certified(enc, Y: np.ndarray, name: str, tol: float) -> np.ndarray:
+    """Per point: does every value within the enclosure meet the criterion of the kind for targets Y?
+
+    Rigorous: the differences are formed by TwoSum and every comparison leaves an outward
+    margin for its own rounding, so True proves the criterion for the exact outputs.
+    """
+    return kind(name).certified(enc, np.asarray(Y, dtype=np.float64), tol)
