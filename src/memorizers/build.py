@@ -55,18 +55,39 @@ def build(
 ) -> Built:
     """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
 
-    Class labels may be any values (strings, {0, 500}, ±1 for a 0/1 method): they are encoded
-    for the construction and the class values recorded in ``network.meta["classes"]``
-    (:mod:`memorizers.labels`). ``options`` go to the construction (e.g. widths, activation, seed). The labels are
-    scored as ``kind`` (default: what the method's theorem promises, see METHODS). tol is
-    the largest |f(x_i) - y_i| accepted for real labels (default 1e-6); for the methods that
-    approximate (kind "relative": ntk, harmonic) it is the eps of ||f - y||^2 <= eps ||y||^2,
-    passed to the construction as ``eps`` unless that is given (default: the method's). If the
-    network fails its own verification, ``on_failure="raise"`` (default) raises
-    VerificationError carrying the network and the report; ``on_failure="return"``
-    returns it with report.passed False. bits: also find (and record in ``network.meta``)
-    bits_needed, the precision that provably suffices (see :mod:`memorizers.certify`).
-    progress: show the construction's stage and the verification's progress bars (on a terminal only).
+    Parameters
+    ----------
+    method : str
+        A registered construction (:data:`memorizers.constructions.METHODS`), e.g. ``"yun-3layer"``
+        (Yun, Sra & Jadbabaie 2019, Theorem 3.1) or ``"baum"`` (Bubeck et al. 2020, Proposition 3).
+    X : array_like, shape (N, dx)
+        Distinct real points.
+    y : array_like, shape (N,) or (N, dy)
+        Labels of the method's kind. Class labels may be any values (strings, {0, 500}, +-1 for a 0/1
+        method): they are encoded for the construction and the classes recorded in
+        ``network.meta["classes"]`` (:mod:`memorizers.labels`).
+    tol : float, optional
+        Real labels: the largest |f(x_i) - y_i| accepted (default 1e-6). The approximate methods
+        (kind ``"relative"``: ntk, harmonic): the eps of ||f - y||^2 <= eps ||y||^2 (Bubeck et al.,
+        Lemma 1), passed to the construction as ``eps`` unless that is given.
+    kind : str, optional
+        The label kind to score (:mod:`memorizers.kinds`; default: what the method's theorem promises).
+    on_failure : {"raise", "return"}
+        A network that fails its own verification raises VerificationError (carrying ``.network`` and
+        ``.report``, and saying what to try), or is returned with ``report.passed`` False.
+    bits : bool
+        Also find, and record in ``network.meta``, bits_needed: the precision that provably suffices
+        (:mod:`memorizers.certify`).
+    progress : bool
+        Show the construction's stage and the verification's progress bars (on a terminal only).
+    **options
+        The construction's own options (widths, activation, seed, ...; see its signature).
+
+    Returns
+    -------
+    Built
+        The network, its certified float64 report, the construction's record ``info``, the method and
+        the paper's statement.
     """
     try:
         m = METHODS[method]

@@ -181,20 +181,43 @@ def verify(
     chunk_rows: int | None = None,
     progress: bool = False,
 ) -> MemorizationReport:
-    """Verify that ``network`` reproduces (X, y).
+    """Verify that ``network`` reproduces (X, y), and certify it.
 
-    dtype: "float32", "float64", "longdouble" (or the numpy type). tol: tolerance for real
-    labels (default: the network's recorded ``meta["tol"]`` if its kind is the one scored, else
-    1e-6). kind: label kind; when None, the kind the network was built for (``meta["kind"]``,
-    recorded by :func:`memorizers.build`), else inferred from the labels; labels that do not fit the kind or the
-    network's outputs raise InvalidDataError. certify: also enclose the exact network's
-    outputs rigorously (:mod:`memorizers.certify`) and flag the points whose label it provably
-    reproduces *and* that the evaluation in ``dtype`` gets right, so certified <= accuracy.
-    bits (default: certify): also find ``bits_needed``, the significand precision with which
-    the network provably memorizes every point. exact: also evaluate the stored network
-    exactly in rational arithmetic; refused when N * parameters exceeds ``exact_limit``
-    unless that is None. The forward pass streams ``chunk_rows`` rows at a time (default:
-    Network.chunk_rows()), with a progress bar if ``progress``.
+    Parameters
+    ----------
+    network : Network
+    X : array_like, shape (N, network.n_in)
+        Real points.
+    y : array_like
+        Labels: as the network was built for (class labels through its recorded ``meta["classes"]``).
+    dtype : {"float64", "float32", "longdouble"} or numpy type
+        The precision of the evaluation scored.
+    tol : float, optional
+        Real labels: the largest |f(x_i) - y_i| accepted; relative: the eps of Lemma 1 (Bubeck et al.
+        2020). Default: the network's recorded ``meta["tol"]`` if its kind is the one scored, else 1e-6.
+    kind : str, optional
+        The label kind (:mod:`memorizers.kinds`); default: the one the network was built for
+        (``meta["kind"]``), else inferred from the labels. Labels that do not fit the kind or the
+        network's outputs raise InvalidDataError.
+    exact : bool
+        Also evaluate the stored network exactly in rational arithmetic (:mod:`memorizers.exact`),
+        refused when N * parameters exceeds ``exact_limit`` unless that is None.
+    certify : bool
+        Also enclose the exact network's outputs rigorously (:mod:`memorizers.certify`) and flag the
+        points whose label it provably reproduces *and* that the evaluation in ``dtype`` gets right,
+        so certified <= accuracy.
+    bits : bool, optional
+        Also find bits_needed, the significand precision with which the network provably memorizes
+        every point (default: ``certify``).
+    chunk_rows : int, optional
+        Rows per streamed chunk of the forward pass (default: ``Network.chunk_rows()``).
+    progress : bool
+        Progress bars (on a terminal only).
+
+    Returns
+    -------
+    MemorizationReport
+        Per point errors and margins; accuracy, certified share, enclosure radii, bits_needed.
     """
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
     if dt not in (np.dtype(t) for t in DTYPES.values()):
