@@ -81,7 +81,7 @@ import numpy as np
 from .activations import SMOOTH
 from .data import column_scale
 from .kinds import certified
-from .network import Dense, Network, Residual
+from .network import Dense, Network
 
 U64 = 2.0**-53
 ETA = 2.0**-1074  # smallest positive subnormal float64
@@ -388,22 +388,19 @@ class Certifier:
         return self._plain, X
 
     def _enclose(self, X, record) -> Enclosure:
-        a = Enclosure(X, None, None)  # the inputs are exact: no low part, no radius
-        for layer in (self.network if record is not None else self.reduced).layers:
-            if isinstance(layer, Residual):
-                h = a
-                for d in layer.block:
-                    h = self._dense(d, h, record)
-                al = 0.0 if a.l is None else a.l
-                s, e = _two_sum(a.h, h.h)
-                s, low = _two_sum(s, e + al + h.l)
-                ra = 0.0 if a.r is None else a.r
-                a = Enclosure(s, low, _up(ra + h.r + 2 * U64 * (np.abs(e) + np.abs(al) + np.abs(h.l)), 5))
-                if record is not None:
-                    record.append(("residual", a))
-            else:
-                a = self._dense(layer, a, record)
-        return a
+        def add(a: Enclosure, h: Enclosure) -> Enclosure:  # a + block(a), in double-double
+            al = 0.0 if a.l is None else a.l
+            s, e = _two_sum(a.h, h.h)
+            s, low = _two_sum(s, e + al + h.l)
+            ra = 0.0 if a.r is None else a.r
+            out = Enclosure(s, low, _up(ra + h.r + 2 * U64 * (np.abs(e) + np.abs(al) + np.abs(h.l)), 5))
+            if record is not None:
+                record.append(("residual", out))
+            return out
+
+        net = self.network if record is not None else self.reduced
+        # the inputs are exact: no low part, no radius
+        return net.interpret(Enclosure(X, None, None), lambda d, a: self._dense(d, a, record), add)
 
     def _dense(self, d: Dense, a: Enclosure, record) -> Enclosure:
         L = self.layers[id(d)]
@@ -474,18 +471,14 @@ class Certifier:
         with g = gamma_{n+1}(u) and M the recorded |W|(|a| + r) + |b| (Higham's model, parameters rounded).
         |W| R is bounded by rho (|W| c) with c fixed per layer, so the bound is monotone in u.
         """
-        R = u * np.abs(np.asarray(X, dtype=np.float64))  # the inputs rounded to t bits
         it = iter(record)
-        for layer in self.network.layers:
-            if isinstance(layer, Residual):
-                R_in = R
-                for d in layer.block:
-                    R = self._bits_dense(d, R, next(it), u)
-                total = next(it)[1]
-                R = _up(R_in + R + u * (np.abs(total.h) + total.r + R_in + R), 4)
-            else:
-                R = self._bits_dense(layer, R, next(it), u)
-        return R
+
+        def add(R_in, R):  # the t-bit sum a + block(a) rounds once more
+            total = next(it)[1]
+            return _up(R_in + R + u * (np.abs(total.h) + total.r + R_in + R), 4)
+
+        R = u * np.abs(np.asarray(X, dtype=np.float64))  # the inputs rounded to t bits
+        return self.network.interpret(R, lambda d, R: self._bits_dense(d, R, next(it), u), add)
 
     def _bits_dense(self, d: Dense, R, entry, u: float):
         _, z, mag, inv_c, wc = entry
@@ -698,18 +691,15 @@ def forward_with_bound(network: Network, X, dtype) -> tuple[np.ndarray, np.ndarr
     dt = np.dtype(dtype)
     X = np.asarray(X, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
+        u, eta = float(np.finfo(dt).eps) / 2, float(np.finfo(dt).smallest_subnormal)
+
+        def add(ae, he):  # (value, bound) of a + block(a): one more rounding
+            (a, e), (h, eh) = ae, he
+            s = a + h
+            return s, _up(e + eh + u * np.abs(s).astype(np.float64), 4) + eta
+
         a = X.astype(dt)
         e = np.abs(a.astype(np.float64) - X)  # exact: both are float64 values; 0 unless dt is float32
         e = np.where(np.isfinite(e), e, np.inf)
-        for layer in network.layers:
-            if isinstance(layer, Residual):
-                h, eh = a, e
-                for d in layer.block:
-                    h, eh = _apriori_dense(d, h, eh, dt)
-                a_new = a + h
-                u = float(np.finfo(dt).eps) / 2
-                e = _up(e + eh + u * np.abs(a_new).astype(np.float64), 4) + float(np.finfo(dt).smallest_subnormal)
-                a = a_new
-            else:
-                a, e = _apriori_dense(layer, a, e, dt)
+        a, e = network.interpret((a, e), lambda d, ae: _apriori_dense(d, *ae, dt), add)
         return a, np.where(np.isfinite(a.astype(np.float64)), e, np.inf)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .activations import Activation
 from .errors import InvalidDataError
-from .network import Dense, Network, Residual
+from .network import Dense, Network
 
 
 @dataclass
@@ -87,12 +87,4 @@ def exact_forward(network: Network, X) -> np.ndarray:
             f"the exact check needs piecewise-linear activations; this network uses {', '.join(smooth)}"
         )
     a = Dyadic.from_float(np.atleast_2d(X))
-    for layer in network.layers:
-        if isinstance(layer, Residual):
-            h = a
-            for d in layer.block:
-                h = _dense(d, h)
-            a = a + h
-        else:
-            a = _dense(layer, a)
-    return a.to_fractions()
+    return network.interpret(a, _dense, lambda a, h: a + h).to_fractions()

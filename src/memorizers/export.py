@@ -161,17 +161,7 @@ def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=No
         nodes.append(helper.make_node("Add", [mm, const(d.bias, "b")], [z]))
         return activation(d.activation, z)
 
-    t = "x"
-    for layer in network.layers:
-        if isinstance(layer, Residual):
-            h = t
-            for d in layer.block:
-                h = dense(d, h)
-            s = name("res")
-            nodes.append(helper.make_node("Add", [t, h], [s]))
-            t = s
-        else:
-            t = dense(layer, t)
+    t = network.interpret("x", dense, lambda t, h: node("Add", [t, h]))
     nodes.append(helper.make_node("Identity", [t], ["y"]))
     graph = helper.make_graph(
         nodes,

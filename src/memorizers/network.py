@@ -134,8 +134,21 @@ class Network:
         return out
 
     def _forward(self, a: np.ndarray) -> np.ndarray:
+        return self.interpret(a, lambda d, a: d(a), lambda a, h: a + h)
+
+    def interpret(self, a, dense, add):
+        """The one walk through the network, in any arithmetic: ``dense(layer, a)`` applies a Dense layer
+        (its affine map and activation) to the value ``a``, ``add(a, h)`` closes a residual block
+        a + block(a). Float evaluation, exact evaluation, the certificate's enclosures, the a-priori
+        bound, the affine pieces and the ONNX graph are this walk with their own two operations."""
         for layer in self.layers:
-            a = layer(a)
+            if isinstance(layer, Residual):
+                h = a
+                for d in layer.block:
+                    h = dense(d, h)
+                a = add(a, h)
+            else:
+                a = dense(layer, a)
         return a
 
     def chunk_rows(self, activations: int = 2**21) -> int:

@@ -14,11 +14,20 @@ from fractions import Fraction
 
 import numpy as np
 
-from .network import Dense, Network, Residual
+from .network import Dense, Network
 
 
 def _frac(a) -> np.ndarray:
     return np.vectorize(lambda v: Fraction(float(v)), otypes=[object])(np.asarray(a, dtype=np.float64))
+
+
+def _add_input(pieces, inner):
+    """A residual block's output pieces plus its input: the block's cuts refine its input's."""
+    merged = []
+    for lo, hi, s, c in inner:
+        src = next(p for p in pieces if p[0] <= lo and hi <= p[1])
+        merged.append((lo, hi, s + src[2], c + src[3]))
+    return merged
 
 
 def _dense(layer: Dense, pieces, W=None, b=None):
@@ -53,19 +62,7 @@ def count_pieces(network: Network, direction, t_range: tuple[float, float]) -> i
     u = _frac(np.asarray(direction, dtype=np.float64).reshape(-1))
     zero = np.full(len(u), Fraction(0), dtype=object)
     pieces = [(Fraction(float(t_range[0])), Fraction(float(t_range[1])), u, zero)]
-    for layer in network.layers:
-        if isinstance(layer, Residual):
-            inner = pieces
-            for d in layer.block:
-                inner = _dense(d, inner)
-            # the block's output cuts are a refinement of its input's; add the input back on each
-            merged = []
-            for lo, hi, s, c in inner:
-                src = next(p for p in pieces if p[0] <= lo and hi <= p[1])
-                merged.append((lo, hi, s + src[2], c + src[3]))
-            pieces = merged
-        else:
-            pieces = _dense(layer, pieces)
+    pieces = network.interpret(pieces, _dense, _add_input)
     count, prev = 0, None
     for _, _, s, c in pieces:
         key = (s[0], c[0])
