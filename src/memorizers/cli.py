@@ -25,9 +25,10 @@ from .data import DATA_FORMATS, jitter, load_data
 from .errors import MemorizersError, VerificationError
 from .experiments.report import EXPERIMENTS
 from .export import precision_note
+from .kinds import KINDS
 from .network import Network, atomic_write_bytes, json_default, output_path
 from .sweep import BACKENDS
-from .verify import DTYPES, KINDS, recorded_kind_and_tol, verify
+from .verify import DTYPES, recorded_kind_and_tol, verify
 
 EXAMPLES = {
     "build": """examples:

@@ -26,6 +26,7 @@ class Kind:
     """The behaviour of one label kind (see the module doc)."""
 
     name = ""
+    classes = False  # labels are classes (memorizers.labels encodes any class values for such a kind)
 
     def targets(self, y: np.ndarray, n_out: int) -> np.ndarray:
         """Labels as an (N, n_out) float array, after checking that they fit the kind and the network.
@@ -85,6 +86,7 @@ class _OneOutput(Kind):
 
     values: tuple[int, int] = (0, 1)
     threshold = 0.0
+    classes = True
 
     def targets(self, y, n_out):
         Y = super().targets(y, n_out)
@@ -127,6 +129,7 @@ class Sign(_OneOutput):
 
 class OneHot(Kind):
     name = "onehot"
+    classes = True
 
     def targets(self, y, n_out):
         if n_out < 2:

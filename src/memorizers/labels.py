@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InvalidDataError
+from .kinds import KINDS
 
-CLASS_KINDS = ("onehot", "binary", "sign")
-_NATIVE = {"binary": (0, 1), "sign": (-1, 1)}
+CLASS_KINDS = tuple(name for name, k in KINDS.items() if k.classes)
+_NATIVE = {"binary": KINDS["binary"].values, "sign": KINDS["sign"].values}  # the encodings the kinds score
 
 
 def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np.ndarray, list | None]:

@@ -51,12 +51,12 @@ class _Memorizing(BaseEstimator):
     def _method(self) -> str:
         return self.method or self.default_method
 
-    def _build(self, X, y, **extra):
+    def _build(self, X, y, tol, bits):
         options = dict(self.options or {})
         for name in ("widths", "activation"):
             if getattr(self, name) is not None:
                 options[name] = getattr(self, name)
-        built = build(self._method, X, y, tol=self.tol, seed=self.seed, bits=self.certify, **options, **extra)
+        built = build(self._method, X, y, tol=tol, seed=self.seed, bits=bits, **options)
         self.network_, self.report_, self.info_ = built.network, built.report, built.info
         return self
 
@@ -96,7 +96,7 @@ class MemorizingClassifier(ClassifierMixin, _Memorizing):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise InvalidDataError(f"a classifier needs at least 2 classes; got 1 class ({self.classes_[0]!r})")
-        return self._build(X, y)
+        return self._build(X, y, self.tol, self.certify)
 
     def decision_function(self, X):
         """The network's outputs: one column per class; for two classes, one score (positive: classes_[1])."""
@@ -134,20 +134,14 @@ class MemorizingRegressor(RegressorMixin, _Memorizing):
         if self._method in ("yun-3layer", "yun-deep") and bound > 1:
             scale = float(2.0 ** np.ceil(np.log2(bound)))  # exact: y / scale and the folded weights
         if scale == 1.0:
-            return self._build(X, y)
-        tol = 1e-6 if self.tol is None else self.tol
-        self._build_scaled(X, y, scale, tol)
+            return self._build(X, y, self.tol, self.certify)
+        self._build_scaled(X, y, scale, 1e-6 if self.tol is None else self.tol)
         return self
 
     def _build_scaled(self, X, y, scale, tol):
         from .verify import verify
 
-        saved = self.tol
-        try:
-            self.tol = tol / scale
-            self._build(X, y / scale)
-        finally:
-            self.tol = saved
+        self._build(X, y / scale, tol / scale, bits=False)  # bits_needed, if asked, of the folded network below
         last = self.network_.layers[-1]
         last.weight, last.bias = last.weight * scale, last.bias * scale
         self.report_ = verify(self.network_, X, y, tol=tol, certify=True, bits=self.certify)

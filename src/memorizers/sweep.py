@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import kinds
 from .errors import MemorizersError
-from .verify import KINDS
 
 BACKENDS = ("loky", "threading", "dask", "ray")
 TRAIN_OPTIONS = ("activation", "optimizer", "lr", "epochs", "seconds", "tol", "batch", "temperature", "kind")
@@ -126,8 +126,7 @@ def dataset(n: int, dx: int, seed: int, labels: str = "real", classes: int = 2):
 
     real: U[-1, 1]; binary: {0, 1}; sign and relative: +-1; onehot: class ids in [0, classes).
     """
-    if labels not in KINDS:
-        raise MemorizersError(f"unknown label kind {labels!r}; known: {', '.join(KINDS)}")
+    kinds.kind(labels)  # an unknown kind: InvalidDataError naming the known ones
     rng = np.random.default_rng([seed, n, dx])
     X = rng.standard_normal((n, dx))
     X /= np.linalg.norm(X, axis=1, keepdims=True)

@@ -34,15 +34,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import labels
+from . import kinds, labels
 from .certify import Certifier
 from .constructions import METHODS
 from .errors import InvalidDataError
-from .kinds import KINDS as _KINDS
 from .kinds import certified, score, targets
 from .network import Network
 
-KINDS = tuple(_KINDS)
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
 EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by default
 
@@ -236,8 +234,7 @@ def verify(
     kind = kind or built_kind or infer_kind(y, network.n_out)  # what it was built for, else a guess
     if tol is None:  # the tolerance it was built for (eps for relative), else 1e-6
         tol = float(built_tol) if built_tol is not None and kind == built_kind else 1e-6
-    if kind not in KINDS:
-        raise InvalidDataError(f"unknown label kind {kind!r}; known: {', '.join(KINDS)}")
+    kinds.kind(kind)  # an unknown kind: InvalidDataError naming the known ones
     y = labels.for_network(network, y, kind)  # class labels as the network encodes them (meta["classes"])
     targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
     bits = certify if bits is None else bits
