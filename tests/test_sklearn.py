@@ -17,7 +17,8 @@ from memorizers.sklearn import EXPECTED_FAILED_CHECKS, MemorizingClassifier, Mem
 @parametrize_with_checks(
     [MemorizingClassifier(), MemorizingRegressor()], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS
 )
-def test_check_estimator(estimator, check):
+def test_check_estimator(estimator, check, monkeypatch):
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")  # so that scikit-learn runs its array-API input check too
     check(estimator)
 
 
