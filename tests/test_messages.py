@@ -108,3 +108,10 @@ def test_verify_maps_class_labels_through_the_recorded_classes():
     assert verify(net, X, y).certified == 1.0
     with pytest.raises(InvalidDataError, match="not among the classes"):
         verify(net, X, np.where(y == "emu", "yak", y))
+
+
+@pytest.mark.parametrize("method", ["yun-classifier", "baum"])
+def test_real_valued_labels_are_not_taken_as_classes(method):
+    rng = np.random.default_rng(10)
+    with pytest.raises(InvalidDataError, match="class labels must be integers or strings"):
+        build(method, rng.standard_normal((40, 4)), rng.uniform(-1, 1, 40))

@@ -21,6 +21,7 @@ _NATIVE = {"binary": KINDS["binary"].values, "sign": KINDS["sign"].values}  # th
 def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np.ndarray, list | None]:
     """(encoded labels, class values) for labels of ``kind``; real kinds pass through (classes None).
 
+    Class values are integers or strings (non-integer numbers are real labels, refused here).
     onehot: one-hot rows (N, C) pass through; ids or any labels (N,) or (N, 1) become indices into
     ``classes`` (default the sorted distinct labels; 0..n_classes-1 when ``n_classes`` is given and
     the labels are such ids). binary and sign: two label values, the smaller one standing for 0
@@ -64,6 +65,12 @@ def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np
 
 def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> np.ndarray:
     values = np.unique(y)
+    if numeric and not np.array_equal(values, np.rint(values)):  # continuous values: real labels, not classes
+        odd = values[values != np.rint(values)]
+        raise InvalidDataError(
+            f"class labels must be integers or strings; these labels take non-integer values (e.g. {odd[0]:g}): "
+            "for real-valued labels use a method of kind real (yun-3layer, universal, relu-baum)"
+        )
     if kind == "onehot":
         if n_classes is not None and numeric and np.array_equal(values, np.rint(values)) and values.min() >= 0:
             return np.arange(max(int(n_classes), int(values.max()) + 1))  # ids; the construction checks the range
