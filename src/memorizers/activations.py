@@ -27,6 +27,7 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import MemorizersError
+from .intervals import ETA, U64, Enclosure, near, sides, up
 
 KINDS = ("relu_like", "hard_tanh", "threshold", "tanh", "sigmoid")
 SMOOTH = {"tanh": 1.0, "sigmoid": 0.25}  # smooth kinds and their Lipschitz constants
@@ -190,6 +191,107 @@ class Activation:
             return node("LeakyRelu", [t], alpha=self.s_minus)
         gt = node("Greater", [t, const(0.0)])
         return node("Where", [gt, node("Mul", [t, const(self.s_plus)]), node("Mul", [t, const(self.s_minus)])])
+
+    # -- the certificate's interval behaviour (memorizers.certify): radii rigorous in exact arithmetic --
+
+    def lipschitz(self, z: Enclosure):
+        """Per unit, a Lipschitz constant over the interval h + l +- r: the slope on the side the interval lies
+        on (0 where hard-tanh is saturated), the larger slope where it straddles a kink. The threshold has none."""
+        if self.kind in SMOOTH:
+            return SMOOTH[self.kind]
+        if self.kind == "hard_tanh":
+            above, _ = sides(z, 1.0)
+            _, below = sides(z, -1.0)
+            return np.where(above | below, 0.0, 1.0)
+        if self.kind == "threshold":
+            raise MemorizersError("the threshold has no Lipschitz constant")
+        if self.is_identity:
+            return 1.0
+        pos, neg = sides(z, 0.0)
+        sp, sm = abs(self.s_plus), abs(self.s_minus)
+        return np.where(pos, sp, np.where(neg, sm, max(sp, sm)))
+
+    def enclose(self, z: Enclosure) -> Enclosure:
+        """An enclosure of the activation of every exact value in z (float64 evaluation; see the module doc
+        of :mod:`memorizers.certify` for the rounding each kind adds)."""
+        if self.kind == "threshold":
+            pos, neg = sides(z, 0.0)
+            out = (z.h + z.l > 0).astype(np.float64)
+            return Enclosure(out, np.zeros_like(out), np.where(pos | neg, 0.0, 1.0))
+        if self.kind in SMOOTH:
+            t = z.h + z.l
+            out = self(t)
+            rounding = 4 * U64 * (np.abs(out) if self.kind == "tanh" else 1.0)
+            r = up(SMOOTH[self.kind] * (z.r + U64 * np.abs(t)) + rounding, 3) + 4 * ETA
+            return Enclosure(out, np.zeros_like(out), r)
+        if self.kind == "hard_tanh":
+            t = z.h + z.l  # clip(h + l), its side of +-1 decided in rounded arithmetic: see intervals.near
+            keep = (t > -1) & (t < 1)
+            h = np.where(keep, z.h, np.where(t >= 1, 1.0, -1.0))
+            r = z.r
+            for c in (1.0, -1.0):
+                t0 = z.h - c
+                r = near(r, t0, z.l, t0 + z.l)
+            return Enclosure(h, np.where(keep, z.l, 0.0), np.where(self.lipschitz(z) == 0, 0.0, r))
+        if self.is_identity:
+            return z
+        sp, sm = self.s_plus, self.s_minus
+        if (sp, sm) == (1.0, 0.0):  # ReLU, the common case: exact, and as few passes as it can take
+            t = z.h + z.l  # |error| <= u |t|, rounding keeps the sign
+            on = t > 0
+            w = t * (1 - 2 * U64)  # >= (1 - u) t - eta/2 where t < 0
+            off = w + z.r < -ETA  # then h + l + r < 0: the whole interval is negative
+            return Enclosure(z.h * on, z.l * on, np.where(off, 0.0, z.r))
+        s = np.where(z.h + z.l > 0, sp, sm)
+        h, l = s * z.h, s * z.l
+        r = self.lipschitz(z) * z.r
+        if not all(v == 0 or math.frexp(abs(v))[0] == 0.5 for v in (sp, sm)):  # powers of two scale exactly
+            r = r + U64 * (np.abs(h) + np.abs(l))
+        return Enclosure(h, l, up(r, 3) + 4 * ETA)
+
+    def bits_error(self, z: Enclosure, rz, u: float):
+        """|act(z_t) - act(z)| (plus the t-bit rounding of the activation, u = 2^-t) when |z_t - z| <= rz and z
+        lies in z +- r: both lie in z +- (r + rz), so the Lipschitz constant there times rz (an undecided
+        threshold: 1)."""
+        wide = Enclosure(z.h, z.l, z.r + rz)
+        if self.kind == "threshold":
+            pos, neg = sides(wide, 0.0)
+            return np.where(pos | neg, 0.0, 1.0)
+        R = self.lipschitz(wide) * rz
+        if self.kind in SMOOTH:  # the t-bit evaluation rounds
+            R = R + 4 * u * ((np.abs(self(z.h + z.l)) + rz) if self.kind == "tanh" else 1.0)
+        elif self.kind == "relu_like" and any(v not in (0.0, 1.0, -1.0) for v in (self.s_plus, self.s_minus)):
+            R = R + u * (max(abs(self.s_plus), abs(self.s_minus)) * (np.abs(z.h) + z.r) + R)
+        return up(R, 4)
+
+    def apriori(self, z, zf, ez, u: float, eta: float):
+        """The activation of z (computed in its dtype, unit roundoff u, smallest subnormal eta) and a bound on
+        its distance to the exact activation when the exact pre-activation is within ez of zf = float64(z)."""
+        out = self(z)
+        if self.kind == "threshold":
+            return out, np.where(np.abs(zf) > ez, 0.0, 1.0)
+        if self.kind in SMOOTH:
+            rounding = np.abs(out).astype(np.float64) if self.kind == "tanh" else 1.0
+            return out, up(SMOOTH[self.kind] * ez + 4 * u * rounding, 3) + 4 * eta
+        if self.kind == "hard_tanh":
+            saturated = (zf - ez >= 1) | (zf + ez <= -1)
+            return out, np.where(saturated, 0.0, ez)
+        if self.is_identity:
+            return out, ez
+        sp, sm = abs(self.s_plus), abs(self.s_minus)
+        slope = np.where(zf - ez > 0, sp, np.where(zf + ez < 0, sm, max(sp, sm)))
+        eo = slope * ez
+        if self.s_plus not in (0.0, 1.0, -1.0) or self.s_minus not in (0.0, 1.0, -1.0):
+            eo = eo + u * np.abs(out).astype(np.float64) + eta
+        return out, up(eo, 2)
+
+    @property
+    def relu_slopes(self) -> tuple[float, float] | None:
+        """(s_plus, s_minus) of a ReLU-like activation that is not linear, else None: the units that the
+        certificate may fuse in pairs (Yun et al.'s hard-tanh from two ReLU-like units)."""
+        if self.kind != "relu_like" or self.s_plus == self.s_minus:
+            return None
+        return self.s_plus, self.s_minus
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "s_plus": self.s_plus, "s_minus": self.s_minus}

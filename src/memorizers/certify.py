@@ -78,49 +78,13 @@ import math
 
 import numpy as np
 
-from .activations import SMOOTH
 from .data import column_scale
+from .intervals import ETA, U64, Enclosure, gamma, near, two_product, two_sum, up
 from .kinds import certified
 from .network import Dense, Network
 
-U64 = 2.0**-53
-ETA = 2.0**-1074  # smallest positive subnormal float64
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
 MAX_BITS = 1000  # bits_needed searches t in [1, MAX_BITS]; beyond that it reports inf
-
-
-def gamma(k: int, u: float) -> float:
-    """gamma_k = k u / (1 - k u)."""
-    if k * u >= 1:
-        return np.inf
-    return k * u / (1 - k * u)
-
-
-def _up(x, ops: int):
-    """An upper bound, in exact arithmetic, of a nonnegative quantity that ``ops`` rounded float64
-    operations on nonnegative terms computed as ``x`` (relative and underflow error both covered)."""
-    return x * (1 + 2 * gamma(ops + 1, U64)) + (ops + 1) * ETA
-
-
-def _two_sum(a, b):
-    """Knuth's TwoSum: s = fl(a + b) and the exact error e, a + b = s + e."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _two_product(a, b):
-    """Dekker's TwoProduct (Veltkamp's split, no FMA): p = fl(a b) and the exact error e, a b = p + e."""
-    p = a * b
-    a_hi, a_lo = _veltkamp(a)
-    b_hi, b_lo = _veltkamp(b)
-    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-
-
-def _veltkamp(a):
-    c = 134217729.0 * a  # 2^27 + 1
-    hi = c - (c - a)
-    return hi, a - hi
 
 
 def _pow2_at_least(m):
@@ -183,23 +147,16 @@ class _Split:
         # the rows of the rank-one radius terms (module doc, step 2), inflated for the small
         # product cols @ rows that evaluates them (5 nonnegative terms); the last row is the constant
         g = gamma(2 * n + 2, U64)
-        up = 1 + 2 * gamma(8, U64)
-        self.rank_rows = up * np.stack(
+        inflate = 1 + 2 * gamma(8, U64)
+        self.rank_rows = inflate * np.stack(
             [
-                _up(np.abs(w_hi).sum(axis=1), n) * (g + U64),  # times max_j |a_lo,ij|
+                up(np.abs(w_hi).sum(axis=1), n) * (g + U64),  # times max_j |a_lo,ij|
                 self.w_lo_max * (g + 4 * U64),  # times ||a_h||_1 (and the a_l W_lo left out)
-                _up(L.abs_w_T.sum(axis=0), n) * 2 * U64 * U64,  # the rounding of zl, times max |a|
+                up(L.abs_w_T.sum(axis=0), n) * 2 * U64 * U64,  # the rounding of zl, times max |a|
                 np.zeros(d.n_out),  # times rho: |W| c, the majorant of the input radius (set per call)
-                _up(2 * U64 * U64 * np.abs(d.bias) + n * ETA * self.w_lo_max, 2) + (8 * n + 16) * ETA,  # times 1
+                up(2 * U64 * U64 * np.abs(d.bias) + n * ETA * self.w_lo_max, 2) + (8 * n + 16) * ETA,  # times 1
             ]
         )
-
-
-class Enclosure:
-    """Exact values lie within ``r`` of ``h + l`` (all float64 arrays of one shape)."""
-
-    def __init__(self, h, l, r):
-        self.h, self.l, self.r = h, l, r
 
 
 def _majorant(r: np.ndarray, abs_w_T: np.ndarray, n: int):
@@ -207,7 +164,7 @@ def _majorant(r: np.ndarray, abs_w_T: np.ndarray, n: int):
 
     NaN or infinite radii make rho NaN or infinite: those points are never certified."""
     c = np.maximum(r.max(axis=0, initial=0.0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
-    return _up((r * (1.0 / c)).max(axis=1, initial=0.0), 3), _up(c @ abs_w_T, n)
+    return up((r * (1.0 / c)).max(axis=1, initial=0.0), 3), up(c @ abs_w_T, n)
 
 
 def _bias_split(b: np.ndarray, t: np.ndarray, sc: np.ndarray):
@@ -246,16 +203,16 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     h = p_hi + b_hi  # exact in the rows that fit
     if not fits.all():  # the others: TwoSum
         bad = ~fits
-        h[bad], e = _two_sum(p_hi[bad], L.d.bias)
+        h[bad], e = two_sum(p_hi[bad], L.d.bias)
         p_lo[bad] += e - b_lo
-    h, l = _two_sum(h, p_lo)  # normalised, |l| <= u |h| + eta: the next layer's a_lo stays small
+    h, l = two_sum(h, p_lo)  # normalised, |l| <= u |h| + eta: the next layer's a_lo stays small
     cols = np.empty((len(a.h), 5))
     cols[:, 0] = np.maximum(a_lo.max(axis=1, initial=0.0), -a_lo.min(axis=1, initial=0.0))
-    cols[:, 1] = _up(norm1, L.n)
-    cols[:, 2] = _up(amax, 2)
+    cols[:, 1] = up(norm1, L.n)
+    cols[:, 2] = up(amax, 2)
     cols[:, 4] = 1.0
     rows = S.rank_rows.copy()
-    rows[4] += _up(2 * U64 * np.abs(b_lo), 2)  # the rounding of the additions of b_lo (and e - b_lo)
+    rows[4] += up(2 * U64 * np.abs(b_lo), 2)  # the rounding of the additions of b_lo (and e - b_lo)
     if a.r is not None:
         cols[:, 3], wc = _majorant(a.r, L.abs_w_T, L.n)
         rows[3] = wc * (1 + 2 * gamma(8, U64))
@@ -267,77 +224,11 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
         rad[:, S.huge] = np.inf
     elif sc.min(initial=0.0) + S.t.min(initial=0.0) < -1074:  # products of P_hi may underflow: the a-priori term
         low = sc[:, None] + S.t[None, :] < -1074
-        apriori = (cols[:, 2] * gamma(L.n + 1, U64))[:, None] * _up(L.abs_w_T.sum(axis=0), L.n)[None, :]
-        rad = np.where(low, rad + _up(apriori, 2) + (L.n + 1) * ETA, rad)
+        apriori = (cols[:, 2] * gamma(L.n + 1, U64))[:, None] * up(L.abs_w_T.sum(axis=0), L.n)[None, :]
+        rad = np.where(low, rad + up(apriori, 2) + (L.n + 1) * ETA, rad)
     if not np.isfinite(h.sum()):
         rad += h * 0.0  # NaN where an intermediate overflowed (IEEE overflow is sticky): never certified
     return Enclosure(h, l, rad)
-
-
-def _sides(z: Enclosure, c: float):
-    """Where the whole interval h + l +- r lies above c, and where below c (rigorous; NaN: neither)."""
-    if c == 0:
-        t = z.h + z.l  # |error| <= u |t|
-        slack = z.r * (1 + 8 * U64) + 4 * ETA
-    else:
-        t0 = z.h - c
-        t = t0 + z.l
-        slack = (z.r + 2 * U64 * (np.abs(t0) + np.abs(t))) * (1 + 8 * U64) + 4 * ETA
-    return t * (1 - 4 * U64) > slack, -t * (1 - 4 * U64) > slack
-
-
-def _slope(act, z: Enclosure):
-    """Per unit, a Lipschitz constant of ``act`` over the interval h + l +- r: its slope on the side the
-    interval lies on (0 where hard-tanh is saturated), the larger slope where it straddles a kink.
-    Not for the threshold, which has none."""
-    if act.kind in SMOOTH:
-        return SMOOTH[act.kind]
-    if act.kind == "hard_tanh":
-        above, _ = _sides(z, 1.0)
-        _, below = _sides(z, -1.0)
-        return np.where(above | below, 0.0, 1.0)
-    if act.is_identity:
-        return 1.0
-    pos, neg = _sides(z, 0.0)
-    sp, sm = abs(act.s_plus), abs(act.s_minus)
-    return np.where(pos, sp, np.where(neg, sm, max(sp, sm)))
-
-
-def _activate(act, z: Enclosure) -> Enclosure:
-    if act.kind == "threshold":
-        pos, neg = _sides(z, 0.0)
-        out = (z.h + z.l > 0).astype(np.float64)
-        return Enclosure(out, np.zeros_like(out), np.where(pos | neg, 0.0, 1.0))
-    if act.kind in SMOOTH:
-        t = z.h + z.l
-        out = act(t)
-        rounding = 4 * U64 * (np.abs(out) if act.kind == "tanh" else 1.0)
-        r = _up(SMOOTH[act.kind] * (z.r + U64 * np.abs(t)) + rounding, 3) + 4 * ETA
-        return Enclosure(out, np.zeros_like(out), r)
-    if act.kind == "hard_tanh":
-        t = z.h + z.l  # clip(h + l), its side of +-1 decided in rounded arithmetic: see _near
-        keep = (t > -1) & (t < 1)
-        h = np.where(keep, z.h, np.where(t >= 1, 1.0, -1.0))
-        r = z.r
-        for c in (1.0, -1.0):
-            t0 = z.h - c
-            r = _near(r, t0, z.l, t0 + z.l)
-        return Enclosure(h, np.where(keep, z.l, 0.0), np.where(_slope(act, z) == 0, 0.0, r))
-    if act.is_identity:
-        return z
-    sp, sm = act.s_plus, act.s_minus
-    if (sp, sm) == (1.0, 0.0):  # ReLU, the common case: exact, and as few passes as it can take
-        t = z.h + z.l  # |error| <= u |t|, rounding keeps the sign
-        on = t > 0
-        w = t * (1 - 2 * U64)  # >= (1 - u) t - eta/2 where t < 0
-        off = w + z.r < -ETA  # then h + l + r < 0: the whole interval is negative
-        return Enclosure(z.h * on, z.l * on, np.where(off, 0.0, z.r))
-    s = np.where(z.h + z.l > 0, sp, sm)
-    h, l = s * z.h, s * z.l
-    r = _slope(act, z) * z.r
-    if not all(v == 0 or math.frexp(abs(v))[0] == 0.5 for v in (sp, sm)):  # powers of two scale exactly
-        r = r + U64 * (np.abs(h) + np.abs(l))
-    return Enclosure(h, l, _up(r, 3) + 4 * ETA)
 
 
 class Certifier:
@@ -390,10 +281,10 @@ class Certifier:
     def _enclose(self, X, record) -> Enclosure:
         def add(a: Enclosure, h: Enclosure) -> Enclosure:  # a + block(a), in double-double
             al = 0.0 if a.l is None else a.l
-            s, e = _two_sum(a.h, h.h)
-            s, low = _two_sum(s, e + al + h.l)
+            s, e = two_sum(a.h, h.h)
+            s, low = two_sum(s, e + al + h.l)
             ra = 0.0 if a.r is None else a.r
-            out = Enclosure(s, low, _up(ra + h.r + 2 * U64 * (np.abs(e) + np.abs(al) + np.abs(h.l)), 5))
+            out = Enclosure(s, low, up(ra + h.r + 2 * U64 * (np.abs(e) + np.abs(al) + np.abs(h.l)), 5))
             if record is not None:
                 record.append(("residual", out))
             return out
@@ -408,19 +299,19 @@ class Certifier:
         if id(d) in self.pairs:
             out = _activate_with_pairs(d.activation, z, *self.pairs[id(d)])
             if record is not None:  # the units' own values, which a t-bit machine computes (bits_needed)
-                out.unfused = _activate(d.activation, z)
+                out.unfused = d.activation.enclose(z)
         else:
-            out = _activate(d.activation, z)
+            out = d.activation.enclose(z)
         if record is not None:
             a = getattr(a, "unfused", a)
             ar = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
-            mag = _up(ar @ L.abs_w_T + np.abs(d.bias), d.n_in + 2)
+            mag = up(ar @ L.abs_w_T + np.abs(d.bias), d.n_in + 2)
             # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous
             # layer's |W||a| + |b| (that error is u times about it), or the inputs' magnitudes
             prev = record[-1] if record and record[-1][0] == "dense" else None
             c = (prev[2] if prev is not None and prev[2].shape[1] == d.n_in else ar).max(axis=0, initial=0.0)
             c = np.maximum(c, max(c.max(initial=0.0) * 2.0**-30, 2.0**-1000))
-            record.append(("dense", z, mag, 1.0 / c, _up(c @ L.abs_w_T, d.n_in)))
+            record.append(("dense", z, mag, 1.0 / c, up(c @ L.abs_w_T, d.n_in)))
         return out
 
     def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> float:
@@ -475,7 +366,7 @@ class Certifier:
 
         def add(R_in, R):  # the t-bit sum a + block(a) rounds once more
             total = next(it)[1]
-            return _up(R_in + R + u * (np.abs(total.h) + total.r + R_in + R), 4)
+            return up(R_in + R + u * (np.abs(total.h) + total.r + R_in + R), 4)
 
         R = u * np.abs(np.asarray(X, dtype=np.float64))  # the inputs rounded to t bits
         return self.network.interpret(R, lambda d, R: self._bits_dense(d, R, next(it), u), add)
@@ -485,26 +376,9 @@ class Certifier:
         n = d.n_in
         g = gamma(n + 1, u)
         with np.errstate(invalid="ignore"):  # 0 * inf: an exact input (R = 0) of a column whose c underflowed
-            rho = _up(np.where(R == 0, 0.0, R * inv_c).max(axis=1, initial=0.0), 3)
-        rz = _up((1 + u) * (1 + g) * rho[:, None] * wc + (u + g * (1 + u)) * mag, 6)
-        return _bits_activate(d.activation, z, rz, u)
-
-
-def _bits_activate(act, z: Enclosure, rz, u: float):
-    """|act(z_t) - act(z)| (plus the t-bit rounding of the activation) when |z_t - z| <= rz and z lies in z +- r.
-
-    Both lie in z +- (r + rz): the slope over that interval times rz, or 1 for an undecided threshold.
-    """
-    wide = Enclosure(z.h, z.l, z.r + rz)
-    if act.kind == "threshold":
-        pos, neg = _sides(wide, 0.0)
-        return np.where(pos | neg, 0.0, 1.0)
-    R = _slope(act, wide) * rz
-    if act.kind in SMOOTH:  # the t-bit evaluation rounds
-        R = R + 4 * u * ((np.abs(act(z.h + z.l)) + rz) if act.kind == "tanh" else 1.0)
-    elif act.kind == "relu_like" and any(v not in (0.0, 1.0, -1.0) for v in (act.s_plus, act.s_minus)):
-        R = R + u * (max(abs(act.s_plus), abs(act.s_minus)) * (np.abs(z.h) + z.r) + R)
-    return _up(R, 4)
+            rho = up(np.where(R == 0, 0.0, R * inv_c).max(axis=1, initial=0.0), 3)
+        rz = up((1 + u) * (1 + g) * rho[:, None] * wc + (u + g * (1 + u)) * mag, 6)
+        return d.activation.bits_error(z, rz, u)
 
 
 def _relu_pairs(d: Dense, nxt: Dense):
@@ -516,8 +390,7 @@ def _relu_pairs(d: Dense, nxt: Dense):
     units' errors, which are the same error, cancel as they do in the network.
     Returns (leaders, followers, H_h, H_l) with H = c1 - c2 = H_h + H_l exactly, or None.
     """
-    act = d.activation
-    if act.kind != "relu_like" or act.is_identity or act.s_plus == act.s_minus:
+    if d.activation.relu_slopes is None:
         return None
     groups: dict[bytes, list[int]] = {}
     for k, row in enumerate(d.weight):
@@ -542,14 +415,8 @@ def _relu_pairs(d: Dense, nxt: Dense):
     if not leaders:
         return None
     leaders, followers = np.array(leaders), np.array(followers)
-    H_h, H_l = _two_sum(d.bias[leaders], -d.bias[followers])
+    H_h, H_l = two_sum(d.bias[leaders], -d.bias[followers])
     return leaders, followers, H_h, H_l
-
-
-def _near(r, t0, d1, t1):
-    """r, plus the error of a clipped midpoint where |t1| (the computed z - c) is within its own rounding of 0."""
-    err = 4 * U64 * (np.abs(t0) + np.abs(d1) + np.abs(t1)) + 4 * ETA
-    return np.where(np.abs(t1) <= err, _up(r + 2 * err, 2), r)
 
 
 def _with_pairs_first(network: Network):
@@ -601,7 +468,7 @@ def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_
     """The activation enclosure of a layer whose first units are pairs (see _with_pairs_first): each
     leader holds s- H + (s+ - s-) clip(z_k, 0, H), each follower 0, the other units their activation."""
     rest = slice(followers.stop, None)
-    tail = _activate(act, Enclosure(z.h[:, rest], z.l[:, rest], z.r[:, rest]))
+    tail = act.enclose(Enclosure(z.h[:, rest], z.l[:, rest], z.r[:, rest]))
     h, l, r = (np.empty_like(z.h) for _ in range(3))
     h[:, rest], l[:, rest], r[:, rest] = tail.h, tail.l, tail.r
     zk = Enclosure(z.h[:, leaders], z.l[:, leaders], z.r[:, leaders])
@@ -618,20 +485,20 @@ def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_
     l[:, leaders] = np.where(bottom, 0.0, np.where(top, H_l, zk.l))
     # clip is 1-Lipschitz; where rounding may have decided the midpoint's side of H wrongly, the
     # midpoint is off by at most twice that rounding
-    r[:, leaders] = np.where(above | below, 0.0, _near(zk.r, t0, d1, t1))
+    r[:, leaders] = np.where(above | below, 0.0, near(zk.r, t0, d1, t1))
     sp, sm = act.s_plus, act.s_minus
     if (sp, sm) != (1.0, 0.0):  # s- H + (s+ - s-) C in double-double, C the clip's enclosure
-        gh, gl = _two_sum(sp, -sm)  # s+ - s- exactly
+        gh, gl = two_sum(sp, -sm)  # s+ - s- exactly
         C_h, C_l, C_r = h[:, leaders], l[:, leaders], r[:, leaders]
-        p1, e1 = _two_product(gh, C_h)
-        p2, e2 = _two_product(sm, H_h)
-        mid_h, e3 = _two_sum(p1, p2)
+        p1, e1 = two_product(gh, C_h)
+        p2, e2 = two_product(sm, H_h)
+        mid_h, e3 = two_sum(p1, p2)
         small = gh * C_l + gl * C_h + sm * H_l  # each below u times the main terms
         mid_l = e1 + e2 + e3 + small
         extra = 4 * U64 * (np.abs(e1) + np.abs(e2) + np.abs(e3) + np.abs(small) + np.abs(mid_l)) + abs(gl) * np.abs(C_l)
-        h[:, leaders], l[:, leaders] = _two_sum(mid_h, mid_l)
+        h[:, leaders], l[:, leaders] = two_sum(mid_h, mid_l)
         r[:, leaders] = (
-            _up((abs(gh) + abs(gl)) * C_r + extra, 6) + 64 * ETA
+            up((abs(gh) + abs(gl)) * C_r + extra, 6) + 64 * ETA
         )  # Dekker's product is exact barring underflow
     h[:, followers] = l[:, followers] = r[:, followers] = 0.0
     return Enclosure(h, l, r)
@@ -654,32 +521,12 @@ def _apriori_dense(d: Dense, a: np.ndarray, e: np.ndarray, dt: np.dtype) -> tupl
     n = d.n_in
     z = a @ d.weight.T.astype(dt, copy=False) + d.bias.astype(dt, copy=False)
     rel = gamma(n + 1, u) + (u * (1 + gamma(n + 1, u)) if dt.itemsize < 8 else 0.0)  # float32 params are rounded
-    ez = _up((e + rel * np.abs(a).astype(np.float64)) @ np.abs(d.weight).T + rel * np.abs(d.bias), n + 2)
+    ez = up((e + rel * np.abs(a).astype(np.float64)) @ np.abs(d.weight).T + rel * np.abs(d.bias), n + 2)
     ez = ez + (n + 1) * eta * (1 + rel)
     zf = z.astype(np.float64)
     ez = np.where(np.isfinite(zf) & (ez < BIG) & np.isfinite(ez), ez, np.inf)
-    out, eo = _apriori_activate(d.activation, z, zf, ez, u, eta)
+    out, eo = d.activation.apriori(z, zf, ez, u, eta)
     return out, np.where(np.isfinite(eo), eo, np.inf)
-
-
-def _apriori_activate(act, z, zf, ez, u, eta):
-    out = act(z)
-    if act.kind == "threshold":
-        return out, np.where(np.abs(zf) > ez, 0.0, 1.0)
-    if act.kind in SMOOTH:
-        rounding = np.abs(out).astype(np.float64) if act.kind == "tanh" else 1.0
-        return out, _up(SMOOTH[act.kind] * ez + 4 * u * rounding, 3) + 4 * eta
-    if act.kind == "hard_tanh":
-        saturated = (zf - ez >= 1) | (zf + ez <= -1)
-        return out, np.where(saturated, 0.0, ez)
-    if act.is_identity:
-        return out, ez
-    sp, sm = abs(act.s_plus), abs(act.s_minus)
-    slope = np.where(zf - ez > 0, sp, np.where(zf + ez < 0, sm, max(sp, sm)))
-    eo = slope * ez
-    if act.s_plus not in (0.0, 1.0, -1.0) or act.s_minus not in (0.0, 1.0, -1.0):
-        eo = eo + u * np.abs(out).astype(np.float64) + eta
-    return out, _up(eo, 2)
 
 
 def forward_with_bound(network: Network, X, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -696,7 +543,7 @@ def forward_with_bound(network: Network, X, dtype) -> tuple[np.ndarray, np.ndarr
         def add(ae, he):  # (value, bound) of a + block(a): one more rounding
             (a, e), (h, eh) = ae, he
             s = a + h
-            return s, _up(e + eh + u * np.abs(s).astype(np.float64), 4) + eta
+            return s, up(e + eh + u * np.abs(s).astype(np.float64), 4) + eta
 
         a = X.astype(dt)
         e = np.abs(a.astype(np.float64) - X)  # exact: both are float64 values; 0 unless dt is float32

@@ -20,6 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import InvalidDataError
+from .intervals import U64, Enclosure, sides, two_sum, up
 
 
 class Kind:
@@ -63,11 +64,9 @@ class Real(Kind):
         return tol - err, err <= tol
 
     def certified(self, enc, Y, tol):
-        from .certify import U64, _two_sum, _up
-
-        dh, dl = _two_sum(enc.h, -Y)
+        dh, dl = two_sum(enc.h, -Y)
         t = dl + enc.l
-        dist = _up(np.abs(dh + t) + U64 * np.abs(t) + enc.r, 4)
+        dist = up(np.abs(dh + t) + U64 * np.abs(t) + enc.r, 4)
         return np.all(dist <= tol, axis=1)
 
     def memorized(self, F, Y, tol):
@@ -97,9 +96,7 @@ class _OneOutput(Kind):
         return Y
 
     def certified(self, enc, Y, tol):
-        from .certify import Enclosure, _sides
-
-        above, below = _sides(Enclosure(enc.h[:, 0], enc.l[:, 0], enc.r[:, 0]), self.threshold)
+        above, below = sides(Enclosure(enc.h[:, 0], enc.l[:, 0], enc.r[:, 0]), self.threshold)
         return np.where(Y[:, 0] == self.values[1], above, below)
 
     def memorized(self, F, Y, tol):
@@ -162,13 +159,11 @@ class OneHot(Kind):
         return margin, margin > 0
 
     def certified(self, enc, Y, tol):
-        from .certify import U64, _two_sum, _up
-
         h, l, r = enc.h, enc.l, enc.r
         rows = np.arange(len(Y))
         cls = np.argmax(Y, axis=1)
-        dh, dl = _two_sum(h[rows, cls][:, None], -h)
-        slack = _up(np.abs(dl) + np.abs(l[rows, cls])[:, None] + np.abs(l) + r[rows, cls][:, None] + r, 6)
+        dh, dl = two_sum(h[rows, cls][:, None], -h)
+        slack = up(np.abs(dl) + np.abs(l[rows, cls])[:, None] + np.abs(l) + r[rows, cls][:, None] + r, 6)
         ok = dh * (1 - 4 * U64) > slack
         ok[rows, cls] = True
         return np.all(ok, axis=1) & (h.shape[1] > 1)
