@@ -79,6 +79,7 @@ import math
 import numpy as np
 
 from .data import column_scale
+from .exact import rounding_error
 from .intervals import ETA, U64, Enclosure, gamma, near, two_product, two_sum, up
 from .kinds import certified
 from .network import Dense, Network
@@ -117,6 +118,11 @@ class _Layer:
         n = self.n = d.n_in
         self.bits = 51 - max(1, math.ceil(math.log2(max(n, 2))))  # beta + gamma, one bit of each split's slack
         rows = np.abs(d.weight)
+        self.dW_T = self.db = None  # exact parameters: bounds of |W - fl(W)| and |b - fl(b)|, counted in the radius
+        if d.exact:
+            dW = rounding_error(d.exact_weight, d.weight)
+            self.dW_T, self.db = np.ascontiguousarray(dW.T), rounding_error(d.exact_bias, d.bias)
+            rows = up(rows + dW, 1)  # |W| of the exact parameters, for the radius and the bits pass
         self.abs_w_T = np.ascontiguousarray(rows.T)
         peak = rows.max(axis=1, initial=0.0)
         self.n_eff = float(np.median(rows.sum(axis=1)[peak > 0] / peak[peak > 0])) if (peak > 0).any() else 1.0
@@ -240,7 +246,7 @@ class Certifier:
         # the split of x then does not depend on the units of the features (module doc, step 1).
         self.input_scale, self.original, self._plain = None, network, None
         first = network.layers[0]
-        if equilibrate and isinstance(first, Dense):
+        if equilibrate and isinstance(first, Dense) and not first.exact:
             scale = column_scale(first.weight)
             W = first.weight * scale
             if not (scale == 1).all() and np.array_equal(W / scale, first.weight):
@@ -296,6 +302,9 @@ class Certifier:
     def _dense(self, d: Dense, a: Enclosure, record) -> Enclosure:
         L = self.layers[id(d)]
         z = _dense_enclose(L, a)
+        if L.dW_T is not None:  # the float64 product used fl(W), fl(b): add |W - fl(W)| |a| + |b - fl(b)|
+            mag = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
+            z = Enclosure(z.h, z.l, up(z.r + up(mag, 2) @ L.dW_T + L.db, d.n_in + 3))
         if id(d) in self.pairs:
             out = _activate_with_pairs(d.activation, z, *self.pairs[id(d)])
             if record is not None:  # the units' own values, which a t-bit machine computes (bits_needed)
@@ -426,16 +435,15 @@ def _with_pairs_first(network: Network):
     layers, pairs = list(network.layers), {}
     for i in range(len(layers) - 1):
         d, nxt = layers[i], layers[i + 1]
-        if not (isinstance(d, Dense) and isinstance(nxt, Dense)):
-            continue
+        if not (isinstance(d, Dense) and isinstance(nxt, Dense)) or d.exact or nxt.exact:
+            continue  # exact parameters: the pair's H is not the float biases' difference
         found = _relu_pairs(d, nxt)
         if found is None:
             continue
         leaders, followers, H_h, H_l = found
         rest = np.setdiff1d(np.arange(d.n_out), np.concatenate([leaders, followers]))
         perm = np.concatenate([leaders, followers, rest])
-        layers[i] = Dense(d.weight[perm], d.bias[perm], d.activation)
-        layers[i + 1] = Dense(nxt.weight[:, perm], nxt.bias, nxt.activation)
+        layers[i], layers[i + 1] = d.take(rows=perm), nxt.take(cols=perm)
         P = len(leaders)
         pairs[id(layers[i])] = (slice(0, P), slice(P, 2 * P), H_h, H_l)
     return (Network(layers, network.meta) if pairs else network), pairs
@@ -450,16 +458,15 @@ def _without_followers(network: Network, pairs: dict):
             layers.append(layer)
             keep_prev = None
             continue
-        W = layer.weight if keep_prev is None else layer.weight[:, keep_prev]
-        keep_prev = None
         entry = pairs.get(id(layer))
+        if keep_prev is not None:
+            layer = layer.take(cols=keep_prev)
+        keep_prev = None
         if entry is not None:
             leaders, followers, H_h, H_l = entry
             keep_prev = np.r_[0 : leaders.stop, followers.stop : layer.n_out]
-            layer = Dense(W[keep_prev], layer.bias[keep_prev], layer.activation)
+            layer = layer.take(rows=keep_prev)
             reduced[id(layer)] = (leaders, slice(leaders.stop, leaders.stop), H_h, H_l)
-        elif W is not layer.weight:
-            layer = Dense(W, layer.bias, layer.activation)
         layers.append(layer)
     return Network(layers, network.meta), reduced
 
@@ -523,6 +530,9 @@ def _apriori_dense(d: Dense, a: np.ndarray, e: np.ndarray, dt: np.dtype) -> tupl
     rel = gamma(n + 1, u) + (u * (1 + gamma(n + 1, u)) if dt.itemsize < 8 else 0.0)  # float32 params are rounded
     ez = up((e + rel * np.abs(a).astype(np.float64)) @ np.abs(d.weight).T + rel * np.abs(d.bias), n + 2)
     ez = ez + (n + 1) * eta * (1 + rel)
+    if d.exact:  # the parameters evaluated are fl(W), fl(b)
+        dW, db = rounding_error(d.exact_weight, d.weight), rounding_error(d.exact_bias, d.bias)
+        ez = up(ez + up(np.abs(a).astype(np.float64) + e, 1) @ dW.T + db, n + 3)
     zf = z.astype(np.float64)
     ez = np.where(np.isfinite(zf) & (ez < BIG) & np.isfinite(ez), ez, np.inf)
     out, eo = d.activation.apriori(z, zf, ez, u, eta)

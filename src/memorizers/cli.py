@@ -273,7 +273,7 @@ def cmd_verify(args) -> int:
         dtype=args.dtype,
         tol=args.tol,
         kind=args.kind,
-        exact=args.exact,
+        exact=args.exact or None,  # a network with exact parameters is evaluated exactly anyway
         exact_limit=args.exact_limit,
         certify=not args.no_certify,
         progress=not args.json,

@@ -1,4 +1,4 @@
-"""Exact evaluation of a network in rational arithmetic.
+"""Exact parameters, and exact evaluation of a network in rational arithmetic.
 
 Every float is a dyadic rational m * 2**e, and every activation of
 :mod:`memorizers.activations` maps dyadics to dyadics, so the forward pass of a stored
@@ -6,18 +6,28 @@ network can be carried out exactly with Python integers: a :class:`Dyadic` array
 object array of ints ``m`` with one shared exponent ``e``. This is far faster than
 ``fractions.Fraction`` (no gcds) and gives the true output of the network as stored,
 so any difference from the floating-point forward pass is rounding.
+
+*Exact parameters.* A Dense layer may also hold parameters that float64 cannot: dyadic
+rationals of any size (Python ints, or Fractions whose denominators are powers of two), as
+the constructions with large bit complexity need (Vardi, Yehudai & Shamir 2022: weights of
+thousands of bits). :func:`exact_values` checks them, :func:`rounded` gives their nearest
+float64 values (+-inf past the float64 range: a float evaluation then fails visibly), and
+:func:`encode` / :func:`decode` store them losslessly as text (hexadecimal, so no limit on
+the number of digits applies) in the network file, with no pickle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .activations import Activation
-from .errors import InvalidDataError
-from .network import Dense, Network
+from .errors import InvalidDataError, MemorizersError
+
+if TYPE_CHECKING:
+    from .network import Dense, Network
 
 
 @dataclass
@@ -50,6 +60,15 @@ class Dyadic:
         m.ravel()[:] = flat if a.ndim else flat[0]
         return cls(m, e)
 
+    @classmethod
+    def from_exact(cls, a: np.ndarray) -> "Dyadic":
+        """An object array of ints and dyadic Fractions (see :func:`exact_values`) as one Dyadic."""
+        dens = [v.denominator for v in a.ravel() if isinstance(v, Fraction)]
+        k = max(dens, default=1).bit_length() - 1  # every denominator divides 2^k
+        m = np.empty(a.shape, dtype=object)
+        m.ravel()[:] = [int(v * (1 << k)) if isinstance(v, Fraction) else int(v) << k for v in a.ravel()]
+        return cls(m, -k)
+
     def at(self, e: int) -> np.ndarray:
         """The integers of this array expressed with exponent e <= self.e."""
         return self.m * (1 << (self.e - e)) if self.e > e else self.m
@@ -65,15 +84,118 @@ class Dyadic:
         return out
 
 
+def exact_values(a) -> np.ndarray:
+    """``a`` as an object array of exact dyadic rationals (Python ints, and Fractions with power-of-two
+    denominators); floats are taken at their exact values. Anything else raises MemorizersError."""
+    a = np.asarray(a, dtype=object)
+    out = np.empty(a.shape, dtype=object)
+    flat = []
+    for v in a.ravel():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating, Fraction)):
+            raise MemorizersError(f"exact parameters must be ints, floats or dyadic Fractions; got {type(v).__name__}")
+        if isinstance(v, (float, np.floating)):
+            if not np.isfinite(v):
+                raise MemorizersError("Dense layer parameters hold NaN or inf")
+            v = Fraction(float(v))
+        if isinstance(v, Fraction):
+            if v.denominator & (v.denominator - 1):
+                raise MemorizersError(f"exact parameters must be dyadic rationals (denominator 2^k); got {v}")
+            v = v.numerator if v.denominator == 1 else v
+        flat.append(int(v) if isinstance(v, (int, np.integer)) else v)
+    out.ravel()[:] = flat
+    return out
+
+
+def rounded(a: np.ndarray) -> np.ndarray:
+    """The nearest float64 of each exact value (+-inf beyond the float64 range)."""
+    out = np.empty(a.shape, dtype=np.float64)
+    flat = out.ravel()
+    for i, v in enumerate(a.ravel()):
+        try:
+            flat[i] = float(v)  # int and Fraction round correctly to nearest
+        except OverflowError:
+            flat[i] = np.inf if v > 0 else -np.inf
+    return out
+
+
+def rounding_error(a: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """An upper bound, in float64, of |a - f| per entry (a exact, f its rounded float64 values)."""
+    out = np.zeros(a.shape, dtype=np.float64)
+    flat = out.ravel()
+    for i, (v, w) in enumerate(zip(a.ravel(), f.ravel())):
+        w = float(w)  # Python compares int and Fraction with float exactly (numpy's float64 would round the int)
+        if not np.isfinite(w):
+            flat[i] = np.inf
+        elif v != w:
+            d = abs(Fraction(v) - Fraction(w))
+            g = float(d)
+            flat[i] = g if Fraction(g) >= d else np.nextafter(g, np.inf)
+    return out
+
+
+def bits(a) -> np.ndarray:
+    """Per entry, its bits in fixed point: the bits of its integer part plus its fractional bits (Kim, Moon
+    & Yun 2025's bit complexity of a weight). ``a``: float64 values or exact ones."""
+    a = np.asarray(a)
+    if a.dtype == object:
+        out = np.zeros(a.shape, dtype=np.int64)
+        out.ravel()[:] = [int(abs(v)).bit_length() + (Fraction(v).denominator.bit_length() - 1) for v in a.ravel()]
+        return out
+    mant, ex = np.frexp(np.abs(a.astype(np.float64)))  # |a| = mant 2^ex, mant in [1/2, 1)
+    M = (mant * 2.0**53).astype(np.int64)
+    low = np.where(M != 0, M & -M, 1)  # lowest set bit of the 53-bit significand
+    lowest = ex.astype(np.int64) - 53 + np.log2(low.astype(np.float64)).astype(np.int64)
+    return np.where(M != 0, np.maximum(ex, 0) + np.maximum(-lowest, 0), 0)
+
+
+def encode(a: np.ndarray) -> np.ndarray:
+    """Exact values as one bytes scalar: comma-separated hexadecimal numerators, each over 2^k as "/k"."""
+    parts = []
+    for v in a.ravel():
+        if isinstance(v, Fraction):
+            parts.append(f"{v.numerator:#x}/{v.denominator.bit_length() - 1}")
+        else:
+            parts.append(f"{int(v):#x}")
+    return np.array(",".join(parts).encode("ascii"))
+
+
+def decode(data: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The inverse of :func:`encode` (ValueError on anything malformed)."""
+    text = bytes(np.asarray(data).item()).decode("ascii")
+    parts = text.split(",") if text else []
+    size = int(np.prod(shape))
+    if len(parts) != size:
+        raise ValueError(f"{len(parts)} exact values for shape {tuple(shape)}")
+    out = np.empty(shape, dtype=object)
+    flat = []
+    for p in parts:
+        num, _, k = p.partition("/")
+        v = int(num, 16)
+        flat.append(Fraction(v, 1 << int(k)) if k else v)
+    out.ravel()[:] = flat
+    return exact_values(out)
+
+
+def _product(a: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """a @ W.T on object arrays of Python ints, summing only W's nonzero entries (exact networks with large
+    weights are sparse: Vardi et al.'s layers are narrow and mostly zero)."""
+    if np.count_nonzero(W) * 2 >= W.size:
+        return a.dot(W.T)
+    out = np.zeros((a.shape[0], W.shape[0]), dtype=object)
+    for k, row in enumerate(W):
+        for j in np.flatnonzero(row):
+            w = row[j]
+            out[:, k] += a[:, j] if w == 1 else a[:, j] * w
+    return out
+
+
 def _dense(layer: Dense, a: Dyadic) -> Dyadic:
-    W = Dyadic.from_float(layer.weight)
-    b = Dyadic.from_float(layer.bias)
-    z = Dyadic(a.m.dot(W.m.T), a.e + W.e) + Dyadic(np.broadcast_to(b.m, (a.m.shape[0], b.m.shape[0])), b.e)
-    return _activate(layer.activation, z)
-
-
-def _activate(act: Activation, z: Dyadic) -> Dyadic:
-    return Dyadic(*act.exact(z.m, z.e))
+    if layer.exact_weight is not None:
+        W, b = Dyadic.from_exact(layer.exact_weight), Dyadic.from_exact(layer.exact_bias)
+    else:
+        W, b = Dyadic.from_float(layer.weight), Dyadic.from_float(layer.bias)
+    z = Dyadic(_product(a.m, W.m), a.e + W.e) + Dyadic(np.broadcast_to(b.m, (a.m.shape[0], b.m.shape[0])), b.e)
+    return Dyadic(*layer.activation.exact(z.m, z.e))
 
 
 def exact_forward(network: Network, X) -> np.ndarray:

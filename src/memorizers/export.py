@@ -32,7 +32,12 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     """
     import warnings
 
-    if dtype_name in ("float64", "longdouble"):
+    if network.exact and X is None:
+        raise ExportError(
+            f"this network has exact parameters of up to {network.stats()['bit_complexity']} bits, which a "
+            f"{dtype_name} export rounds; pass X, y to check that it still memorizes, or check=False to export anyway"
+        )
+    if dtype_name in ("float64", "longdouble") and not network.exact:
         return
     if X is None or dtype_name in ("float16", "bfloat16"):
         note = precision_note(network.meta.get("bits_needed"), dtype_name)
@@ -47,7 +52,7 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     dt = "float32" if dtype_name in ("float16", "bfloat16") else dtype_name
     kind = kind or network.meta.get("kind")
     tol = float(network.meta.get("tol", 1e-6)) if tol is None else tol
-    r = verify(network, X, y, dtype=dt, kind=kind, tol=tol, certify=False)
+    r = verify(network, X, y, dtype=dt, kind=kind, tol=tol, certify=False, exact=False)
     if not r.passed:
         need = network.meta.get("bits_needed")
         raise ExportError(

@@ -7,8 +7,11 @@ A :class:`Network` is an ordered list of layers applied to row vectors:
                      h^l = h^{l-1} + V^l sigma(U^l h^{l-1} + b^l) + c^l, i.e. the block
                      [Dense(U, b, sigma), Dense(V, c, identity)])
 
-The last top-level layer is the output layer. Parameters are stored in float64 and
-cast to the dtype asked for in :meth:`Network.forward`.
+The last top-level layer is the output layer. Parameters are float64, cast to the dtype
+asked for in :meth:`Network.forward`, or exact dyadic rationals of any size
+(:mod:`memorizers.exact`): such a layer keeps them in ``exact_weight`` / ``exact_bias`` and
+their nearest float64 values in ``weight`` / ``bias`` (what float evaluation uses, +-inf
+beyond the float64 range); exact evaluation and the certificate use the exact ones.
 """
 
 from __future__ import annotations
@@ -25,30 +28,52 @@ import numpy as np
 
 from .activations import Activation, identity
 from .errors import MemorizersError, NetworkFileError
+from .exact import bits, decode, encode, exact_values, rounded
 
 FORMAT = "memorizers-network"
-VERSION = 1
+VERSION = 2  # 2: exact parameters (text, hexadecimal); files of version 1 are read too
 
 
 @dataclass
 class Dense:
-    """Affine map followed by an elementwise activation: act(a @ weight.T + bias)."""
+    """Affine map followed by an elementwise activation: act(a @ weight.T + bias).
+
+    ``weight`` and ``bias`` given as object arrays (Python ints, dyadic Fractions) are exact parameters
+    (module doc): kept exactly in ``exact_weight`` and ``exact_bias`` unless float64 holds every one of them.
+    """
 
     weight: np.ndarray
     bias: np.ndarray
     activation: Activation = field(default_factory=identity)
+    exact_weight: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    exact_bias: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if np.iscomplexobj(self.weight) or np.iscomplexobj(self.bias):
             raise MemorizersError("Dense layer parameters must be real; got complex numbers")
-        self.weight = np.asarray(self.weight, dtype=np.float64)
-        self.bias = np.asarray(self.bias, dtype=np.float64)
-        if self.weight.ndim != 2 or self.bias.shape != (self.weight.shape[0],):
-            raise MemorizersError(
-                f"Dense layer needs weight (out, in) and bias (out,); got {self.weight.shape} and {self.bias.shape}"
-            )
+        W, b = np.asarray(self.weight), np.asarray(self.bias)
+        if W.ndim != 2 or b.shape != (W.shape[0],):
+            raise MemorizersError(f"Dense layer needs weight (out, in) and bias (out,); got {W.shape} and {b.shape}")
+        if W.dtype == object or b.dtype == object:
+            W, b = exact_values(W), exact_values(b)
+            self.weight, self.bias = rounded(W), rounded(b)
+            if any(v != float(f) for a, fa in ((W, self.weight), (b, self.bias)) for v, f in zip(a.flat, fa.flat)):
+                self.exact_weight, self.exact_bias = W, b
+            return
+        self.weight, self.bias = W.astype(np.float64), b.astype(np.float64)
         if not (np.isfinite(self.weight).all() and np.isfinite(self.bias).all()):
             raise MemorizersError("Dense layer parameters hold NaN or inf")
+
+    @property
+    def exact(self) -> bool:
+        """Whether this layer holds parameters that float64 cannot (module doc)."""
+        return self.exact_weight is not None
+
+    def take(self, rows=slice(None), cols=slice(None)) -> "Dense":
+        """The layer restricted to (or permuted by) these output rows and input columns, exact parameters kept."""
+        if self.exact:
+            return Dense(self.exact_weight[rows][:, cols], self.exact_bias[rows], self.activation)
+        return Dense(self.weight[rows][:, cols], self.bias[rows], self.activation)
 
     @property
     def n_in(self) -> int:
@@ -108,6 +133,11 @@ class Network:
     @property
     def n_in(self) -> int:
         return self.layers[0].n_in
+
+    @property
+    def exact(self) -> bool:
+        """Whether some layer holds parameters that float64 cannot (see :class:`Dense`)."""
+        return any(d.exact for d, _ in self.dense_layers())
 
     @property
     def n_out(self) -> int:
@@ -178,8 +208,10 @@ class Network:
         """Size of the network.
 
         hidden_neurons, edges (number of weights), parameters (weights + biases),
-        nonzero_parameters, max_abs_weight (over weights and biases), bits_needed (the significand
-        precision proved to suffice, recorded by :func:`memorizers.build`; None if unknown) and total_weight
+        nonzero_parameters, max_abs_weight (over weights and biases; inf past float64), bit_complexity (the
+        most bits of one parameter in fixed point: integer part plus fraction, :func:`memorizers.exact.bits`),
+        total_bits (their sum over all parameters), bits_needed (the significand precision proved to suffice,
+        recorded by :func:`memorizers.build`; None if unknown) and total_weight
 
             W(f) = sum over hidden neurons v of ||a_v||_2 * sqrt(||w_v||^2 + b_v^2),
 
@@ -188,24 +220,28 @@ class Network:
         W(f) = sum_l |a_l| sqrt(||w_l||^2 + b_l^2); deeper nets sum it over every hidden layer.
         """
         dense = list(self.dense_layers())
+        params = [(d.exact_weight, d.exact_bias) if d.exact else (d.weight, d.bias) for d, _ in dense]
         edges = sum(d.weight.size for d, _ in dense)
-        params = edges + sum(d.bias.size for d, _ in dense)
-        nnz = sum(int(np.count_nonzero(d.weight) + np.count_nonzero(d.bias)) for d, _ in dense)
-        max_abs = max(max(np.abs(d.weight).max(initial=0.0), np.abs(d.bias).max(initial=0.0)) for d, _ in dense)
+        nnz = sum(int(np.count_nonzero(W) + np.count_nonzero(b)) for W, b in params)
+        max_abs = max(max(np.abs(W).max(initial=0), np.abs(b).max(initial=0)) for W, b in params)
+        widths = [np.concatenate([bits(W).ravel(), bits(b)]) for W, b in params]
         total = 0.0
         for (d, hidden), (nxt, _) in zip(dense, dense[1:]):
             if hidden:
-                incoming = np.sqrt(np.sum(d.weight**2, axis=1) + d.bias**2)
-                outgoing = np.sqrt(np.sum(nxt.weight**2, axis=0))
-                total += float(incoming @ outgoing)
+                with np.errstate(over="ignore", invalid="ignore"):  # exact parameters beyond float64: inf
+                    incoming = np.sqrt(np.sum(d.weight**2, axis=1) + d.bias**2)
+                    outgoing = np.sqrt(np.sum(nxt.weight**2, axis=0))
+                    total += float(incoming @ outgoing)
         return {
             "hidden_neurons": int(sum(self.hidden_widths)),
             "hidden_widths": self.hidden_widths,
             "edges": int(edges),
-            "parameters": int(params),
+            "parameters": int(edges + sum(d.bias.size for d, _ in dense)),
             "nonzero_parameters": nnz,
             "total_weight": total,
-            "max_abs_weight": float(max_abs),
+            "max_abs_weight": float(rounded(np.array([max_abs], dtype=object))[0]),
+            "bit_complexity": int(max(w.max(initial=0) for w in widths)),
+            "total_bits": int(sum(w.sum() for w in widths)),
             "bits_needed": self.meta.get("bits_needed"),  # recorded by build(): see memorizers.certify
         }
 
@@ -234,8 +270,15 @@ class Network:
             blocks = layer.block if isinstance(layer, Residual) else [layer]
             acts = []
             for j, d in enumerate(blocks):
-                arrays[f"{i}.{j}.weight"] = d.weight
-                arrays[f"{i}.{j}.bias"] = d.bias
+                if d.exact:  # losslessly, as text (version 2)
+                    arrays[f"{i}.{j}.weight.exact"], arrays[f"{i}.{j}.bias.exact"] = (
+                        encode(d.exact_weight),
+                        encode(d.exact_bias),
+                    )
+                    arrays[f"{i}.{j}.shape"] = np.array(d.weight.shape)
+                else:
+                    arrays[f"{i}.{j}.weight"] = d.weight
+                    arrays[f"{i}.{j}.bias"] = d.bias
                 acts.append(d.activation.to_dict())
             layout.append({"type": "residual" if isinstance(layer, Residual) else "dense", "activations": acts})
         header = {"format": FORMAT, "version": VERSION, "layout": layout, "meta": self.meta}
@@ -248,12 +291,12 @@ class Network:
             header = json.loads(str(arrays["header"]))
             if header.get("format") != FORMAT:
                 raise NetworkFileError(f"not a memorizers network (format {header.get('format')!r})")
-            if header.get("version") != VERSION:
+            if header.get("version") not in (1, VERSION):
                 raise NetworkFileError(f"unsupported network file version {header.get('version')!r}")
             layers: list[Layer] = []
             for i, spec in enumerate(header["layout"]):
                 blocks = [
-                    Dense(arrays[f"{i}.{j}.weight"], arrays[f"{i}.{j}.bias"], Activation.from_dict(act))
+                    _read_dense(arrays, f"{i}.{j}", Activation.from_dict(act))
                     for j, act in enumerate(spec["activations"])
                 ]
                 if spec["type"] == "residual":
@@ -278,6 +321,15 @@ class Network:
     def load(cls, path) -> "Network":
         """Read a file written by :meth:`save`; raises NetworkFileError on anything else."""
         return cls.from_arrays(read_npz(path, "network"))
+
+
+def _read_dense(arrays, key: str, act: Activation) -> Dense:
+    if f"{key}.weight.exact" not in arrays:
+        return Dense(arrays[f"{key}.weight"], arrays[f"{key}.bias"], act)
+    shape = tuple(int(v) for v in arrays[f"{key}.shape"])
+    if len(shape) != 2:
+        raise ValueError(f"layer {key}: weight shape {shape}")
+    return Dense(decode(arrays[f"{key}.weight.exact"], shape), decode(arrays[f"{key}.bias.exact"], shape[:1]), act)
 
 
 def read_npz(path, what: str) -> dict[str, np.ndarray]:

@@ -79,6 +79,7 @@ class MemorizationReport:
     bounds: np.ndarray | None = field(default=None, repr=False)  # per point, the largest enclosure radius
     certificate_margins: np.ndarray | None = field(default=None, repr=False)  # per point, the enclosure's margin
     exact: ExactCheck | None = None
+    judged_exactly: bool = False  # passed is the exact evaluation's verdict (parameters beyond float64)
     bits_searched: bool = field(default=False, repr=False)  # bits_needed was searched for (None then: no t found)
 
     def to_dict(self) -> dict:
@@ -132,6 +133,8 @@ class MemorizationReport:
             s += "; bits needed: no precision up to 1000 bits certifies every point"
         if self.exact is not None:
             s += f"; exact: max |f - y| = {self.exact.max_abs_error:.3e} ({'pass' if self.exact.passed else 'FAIL'})"
+        if self.judged_exactly:
+            s += f" (the verdict: its parameters need exact arithmetic; {self.dtype} is shown as it evaluates)"
         return s
 
 
@@ -172,7 +175,7 @@ def verify(
     dtype="float64",
     tol: float | None = None,
     kind: str | None = None,
-    exact: bool = False,
+    exact: bool | None = None,
     certify: bool = True,
     bits: bool | None = None,
     exact_limit: int | None = EXACT_LIMIT,
@@ -197,9 +200,11 @@ def verify(
         The label kind (:mod:`memorizers.kinds`); default: the one the network was built for
         (``meta["kind"]``), else inferred from the labels. Labels that do not fit the kind or the
         network's outputs raise InvalidDataError.
-    exact : bool
+    exact : bool, optional
         Also evaluate the stored network exactly in rational arithmetic (:mod:`memorizers.exact`),
-        refused when N * parameters exceeds ``exact_limit`` unless that is None.
+        refused when N * parameters exceeds ``exact_limit`` unless that is None. Default: only for a
+        network with exact parameters beyond float64 (``network.exact``), which is then judged by its
+        exact evaluation (``passed``, ``judged_exactly``) with no limit, its float evaluation reported as it is.
     certify : bool
         Also enclose the exact network's outputs rigorously (:mod:`memorizers.certify`) and flag the
         points whose label it provably reproduces *and* that the evaluation in ``dtype`` gets right,
@@ -274,8 +279,11 @@ def verify(
     )
     if certify:
         _certify(report, network, X, y, ok, score_kind, score_tol, bits, progress)
-    if exact:
-        report.exact = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=exact_limit)
+    if exact or (exact is None and network.exact):
+        limit = None if network.exact else exact_limit  # the one evaluation that counts: no limit
+        report.exact = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=limit)
+        if network.exact:
+            report.passed, report.judged_exactly = report.exact.passed, True
     return report
 
 

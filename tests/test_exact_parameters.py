@@ -1,0 +1,127 @@
+"""Exact parameters: dyadic rationals of any size in a Dense layer, stored losslessly (file version 2),
+judged by exact evaluation, and counted by the certificate when a float evaluation rounds them."""
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from memorizers import activations, verify
+from memorizers.certify import Certifier, forward_with_bound
+from memorizers.errors import ExportError, MemorizersError, NetworkFileError
+from memorizers.exact import bits, exact_forward, exact_values
+from memorizers.network import Dense, Network
+
+BIG = 2**60
+
+
+def _canceller():
+    """f(x) = (2^60 + 1) relu(x) - 2^60 relu(x) = x for x >= 0: exact, while float64 rounds 2^60 + 1 to 2^60 (f = 0)."""
+    up = Dense(np.array([[1], [1]], dtype=object), np.array([0, 0], dtype=object), activations.relu())
+    out = Dense(np.array([[BIG + 1, -BIG]], dtype=object), np.array([0], dtype=object))
+    return Network([up, out])
+
+
+def test_parameters_beyond_float64_are_kept_exactly_and_float64_ones_are_plain():
+    net = _canceller()
+    first, last = net.layers
+    assert not first.exact and first.weight.dtype == np.float64  # 1 and 0 fit float64: a plain layer
+    assert last.exact and net.exact
+    assert last.exact_weight[0, 0] == BIG + 1 and last.weight[0, 0] == float(BIG)  # the float view is rounded
+    assert net.stats()["bit_complexity"] == 61
+
+
+def test_exact_network_is_judged_by_its_exact_evaluation():
+    net = _canceller()
+    X = np.array([[1.0], [2.0], [3.5]])
+    y = X[:, 0]
+    r = verify(net, X, y, kind="real", tol=1e-9)
+    assert r.judged_exactly and r.passed and r.exact.passed and r.exact.max_abs_error == 0
+    assert r.accuracy == 0  # float64 evaluates the rounded parameters: f = 0, reported as it is
+    assert r.certified == 0  # and the certificate counts that rounding: no float64 point is certified
+    assert "exact arithmetic" in r.summary()
+    wrong = verify(net, X, y + 1, kind="real", tol=1e-9)
+    assert not wrong.passed
+
+
+def test_certificate_and_apriori_bound_contain_the_exact_output_of_exact_parameters():
+    rng = np.random.default_rng(3)
+    W1 = np.array([[Fraction(int(v), 2**70) + BIG for v in row] for row in rng.integers(-(2**40), 2**40, (4, 3))])
+    W2 = np.array([[int(v) * 3 + 1 for v in rng.integers(-(2**55), 2**55, 4)]], dtype=object)
+    net = Network([Dense(W1, np.zeros(4, dtype=object), activations.relu()), Dense(W2, np.array([7], dtype=object))])
+    X = rng.standard_normal((20, 3))
+    F = exact_forward(net, X)
+    enc = Certifier(net).enclose(X)
+    for i in range(len(X)):
+        mid = Fraction(float(enc.h[i, 0])) + Fraction(float(enc.l[i, 0]))
+        assert abs(F[i, 0] - mid) <= Fraction(float(enc.r[i, 0]))
+    out, bound = forward_with_bound(net, X, np.float64)
+    for i in range(len(X)):
+        assert abs(F[i, 0] - Fraction(float(out[i, 0]))) <= Fraction(float(bound[i, 0]))
+
+
+dyadics = st.one_of(
+    st.integers(-(2**3000), 2**3000),
+    st.builds(lambda m, k: Fraction(m, 2**k), st.integers(-(2**200), 2**200), st.integers(0, 300)),
+)
+
+
+@given(st.lists(dyadics, min_size=6, max_size=6), st.lists(dyadics, min_size=2, max_size=2))
+def test_file_round_trip_is_lossless(tmp_path_factory, w, b):
+    W = np.array(w, dtype=object).reshape(2, 3)
+    net = Network([Dense(W, np.array(b, dtype=object), activations.relu()), Dense(np.ones((1, 2)), np.zeros(1))])
+    path = tmp_path_factory.mktemp("exact") / "net.npz"
+    net.save(path)
+    back = Network.load(path)
+    d0, b0 = net.layers[0], back.layers[0]
+    assert d0.exact == b0.exact
+    if d0.exact:
+        assert list(b0.exact_weight.ravel()) == list(exact_values(W).ravel())
+        assert list(b0.exact_bias) == list(exact_values(np.array(b, dtype=object)))
+    np.testing.assert_array_equal(b0.weight, d0.weight)
+
+
+def test_version_1_files_still_load(tmp_path, rng):
+    net = Network([Dense(rng.standard_normal((3, 2)), rng.standard_normal(3), activations.relu())])
+    arrays = net.to_arrays()
+    header = json.loads(str(arrays["header"]))
+    header["version"] = 1
+    arrays["header"] = np.array(json.dumps(header))
+    np.savez(tmp_path / "v1.npz", **arrays)
+    np.testing.assert_array_equal(Network.load(tmp_path / "v1.npz").layers[0].weight, net.layers[0].weight)
+
+
+def test_malformed_exact_text_is_a_network_file_error(tmp_path):
+    arrays = _canceller().to_arrays()
+    key = next(k for k in arrays if k.endswith("weight.exact"))
+    arrays[key] = np.array(b"0x1,zz")
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(NetworkFileError, match="malformed"):
+        Network.load(tmp_path / "bad.npz")
+
+
+def test_non_dyadic_or_non_numeric_parameters_are_refused():
+    with pytest.raises(MemorizersError, match="dyadic"):
+        Dense(np.array([[Fraction(1, 3)]]), np.array([0], dtype=object))
+    with pytest.raises(MemorizersError, match="exact parameters"):
+        Dense(np.array([["1"]], dtype=object), np.array([0], dtype=object))
+
+
+def test_bits_in_fixed_point():
+    assert list(bits(np.array([0.1, 0.75, 5.0, 0.0, -3.0]))) == [55, 2, 3, 0, 2]  # 0.1 = 3602879701896397 / 2^55
+    exact = exact_values(np.array([0.1, 0.75, 5.0, 0.0, -3.0]))
+    assert list(bits(exact)) == [55, 2, 3, 0, 2]
+    assert list(bits(np.array([BIG + 1, Fraction(BIG + 1, 2**10)], dtype=object))) == [61, 61]
+
+
+def test_an_export_never_rounds_exact_parameters_silently():
+    pytest.importorskip("onnx")
+    net = _canceller()
+    with pytest.raises(ExportError, match="exact parameters"):
+        net.to_onnx()
+    X = np.array([[1.0], [2.0]])
+    with pytest.raises(ExportError, match="no longer memorizes"):
+        net.to_onnx(X=X, y=X[:, 0])
