@@ -83,7 +83,7 @@ def test_ntk_reaches_eps_within_the_theorem_count(step):
     net, info = ntk(X, y, eps=0.01, step=step, seed=0)
     f = net.forward(X)[:, 0]
     assert np.sum((f - y) ** 2) <= 0.01 * np.sum(y**2) * (1 + 1e-9)
-    assert info["units"] == net.stats()["hidden_neurons"] == 2 * info["rounds"] <= info["theorem_neurons"]
+    assert info["used"] == net.stats()["hidden_neurons"] == 2 * info["rounds"] <= info["bound"]
     assert 0 < info["gamma"] < 1 and info["omega"] > 0
     with pytest.raises(InvalidDataError, match="eps must lie"):
         ntk(X, y, eps=2.0)

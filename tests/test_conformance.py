@@ -49,6 +49,17 @@ def test_memorizes_random_data_with_the_formula_widths(name, n, dx, dy, seed):
         assert built.report.accuracy == 1.0
     assert built.network.stats()["hidden_widths"] == method.widths(X, y, options, built.info)
     assert built.network.n_in == X.shape[1]
+    # the record every method shares: the theorem's figure (bound) and the same quantity in the network (used)
+    if method.quantity == "hidden neurons":
+        assert built.used == built.network.stats()["hidden_neurons"]
+        if options.get("widths") is None and not np.isnan(
+            built.bound
+        ):  # NaN: no figure for this data (ntk, gamma >= 1)
+            assert built.used <= built.bound
+    elif method.quantity.startswith("points"):
+        assert built.used == len(X) <= built.bound
+    else:
+        assert built.used > 0 and built.bound > 0
 
 
 @pytest.mark.parametrize("name", NAMES)

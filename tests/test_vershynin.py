@@ -133,7 +133,7 @@ def test_deep_stacking_uses_every_block():
     ]
     assert [s["acc"] for s in L] == [0, 0, 0, 1, 1] and info["layout"]["enrich"] == 300
     assert sum(info["batch_sizes"]) == info["K1"] and set(info["diagnostics"]) == {"input", "E", "R2", "R3", "R4"}
-    assert info["deep_connections"] == 900 * 900 * 2 + 900 * 120
+    assert info["used"] == 900 * 900 * 2 + 900 * 120  # deep connections
 
 
 def test_layout_and_width_errors():

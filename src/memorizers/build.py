@@ -17,8 +17,11 @@ from .verify import MemorizationReport, verify
 
 @dataclass
 class Built:
-    """A constructed network, its float64 verification report and the construction's record (``info``:
-    method-specific figures), with what built it: the method's name and the paper's statement."""
+    """A constructed network, its float64 verification report and the construction's record (``info``),
+    with what built it: the method's name and the paper's statement.
+
+    Every record shares ``bound`` (the theorem's figure) and ``used`` (the same quantity in the network
+    built), named by :attr:`quantity`; the rest of ``info`` is method-specific."""
 
     network: Network
     report: MemorizationReport
@@ -34,6 +37,21 @@ class Built:
     @property
     def seed(self):
         return self.network.meta.get("seed")
+
+    @property
+    def quantity(self) -> str:
+        """What ``bound`` and ``used`` count (e.g. "hidden neurons")."""
+        return METHODS[self.method].quantity
+
+    @property
+    def bound(self):
+        """The theorem's figure for this data (see :attr:`quantity`)."""
+        return self.info["bound"]
+
+    @property
+    def used(self):
+        """The same quantity in the network built."""
+        return self.info["used"]
 
 
 def option_names(method: str) -> list[str]:

@@ -145,7 +145,7 @@ def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 2
             Dense(np.vstack([A, np.zeros((k - n, Y.shape[1]))]).T, np.zeros(Y.shape[1])),
         ],
     )
-    return net, {"condition_number": float(cond), "neurons": n}
+    return net, {"condition_number": float(cond)}
 
 
 @register(
@@ -200,7 +200,7 @@ def baum(X, y, *, widths=None, seed=None):
         c_out,
         threshold(),
     )
-    return net, {"neurons": need, "groups": len(groups), "minority_label": 0 if flip else 1}
+    return net, {"groups": len(groups), "minority_label": 0 if flip else 1}
 
 
 @register(
@@ -274,7 +274,7 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
         0.0,
         relu(),
     )
-    return net, {"neurons": need, "groups": len(groups), "min_delta": float(min(sl[4] for sl in slabs))}
+    return net, {"groups": len(groups), "min_delta": float(min(sl[4] for sl in slabs))}
 
 
 def _slab(X, yv, S, rng, margin):
@@ -399,7 +399,6 @@ class _Boost:
         yy = float(self.y @ self.y)
         return {
             "rounds": self.rounds,
-            "units": self.units,
             "constant_unit": int(bool(self.const)),
             "relative_error": float(self.r @ self.r) / yy if yy else 0.0,
         }
@@ -461,7 +460,7 @@ def ntk(X, y, *, eps: float = 0.01, widths=None, step: str = "line", seed=None, 
 
     boost.run(step_fn, max_rounds, eta=None if step == "line" else alpha / beta)
     net = boost.network({"eps": eps})
-    return net, {**boost.info(), "gamma": gamma, "omega": omega, "theorem_neurons": bound}
+    return net, {**boost.info(), "gamma": gamma, "omega": omega, "bound": bound}
 
 
 def hermite_degree(X, *, lam: float = 0.5, max_degree: int = 12) -> int:

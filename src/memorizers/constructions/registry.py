@@ -3,7 +3,9 @@
 A construction is a function ``(X, y, *, widths=None, activation=..., seed=None, ...)`` returning
 ``(Network, info)``. Registering it gives it the CLI's ``--method``, lets :func:`memorizers.build`
 verify it with the label kind its theorem promises, stamps what built a network into
-``network.meta`` (method, statement, activation, hidden widths, seed) on every call, and enrols it
+``network.meta`` (method, statement, activation, hidden widths, seed) on every call, adds the two
+fields every record shares (``info["bound"]``, the theorem's figure, and ``info["used"]``, the same
+quantity in what was built; :attr:`Method.quantity` names it), and enrols it
 in the conformance battery (tests/test_conformance.py, whose data per method lives in
 tests/methods.py), which checks the size against the same ``widths`` function the registry holds.
 """
@@ -23,7 +25,9 @@ class Method:
     scores the labels (a label kind of :mod:`memorizers.verify`); statement: the paper and the
     result it implements; summary: one line for ``--help``; widths: ``(X, y, options, info=None)``
     -> the hidden widths the theorem's formula gives for that data (``info``: the construction's
-    record, for the boosting methods whose size is counted in rounds).
+    record, for the boosting methods whose size is counted in rounds). quantity: what the shared record
+    fields ``bound`` (the theorem's figure) and ``used`` (the network's) count; for ``"hidden neurons"`` the
+    registry fills them from ``widths`` and the network, for any other quantity the construction does.
     """
 
     name: str
@@ -32,18 +36,24 @@ class Method:
     statement: str
     summary: str
     widths: Callable
+    quantity: str = "hidden neurons"
 
 
 METHODS: dict[str, Method] = {}
 
 
-def register(name: str, *, kind: str, statement: str, summary: str, widths: Callable):
+def register(name: str, *, kind: str, statement: str, summary: str, widths: Callable, quantity: str = "hidden neurons"):
     """Register the decorated construction as ``name`` (see :class:`Method`)."""
 
     def decorate(construct):
         @functools.wraps(construct)  # inspect.signature sees the construction's own options
-        def stamped(*args, **options):
-            network, info = construct(*args, **options)
+        def stamped(X, y, **options):
+            network, info = construct(X, y, **options)
+            if quantity == "hidden neurons":
+                info.setdefault("bound", int(sum(widths(X, y, {**options, "widths": None}, info))))  # the formula
+                info.setdefault("used", int(sum(network.hidden_widths)))
+            elif not {"bound", "used"} <= info.keys():
+                raise AssertionError(f"{name} must record bound and used ({quantity})")
             acts = list(dict.fromkeys(d.activation.name for d, hidden in network.dense_layers() if hidden))
             network.meta.update(
                 method=name,
@@ -56,7 +66,7 @@ def register(name: str, *, kind: str, statement: str, summary: str, widths: Call
 
         if name in METHODS:
             raise ValueError(f"method {name!r} is registered twice")
-        METHODS[name] = Method(name, stamped, kind, statement, summary, widths)
+        METHODS[name] = Method(name, stamped, kind, statement, summary, widths, quantity)
         return stamped
 
     return decorate

@@ -210,6 +210,7 @@ def _widths(X, y, options, info=None) -> list[int]:
     statement="Vershynin (2020), Theorems 7.1-7.2",
     summary="threshold/ReLU (any mix), enrichment + perception + stacking, unit separated points",
     widths=_widths,
+    quantity="deep connections (Theorem 7.1's K log^5 K, constants aside)",
 )
 def vershynin(
     X,
@@ -384,7 +385,7 @@ def vershynin(
     info["batch_sizes"] = batch_sizes
     net = _assemble(n, h, acts, spec, e, G1, b1, block_parts)
     W_deep = sum(a * b for a, b in zip(h[1:], h[2:]))
-    info.update(deep_connections=W_deep, theorem_K_log5K=K * math.log(max(K, 2)) ** 5)
+    info.update(used=W_deep, bound=K * math.log(max(K, 2)) ** 5)  # deep connections: Theorem 7.1's K log^5 K
     return net, info
 
 

@@ -74,9 +74,8 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
                     "total_weight": s["total_weight"],
                     "relative_error": float(np.sum((f - y) ** 2) / np.sum(y**2)),
                     "lower_bound": math.sqrt(n) / 8,
-                    "theorem_neurons": info.get(
-                        "theorem_neurons", 4 * math.ceil(n / d) if name == "relu-baum" else float("nan")
-                    ),
+                    # Proposition 4's 4 ceil(n/d), eq. (5)'s count for ntk; Theorem 1 bounds W(f), not neurons
+                    "theorem_neurons": float("nan") if name == "harmonic" else info["bound"],
                 }
             )
     write_csv(out / "bubeck.csv", rows)

@@ -102,6 +102,7 @@ def classifier_widths(X, y, options, info=None) -> list[int]:
     statement="Yun, Sra & Jadbabaie (2019), Proposition 3.2",
     summary="4-layer classifier, one-hot or class-id labels",
     widths=classifier_widths,
+    quantity="points (Theorem 3.1's capacity of d1, d2 for one output)",
 )
 def yun_classifier(
     X,
@@ -160,5 +161,12 @@ def yun_classifier(
     network = Network(
         [first, second, third, Dense(W4, b4, identity())],
     )
-    info = {**info, "widths": (d1, d2, d3), "classes": dy, "class_values": rho, "gate_scale": alpha}
+    info = {
+        **info,
+        "bound": capacity((d1, d2), 1, act),
+        "widths": (d1, d2, d3),
+        "classes": dy,
+        "class_values": rho,
+        "gate_scale": alpha,
+    }
     return network, info

@@ -73,6 +73,7 @@ def deep_layout(widths, dy: int, act: Activation) -> tuple[int, tuple[tuple[int,
     statement="Yun, Sra & Jadbabaie (2019), Proposition 3.4 / Corollary A.1",
     summary="deep and narrow networks, --widths required",
     widths=given_widths,
+    quantity="points (Proposition 3.4's capacity of the widths)",
 )
 def yun_deep(
     X,
@@ -116,7 +117,11 @@ def yun_deep(
         8.0 * (sum(a * b for a, b in zip((dx, *widths), widths)) + 6 * N * dx), f"a network {widths} for N = {N}"
     )
     network, sizes = _deep_fit(X, Y, widths, blocks, act, seed, clip_margin, n_projections)
-    info = {"blocks": [{"layer": l, "r": r, "points": int(n)} for (l, r), n in zip(blocks, sizes)], "capacity": total}
+    info = {
+        "blocks": [{"layer": l, "r": r, "points": int(n)} for (l, r), n in zip(blocks, sizes)],
+        "bound": total,
+        "used": N,
+    }
     return network, info
 
 
@@ -272,6 +277,7 @@ def _feed_diamonds(W, b, off, prev, k, second_of, built, plans, dy, kappa):
     statement="Yun, Sra & Jadbabaie (2019), Corollaries A.2 / A.3",
     summary="deep classifiers, --widths required",
     widths=given_widths,
+    quantity="points (Proposition 3.4's capacity of the widths)",
 )
 def yun_deep_classifier(
     X,
@@ -337,7 +343,8 @@ def yun_deep_classifier(
     info = {
         "gate_layer": gate,
         "blocks": [{"layer": l, "r": r, "points": int(n)} for (l, r), n in zip(blocks, sizes)],
-        "capacity": total,
+        "bound": total,
+        "used": N,
         "classes": dy,
     }
     return network, info

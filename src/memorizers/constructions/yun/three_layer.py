@@ -328,6 +328,7 @@ def theorem_widths(X, y, options, info=None) -> list[int]:
     statement="Yun, Sra & Jadbabaie (2019), Theorem 3.1",
     summary="3-layer ReLU-like/hard-tanh, labels in [-1, 1]",
     widths=theorem_widths,
+    quantity="points (Theorem 3.1's capacity of the widths)",
 )
 def yun_3layer(
     X,
@@ -406,6 +407,8 @@ def yun_3layer(
     network, min_clip = _assemble(X, best, u_best, act, (d1, d2), dy, clip_margin)
     network.layers[0] = Dense(network.layers[0].weight * scale, network.layers[0].bias, network.layers[0].activation)
     info = {
+        "bound": capacity((d1, d2), dy, act),
+        "used": N,
         "widths": (d1, d2),
         "groups_p": p,
         "group_size_q": q,
