@@ -30,7 +30,8 @@ from .errors import MemorizersError
 from .intervals import ETA, U64, Enclosure, near, sides, up
 
 KINDS = ("relu_like", "hard_tanh", "threshold", "tanh", "sigmoid")
-SMOOTH = {"tanh": 1.0, "sigmoid": 0.25}  # smooth kinds and their Lipschitz constants
+# smooth kinds: (Lipschitz constant, whether their float64 rounding is relative to the value (else <= 4u absolute))
+SMOOTH = {"tanh": (1.0, True), "sigmoid": (0.25, False)}
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,8 @@ class Activation:
             return torch.clamp(t, -1.0, 1.0)
         if self.kind == "threshold":
             return torch.sigmoid(t / temperature) if temperature is not None else (t > 0).to(t.dtype)
-        if self.kind in ("tanh", "sigmoid"):
-            return getattr(torch, self.kind)(t)
+        if self.kind in SMOOTH:
+            return getattr(torch.nn.functional, self.kind)(t)
         if self.is_identity:
             return t
         if (self.s_plus, self.s_minus) == (1.0, 0.0):
@@ -179,7 +180,7 @@ class Activation:
             return node("Clip", [t, const(-1.0), const(1.0)])
         if self.kind == "threshold":
             return node("Cast", [node("Greater", [t, const(0.0)])], to="element")
-        if self.kind in ("tanh", "sigmoid"):
+        if self.kind in SMOOTH:
             return node(self.kind.capitalize(), [t])
         if self.is_identity:
             return t
@@ -198,7 +199,7 @@ class Activation:
         """Per unit, a Lipschitz constant over the interval h + l +- r: the slope on the side the interval lies
         on (0 where hard-tanh is saturated), the larger slope where it straddles a kink. The threshold has none."""
         if self.kind in SMOOTH:
-            return SMOOTH[self.kind]
+            return SMOOTH[self.kind][0]
         if self.kind == "hard_tanh":
             above, _ = sides(z, 1.0)
             _, below = sides(z, -1.0)
@@ -221,8 +222,9 @@ class Activation:
         if self.kind in SMOOTH:
             t = z.h + z.l
             out = self(t)
-            rounding = 4 * U64 * (np.abs(out) if self.kind == "tanh" else 1.0)
-            r = up(SMOOTH[self.kind] * (z.r + U64 * np.abs(t)) + rounding, 3) + 4 * ETA
+            lipschitz, relative = SMOOTH[self.kind]
+            rounding = 4 * U64 * (np.abs(out) if relative else 1.0)
+            r = up(lipschitz * (z.r + U64 * np.abs(t)) + rounding, 3) + 4 * ETA
             return Enclosure(out, np.zeros_like(out), r)
         if self.kind == "hard_tanh":
             t = z.h + z.l  # clip(h + l), its side of +-1 decided in rounded arithmetic: see intervals.near
@@ -259,7 +261,7 @@ class Activation:
             return np.where(pos | neg, 0.0, 1.0)
         R = self.lipschitz(wide) * rz
         if self.kind in SMOOTH:  # the t-bit evaluation rounds
-            R = R + 4 * u * ((np.abs(self(z.h + z.l)) + rz) if self.kind == "tanh" else 1.0)
+            R = R + 4 * u * ((np.abs(self(z.h + z.l)) + rz) if SMOOTH[self.kind][1] else 1.0)
         elif self.kind == "relu_like" and any(v not in (0.0, 1.0, -1.0) for v in (self.s_plus, self.s_minus)):
             R = R + u * (max(abs(self.s_plus), abs(self.s_minus)) * (np.abs(z.h) + z.r) + R)
         return up(R, 4)
@@ -271,8 +273,9 @@ class Activation:
         if self.kind == "threshold":
             return out, np.where(np.abs(zf) > ez, 0.0, 1.0)
         if self.kind in SMOOTH:
-            rounding = np.abs(out).astype(np.float64) if self.kind == "tanh" else 1.0
-            return out, up(SMOOTH[self.kind] * ez + 4 * u * rounding, 3) + 4 * eta
+            lipschitz, relative = SMOOTH[self.kind]
+            rounding = np.abs(out).astype(np.float64) if relative else 1.0
+            return out, up(lipschitz * ez + 4 * u * rounding, 3) + 4 * eta
         if self.kind == "hard_tanh":
             saturated = (zf - ez >= 1) | (zf + ez <= -1)
             return out, np.where(saturated, 0.0, ez)
