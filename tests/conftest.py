@@ -37,7 +37,7 @@ ALL_ACTIVATIONS = [
     activations.hard_tanh(),
     activations.threshold(),
 ]  # the piecewise-linear ones: exact arithmetic applies
-SMOOTH_ACTIVATIONS = [activations.tanh(), activations.sigmoid()]
+SMOOTH_ACTIVATIONS = [activations.tanh(), activations.sigmoid(), activations.softplus()]
 
 
 @pytest.fixture

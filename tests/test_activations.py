@@ -41,7 +41,7 @@ def test_names_and_lookup():
     with pytest.raises(MemorizersError, match="unknown activation 'swish'"):
         activations.by_name("swish")
     with pytest.raises(MemorizersError, match="unknown activation kind"):
-        activations.Activation("softplus")
+        activations.Activation("swish")
 
 
 def test_activation_keeps_dtype():
@@ -52,6 +52,7 @@ def test_activation_keeps_dtype():
         activations.threshold(),
         activations.tanh(),
         activations.sigmoid(),
+        activations.softplus(),
     ):
         for dt in (np.float32, np.float64, np.longdouble):
             assert act(np.ones(3, dtype=dt)).dtype == dt

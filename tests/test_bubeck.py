@@ -9,7 +9,7 @@ from memorizers import build
 from memorizers.errors import InvalidDataError, WidthError
 
 
-@pytest.mark.parametrize("act", ["relu", "threshold", "hard-tanh", "abs", "leaky-relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("act", ["relu", "threshold", "hard-tanh", "abs", "leaky-relu", "tanh", "sigmoid", "softplus"])
 def test_universal_fits_exactly_with_n_neurons_at_n_500(act):
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((500, 10)), rng.uniform(-1, 1, 500)

@@ -74,7 +74,11 @@ def _mp_forward(net, X, digits=60):
     import mpmath
 
     mpmath.mp.dps = digits
-    f = {"tanh": mpmath.tanh, "sigmoid": lambda t: 1 / (1 + mpmath.exp(-t))}
+    f = {
+        "tanh": mpmath.tanh,
+        "sigmoid": lambda t: 1 / (1 + mpmath.exp(-t)),
+        "softplus": lambda t: mpmath.log1p(mpmath.exp(t)),
+    }
     a = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in X])
     for d, _ in net.dense_layers():
         W = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in d.weight])

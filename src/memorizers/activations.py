@@ -10,11 +10,11 @@ Yun, Sra & Jadbabaie (2019, Section 2) define the two families used throughout:
   :func:`hard_tanh_from_relu_like` is that identity, used by the constructions to turn
   a hard-tanh unit into two ReLU-like units.
 
-The threshold 1{t > 0} completes the set (Baum, Vershynin). tanh and the logistic
-sigmoid are there for Bubeck et al.'s Proposition 2 (any non-polynomial activation).
+The threshold 1{t > 0} completes the set (Baum, Vershynin). tanh, the logistic
+sigmoid and softplus are there for Bubeck et al.'s Proposition 2 (any non-polynomial activation).
 
 Every piecewise-linear activation maps dyadic rationals to dyadic rationals, which is what
-makes the exact check in :mod:`memorizers.exact` possible; tanh and sigmoid do not, so
+makes the exact check in :mod:`memorizers.exact` possible; the smooth ones do not, so
 networks using them are verified in floating point (with the certified bound) only.
 """
 
@@ -29,9 +29,9 @@ import numpy as np
 from .errors import MemorizersError
 from .intervals import ETA, U64, Enclosure, near, sides, up
 
-KINDS = ("relu_like", "hard_tanh", "threshold", "tanh", "sigmoid")
+KINDS = ("relu_like", "hard_tanh", "threshold", "tanh", "sigmoid", "softplus")
 # smooth kinds: (Lipschitz constant, whether their float64 rounding is relative to the value (else <= 4u absolute))
-SMOOTH = {"tanh": (1.0, True), "sigmoid": (0.25, False)}
+SMOOTH = {"tanh": (1.0, True), "sigmoid": (0.25, False), "softplus": (1.0, True)}
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,11 @@ class Activation:
         return self.kind not in SMOOTH
 
     @property
+    def bounded(self) -> bool:
+        """Whether the activation's values are bounded (it saturates on both sides or jumps between two values)."""
+        return self.kind in ("hard_tanh", "threshold", "tanh", "sigmoid")
+
+    @property
     def is_identity(self) -> bool:
         return self.kind == "relu_like" and self.s_plus == 1.0 and self.s_minus == 1.0
 
@@ -81,6 +86,8 @@ class Activation:
             return np.tanh(t)
         if self.kind == "sigmoid":  # 1/(1 + e^-t) through tanh: no overflow, accurate in every dtype
             return 0.5 * (1 + np.tanh(0.5 * t))
+        if self.kind == "softplus":  # log(1 + e^t), without overflow
+            return np.logaddexp(0, t)
         if self.is_identity:
             return t
         if self.s_plus == 1.0 and self.s_minus == 0.0:
@@ -102,6 +109,8 @@ class Activation:
         if self.kind == "sigmoid":
             s = self(t)
             return s * (1 - s)
+        if self.kind == "softplus":
+            return 0.5 * (1 + np.tanh(0.5 * t))
         raise MemorizersError(f"{self.name} has no derivative to use")
 
     def mean_derivative(self) -> float:
@@ -164,6 +173,8 @@ class Activation:
             return torch.clamp(t, -1.0, 1.0)
         if self.kind == "threshold":
             return torch.sigmoid(t / temperature) if temperature is not None else (t > 0).to(t.dtype)
+        if self.kind == "softplus":  # not F.softplus, which returns t itself past t = 20
+            return torch.logaddexp(t, torch.zeros_like(t))
         if self.kind in SMOOTH:
             return getattr(torch.nn.functional, self.kind)(t)
         if self.is_identity:
@@ -180,6 +191,9 @@ class Activation:
             return node("Clip", [t, const(-1.0), const(1.0)])
         if self.kind == "threshold":
             return node("Cast", [node("Greater", [t, const(0.0)])], to="element")
+        if self.kind == "softplus":  # relu(t) + log(1 + exp(-|t|)): ONNX Runtime has no double Softplus
+            tail = node("Log", [node("Add", [const(1.0), node("Exp", [node("Neg", [node("Abs", [t])])])])])
+            return node("Add", [node("Relu", [t]), tail])
         if self.kind in SMOOTH:
             return node(self.kind.capitalize(), [t])
         if self.is_identity:
@@ -355,6 +369,11 @@ def sigmoid() -> Activation:
     return Activation("sigmoid")
 
 
+def softplus() -> Activation:
+    """log(1 + exp(t)), a smooth ReLU."""
+    return Activation("softplus")
+
+
 _RELU_LIKE_NAMES = {(1.0, 0.0): "relu", (1.0, -1.0): "abs", (1.0, 1.0): "identity"}
 
 _BY_NAME = {
@@ -366,6 +385,7 @@ _BY_NAME = {
     "threshold": threshold,
     "tanh": tanh,
     "sigmoid": sigmoid,
+    "softplus": softplus,
 }
 NAMES = tuple(_BY_NAME)  # the CLI's --activation choices
 

@@ -88,10 +88,10 @@ def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 2
     no unit is inactive on every point and no two share a kink position; a draw
     whose matrix is numerically singular is redrawn (``tries`` times). For the threshold,
     whose random patterns are singular in practice, one random direction with thresholds
-    between consecutive projections (a triangular Phi); tanh and sigmoid use the same cuts with
-    each unit's slope set to 4 / (its gap), a smoothed triangular Phi. Activations: any
+    between consecutive projections (a triangular Phi); the bounded smooth ones (tanh, sigmoid) use
+    the same cuts with each unit's slope set to 4 / (its gap), a smoothed triangular Phi. Activations: any
     non-polynomial one the library has (ReLU, leaky ReLU, |.|, hard-tanh, threshold, tanh,
-    sigmoid).
+    sigmoid, softplus).
     info["condition_number"] is cond(Phi).
     """
     act = activation if isinstance(activation, Activation) else by_name(activation)
@@ -106,7 +106,7 @@ def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 2
     check_memory(8.0 * (3 * n * n + 3 * k * (d + 1 + Y.shape[1])), f"{k} units and an {n} x {n} evaluation matrix")
     rng = np.random.default_rng(seed)
     for _ in range(tries):
-        if act.kind == "threshold" or not act.piecewise_linear:
+        if act.kind == "threshold" or (act.bounded and not act.piecewise_linear):
             # random 0/1 patterns are singular in practice: a random direction w and thresholds between
             # consecutive projections give a triangular evaluation matrix (our choice for this activation);
             # tanh and sigmoid get the same cuts, each unit steep enough (slope 4 / its gap) to nearly
