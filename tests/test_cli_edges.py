@@ -66,6 +66,7 @@ MISTAKES = [
     ("build --method yun-3layer --data {d}/huge.npz --out {d}/o.npz", "larger than the memory available"),
     ("build --method yun-3layer --data {d}/d.npz --out {d}/o.npz --clip-margin inf", "positive number"),
     ("build --method yun-3layer --data {d}/d.npz --out {d}/o.npz --option clip_margin=inf", "clip_margin must be"),
+    ("build --method zhang --data {d}/d.npz --out {d}/o.npz --option exact=maybe", "true or false"),
     ("build --method yun-2layer --data {d}/classes.npz --out {d}/o.npz --option margin=nan", "margin must be"),
     ("build --method yun-2layer --data {d}/classes.npz --out {d}/o.npz --option margin=-1", "margin must be"),
     (

@@ -124,6 +124,9 @@ def build(
         raise MemorizersError(
             f"method {method!r} needs option {', '.join(required)} (e.g. --widths 64,64,64 on the command line)"
         )
+    for key, value in options.items():  # a yes/no option takes only yes or no (a string like "maybe" is truthy)
+        if isinstance(accepted[key].default, bool) and not isinstance(value, (bool, np.bool_)):
+            raise InvalidDataError(f"option {key} of {method} is true or false; got {value!r}")
     seed = options.get("seed")
     if (
         seed is not None
