@@ -96,6 +96,7 @@ EXAMPLES = {
     "harmonic": sphere,
     "vershynin": vershynin,
     "daniely": daniely,
+    "zhang": real,
 }
 
 INVALID_LABELS = {

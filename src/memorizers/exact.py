@@ -66,7 +66,10 @@ class Dyadic:
         dens = [v.denominator for v in a.ravel() if isinstance(v, Fraction)]
         k = max(dens, default=1).bit_length() - 1  # every denominator divides 2^k
         m = np.empty(a.shape, dtype=object)
-        m.ravel()[:] = [int(v * (1 << k)) if isinstance(v, Fraction) else int(v) << k for v in a.ravel()]
+        m.ravel()[:] = [
+            v.numerator << (k - v.denominator.bit_length() + 1) if isinstance(v, Fraction) else int(v) << k
+            for v in a.ravel()
+        ]  # shifts only: no Fraction arithmetic, no gcds
         return cls(m, -k)
 
     def at(self, e: int) -> np.ndarray:
