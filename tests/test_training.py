@@ -82,3 +82,14 @@ def test_relative_labels_stop_at_the_aggregate_criterion():
     result = train(template, X, y, lr=1e-2, epochs=5000, tol=0.2, seed=0)
     assert result.report.kind == "relative" and result.report.passed
     assert result.report.relative_error <= 0.2 and result.epochs < 5000  # stopped by the criterion
+
+
+def test_training_takes_residual_networks():
+    rng = np.random.default_rng(2)
+    X, ids = rng.standard_normal((80, 4)), rng.integers(0, 3, 80)
+    template = build("yun-resnet", X, ids, seed=0).network
+    result = train(template, X, ids, lr=3e-3, epochs=1500, seed=0)
+    assert [type(layer) for layer in result.network.layers] == [type(layer) for layer in template.layers]
+    assert result.network.stats()["hidden_widths"] == template.stats()["hidden_widths"]
+    assert result.history[-1] < result.history[0] / 5  # it learns through the skip connection
+    assert result.report.kind == "onehot" and result.report.accuracy >= 0.9  # far above chance (1/3), verified

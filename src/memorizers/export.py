@@ -74,49 +74,76 @@ def _torch():
     return torch
 
 
-def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True):
-    """A ``torch.nn.Module`` computing the same function, in float64 by default.
+def torch_module(network: Network, dtype=None, *, fresh: bool = False, temperature: float | None = None):
+    """The network as a ``torch.nn.Module``: one ``nn.Linear`` per Dense layer (in ``network.dense_layers()``
+    order) and a forward pass that is :meth:`Network.interpret` with torch operations, so residual blocks
+    and every activation come with no code of their own.
 
-    A lower precision is checked first (:func:`check_export`: against X, y when given,
-    else against the network's recorded bits_needed) unless ``check`` is False.
-
-    Dense layers become ``nn.Linear`` with the stored weights; activations are exact
-    counterparts (ReLU-like via torch.where, hard-tanh via Hardtanh, threshold via t > 0, tanh and sigmoid).
+    ``fresh``: PyTorch's default initialisation instead of the network's parameters (training's starting
+    point); ``temperature``: the threshold's trainable surrogate sigmoid(t / temperature)
+    (:meth:`Activation.torch`) in ``forward``; ``module.hard(x)`` always evaluates the true threshold.
+    ``module.to_network()`` reads the (trained) parameters back into a Network of the same layout.
     """
     torch = _torch()
     nn = torch.nn
     dtype = dtype or torch.float64
-    if check:
-        check_export(network, str(dtype).replace("torch.", ""), X, y)
 
-    class ActivationModule(nn.Module):
-        def __init__(self, act: Activation):
+    class NetworkModule(nn.Module):
+        def __init__(self):
             super().__init__()
-            self.act = act
+            self.dense = [d for d, _ in network.dense_layers()]
+            self.linears = nn.ModuleList([nn.Linear(d.n_in, d.n_out, dtype=dtype) for d in self.dense])
+            self.slot = {id(d): i for i, d in enumerate(self.dense)}
+            if not fresh:
+                with torch.no_grad():
+                    for lin, d in zip(self.linears, self.dense):
+                        lin.weight.copy_(torch.from_numpy(d.weight))
+                        lin.bias.copy_(torch.from_numpy(d.bias))
+
+        def _run(self, t, temp):
+            def dense(d: Dense, a):
+                return d.activation.torch(self.linears[self.slot[id(d)]](a), temperature=temp)
+
+            return network.interpret(t, dense, lambda a, h: a + h)
 
         def forward(self, t):
-            return self.act.torch(t)
+            return self._run(t, temperature)
+
+        def hard(self, t):
+            return self._run(t, None)
+
+        def to_network(self, meta: dict | None = None) -> Network:
+            trained = {
+                id(d): Dense(
+                    lin.weight.detach().cpu().double().numpy(), lin.bias.detach().cpu().double().numpy(), d.activation
+                )
+                for d, lin in zip(self.dense, self.linears)
+            }
+            layers = [
+                Residual([trained[id(d)] for d in layer.block]) if isinstance(layer, Residual) else trained[id(layer)]
+                for layer in network.layers
+            ]
+            return Network(layers, dict(meta or {}))
 
         def extra_repr(self):
-            return self.act.name
+            return ", ".join(d.activation.name for d in self.dense)
 
-    def dense(d: Dense):
-        lin = nn.Linear(d.n_in, d.n_out, dtype=dtype)
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(d.weight))
-            lin.bias.copy_(torch.from_numpy(d.bias))
-        return nn.Sequential(lin, ActivationModule(d.activation))
+    return NetworkModule()
 
-    class ResidualModule(nn.Module):
-        def __init__(self, block):
-            super().__init__()
-            self.block = nn.Sequential(*[dense(d) for d in block])
 
-        def forward(self, t):
-            return t + self.block(t)
+def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True):
+    """A ``torch.nn.Module`` computing the same function, in float64 by default (:func:`torch_module`).
 
-    modules = [ResidualModule(layer.block) if isinstance(layer, Residual) else dense(layer) for layer in network.layers]
-    return nn.Sequential(*modules)
+    A lower precision is checked first (:func:`check_export`: against X, y when given,
+    else against the network's recorded bits_needed) unless ``check`` is False.
+    Dense layers become ``nn.Linear`` with the stored weights; activations are their exact torch
+    counterparts (:meth:`Activation.torch`).
+    """
+    torch = _torch()
+    dtype = dtype or torch.float64
+    if check:
+        check_export(network, str(dtype).replace("torch.", ""), X, y)
+    return torch_module(network, dtype)
 
 
 def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=None, y=None, *, check: bool = True):

@@ -21,8 +21,9 @@ import numpy as np
 
 from . import labels
 from .errors import InvalidDataError, MemorizersError, MissingDependencyError
+from .export import torch_module
 from .kinds import KINDS, targets
-from .network import Dense, Network, Residual
+from .network import Network
 from .verify import MemorizationReport, infer_kind, recorded_kind_and_tol, verify
 
 
@@ -77,8 +78,6 @@ def train(
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise InvalidDataError(f"seconds must be a positive number; got {seconds}")
     torch = _torch()
-    if any(isinstance(layer, Residual) for layer in template.layers):
-        raise MemorizersError("training supports plain dense networks (no residual blocks yet)")
     if optimizer not in ("adam", "sgd"):
         raise MemorizersError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     X = np.asarray(X, dtype=np.float64)
@@ -90,18 +89,10 @@ def train(
     if seed is not None:
         torch.manual_seed(seed)
 
-    linears = torch.nn.ModuleList([torch.nn.Linear(d.n_in, d.n_out, dtype=torch.float64) for d in template.layers]).to(
-        dev
-    )
-    acts = [d.activation for d in template.layers]
-
-    def forward(a, hard: bool):
-        for lin, act in zip(linears, acts):
-            a = act.torch(lin(a), temperature=None if hard else temperature)  # the threshold's surrogate
-        return a
+    model = torch_module(template, torch.float64, fresh=True, temperature=temperature).to(dev)  # residual blocks too
 
     Xt, Yt = torch.from_numpy(X).to(dev), torch.from_numpy(Y).to(dev)
-    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(linears.parameters(), lr=lr)
+    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
     n = len(X)
     bs = n if batch is None else int(batch)
     history: list[float] = []
@@ -110,7 +101,7 @@ def train(
 
     def memorized() -> bool:
         with torch.no_grad():
-            return criterion.memorized(forward(Xt, hard=True), Yt, tol)
+            return criterion.memorized(model.hard(Xt), Yt, tol)
 
     bar = None
     if progress:
@@ -125,7 +116,7 @@ def train(
         total = 0.0
         for s in range(0, n, bs):
             idx = perm[s : s + bs]
-            F = forward(Xt[idx], hard=False)
+            F = model(Xt[idx])  # the threshold through its surrogate
             loss = criterion.loss(F, Yt[idx])
             opt.zero_grad()
             loss.backward()
@@ -139,12 +130,8 @@ def train(
     if bar is not None:
         bar.close()
     elapsed = time.perf_counter() - start
-    layers = [
-        Dense(lin.weight.detach().cpu().numpy(), lin.bias.detach().cpu().numpy(), act)
-        for lin, act in zip(linears, acts)
-    ]
-    trained = Network(
-        layers, meta={"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch, "kind": kind, "tol": tol}
+    trained = model.to_network(
+        {"method": "trained", "optimizer": optimizer, "lr": lr, "epochs": epoch, "kind": kind, "tol": tol}
     )
     if template.meta.get("classes") is not None and kind == template.meta.get("kind"):
         trained.meta["classes"] = template.meta["classes"]
