@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from memorizers import activations, build, verify
 from memorizers.constructions.yun import capacity, smallest_widths, yun_3layer
+from memorizers.constructions.yun.three_layer import hard_tanh_units
 from memorizers.data import gaussian_regression
 from memorizers.errors import DuplicatePointsError, InvalidDataError, VerificationError, WidthError
 
@@ -210,3 +211,18 @@ def test_points_on_a_line_and_a_single_point():
     y = np.sin(t)
     assert build("yun-3layer", X, y, seed=0, tol=1e-9).report.passed
     assert build("yun-3layer", X[:1], y[:1], seed=0, tol=1e-12).report.passed
+
+
+@given(
+    t=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50),
+    s_minus=st.sampled_from([0.0, 0.01, 0.25, 0.5]),
+    s_plus=st.sampled_from([1.0, 2.0, 4.0]),
+)
+def test_hard_tanh_is_the_papers_combination_of_two_relu_like_units(t, s_minus, s_plus):
+    t = np.array(t)
+    act = activations.relu_like(s_plus, s_minus)
+    W, b, C, c = hard_tanh_units(np.ones((1, 1)), np.zeros(1), act)  # the units every Yun construction uses
+    got = act(t[:, None] @ W.T + b) @ C.T + c
+    # exact in real arithmetic; in float64 only the rounding of t +- 1 and the products remains
+    bound = 8 * np.finfo(float).eps * (2 + np.abs(t)) * (s_plus + s_minus) / (s_plus - s_minus)
+    assert np.all(np.abs(got[:, 0] - np.clip(t, -1, 1)) <= bound)

@@ -7,8 +7,8 @@ Yun, Sra & Jadbabaie (2019, Section 2) define the two families used throughout:
   absolute value and identity are instances of it;
 * hard-tanh  sigma_H(t) = -1 (t <= -1), t (-1 < t <= 1), 1 (t > 1), which the paper
   writes through sigma_R as  (sigma_R(t+1) - sigma_R(t-1) - s_plus - s_minus) / (s_plus - s_minus);
-  :func:`hard_tanh_from_relu_like` is that identity, used by the constructions to turn
-  a hard-tanh unit into two ReLU-like units.
+  :func:`memorizers.constructions.yun.three_layer.hard_tanh_units` is that identity, used by the
+  constructions to turn a hard-tanh unit into two ReLU-like units.
 
 The threshold 1{t > 0} completes the set (Baum, Vershynin). tanh, the logistic
 sigmoid and softplus are there for Bubeck et al.'s Proposition 2 (any non-polynomial activation).
@@ -396,13 +396,3 @@ def by_name(name: str, **params) -> Activation:
         return _BY_NAME[name.replace("_", "-")](**params)
     except KeyError:
         raise MemorizersError(f"unknown activation {name!r}; known: {', '.join(_BY_NAME)}") from None
-
-
-def hard_tanh_from_relu_like(t: np.ndarray, s_plus: float, s_minus: float) -> np.ndarray:
-    """sigma_H(t) = (sigma_R(t+1) - sigma_R(t-1) - s_plus - s_minus) / (s_plus - s_minus).
-
-    The identity of Yun et al. (Section 2) that realises one hard-tanh unit with two
-    ReLU-like units; requires s_plus > s_minus.
-    """
-    r = relu_like(s_plus, s_minus)
-    return (r(t + 1) - r(t - 1) - s_plus - s_minus) / (s_plus - s_minus)

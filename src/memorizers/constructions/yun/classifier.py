@@ -9,7 +9,15 @@ from ...data import check_dataset, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ..registry import register
-from .three_layer import _pad, capacity, check_activation, smallest_widths, units_per_hard_tanh, yun_3layer
+from .three_layer import (
+    _pad,
+    capacity,
+    check_activation,
+    hard_tanh_units,
+    smallest_widths,
+    units_per_hard_tanh,
+    yun_3layer,
+)
 
 # -- gates (Appendices C and F) ---------------------------------------------------------------
 
@@ -28,25 +36,12 @@ def gate_units(rows: np.ndarray, biases: np.ndarray, act: Activation):
     (each hard-tanh as sigma_R(v + 1), sigma_R(v - 1)).
     """
     G = len(rows)
-    W, b = [], []
-    per = units_per_gate(act)
-    C = np.zeros((G, G * per))
-    for j in range(G):
-        for sign in (1.0, -1.0):  # v = sign * 2 t + 1
-            w, v0 = sign * 2 * rows[j], sign * 2 * biases[j] + 1
-            if act.kind == "hard_tanh":
-                C[j, len(W)] = 0.5
-                W.append(w)
-                b.append(v0)
-            else:
-                D = act.s_plus - act.s_minus
-                C[j, len(W)], C[j, len(W) + 1] = 0.5 / D, -0.5 / D
-                W += [w, w]
-                b += [v0 + 1, v0 - 1]
-    c0 = (
-        np.zeros(G) if act.kind == "hard_tanh" else np.full(G, -(act.s_plus + act.s_minus) / (act.s_plus - act.s_minus))
+    signs = np.tile([1.0, -1.0], G)  # v = sign * 2 t + 1, two hard-tanh units per gate
+    W, b, Ch, ch = hard_tanh_units(
+        signs[:, None] * 2 * np.repeat(rows, 2, axis=0), signs * 2 * np.repeat(biases, 2) + 1, act
     )
-    return np.array(W).reshape(G * per, -1), np.array(b), C, c0
+    half = np.kron(np.eye(G), [0.5, 0.5])  # g_j = (sigma_H(v_j+) + sigma_H(v_j-)) / 2
+    return W, b, half @ Ch, half @ ch
 
 
 # -- Proposition 3.2: classification with one more layer of gates -------------------------

@@ -20,7 +20,7 @@ from ...network import Dense, Network, Residual
 from ..geometry import hyperplane_through, on_hyperplane_tolerance
 from ..registry import register
 from .classifier import class_ids, gate_units, units_per_gate
-from .three_layer import _pad, _pm, check_activation, units_per_hard_tanh
+from .three_layer import _pad, check_activation, hard_tanh_units, units_per_hard_tanh
 
 
 def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.ndarray], margin: float = 1.0):
@@ -204,19 +204,8 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     # the last layer: sigma_H(2 h_k - 2 xmax_k - 2), read out as (. + 1) / 2
     rows = np.zeros((dy, dx))
     rows[np.arange(dy), np.arange(dy)] = 2.0
-    if u == 1:
-        layers += [
-            Dense(_pad(rows, dL), _pad(-2 * xmax - 2, dL), act),
-            Dense(_pad(0.5 * np.eye(dy), dL, dL)[:dy], np.full(dy, 0.5)),
-        ]
-    else:
-        D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
-        out = np.zeros((dy, 2 * dy))
-        out[np.arange(dy), 2 * np.arange(dy)], out[np.arange(dy), 2 * np.arange(dy) + 1] = 0.5 / D, -0.5 / D
-        layers += [
-            Dense(_pad(np.repeat(rows, 2, axis=0), dL), _pad(_pm(-2 * xmax - 2), dL), act),
-            Dense(_pad(out.T, dL).T, np.full(dy, 0.5 - 0.5 * S / D)),
-        ]
+    W, b, C, c = hard_tanh_units(rows, -2 * xmax - 2, act)
+    layers += [Dense(_pad(W, dL), _pad(b, dL), act), Dense(_pad(0.5 * C.T, dL).T, 0.5 + 0.5 * c)]
     network = Network(
         layers,
     )

@@ -34,6 +34,23 @@ def units_per_hard_tanh(act: Activation) -> int:
     return 1 if act.kind == "hard_tanh" else 2
 
 
+def hard_tanh_units(rows: np.ndarray, biases: np.ndarray, act: Activation):
+    """The hard-tanh units sigma_H(rows a + biases) in the activation ``act``, and how to read them out.
+
+    Returns (W, b, C, c) with sigma_H(rows a + biases) = C act(W a + b) + c. For hard-tanh the units
+    themselves (C = I, c = 0); for a ReLU-like sigma_R, two units per hard-tanh unit with biases b + 1 and
+    b - 1 (:func:`_pm`), read out by Yun et al.'s identity (Section 2)
+    sigma_H(t) = (sigma_R(t + 1) - sigma_R(t - 1) - s_plus - s_minus) / (s_plus - s_minus).
+    """
+    k = len(biases)
+    if act.kind == "hard_tanh":
+        return rows, biases, np.eye(k), np.zeros(k)
+    D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
+    C = np.zeros((k, 2 * k))
+    C[np.arange(k), 2 * np.arange(k)], C[np.arange(k), 2 * np.arange(k) + 1] = 1 / D, -1 / D
+    return np.repeat(rows, 2, axis=0), _pm(biases), C, np.full(k, -S / D)
+
+
 def capacity(widths: tuple[int, int], dy: int, act: Activation) -> int:
     """Largest N Theorem 3.1 guarantees for widths (d1, d2): 4 floor(d1/2u) floor(d2/(2u dy)), u = units per
     hard-tanh."""
@@ -528,11 +545,11 @@ def _block(plan: _Plan, rows, biases, evaluate, act: Activation, dy: int, clip_m
     N = len(plan.order)
     group = np.arange(N) // q
     orient = plan.orient
+    o = orient if act.kind != "hard_tanh" else np.ones(p)  # ReLU pairs: sigma_H(t) = o sigma_H(o t), side o of the plan
+    W1, b1, _, _ = hard_tanh_units(o[:, None] * rows, o * biases, act)
     if act.kind == "hard_tanh":
-        W1, b1 = rows, biases
         a = np.clip(evaluate(W1[group], b1[group]), -1, 1)
     else:
-        W1, b1 = np.repeat(orient[:, None] * rows, 2, axis=0), _pm(orient * biases)
         sp, sm = LD(act.s_plus), LD(act.s_minus)
         r = lambda t: np.where(t > 0, sp * t, sm * t)  # noqa: E731
         plus, minus = evaluate(W1[2 * group], b1[2 * group]), evaluate(W1[2 * group + 1], b1[2 * group + 1])
