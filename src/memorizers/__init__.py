@@ -1,4 +1,16 @@
-"""memorizers: networks that provably memorize a dataset, built from the papers' constructions."""
+"""memorizers: networks that provably memorize a dataset, built from the papers' constructions.
+
+The structure, each fact in one place:
+
+* :mod:`.network`: the Network (Dense / Residual layers, float64 or exact dyadic parameters) and its one
+  interpreter, :meth:`Network.interpret`, which every evaluation walks (float, exact, certificate,
+  a-priori bound, affine pieces, torch, ONNX);
+* :mod:`.activations`: each activation kind's whole behaviour, in every arithmetic those walks use;
+* :mod:`.kinds`: each label kind's targets, scoring, rigorous comparison and training loss;
+* :mod:`.constructions`: one module per paper, each construction registered beside its definition
+  (:func:`.constructions.register`), which gives it ``build``, the CLI and the conformance battery;
+* :func:`build` constructs and verifies; :func:`verify` is the one path that scores and certifies.
+"""
 
 from .activations import Activation
 from .build import Built, build
