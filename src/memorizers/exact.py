@@ -204,7 +204,18 @@ def _dense(layer: Dense, a: Dyadic) -> Dyadic:
 def exact_forward(network: Network, X) -> np.ndarray:
     """The network's outputs on X as an (N, n_out) object array of exact Fractions.
 
-    Only for piecewise-linear activations: tanh and sigmoid have no exact rational values.
+    Parameters
+    ----------
+    network : Network
+        Piecewise-linear activations only (the smooth ones have no exact rational values:
+        InvalidDataError); float64 or exact parameters.
+    X : array_like, shape (N, n_in)
+        float64 rows, taken at their exact values.
+
+    Returns
+    -------
+    numpy.ndarray of Fraction, shape (N, n_out)
+        The exact outputs: any difference from a float evaluation is rounding.
     """
     smooth = sorted({d.activation.name for d, _ in network.dense_layers() if not d.activation.piecewise_linear})
     if smooth:

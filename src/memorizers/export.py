@@ -149,12 +149,28 @@ def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True
 def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=None, y=None, *, check: bool = True):
     """Build an ONNX model (input "x" of shape (N, n_in), output "y"); write it to ``path`` if given.
 
-    float64 by default; a float32 export is checked first (:func:`check_export`: against X, y
-    when given, else against the recorded bits_needed) unless ``check`` is False.
+    Parameters
+    ----------
+    network : Network
+    path : path-like, optional
+        Written atomically (never over an input or a non-regular file).
+    dtype : {numpy.float64, numpy.float32}
+        The graph's element type.
+    opset : int
+    X, y : array_like, optional
+        Data to check a lower precision (or exact parameters) against (:func:`check_export`).
+    check : bool
+        False skips that check.
 
-    Every activation has an ONNX form: Relu / LeakyRelu / Abs where they match exactly,
-    Where(t > 0, s+ t, s- t) for other ReLU-like slopes, Clip for hard-tanh and
-    Cast(Greater(t, 0)) for the threshold. dtype: float32 or float64.
+    Returns
+    -------
+    onnx.ModelProto
+        Checked by ``onnx.checker``. Every activation has its ONNX form (:meth:`Activation.onnx`).
+
+    Raises
+    ------
+    ExportError
+        When the export would no longer memorize X, y (or holds exact parameters and no data is given).
     """
     try:
         import onnx

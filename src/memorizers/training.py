@@ -66,9 +66,37 @@ def train(
 ) -> TrainResult:
     """Train a fresh copy of ``template``'s architecture on (X, y); see the module docstring.
 
-    The labels are scored as ``kind`` (default: the kind ``template`` was built for, with its
-    recorded classes; else inferred). lr must be positive, epochs and batch positive integers,
-    seconds positive: anything else is an InvalidDataError before training starts.
+    Parameters
+    ----------
+    template : Network
+        The architecture (layer widths, activations, residual blocks); its parameters are not used.
+    X, y : array_like
+        The data; the labels are scored as ``kind`` (default: the kind ``template`` was built for,
+        with its recorded classes; else inferred).
+    optimizer : {"adam", "sgd"}
+    lr : float
+        Learning rate, positive.
+    epochs : int
+        At most this many passes over the data.
+    seconds : float, optional
+        Wall-clock budget; training stops at the first epoch boundary past it.
+    tol : float
+        Real labels: max |f - y| that counts as memorized.
+    batch : int, optional
+        Mini-batch size (default: the whole set).
+    temperature : float
+        The threshold's surrogate sigmoid(t / temperature) while training.
+    seed : int, optional
+    device : str
+        "auto" (CUDA when present), "cpu" or a torch device name.
+
+    Returns
+    -------
+    TrainResult
+        The trained network (same layout as ``template``), its float64 verification, epochs, seconds,
+        device and the loss per epoch.
+
+    Bad values (lr, epochs, batch, seconds) raise InvalidDataError before training starts.
     """
     if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
         raise InvalidDataError(f"learning rate must be a positive number; got {lr}")
