@@ -97,6 +97,7 @@ EXAMPLES = {
     "vershynin": vershynin,
     "daniely": daniely,
     "zhang": real,
+    "vardi": classifier,
 }
 
 INVALID_LABELS = {
@@ -110,6 +111,7 @@ INVALID_LABELS = {
     "yun-deep-classifier": -1.0,
     "yun-2layer": -1.0,
     "yun-resnet": -1.0,
+    "vardi": -1.0,
 }
 
 

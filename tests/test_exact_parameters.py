@@ -25,10 +25,11 @@ def _canceller():
     return Network([up, out])
 
 
-def test_parameters_beyond_float64_are_kept_exactly_and_float64_ones_are_plain():
+def test_exact_parameters_are_kept_exactly_with_their_float64_views():
     net = _canceller()
     first, last = net.layers
-    assert not first.exact and first.weight.dtype == np.float64  # 1 and 0 fit float64: a plain layer
+    assert first.exact and first.weight.dtype == np.float64  # object arrays: exact, even where float64 holds them
+    assert not Dense(np.ones((1, 1)), np.zeros(1)).exact  # float arrays: a plain layer
     assert last.exact and net.exact
     assert last.exact_weight[0, 0] == BIG + 1 and last.weight[0, 0] == float(BIG)  # the float view is rounded
     assert net.stats()["bit_complexity"] == 61

@@ -135,6 +135,8 @@ class Activation:
             raise MemorizersError(f"{self.name} has no exact rational values")
         if self.is_identity:
             return m, e
+        if (self.s_plus, self.s_minus) == (1.0, 0.0):  # ReLU: no products
+            return np.where(m > 0, m, 0), e
         (pos, ep), (neg, en) = _dyadic(self.s_plus), _dyadic(self.s_minus)
         es = min(ep, en)
         pos, neg = pos << (ep - es), neg << (en - es)

@@ -184,11 +184,16 @@ def _product(a: np.ndarray, W: np.ndarray) -> np.ndarray:
     weights are sparse: Vardi et al.'s layers are narrow and mostly zero)."""
     if np.count_nonzero(W) * 2 >= W.size:
         return a.dot(W.T)
-    out = np.zeros((a.shape[0], W.shape[0]), dtype=object)
+    out = np.empty((a.shape[0], W.shape[0]), dtype=object)
     for k, row in enumerate(W):
+        col = None
         for j in np.flatnonzero(row):
-            w = row[j]
-            out[:, k] += a[:, j] if w == 1 else a[:, j] * w
+            w, x = row[j], a[:, j]
+            if col is None:
+                col = x if w == 1 else -x if w == -1 else x * w
+            else:
+                col = col + x if w == 1 else col - x if w == -1 else col + x * w
+        out[:, k] = 0 if col is None else col
     return out
 
 
@@ -197,7 +202,9 @@ def _dense(layer: Dense, a: Dyadic) -> Dyadic:
         W, b = Dyadic.from_exact(layer.exact_weight), Dyadic.from_exact(layer.exact_bias)
     else:
         W, b = Dyadic.from_float(layer.weight), Dyadic.from_float(layer.bias)
-    z = Dyadic(_product(a.m, W.m), a.e + W.e) + Dyadic(np.broadcast_to(b.m, (a.m.shape[0], b.m.shape[0])), b.e)
+    P = Dyadic(_product(a.m, W.m), a.e + W.e)
+    e = min(P.e, b.e)  # the bias is aligned as one vector, then broadcast: no shift of every row by it
+    z = Dyadic(P.at(e) + b.at(e)[None, :], e)
     return Dyadic(*layer.activation.exact(z.m, z.e))
 
 

@@ -7,7 +7,9 @@ them (in floats or exactly), how the certificate proves the criterion, and the t
 * ``binary``: labels {0, 1}, one output, memorized when f(x_i) is on the label's side of 1/2;
 * ``sign``: labels {-1, +1}, one output, memorized when y_i f(x_i) > 0 (Daniely's criterion);
 * ``onehot``: class ids or one-hot rows, one output per class, memorized when the label's output
-  is strictly the largest.
+  is strictly the largest;
+* ``index``: class ids (or one-hot rows), one output that returns the class id itself, memorized when it
+  rounds to it, |f(x_i) - y_i| < 1/2 (the networks of Vardi, Yehudai & Shamir 2022 output the label).
 
 :data:`KINDS` maps each name to its object; verify, the certificate and training go through it.
 Class labels as users have them are mapped to these encodings by :mod:`memorizers.labels`.
@@ -177,7 +179,37 @@ class OneHot(Kind):
         return torch.nn.functional.cross_entropy(F, Y.argmax(dim=1))
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (Real(), Binary(), Sign(), OneHot(), Relative())}
+class Index(Kind):
+    name = "index"
+    classes = True
+
+    def targets(self, y, n_out):
+        if n_out != 1:
+            raise InvalidDataError(f"kind 'index' needs a network with one output (the class id); this one has {n_out}")
+        if y.ndim == 2 and y.shape[1] > 1:  # one-hot rows: their positions
+            if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+                raise InvalidDataError("one-hot labels need exactly one 1 per row and 0 elsewhere")
+            y = np.argmax(y, axis=1)
+        ids = y.reshape(-1)
+        if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0):
+            raise InvalidDataError("kind 'index' needs class ids: integers >= 0")
+        return ids.astype(np.float64)[:, None]
+
+    def score(self, F, Y, tol):
+        half = Fraction(1, 2) if F.dtype == object else F.dtype.type(0.5)
+        margin = half - np.abs(F[:, 0] - Y[:, 0])
+        return margin, margin > 0
+
+    def certified(self, enc, Y, tol):
+        dh, dl = two_sum(enc.h[:, 0], -Y[:, 0])
+        t = dl + enc.l[:, 0]
+        return up(np.abs(dh + t) + U64 * np.abs(t) + enc.r[:, 0], 4) < 0.5
+
+    def memorized(self, F, Y, tol):
+        return bool((F - Y).abs().max() < 0.5)
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (Real(), Binary(), Sign(), OneHot(), Index(), Relative())}
 
 
 def kind(name: str) -> Kind:

@@ -1,7 +1,7 @@
 """Class labels as users have them (strings, {0, 500}, ±1) and as the constructions need them.
 
-The classification kinds of :mod:`memorizers.verify` score fixed encodings: ``onehot`` class
-ids 0..C-1 (or one-hot rows), ``binary`` {0, 1}, ``sign`` {-1, +1}. :func:`encode` maps any
+The classification kinds of :mod:`memorizers.verify` score fixed encodings: ``onehot`` and ``index``
+class ids 0..C-1 (or one-hot rows), ``binary`` {0, 1}, ``sign`` {-1, +1}. :func:`encode` maps any
 labels to that encoding and returns the sorted class values it used, which :func:`memorizers.build`
 records in the network (``meta["classes"]``) so that verify, train, predict and the scikit-learn
 estimators map labels the same way, and :func:`decode` maps outputs back.
@@ -16,6 +16,7 @@ from .kinds import KINDS
 
 CLASS_KINDS = tuple(name for name, k in KINDS.items() if k.classes)
 _NATIVE = {"binary": KINDS["binary"].values, "sign": KINDS["sign"].values}  # the encodings the kinds score
+_IDS = ("onehot", "index")  # the kinds whose encoding is the class id
 
 
 def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np.ndarray, list | None]:
@@ -31,7 +32,7 @@ def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np
     y = np.asarray(y)
     if kind not in CLASS_KINDS or y.ndim == 0 or len(y) == 0 or (y.ndim == 2 and y.shape[1] == 0):
         return y, None  # nothing to encode: check_dataset says what is wrong
-    if kind == "onehot" and y.ndim == 2 and y.shape[1] > 1:  # one-hot rows are positions already
+    if kind in _IDS and y.ndim == 2 and y.shape[1] > 1:  # one-hot rows are positions already
         return y, None if classes is None else list(classes)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -56,7 +57,7 @@ def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np
     if unknown.any():
         values = np.unique(y[unknown])
         raise InvalidDataError(f"label(s) {_show(values)} are not among the classes {_show(classes)}")
-    if kind == "onehot":
+    if kind in _IDS:
         return pos.astype(np.int64), classes.tolist()
     if len(classes) != 2:
         raise InvalidDataError(f"kind {kind!r} needs two classes; got {_show(classes)}")
@@ -71,7 +72,7 @@ def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> 
             f"class labels must be integers or strings; these labels take non-integer values (e.g. {odd[0]:g}): "
             "for real-valued labels use a method of kind real (yun-3layer, universal, relu-baum)"
         )
-    if kind == "onehot":
+    if kind in _IDS:
         if n_classes is not None and numeric and np.array_equal(values, np.rint(values)) and values.min() >= 0:
             return np.arange(max(int(n_classes), int(values.max()) + 1))  # ids; the construction checks the range
         return values
@@ -104,12 +105,21 @@ def decode(F: np.ndarray, kind: str, classes=None) -> np.ndarray:
         return F[:, 0] if F.shape[1] == 1 else F
     if kind == "onehot":
         index = np.argmax(F, axis=1)
+    elif kind == "index":  # the nearest class id (outputs beyond the ids: the nearest end)
+        n = len(classes) if classes is not None else int(np.max(np.rint(F[:, 0]), initial=0)) + 1
+        index = np.clip(np.rint(F[:, 0]), 0, max(n - 1, 0)).astype(np.int64)
     else:
         index = (F[:, 0] > (0.5 if kind == "binary" else 0.0)).astype(np.int64)
     values = (
         np.asarray(classes)
         if classes is not None
-        else (np.arange(F.shape[1]) if kind == "onehot" else np.array(_NATIVE[kind]))
+        else (
+            np.arange(F.shape[1])
+            if kind == "onehot"
+            else np.arange(index.max(initial=0) + 1)
+            if kind == "index"
+            else np.array(_NATIVE[kind])
+        )
     )
     return values[index]
 

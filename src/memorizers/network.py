@@ -11,7 +11,8 @@ The last top-level layer is the output layer. Parameters are float64, cast to th
 asked for in :meth:`Network.forward`, or exact dyadic rationals of any size
 (:mod:`memorizers.exact`): such a layer keeps them in ``exact_weight`` / ``exact_bias`` and
 their nearest float64 values in ``weight`` / ``bias`` (what float evaluation uses, +-inf
-beyond the float64 range); exact evaluation and the certificate use the exact ones.
+beyond the float64 range); exact evaluation and the certificate use the exact ones, and
+verify judges a network with exact layers by its exact evaluation.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class Dense:
     """Affine map followed by an elementwise activation: act(a @ weight.T + bias).
 
     ``weight`` and ``bias`` given as object arrays (Python ints, dyadic Fractions) are exact parameters
-    (module doc): kept exactly in ``exact_weight`` and ``exact_bias`` unless float64 holds every one of them.
+    (module doc), kept in ``exact_weight`` and ``exact_bias``: the network is then one for exact arithmetic,
+    judged by its exact evaluation, even where float64 holds every parameter.
     """
 
     weight: np.ndarray
@@ -54,11 +56,10 @@ class Dense:
         W, b = np.asarray(self.weight), np.asarray(self.bias)
         if W.ndim != 2 or b.shape != (W.shape[0],):
             raise MemorizersError(f"Dense layer needs weight (out, in) and bias (out,); got {W.shape} and {b.shape}")
-        if W.dtype == object or b.dtype == object:
-            W, b = exact_values(W), exact_values(b)
+        if W.dtype == object or b.dtype == object:  # exact parameters, kept as such even where float64 holds them:
+            W, b = exact_values(W), exact_values(b)  # the construction asks for exact arithmetic
             self.weight, self.bias = rounded(W), rounded(b)
-            if any(v != float(f) for a, fa in ((W, self.weight), (b, self.bias)) for v, f in zip(a.flat, fa.flat)):
-                self.exact_weight, self.exact_bias = W, b
+            self.exact_weight, self.exact_bias = W, b
             return
         self.weight, self.bias = W.astype(np.float64), b.astype(np.float64)
         if not (np.isfinite(self.weight).all() and np.isfinite(self.bias).all()):
@@ -66,7 +67,7 @@ class Dense:
 
     @property
     def exact(self) -> bool:
-        """Whether this layer holds parameters that float64 cannot (module doc)."""
+        """Whether this layer holds exact parameters (module doc)."""
         return self.exact_weight is not None
 
     def take(self, rows=slice(None), cols=slice(None)) -> "Dense":
@@ -136,7 +137,7 @@ class Network:
 
     @property
     def exact(self) -> bool:
-        """Whether some layer holds parameters that float64 cannot (see :class:`Dense`)."""
+        """Whether some layer holds exact parameters (see :class:`Dense`): the network is for exact arithmetic."""
         return any(d.exact for d, _ in self.dense_layers())
 
     @property

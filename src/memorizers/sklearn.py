@@ -104,7 +104,9 @@ class MemorizingClassifier(ClassifierMixin, _Memorizing):
         kind = self.network_.meta["kind"]
         if kind == "onehot":
             return F[:, 1] - F[:, 0] if F.shape[1] == 2 else F
-        return F[:, 0] - (0.5 if kind == "binary" else 0.0)
+        if kind == "index" and len(self.classes_) > 2:  # the output is the class id: minus its distance to each
+            return -np.abs(F[:, :1] - np.arange(len(self.classes_)))
+        return F[:, 0] - (0.5 if kind in ("binary", "index") else 0.0)
 
     def predict(self, X):
         F = self._outputs(X)

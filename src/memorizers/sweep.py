@@ -124,7 +124,7 @@ def label_kind(method: str, options: dict) -> str:
 def dataset(n: int, dx: int, seed: int, labels: str = "real", classes: int = 2):
     """N points uniform on the unit sphere S^{dx-1} and random labels of the given kind.
 
-    real: U[-1, 1]; binary: {0, 1}; sign and relative: +-1; onehot: class ids in [0, classes).
+    real: U[-1, 1]; binary: {0, 1}; sign and relative: +-1; onehot and index: class ids in [0, classes).
     """
     kinds.kind(labels)  # an unknown kind: InvalidDataError naming the known ones
     rng = np.random.default_rng([seed, n, dx])
@@ -134,7 +134,7 @@ def dataset(n: int, dx: int, seed: int, labels: str = "real", classes: int = 2):
         y = rng.uniform(-1, 1, n)
     elif labels == "binary":
         y = rng.integers(0, 2, n).astype(float)
-    elif labels == "onehot":
+    elif labels in ("onehot", "index"):
         y = rng.integers(0, classes, n)
     else:
         y = rng.choice([-1.0, 1.0], n)

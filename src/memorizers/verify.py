@@ -11,6 +11,7 @@ real      any reals                                  max_o |f_o(x_i) - y_io| <= 
 binary    {0, 1}, one output                         (f(x_i) > 1/2) == y_i
 sign      {-1, +1}, one output                       y_i f(x_i) > 0
 onehot    one-hot rows, or integer class ids          argmax f(x_i) is the class
+index     integer class ids (or one-hot rows)         |f(x_i) - y_i| < 1/2 (one output)
 relative  any reals (approximate memorization)       |f(x_i) - y_i|^2 <= tol ||y||^2 / N
 ========  =========================================  ===============================
 
@@ -21,7 +22,7 @@ counts the points within their share of that budget.
 
 The margin of point i is how far it is from being wrong: tol - error (real; the share of the
 budget's square root for relative),
-(2y-1)(f - 1/2) (binary), y f (sign), f_class - max_other f (onehot).
+(2y-1)(f - 1/2) (binary), y f (sign), f_class - max_other f (onehot), 1/2 - |f - y| (index).
 ``max_abs_error`` is always reported against the labels as numbers (one-hot rows for
 class ids).
 """
@@ -103,6 +104,9 @@ class MemorizationReport:
         bad = np.count_nonzero(~self.certified_points)
         if not bad:
             return "every point certified"
+        if self.judged_exactly:  # points the dtype gets wrong were not enclosed (verify)
+            wrong = int(round((1 - self.accuracy) * self.n_points))
+            return f"{bad} point(s) not certified in {self.dtype}, {wrong} of them wrong there"
         wrong = np.count_nonzero(self.proved_points & ~self.certified_points)
         unproved = np.flatnonzero(~self.proved_points)
         s = f"{bad} point(s) not certified: {wrong} proved for the exact network but wrong in {self.dtype}"
@@ -277,7 +281,21 @@ def verify(
         errors=err,
         margins=margin,
     )
-    if certify:
+    if certify and network.exact and not ok.all():
+        # exact parameters the dtype gets wrong somewhere: certify only the points it gets right (the others
+        # cannot be certified; the exact evaluation below judges the network), and no bits search
+        keep = np.flatnonzero(ok)
+        part = MemorizationReport(**{**report.__dict__, "n_points": len(keep)})
+        if len(keep):
+            _certify(part, network, X[keep], y[keep], ok[keep], score_kind, score_tol, False, progress)
+        report.proved_points, report.certified_points = np.zeros(len(X), bool), np.zeros(len(X), bool)
+        report.bounds, report.certificate_margins = np.full(len(X), np.inf), np.full(len(X), np.nan)
+        if len(keep):
+            report.proved_points[keep], report.certified_points[keep] = part.proved_points, part.certified_points
+            report.bounds[keep], report.certificate_margins[keep] = part.bounds, part.certificate_margins
+        report.certified = float(report.certified_points.mean())
+        report.max_error_bound = float(np.max(np.where(np.isnan(report.bounds), np.inf, report.bounds)))
+    elif certify:
         _certify(report, network, X, y, ok, score_kind, score_tol, bits, progress)
     if exact or (exact is None and network.exact):
         limit = None if network.exact else exact_limit  # the one evaluation that counts: no limit
