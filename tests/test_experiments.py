@@ -21,12 +21,12 @@ def report(tmp_path_factory):
 
 def test_report_lists_every_claim_with_a_verdict(report):
     page = (report / "index.html").read_text()
-    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision", "heldout"):
+    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision", "heldout", "frontier"):
         assert f'<section id="{name}">' in page
     verdicts = re.findall(r"<strong>(holds|not supported|measured)</strong></td>", page)
     assert len(verdicts) >= 10 and "holds" in verdicts
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 8
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 9
 
 
 def test_report_renders_its_mathematics_and_captions_offline(report):
@@ -34,7 +34,7 @@ def test_report_renders_its_mathematics_and_captions_offline(report):
     assert page.count("<math ") >= 10 and "$" not in re.sub(r"<code>.*?</code>", "", page)  # every $TeX$ became MathML
     assert not re.search(r'(src|href)="https?:', page)  # nothing fetched from the network
     captions = re.findall(r"<figcaption><strong>[^<]+</strong> ([^<]*)</figcaption>", page)
-    assert len(captions) == 8 and all(len(c) > 60 for c in captions)  # each says what the figure shows
+    assert len(captions) == 9 and all(len(c) > 60 for c in captions)  # each says what the figure shows
 
 
 def test_report_verdicts_do_not_contradict_their_text(report):
@@ -185,3 +185,20 @@ def test_precision_in_the_report(report):
     assert yun[-1][1] > yun[0][1]  # Theorem 3.1's weights grow with N, and so do the bits they need
     md = (report / "precision.md").read_text()
     assert "log2 N" in md and "float64" in md
+
+
+def test_frontier_in_the_report(report):
+    """Vardi et al.'s network against the seeds on the same data: exact memorization where verified, nonzero
+    parameters growing like sqrt(N), bit complexity growing too, and the labels' bits within the total bits."""
+    rows = list(csv.DictReader(open(report / "frontier.csv")))
+    assert {r["method"] for r in rows} == {"vardi", "vardi-depth", "zhang", "yun-classifier", "relu-baum", "baum"}
+    for r in rows:
+        if r["mode"] == "verified":
+            assert r["memorized"] == "True"
+        if r["total_bits"]:
+            assert float(r["total_bits"]) >= float(r["label_bits"])
+    vardi = sorted((int(r["N"]), int(r["nonzero"])) for r in rows if r["method"] == "vardi")
+    zhang = dict((int(r["N"]), int(r["nonzero"])) for r in rows if r["method"] == "zhang")
+    assert vardi[-1][0] >= 10_000 and vardi[-1][1] < zhang[vardi[-1][0]]  # the crossover is inside the grid
+    md = (report / "frontier.md").read_text()
+    assert md.count("**holds**") >= 2 and "slope of nonzeros" in md
