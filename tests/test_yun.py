@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from memorizers import activations, build, verify
 from memorizers.constructions.yun import capacity, smallest_widths, yun_3layer
-from memorizers.constructions.yun.three_layer import hard_tanh_units
+from memorizers.constructions.yun.units import hard_tanh_units
 from memorizers.data import gaussian_regression
 from memorizers.errors import DuplicatePointsError, InvalidDataError, VerificationError, WidthError
 

@@ -7,7 +7,7 @@ Yun, Sra & Jadbabaie (2019, Section 2) define the two families used throughout:
   absolute value and identity are instances of it;
 * hard-tanh  sigma_H(t) = -1 (t <= -1), t (-1 < t <= 1), 1 (t > 1), which the paper
   writes through sigma_R as  (sigma_R(t+1) - sigma_R(t-1) - s_plus - s_minus) / (s_plus - s_minus);
-  :func:`memorizers.constructions.yun.three_layer.hard_tanh_units` is that identity, used by the
+  :func:`memorizers.constructions.yun.units.hard_tanh_units` is that identity, used by the
   constructions to turn a hard-tanh unit into two ReLU-like units.
 
 The threshold 1{t > 0} completes the set (Baum, Vershynin). tanh, the logistic

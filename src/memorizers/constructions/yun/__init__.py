@@ -33,16 +33,9 @@ random unit vectors by an a-priori rounding-error proxy (see :func:`_plan`).
 from .classifier import class_ids, class_values, gate_units, smallest_classifier_widths, units_per_gate, yun_classifier
 from .deep import deep_layout, yun_deep, yun_deep_classifier
 from .general_position import gates_needed, smallest_resnet_widths, yun_2layer, yun_resnet
-from .three_layer import (
-    alternating_line,
-    balanced_ranks,
-    capacity,
-    check_activation,
-    repair_projection,
-    smallest_widths,
-    units_per_hard_tanh,
-    yun_3layer,
-)
+from .lower_bound import alternating_line
+from .three_layer import balanced_ranks, capacity, repair_projection, smallest_widths, yun_3layer
+from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 __all__ = [
     "alternating_line",
@@ -54,6 +47,7 @@ __all__ = [
     "deep_layout",
     "gate_units",
     "gates_needed",
+    "hard_tanh_units",
     "repair_projection",
     "smallest_classifier_widths",
     "smallest_resnet_widths",

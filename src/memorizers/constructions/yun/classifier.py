@@ -9,15 +9,8 @@ from ...data import check_dataset, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ..registry import register
-from .three_layer import (
-    _pad,
-    capacity,
-    check_activation,
-    hard_tanh_units,
-    smallest_widths,
-    units_per_hard_tanh,
-    yun_3layer,
-)
+from .three_layer import _pad, capacity, smallest_widths, yun_3layer
+from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 # -- gates (Appendices C and F) ---------------------------------------------------------------
 

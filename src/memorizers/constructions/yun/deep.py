@@ -22,9 +22,8 @@ from .three_layer import (
     _pad,
     _plan,
     _too_close_message,
-    check_activation,
-    units_per_hard_tanh,
 )
+from .units import check_activation, units_per_hard_tanh
 
 # -- Proposition 3.4 and Corollary A.1: deep and narrow networks ----------------------------
 

@@ -20,7 +20,8 @@ from ...network import Dense, Network, Residual
 from ..geometry import hyperplane_through, on_hyperplane_tolerance
 from ..registry import register
 from .classifier import class_ids, gate_units, units_per_gate
-from .three_layer import _pad, check_activation, hard_tanh_units, units_per_hard_tanh
+from .three_layer import _pad
+from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 
 def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.ndarray], margin: float = 1.0):

@@ -1,4 +1,4 @@
-"""Theorem 3.1 of Yun, Sra & Jadbabaie (2019), Appendix B: the 3-layer construction; and Theorem 3.3's dataset.
+"""Theorem 3.1 of Yun, Sra & Jadbabaie (2019), Appendix B: the 3-layer construction.
 
 See :mod:`memorizers.constructions.yun` for the outline of the proof steps B.2-B.5 that the code follows.
 """
@@ -10,45 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...activations import Activation, by_name, identity
+from ...activations import Activation, identity
 from ...data import check_dataset, check_distinct, check_memory, check_positive, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ..numerics import LD, dot2
 from ..registry import register
-
-
-def check_activation(activation) -> Activation:
-    act = activation if isinstance(activation, Activation) else by_name(activation)
-    if act.kind == "hard_tanh":
-        return act
-    if act.kind == "relu_like" and act.s_plus > act.s_minus >= 0:
-        return act
-    raise InvalidDataError(
-        f"Theorem 3.1 needs hard-tanh or a ReLU-like activation with s_plus > s_minus >= 0; got {act.name}"
-    )
-
-
-def units_per_hard_tanh(act: Activation) -> int:
-    """Hidden units that realise one hard-tanh unit: 1 for hard-tanh, 2 for ReLU-like."""
-    return 1 if act.kind == "hard_tanh" else 2
-
-
-def hard_tanh_units(rows: np.ndarray, biases: np.ndarray, act: Activation):
-    """The hard-tanh units sigma_H(rows a + biases) in the activation ``act``, and how to read them out.
-
-    Returns (W, b, C, c) with sigma_H(rows a + biases) = C act(W a + b) + c. For hard-tanh the units
-    themselves (C = I, c = 0); for a ReLU-like sigma_R, two units per hard-tanh unit with biases b + 1 and
-    b - 1 (:func:`_pm`), read out by Yun et al.'s identity (Section 2)
-    sigma_H(t) = (sigma_R(t + 1) - sigma_R(t - 1) - s_plus - s_minus) / (s_plus - s_minus).
-    """
-    k = len(biases)
-    if act.kind == "hard_tanh":
-        return rows, biases, np.eye(k), np.zeros(k)
-    D, S = act.s_plus - act.s_minus, act.s_plus + act.s_minus
-    C = np.zeros((k, 2 * k))
-    C[np.arange(k), 2 * np.arange(k)], C[np.arange(k), 2 * np.arange(k) + 1] = 1 / D, -1 / D
-    return np.repeat(rows, 2, axis=0), _pm(biases), C, np.full(k, -S / D)
+from .units import _pm, check_activation, hard_tanh_units, units_per_hard_tanh
 
 
 def capacity(widths: tuple[int, int], dy: int, act: Activation) -> int:
@@ -606,13 +574,6 @@ def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_marg
     return Network(layers), blk.min_clip
 
 
-def _pm(b: np.ndarray) -> np.ndarray:
-    """Biases of the two ReLU-like units of each hard-tanh unit: b + 1, b - 1 interleaved."""
-    out = np.empty(2 * len(b))
-    out[0::2], out[1::2] = b + 1, b - 1
-    return out
-
-
 def _block_sum(dy: int, q: int) -> np.ndarray:
     """(dy, dy*q) matrix summing each output's block of q layer-2 units (Appendix B.4-B.5)."""
     return np.kron(np.eye(dy), np.ones((1, q)))
@@ -624,18 +585,3 @@ def _pad(a: np.ndarray, rows: int, cols: int | None = None) -> np.ndarray:
     out = np.zeros(shape)
     out[tuple(slice(0, k) for k in a.shape)] = a
     return out
-
-
-# -- Theorem 3.3: the dataset no small network fits -------------------------------------------
-
-
-def alternating_line(n: int, direction=None, dx: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Theorem 3.3's dataset: x_i = i u, y_i = (-1)^i for i = 1..n (u = e_1 unless given).
-
-    Fitting it needs at least n - 1 affine pieces along the line, so 2-layer networks with
-    (p-1) d1 + 2 < n and 3-layer networks with p(p-1) d1 d2 + (p-1) d2 + 2 < n cannot, for
-    an activation with p pieces (:func:`memorizers.pieces.piece_bound`, Appendix D).
-    """
-    u = np.eye(dx)[0] if direction is None else np.asarray(direction, dtype=np.float64)
-    i = np.arange(1, n + 1)
-    return np.outer(i, u), np.where(i % 2 == 0, 1.0, -1.0)
