@@ -8,7 +8,6 @@ Ctrl-C prints one line and exits with 130, leaving no partial file. Never a trac
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import activations, labels
+from . import activations, cli_args, labels
 from .build import build, option_names
 from .constructions import METHODS
 from .data import DATA_FORMATS, jitter, load_data
@@ -29,108 +28,6 @@ from .kinds import KINDS
 from .network import Network, atomic_write_bytes, json_default, output_path
 from .sweep import BACKENDS
 from .verify import DTYPES, recorded_kind_and_tol, verify
-
-EXAMPLES = {
-    "build": """examples:
-  memorizers build --method yun-3layer --data data.npz --out net.npz
-  memorizers build --method yun-classifier --data iris.csv --target species --out net.npz
-  memorizers build --method yun-2layer --data digits.npz --jitter 1e-3 --out net.npz
-  memorizers build --method vershynin --data unit.npz --option separation=0.05 --option batch=8 --out net.npz""",
-    "verify": """examples:
-  memorizers verify net.npz --data data.npz
-  memorizers verify net.npz --data data.npz --dtype float32 --json""",
-    "predict": """examples:
-  memorizers predict net.npz --data new.csv --out predictions.csv
-  memorizers predict net.npz --data X.npy --out predictions.npz""",
-    "train": """examples:
-  memorizers train --like net.npz --data data.npz --seconds 60 --out trained.npz""",
-}
-
-
-class _Help(argparse.RawDescriptionHelpFormatter):
-    """Help that shows each option's default (unless it is None or False) and keeps the examples' layout."""
-
-    def _get_help_string(self, action):
-        text = action.help or ""
-        default = action.default
-        if (
-            "%(default)" not in text
-            and action.option_strings
-            and not (default is None or default is False or default == argparse.SUPPRESS)
-        ):
-            text += " (default: %(default)s)"
-        return text
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit status 2) instead of a usage block."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _widths(text: str) -> tuple[int, ...]:
-    try:
-        widths = tuple(int(w) for w in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"widths must be comma-separated integers, got {text!r}") from None
-    if not widths or min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
-    return widths
-
-
-def _choice(known, what: str):
-    """An argparse type: one of ``known``, with "did you mean" for a near miss."""
-
-    def parse(text: str) -> str:
-        if text in known:
-            return text
-        close = difflib.get_close_matches(text, list(known), n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise argparse.ArgumentTypeError(f"unknown {what} {text!r}{hint} (known: {', '.join(sorted(known))})")
-
-    return parse
-
-
-def _number(kind, test, what: str):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what}, got {text!r}") from None
-        if not test(value):
-            raise argparse.ArgumentTypeError(f"{what}, got {text!r}")
-        return value
-
-    return parse
-
-
-_positive = _number(float, lambda v: np.isfinite(v) and v > 0, "must be a positive number")
-_count = _number(int, lambda v: v >= 1, "must be a positive integer")
-_seed = _number(int, lambda v: v >= 0, "must be a non-negative integer")
-
-
-def _option(text: str) -> tuple[str, object]:
-    """--option KEY=VALUE: VALUE is JSON (numbers, true/false/null, lists), inf/nan, a comma list, or a string."""
-    key, sep, raw = text.partition("=")
-    key = key.strip().replace("-", "_")
-    if not sep or not key.isidentifier():
-        raise argparse.ArgumentTypeError(f"--option takes KEY=VALUE, got {text!r}")
-    return key, _value(raw.strip())
-
-
-def _value(raw: str):
-    try:
-        return json.loads(raw)
-    except ValueError:
-        pass
-    try:
-        return float(raw)
-    except ValueError:
-        pass
-    if "," in raw:
-        return [_value(part) for part in raw.split(",")]
-    return raw
 
 
 def _activation(args) -> activations.Activation | None:
@@ -491,14 +388,16 @@ def cmd_reproduce(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(
-        prog="memorizers", description="Build networks that provably memorize a dataset.", formatter_class=_Help
+    top = cli_args.Parser(
+        prog="memorizers", description="Build networks that provably memorize a dataset.", formatter_class=cli_args.Help
     )
     top.add_argument("--version", action="version", version=f"memorizers {version('memorizers')}")
-    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = top.add_subparsers(dest="command", required=True, parser_class=cli_args.Parser)
 
     def command(name, text, **kw):
-        return sub.add_parser(name, help=text, description=text, epilog=EXAMPLES.get(name), formatter_class=_Help, **kw)
+        return sub.add_parser(
+            name, help=text, description=text, epilog=cli_args.EXAMPLES.get(name), formatter_class=cli_args.Help, **kw
+        )
 
     def data_flags(p, labels_needed=True):
         p.add_argument("--data", required=True, help=f"the points: {DATA_FORMATS}")
@@ -509,7 +408,7 @@ def parser() -> argparse.ArgumentParser:
             + (" (default: the last; or the one the network was built with)" if labels_needed else ""),
         )
 
-    method = _choice(METHODS, "method")
+    method = cli_args.choice(METHODS, "method")
     b = command("build", "construct a network for a dataset and verify it")
     b.add_argument(
         "--method",
@@ -522,21 +421,23 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, help="where to write the network (.npz)")
     b.add_argument(
         "--activation",
-        type=_choice(activations.NAMES, "activation"),
+        type=cli_args.choice(activations.NAMES, "activation"),
         help=f"one of {', '.join(activations.NAMES)} (default: the method's)",
     )
     b.add_argument("--negative-slope", type=float, default=0.01, help="slope of leaky-relu below 0")
     b.add_argument(
-        "--widths", type=_widths, help="hidden widths, e.g. 64,64 (default: the smallest the theorem allows)"
+        "--widths", type=cli_args.widths, help="hidden widths, e.g. 64,64 (default: the smallest the theorem allows)"
     )
     b.add_argument("--force", action="store_true", help="daniely: allow an activation the theorem does not cover")
-    b.add_argument("--seed", type=_seed, default=0, help="random seed of the construction (and of --jitter)")
+    b.add_argument("--seed", type=cli_args.seed, default=0, help="random seed of the construction (and of --jitter)")
     b.add_argument(
-        "--clip-margin", type=_positive, help="Yun: distance beyond +-1 of every clipped pre-activation (default 1)"
+        "--clip-margin",
+        type=cli_args.positive,
+        help="Yun: distance beyond +-1 of every clipped pre-activation (default 1)",
     )
     b.add_argument(
         "--option",
-        type=_option,
+        type=cli_args.option,
         action="append",
         metavar="KEY=VALUE",
         help="any other option of the construction (repeatable), e.g. n_classes=10, separation=0.05, batch=8, "
@@ -544,18 +445,20 @@ def parser() -> argparse.ArgumentParser:
     )
     b.add_argument(
         "--jitter",
-        type=_positive,
+        type=cli_args.positive,
         metavar="SCALE",
         help="add Gaussian noise of SCALE x each column's std to X first (puts repeated pixel values, e.g., "
         "in general position); the network memorizes the jittered points",
     )
     b.add_argument(
         "--tol",
-        type=_positive,
+        type=cli_args.positive,
         help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6); ntk, harmonic: eps of "
         "||f - y||^2 <= eps ||y||^2 (default 0.01)",
     )
-    b.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind to score (default: the method's)")
+    b.add_argument(
+        "--kind", type=cli_args.choice(KINDS, "label kind"), help="label kind to score (default: the method's)"
+    )
     b.add_argument(
         "--keep-failed", action="store_true", help="write the network even when it fails verification (exit status 1)"
     )
@@ -570,12 +473,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--exact-limit", type=float, default=2e7, help="largest points x parameters --exact evaluates")
     v.add_argument(
         "--tol",
-        type=_positive,
+        type=cli_args.positive,
         help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else 1e-6)",
     )
     v.add_argument(
         "--kind",
-        type=_choice(KINDS, "label kind"),
+        type=cli_args.choice(KINDS, "label kind"),
         help="label kind (default: the one the network was built for, else inferred)",
     )
     v.add_argument("--no-certify", action="store_true", help="skip the certificate and bits_needed (most of the work)")
@@ -597,39 +500,43 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--like", required=True, help="network file whose widths and activations to train")
     data_flags(t)
     t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimizer")
-    t.add_argument("--lr", type=_positive, default=1e-3, help="learning rate")
-    t.add_argument("--epochs", type=_count, default=10_000, help="epoch budget")
-    t.add_argument("--seconds", type=_positive, help="wall-clock budget")
-    t.add_argument("--tol", type=_positive, default=1e-6, help="real labels: max |f(x_i) - y_i| counted as memorized")
-    t.add_argument("--kind", type=_choice(KINDS, "label kind"), help="label kind (default: the template's)")
-    t.add_argument("--seed", type=_seed, default=0, help="initialisation and batch order")
+    t.add_argument("--lr", type=cli_args.positive, default=1e-3, help="learning rate")
+    t.add_argument("--epochs", type=cli_args.count, default=10_000, help="epoch budget")
+    t.add_argument("--seconds", type=cli_args.positive, help="wall-clock budget")
+    t.add_argument(
+        "--tol", type=cli_args.positive, default=1e-6, help="real labels: max |f(x_i) - y_i| counted as memorized"
+    )
+    t.add_argument("--kind", type=cli_args.choice(KINDS, "label kind"), help="label kind (default: the template's)")
+    t.add_argument("--seed", type=cli_args.seed, default=0, help="initialisation and batch order")
     t.add_argument("--out", help="where to write the trained network")
     t.add_argument("--json", action="store_true", help="print one JSON object")
     t.set_defaults(func=cmd_train)
 
     def parallel(p):
-        p.add_argument("--dx", type=_count, required=True, help="input dimension of the random datasets")
-        p.add_argument("--seeds", type=_count, default=10, help="random datasets per N")
+        p.add_argument("--dx", type=cli_args.count, required=True, help="input dimension of the random datasets")
+        p.add_argument("--seeds", type=cli_args.count, default=10, help="random datasets per N")
         p.add_argument("--jobs", type=int, default=1, help="parallel workers (-1: all cores)")
         p.add_argument("--backend", choices=BACKENDS, default="loky", help="where the jobs run")
         p.add_argument("--scheduler", help="dask scheduler or ray cluster address (default: a local one)")
-        p.add_argument("--activation", type=_choice(activations.NAMES, "activation"), help="activation for every job")
-        p.add_argument("--labels", type=_choice(KINDS, "label kind"), help="label kind (default: the method's)")
-        p.add_argument("--tol", type=_positive, help="tolerance (build's tol; train's tol)")
-        p.add_argument("--lr", type=_positive, help="train: learning rate")
-        p.add_argument("--epochs", type=_count, help="train: epoch budget")
-        p.add_argument("--seconds", type=_positive, help="train: wall-clock budget per job")
+        p.add_argument(
+            "--activation", type=cli_args.choice(activations.NAMES, "activation"), help="activation for every job"
+        )
+        p.add_argument("--labels", type=cli_args.choice(KINDS, "label kind"), help="label kind (default: the method's)")
+        p.add_argument("--tol", type=cli_args.positive, help="tolerance (build's tol; train's tol)")
+        p.add_argument("--lr", type=cli_args.positive, help="train: learning rate")
+        p.add_argument("--epochs", type=cli_args.count, help="train: epoch budget")
+        p.add_argument("--seconds", type=cli_args.positive, help="train: wall-clock budget per job")
         p.add_argument("--optimizer", choices=["adam", "sgd"], help="train: optimizer")
         p.add_argument(
             "--option",
-            type=_option,
+            type=cli_args.option,
             action="append",
             metavar="KEY=VALUE",
             help="any construction option, for every job",
         )
         p.add_argument("--json", action="store_true", help="print JSON")
 
-    methods = _choice([*METHODS, "train"], "method")
+    methods = cli_args.choice([*METHODS, "train"], "method")
     c = command("capacity", "largest N a method memorizes with fixed widths (>= need of seeds datasets)")
     c.add_argument(
         "--method",
@@ -638,18 +545,22 @@ def parser() -> argparse.ArgumentParser:
         metavar="METHOD",
         help="a construction, or train (the gradient baseline)",
     )
-    c.add_argument("--widths", type=_widths, help="hidden widths (default: the theorem's smallest for each N)")
-    c.add_argument("--need", type=_count, default=9, help="datasets that must be memorized")
-    c.add_argument("--start", type=_count, default=1, help="first N tried")
-    c.add_argument("--max-n", type=_count, default=10**6, help="largest N tried")
+    c.add_argument("--widths", type=cli_args.widths, help="hidden widths (default: the theorem's smallest for each N)")
+    c.add_argument("--need", type=cli_args.count, default=9, help="datasets that must be memorized")
+    c.add_argument("--start", type=cli_args.count, default=1, help="first N tried")
+    c.add_argument("--max-n", type=cli_args.count, default=10**6, help="largest N tried")
     c.add_argument("--db", help="SQLite file of the trials (resumes a search; default: temporary)")
     parallel(c)
     c.set_defaults(func=cmd_capacity)
 
     s = command("sweep", "run a grid of (method, widths, N, seed) jobs into an SQLite file (resumable)")
     s.add_argument("--method", required=True, help="comma-separated methods (constructions or train)")
-    s.add_argument("--widths", type=_widths, action="append", help="hidden widths; repeat for several architectures")
-    s.add_argument("--n", type=lambda t: [_count(v) for v in t.split(",")], required=True, help="comma-separated N")
+    s.add_argument(
+        "--widths", type=cli_args.widths, action="append", help="hidden widths; repeat for several architectures"
+    )
+    s.add_argument(
+        "--n", type=lambda t: [cli_args.count(v) for v in t.split(",")], required=True, help="comma-separated N"
+    )
     s.add_argument("--db", required=True, help="SQLite file: one row per finished job")
     parallel(s)
     s.set_defaults(func=cmd_sweep)
@@ -657,7 +568,7 @@ def parser() -> argparse.ArgumentParser:
     r = command("reproduce", "run a paper's experiment (or all, into an HTML report): tables and figures")
     r.add_argument(
         "paper",
-        type=_choice(["all", *EXPERIMENTS], "experiment"),
+        type=cli_args.choice(["all", *EXPERIMENTS], "experiment"),
         metavar="NAME",
         help=f"all, or one of {', '.join(sorted(EXPERIMENTS))}",
     )
