@@ -107,3 +107,28 @@ def test_label_bits_are_n_log2_c():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((64, 3)), np.arange(64) % 8
     assert build("vardi", X, y, bits=False).info["label_bits"] == pytest.approx(64 * math.log2(8))
+
+
+def test_predictions_evaluate_exactly_from_the_cli_and_scikit_learn(tmp_path):
+    import csv
+
+    from memorizers.cli import main
+    from memorizers.data import save_npz
+    from memorizers.sklearn import MemorizingClassifier
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((300, 6)), rng.choice(["cat", "dog", "emu", "gnu"], 300)
+    clf = MemorizingClassifier(method="vardi").fit(X, y)
+    assert (clf.predict(X) == y).all() and clf.network_.exact  # float64 alone would get most of them wrong
+    assert clf.decision_function(X).shape == (300, 4)
+    ids = np.searchsorted(np.unique(y), y)
+    save_npz(tmp_path / "d.npz", X, ids)
+    assert (
+        main(["build", "--method", "vardi", "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "n.npz")]) == 0
+    )
+    assert (
+        main(["predict", str(tmp_path / "n.npz"), "--data", str(tmp_path / "d.npz"), "--out", str(tmp_path / "p.csv")])
+        == 0
+    )
+    predicted = [int(r["prediction"]) for r in csv.DictReader(open(tmp_path / "p.csv"))]
+    assert predicted == ids.tolist()

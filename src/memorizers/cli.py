@@ -129,7 +129,7 @@ def cmd_build(args) -> int:
             f"on the inputs as given: accuracy {given.accuracy:.4%}"
         )
     idle, total = _idle_units(built.network)
-    if idle:
+    if idle and args.widths is not None:
         notes.append(
             f"{idle} of the {total} hidden units are idle (every outgoing weight 0): the widths exceed what "
             f"{args.method} uses; omit --widths for the smallest network"
@@ -141,8 +141,9 @@ def cmd_build(args) -> int:
     else:
         print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
         print(
-            f"  hidden widths {s['hidden_widths']}, {s['parameters']} parameters, max |weight| "
+            f"  hidden widths {_widths_text(s['hidden_widths'])}, {s['parameters']} parameters, max |weight| "
             f"{s['max_abs_weight']:.3e}"
+            + (f", {s['bit_complexity']}-bit weights (exact)" if built.network.exact else "")
         )
         print(f"  {built.report.summary()}")
         scalars = {
@@ -186,7 +187,7 @@ def cmd_verify(args) -> int:
         print(report.summary())
         method = network.meta.get("method", "network")
         print(
-            f"{method}: hidden widths {stats['hidden_widths']}, {stats['parameters']} parameters, "
+            f"{method}: hidden widths {_widths_text(stats['hidden_widths'])}, {stats['parameters']} parameters, "
             f"max |weight| {stats['max_abs_weight']:.3e}, W(f) {stats['total_weight']:.4g}"
         )
     return 0 if report.passed and (report.exact is None or report.exact.passed) else 1
@@ -200,7 +201,7 @@ def cmd_predict(args) -> int:
     X = np.asarray(data.X)
     if X.ndim != 2 or X.shape[1] != network.n_in or X.dtype.kind not in "biuf":
         raise MemorizersError(f"--data must hold real points of dimension {network.n_in}; got {X.dtype} {X.shape}")
-    F = network.forward(X)
+    F = network.outputs(X)  # exact parameters: evaluated exactly
     kind = recorded_kind_and_tol(network)[0] or "real"
     predicted = labels.decode(F, kind, network.meta.get("classes"))
     name = os.fspath(args.out).lower()
@@ -224,6 +225,13 @@ def cmd_predict(args) -> int:
     else:
         print(f"{len(X)} predictions ({kind}) -> {args.out}")
     return 0
+
+
+def _widths_text(widths: list[int]) -> str:
+    """The hidden widths, or for a deep network (vardi: thousands of layers) their count and range."""
+    if len(widths) <= 12:
+        return str(widths)
+    return f"{len(widths)} layers of {min(widths)} to {max(widths)} units"
 
 
 def _cell(v) -> str:

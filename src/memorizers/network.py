@@ -164,6 +164,15 @@ class Network:
             out[s : s + rows] = self._forward(X[s : s + rows].astype(dt, copy=False))
         return out
 
+    def outputs(self, X) -> np.ndarray:
+        """The outputs as float64 the way the network is meant to be evaluated: exactly, then rounded once, when
+        it has exact parameters (:mod:`memorizers.exact`), else :meth:`forward` in float64. What predictions use."""
+        if not self.exact:
+            return self.forward(X)
+        from .exact import exact_forward
+
+        return rounded(exact_forward(self, np.atleast_2d(np.asarray(X, dtype=np.float64))))
+
     def _forward(self, a: np.ndarray) -> np.ndarray:
         return self.interpret(a, lambda d, a: d(a), lambda a, h: a + h)
 

@@ -63,7 +63,7 @@ class _Memorizing(BaseEstimator):
     def _outputs(self, X) -> np.ndarray:
         check_is_fitted(self, "network_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return self.network_.forward(X)
+        return self.network_.outputs(X)  # exact parameters: evaluated exactly
 
 
 class MemorizingClassifier(ClassifierMixin, _Memorizing):
