@@ -34,6 +34,7 @@ have up to k rho bits: float64 cannot evaluate this network (it is judged by its
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -239,20 +240,13 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
         key, lab = {}, {}
         for b in range(max(rho, c)):
             gates = []
-            if b < rho:
-                gates += [
-                    ("gu1", _lin((1, U), (1, _const(1 - (1 << qu))))),
-                    ("gu2", _lin((1, U), (1, _const(-(1 << qu))))),
-                ]
-            else:
-                gates += [("gu1", {}), ("gu2", {})]
-            if b < c:
-                gates += [
-                    ("gw1", _lin((1, W), (1, _const(1 - (1 << qw))))),
-                    ("gw2", _lin((1, W), (1, _const(-(1 << qw))))),
-                ]
-            else:
-                gates += [("gw1", {}), ("gw2", {})]
+            for tag, V, q, active in (("u", U, qu, b < rho), ("w", W, qw, b < c)):  # an idle gate: zero units
+                g1, g2 = (
+                    (_lin((1, V), (1, _const(1 - (1 << q)))), _lin((1, V), (1, _const(-(1 << q)))))
+                    if active
+                    else ({}, {})
+                )
+                gates += [(f"g{tag}1", g1), (f"g{tag}2", g2)]
             r = layers.emit([("p", p), ("U", U), ("W", W), ("key", key), ("lab", lab), ("out", out), *gates])
             p, U, W, key, lab, out = r["p"], r["U"], r["W"], r["key"], r["lab"], r["out"]
             if b < rho:
@@ -287,6 +281,4 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
 
 def _dyadic(m: int, e: int):
     """m 2^e as an int or a Fraction."""
-    from fractions import Fraction
-
     return m << e if e >= 0 else Fraction(m, 1 << -e)
