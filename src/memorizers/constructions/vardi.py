@@ -229,10 +229,13 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
                       (f"h2_{j}", _lin((1, p), (1, _const(-first_keys[j]))))]  # fmt: skip
         r = layers.emit(units)
         p = r["p"]
+        U, W = {}, {}  # sum_j delta_j (h1_j - h2_j), written term by term (each unit appears once): O(M), not O(M^2)
         for j in range(M):
-            step = _lin((1, r[f"h1_{j}"]), (-1, r[f"h2_{j}"]))
-            U = _lin((1, U), (packed_u[j] - (packed_u[j - 1] if j else 0), step))
-            W = _lin((1, W), (packed_w[j] - (packed_w[j - 1] if j else 0), step))
+            (h1,), (h2,) = r[f"h1_{j}"], r[f"h2_{j}"]
+            for E, packed in ((U, packed_u), (W, packed_w)):
+                delta = packed[j] - (packed[j - 1] if j else 0)
+                if delta:
+                    E[h1], E[h2] = delta, -delta
 
     # extraction (step 4), comparison and output (step 5), slot by slot
     out, qu, qw = {}, k * rho - 1, k * c - 1
