@@ -51,15 +51,15 @@ def test_memorizes_exactly_with_the_layout_of_the_theorem(n, d, classes, scale, 
 
 def test_depth_variant_trades_width_for_depth():
     rng = np.random.default_rng(7)
-    X, y = rng.standard_normal((1500, 10)), rng.integers(0, 10, 1500)
+    X, y = rng.standard_normal((800, 10)), rng.integers(0, 10, 800)
     seq = build("vardi", X, y, seed=0, bits=False)
-    for L in (150, 400):
+    for L in (100, 250):
         par = build("vardi", X, y, depth=L, seed=0, bits=False)
         assert par.report.passed and par.report.exact.max_abs_error == 0
         hidden = len(par.network.hidden_widths)
         assert hidden == _hidden_layers(par.info) <= L
         assert max(par.network.hidden_widths) == 2 * par.info["M"] + 1
-    assert len(seq.network.hidden_widths) > 400  # the sequential layout is deeper than both
+    assert len(seq.network.hidden_widths) > 250  # the sequential layout is deeper than both
 
 
 def test_nonzero_parameters_grow_like_sqrt_n():

@@ -80,7 +80,7 @@ class MemorizationReport:
     bounds: np.ndarray | None = field(default=None, repr=False)  # per point, the largest enclosure radius
     certificate_margins: np.ndarray | None = field(default=None, repr=False)  # per point, the enclosure's margin
     exact: ExactCheck | None = None
-    judged_exactly: bool = False  # passed is the exact evaluation's verdict (parameters beyond float64)
+    judged_exactly: bool = False  # passed is the exact evaluation's verdict (a network with exact parameters)
     bits_searched: bool = field(default=False, repr=False)  # bits_needed was searched for (None then: no t found)
 
     def to_dict(self) -> dict:
@@ -207,8 +207,8 @@ def verify(
     exact : bool, optional
         Also evaluate the stored network exactly in rational arithmetic (:mod:`memorizers.exact`),
         refused when N * parameters exceeds ``exact_limit`` unless that is None. Default: only for a
-        network with exact parameters beyond float64 (``network.exact``), which is then judged by its
-        exact evaluation (``passed``, ``judged_exactly``) with no limit, its float evaluation reported as it is.
+        network with exact parameters (``network.exact``), which is then judged by its exact evaluation
+        (``passed``, ``judged_exactly``) with no limit, its float evaluation reported as it is.
     certify : bool
         Also enclose the exact network's outputs rigorously (:mod:`memorizers.certify`) and flag the
         points whose label it provably reproduces *and* that the evaluation in ``dtype`` gets right,

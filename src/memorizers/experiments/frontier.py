@@ -32,7 +32,7 @@ from ..network import atomic_write_bytes
 from . import pyplot, save_figure, verdict_lines, write_csv
 
 D, C = 10, 10
-QUICK = {"sizes": (100, 300, 1000, 3000, 10_000), "verify": 1000, "construct": 10_000, "zhang": 300}
+QUICK = {"sizes": (100, 300, 1000, 3000, 10_000), "verify": 300, "construct": 10_000, "zhang": 300}
 FULL = {
     "sizes": (100, 300, 1000, 3000, 10_000, 30_000, 100_000, 1_000_000),
     "verify": 10_000,
