@@ -7,10 +7,10 @@ object array of ints ``m`` with one shared exponent ``e``. This is far faster th
 ``fractions.Fraction`` (no gcds) and gives the true output of the network as stored,
 so any difference from the floating-point forward pass is rounding.
 
-*Exact parameters.* A Dense layer may also hold parameters that float64 cannot: dyadic
-rationals of any size (Python ints, or Fractions whose denominators are powers of two), as
-the constructions with large bit complexity need (Vardi, Yehudai & Shamir 2022: weights of
-thousands of bits). :func:`exact_values` checks them, :func:`rounded` gives their nearest
+*Exact parameters.* A Dense layer may also hold exact parameters: dyadic rationals of any
+size (Python ints, or Fractions whose denominators are powers of two), as the constructions
+with large bit complexity need (Vardi, Yehudai & Shamir 2022: weights of thousands of bits,
+which float64 cannot hold). :func:`exact_values` checks them, :func:`rounded` gives their nearest
 float64 values (+-inf past the float64 range: a float evaluation then fails visibly), and
 :func:`encode` / :func:`decode` store them losslessly as text (hexadecimal, so no limit on
 the number of digits applies) in the network file, with no pickle.
