@@ -98,10 +98,11 @@ def test_version_1_files_still_load(tmp_path, rng):
 def test_malformed_exact_text_is_a_network_file_error(tmp_path):
     arrays = _canceller().to_arrays()
     key = next(k for k in arrays if k.endswith("weight.exact"))
-    arrays[key] = np.array(b"0x1,zz")
-    np.savez(tmp_path / "bad.npz", **arrays)
-    with pytest.raises(NetworkFileError, match="malformed"):
-        Network.load(tmp_path / "bad.npz")
+    for bad in (b"0x1,zz", b"0x1,0x1/-3", b"0x1,0x1/99999999999", "0x1,\u00e9".encode()):
+        arrays[key] = np.array(bad)
+        np.savez(tmp_path / "bad.npz", **arrays)
+        with pytest.raises(NetworkFileError, match="malformed"):
+            Network.load(tmp_path / "bad.npz")
 
 
 def test_non_dyadic_or_non_numeric_parameters_are_refused():

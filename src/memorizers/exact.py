@@ -26,6 +26,8 @@ import numpy as np
 
 from .errors import InvalidDataError, MemorizersError
 
+MAX_SHIFT = 10**7  # a file's denominators 2^k: at most this k (a larger one is a corrupt file, not a network)
+
 if TYPE_CHECKING:
     from .network import Dense, Network
 
@@ -174,6 +176,8 @@ def decode(data: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     for p in parts:
         num, _, k = p.partition("/")
         v = int(num, 16)
+        if k and not 0 <= int(k) <= MAX_SHIFT:
+            raise ValueError(f"exact value {p[:40]!r}: denominator 2^{k} out of range")
         flat.append(Fraction(v, 1 << int(k)) if k else v)
     out.ravel()[:] = flat
     return exact_values(out)
