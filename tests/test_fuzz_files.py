@@ -32,6 +32,22 @@ def _valid_data_bytes(tmp_path):
 VALID = _valid_network_bytes()
 
 
+def _exact_network_bytes():
+    """A version-2 file whose layers hold exact parameters (hexadecimal text with /k denominators)."""
+    from fractions import Fraction
+
+    from memorizers.network import Dense
+
+    W = np.array([[2**70 + 1, Fraction(3, 2**40)], [-5, 7]], dtype=object)
+    net = Network([Dense(W, np.array([1, Fraction(-1, 8)], dtype=object), activations.relu())])
+    buf = io.BytesIO()
+    np.savez(buf, **net.to_arrays())
+    return buf.getvalue()
+
+
+EXACT = _exact_network_bytes()
+
+
 def _load_or_file_error(loader, path):
     try:
         loader(path)
@@ -54,12 +70,13 @@ def test_random_bytes(tmp_path, data):
     cut=st.integers(0, len(VALID)),
 )
 def test_mutated_network_files(tmp_path, flips, cut):
-    data = bytearray(VALID)
-    for pos, val in flips:
-        data[pos] = val
-    path = tmp_path / "net.npz"
-    path.write_bytes(bytes(data[:cut]) if cut < len(data) else bytes(data))
-    _load_or_file_error(Network.load, path)
+    for valid in (VALID, EXACT):  # float parameters (version 1 layout) and exact ones (version 2 text)
+        data = bytearray(valid)
+        for pos, val in flips:
+            data[pos % len(data)] = val
+        path = tmp_path / "net.npz"
+        path.write_bytes(bytes(data[:cut]) if cut < len(data) else bytes(data))
+        _load_or_file_error(Network.load, path)
 
 
 @FUZZ
