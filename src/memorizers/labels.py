@@ -70,7 +70,7 @@ def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> 
         odd = values[values != np.rint(values)]
         raise InvalidDataError(
             f"class labels must be integers or strings; these labels take non-integer values (e.g. {odd[0]:g}): "
-            "for real-valued labels use a method of kind real (yun-3layer, universal, relu-baum)"
+            "for real-valued labels use a method of kind real (yun-3layer, universal, relu-baum, zhang)"
         )
     if kind in _IDS:
         if n_classes is not None and numeric and np.array_equal(values, np.rint(values)) and values.min() >= 0:
