@@ -4,6 +4,7 @@ import io
 import json
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,3 +129,33 @@ def test_nonfinite_parameters_are_rejected(tmp_path):
         assert "NaN or inf" in str(e)
     else:
         raise AssertionError("a network with inf parameters loaded")
+
+
+def _patched_central_directory(raw: bytes, offset: int, value: int) -> bytes:
+    """The archive with a 2-byte field of its first central-directory entry set to ``value``."""
+    data = bytearray(raw)
+    at = data.find(b"PK\x01\x02") + offset
+    data[at : at + 2] = value.to_bytes(2, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "offset, value, why",
+    [
+        (8, 1, "marked encrypted"),  # general-purpose flag bit 0
+        (10, 1, "compression method zipfile lacks (shrink)"),
+        (10, 99, "unknown compression method"),
+        (10, 8, "stored bytes read as deflate"),
+        (10, 12, "stored bytes read as bzip2"),
+        (10, 14, "stored bytes read as lzma"),
+    ],
+)
+@pytest.mark.parametrize("loader", [Network.load, load_npz])
+def test_members_zipfile_cannot_read_are_file_errors(tmp_path, offset, value, why, loader):
+    """What the fuzzer found: a member marked encrypted raised RuntimeError, an unsupported compression
+    method NotImplementedError, instead of NetworkFileError."""
+    raw = VALID if loader is Network.load else _valid_data_bytes(tmp_path)
+    path = tmp_path / "member.npz"
+    path.write_bytes(_patched_central_directory(raw, offset, value))
+    with pytest.raises(NetworkFileError, match="corrupt"):
+        loader(path)

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
@@ -342,13 +344,19 @@ def _read_dense(arrays, key: str, act: Activation) -> Dense:
     return Dense(decode(arrays[f"{key}.weight.exact"], shape), decode(arrays[f"{key}.bias.exact"], shape[:1]), act)
 
 
+# What reading a damaged archive raises: zipfile's own errors, a decompressor's, and for a member marked
+# encrypted (RuntimeError) or with a compression method zipfile lacks (NotImplementedError).
+_UNREADABLE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, lzma.LZMAError)
+_UNREADABLE += (RuntimeError, NotImplementedError)
+
+
 def read_npz(path, what: str) -> dict[str, np.ndarray]:
     """All arrays of an .npz archive, or NetworkFileError saying why the file cannot be read."""
     try:
         f = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise NetworkFileError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+    except _UNREADABLE as e:
         raise NetworkFileError(f"{path}: not a readable .npz {what} file ({e})") from None
     if not isinstance(f, np.lib.npyio.NpzFile):
         raise NetworkFileError(f"{path}: expected an .npz archive ({what} file), got a plain .npy array")
@@ -359,7 +367,7 @@ def read_npz(path, what: str) -> dict[str, np.ndarray]:
         raise NetworkFileError(
             f"{path}: an array in this {what} file is larger than the memory available ({e})"
         ) from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as e:
+    except _UNREADABLE as e:
         raise NetworkFileError(f"{path}: corrupt {what} file ({e})") from None
 
 
