@@ -21,12 +21,13 @@ def report(tmp_path_factory):
 
 def test_report_lists_every_claim_with_a_verdict(report):
     page = (report / "index.html").read_text()
-    for name in ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision", "heldout", "frontier"):
+    names = ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision", "heldout", "training", "frontier")
+    for name in names:
         assert f'<section id="{name}">' in page
     verdicts = re.findall(r"<strong>(holds|not supported|measured)</strong></td>", page)
     assert len(verdicts) >= 10 and "holds" in verdicts
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 9
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 10
 
 
 def test_report_renders_its_mathematics_and_captions_offline(report):
@@ -34,7 +35,7 @@ def test_report_renders_its_mathematics_and_captions_offline(report):
     assert page.count("<math ") >= 10 and "$" not in re.sub(r"<code>.*?</code>", "", page)  # every $TeX$ became MathML
     assert not re.search(r'(src|href)="https?:', page)  # nothing fetched from the network
     captions = re.findall(r"<figcaption><strong>[^<]+</strong> ([^<]*)</figcaption>", page)
-    assert len(captions) == 9 and all(len(c) > 60 for c in captions)  # each says what the figure shows
+    assert len(captions) == 10 and all(len(c) > 60 for c in captions)  # each says what the figure shows
 
 
 def test_report_verdicts_do_not_contradict_their_text(report):
@@ -95,6 +96,24 @@ def test_report_renders_in_headless_chromium_with_every_image(report, tmp_path):
         [_chromium(), *flags, "--window-size=1200,2000", f"--screenshot={shot}", url], capture_output=True, timeout=120
     )
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+def test_training_against_the_construction_in_the_report(report):
+    """Both sides on the same images and labels (real, then shuffled): the construction memorizes and
+    certifies every point; the training side reports its time, epochs and accuracy, and the ratio is
+    the two times' quotient."""
+    rows = list(csv.DictReader(open(report / "training.csv")))
+    assert [r["labels"] for r in rows] == ["real", "shuffled"]
+    if os.environ.get("MEMORIZERS_REQUIRE_FASHION_MNIST"):
+        assert {r["dataset"] for r in rows} == {"fashion-mnist"}
+    for r in rows:
+        assert float(r["construct_accuracy"]) == 1.0 and float(r["certified"]) == 1.0
+        assert 0.0 <= float(r["train_accuracy"]) <= 1.0 and int(r["train_epochs"]) >= 1
+        assert (r["train_reached_100"] == "True") == (float(r["train_accuracy"]) == 1.0)
+        ratio = float(r["train_seconds"]) / float(r["construct_seconds"])
+        assert abs(float(r["ratio"]) - ratio) <= 0.05 * ratio + 0.1
+    assert (report / "training.png").stat().st_size > 0
+    assert "A memorizer is not a classifier" in (report / "training.md").read_text()
 
 
 def test_daniely_in_the_report(report):

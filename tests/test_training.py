@@ -3,11 +3,13 @@
 import json
 
 import numpy as np
+import pytest
 
 from memorizers import build
 from memorizers.cli import main
 from memorizers.data import save_npz
-from memorizers.training import train
+from memorizers.errors import InvalidDataError
+from memorizers.training import LR_CANDIDATES, one_cycle, train
 
 
 def test_training_keeps_the_architecture_and_verifies():
@@ -93,3 +95,76 @@ def test_training_takes_residual_networks():
     assert result.network.stats()["hidden_widths"] == template.stats()["hidden_widths"]
     assert result.history[-1] < result.history[0] / 5  # it learns through the skip connection
     assert result.report.kind == "onehot" and result.report.accuracy >= 0.9  # far above chance (1/3), verified
+
+
+def test_strong_recipe_stops_only_when_float64_verification_agrees():
+    """The default recipe trains in float32; it stops early only once a float64 copy memorizes, so a run
+    that ended before its epoch budget passes verify (which is float64)."""
+    rng = np.random.default_rng(4)
+    X, ids = rng.standard_normal((200, 8)), rng.integers(0, 4, 200)
+    template = build("yun-classifier", X, ids, seed=0).network
+    result = train(template, X, ids, epochs=400, seed=0)
+    assert result.network.meta["recipe"] == "strong" and result.network.meta["dtype"] == "float32"
+    assert result.network.meta["batch"] == 512 and result.network.meta["optimizer"] == "adamw"
+    assert result.epochs < 400 and result.report.passed  # stopped by memorization, and float64 agrees
+    assert len(result.curve) == result.epochs and result.curve[-1][1] == 1.0
+    assert all(a[0] <= b[0] for a, b in zip(result.curve, result.curve[1:]))  # seconds increase
+
+
+def test_full_batch_recipe_is_the_earlier_baseline():
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((50, 4)), rng.uniform(-1, 1, 50)
+    template = build("yun-3layer", X, y, seed=0).network
+    result = train(template, X, y, recipe="full-batch", epochs=30, seed=0)
+    meta = result.network.meta
+    assert (meta["optimizer"], meta["dtype"], meta["batch"], meta["schedule"]) == ("adam", "float64", None, "constant")
+    assert result.lr == 1e-3 and result.epochs == 30
+    assert train(template, X, y, recipe="full-batch", lr=0.05, epochs=2, seed=0).lr == 0.05  # an override wins
+
+
+def test_auto_learning_rate_picks_a_candidate_within_the_budget():
+    rng = np.random.default_rng(6)
+    X, ids = rng.standard_normal((150, 6)), rng.integers(0, 3, 150)
+    template = build("yun-2layer", X, ids, seed=0).network
+    result = train(template, X, ids, lr="auto", epochs=200, seed=0)
+    assert result.lr in LR_CANDIDATES and result.network.meta["lr"] == result.lr
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"recipe": "fast"},
+        {"dtype": "float16"},
+        {"schedule": "step"},
+        {"optimizer": "lbfgs"},
+        {"lr": "fast"},
+        {"lr": -1.0},
+        {"batch": 0},
+        {"seconds": 0.0},
+    ],
+)
+def test_bad_training_settings_raise_before_training(bad):
+    y = np.array([0.0, 0.5, -0.5])
+    template = build("yun-3layer", np.eye(3), y, seed=0).network
+    with pytest.raises(InvalidDataError):
+        train(template, np.eye(3), y, **bad)
+
+
+def test_one_cycle_schedule_shape():
+    assert one_cycle(0.0) == pytest.approx(1 / 25) and one_cycle(0.25) == pytest.approx(1.0)
+    assert one_cycle(1.0) == pytest.approx(1e-4) and one_cycle(2.0) == one_cycle(1.0)
+    grid = np.linspace(0, 1, 201)
+    values = np.array([one_cycle(p) for p in grid])
+    assert np.all(np.diff(values[grid <= 0.25]) > 0) and np.all(np.diff(values[grid >= 0.25]) < 0)
+
+
+def test_cli_train_bad_learning_rate_is_one_line(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    data, net = tmp_path / "d.npz", tmp_path / "n.npz"
+    save_npz(data, rng.standard_normal((20, 3)), rng.integers(0, 2, 20))
+    assert main(["build", "--method", "yun-2layer", "--data", str(data), "--out", str(net)]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--like", str(net), "--data", str(data), "--lr", "fast"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and "'auto'" in err[0]

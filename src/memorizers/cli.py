@@ -27,6 +27,7 @@ from .export import precision_note
 from .kinds import KINDS
 from .network import Network, atomic_write_bytes, json_default, output_path
 from .sweep import BACKENDS
+from .training import OPTIMIZERS, RECIPES
 from .verify import DTYPES, recorded_kind_and_tol, verify
 
 
@@ -257,10 +258,13 @@ def cmd_train(args) -> int:
         template,
         data.X,
         data.y,
+        recipe=args.recipe,
         optimizer=args.optimizer,
         lr=args.lr,
         epochs=args.epochs,
         seconds=args.seconds,
+        batch=args.batch,
+        dtype=args.dtype,
         tol=args.tol,
         kind=args.kind,
         seed=args.seed,
@@ -272,6 +276,7 @@ def cmd_train(args) -> int:
         "epochs": result.epochs,
         "seconds": result.seconds,
         "device": result.device,
+        "lr": result.lr,
         "final_loss": result.history[-1] if result.history else None,
         **result.report.to_dict(),
         **result.network.stats(),
@@ -279,14 +284,17 @@ def cmd_train(args) -> int:
     if args.json:
         print(json.dumps(out, default=json_default))
     else:
-        print(f"trained {result.epochs} epochs in {result.seconds:.2f}s on {result.device}: {result.report.summary()}")
+        print(
+            f"trained {result.epochs} epochs in {result.seconds:.2f}s on {result.device} ({args.recipe} recipe, "
+            f"lr {result.lr:g}): {result.report.summary()}"
+        )
     return 0 if result.report.passed else 1
 
 
 def _job_options(args) -> dict:
     """Options every trial of a sweep or capacity search gets (JSON values only: they are part of the job's key)."""
     options = {}
-    for name in ("activation", "labels", "tol", "lr", "epochs", "seconds", "optimizer"):
+    for name in ("activation", "labels", "tol", "recipe", "lr", "epochs", "seconds", "optimizer"):
         value = getattr(args, name, None)
         if value is not None:
             options[name] = value
@@ -507,10 +515,19 @@ def parser() -> argparse.ArgumentParser:
     t = command("train", "gradient-train the architecture of a network file (the baseline)")
     t.add_argument("--like", required=True, help="network file whose widths and activations to train")
     data_flags(t)
-    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimizer")
-    t.add_argument("--lr", type=cli_args.positive, default=1e-3, help="learning rate")
-    t.add_argument("--epochs", type=cli_args.count, default=10_000, help="epoch budget")
+    t.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        default="strong",
+        help="strong: mini-batch float32 AdamW, one-cycle schedule; full-batch: float64 Adam, constant lr "
+        "(the options below override the recipe's values)",
+    )
+    t.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer (default: the recipe's)")
+    t.add_argument("--lr", type=cli_args.learning_rate, help="(peak) learning rate, or auto (default: the recipe's)")
+    t.add_argument("--epochs", type=cli_args.count, help="epoch budget (default: the recipe's)")
     t.add_argument("--seconds", type=cli_args.positive, help="wall-clock budget")
+    t.add_argument("--batch", type=cli_args.count, help="mini-batch size (default: the recipe's)")
+    t.add_argument("--dtype", choices=["float32", "float64"], help="training arithmetic (default: the recipe's)")
     t.add_argument(
         "--tol", type=cli_args.positive, default=1e-6, help="real labels: max |f(x_i) - y_i| counted as memorized"
     )
@@ -531,10 +548,11 @@ def parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--labels", type=cli_args.choice(KINDS, "label kind"), help="label kind (default: the method's)")
         p.add_argument("--tol", type=cli_args.positive, help="tolerance (build's tol; train's tol)")
-        p.add_argument("--lr", type=cli_args.positive, help="train: learning rate")
+        p.add_argument("--recipe", choices=list(RECIPES), help="train: recipe (default: strong)")
+        p.add_argument("--lr", type=cli_args.learning_rate, help="train: (peak) learning rate, or auto")
         p.add_argument("--epochs", type=cli_args.count, help="train: epoch budget")
         p.add_argument("--seconds", type=cli_args.positive, help="train: wall-clock budget per job")
-        p.add_argument("--optimizer", choices=["adam", "sgd"], help="train: optimizer")
+        p.add_argument("--optimizer", choices=OPTIMIZERS, help="train: optimizer")
         p.add_argument(
             "--option",
             type=cli_args.option,

@@ -93,6 +93,13 @@ count = number(int, lambda v: v >= 1, "must be a positive integer")
 seed = number(int, lambda v: v >= 0, "must be a non-negative integer")
 
 
+def learning_rate(text: str):
+    """--lr: a positive number, or "auto" (training's short search over candidate rates)."""
+    if text == "auto":
+        return text
+    return number(float, lambda v: np.isfinite(v) and v > 0, "must be a positive number or 'auto'")(text)
+
+
 def option(text: str) -> tuple[str, object]:
     """--option KEY=VALUE: VALUE is JSON (numbers, true/false/null, lists), inf/nan, a comma list, or a string."""
     key, sep, raw = text.partition("=")

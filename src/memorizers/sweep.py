@@ -35,7 +35,8 @@ from . import kinds
 from .errors import MemorizersError
 
 BACKENDS = ("loky", "threading", "dask", "ray")
-TRAIN_OPTIONS = ("activation", "optimizer", "lr", "epochs", "seconds", "tol", "batch", "temperature", "kind")
+TRAIN_OPTIONS = ("activation", "recipe", "optimizer", "lr", "epochs", "seconds", "tol", "batch", "dtype", "schedule")
+TRAIN_OPTIONS += ("temperature", "kind")
 
 _COLUMNS = {
     "key": "TEXT PRIMARY KEY",
@@ -63,7 +64,7 @@ class Job:
     """One build-and-verify: ``method`` on ``dataset(n, dx, seed, labels)`` with hidden ``widths``.
 
     widths None: the theorem's smallest. options: further construction options (JSON
-    values; for ``method="train"``: activation, optimizer, lr, epochs, seconds, tol).
+    values; for ``method="train"``: activation, recipe, optimizer, lr, epochs, seconds, tol, ...).
     """
 
     method: str

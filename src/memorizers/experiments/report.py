@@ -38,6 +38,10 @@ EXPERIMENTS = {  # name: (module, title)
     ),
     "precision": ("precision", "Bits of precision each construction provably needs, against N"),
     "heldout": ("heldout", "The classifier constructions on real images: memorized, certified, and held-out accuracy"),
+    "training": (
+        "training",
+        "Construction vs the strongest training recipe on real images, real and shuffled labels",
+    ),
     "frontier": (
         "frontier",
         "Vardi, Yehudai & Shamir (2022): Õ(√N) parameters of Õ(√N) bits, against the seeds' Θ(N), on the same data",
