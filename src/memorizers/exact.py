@@ -89,6 +89,16 @@ class Dyadic:
         return out
 
 
+def dyadic(m: int, e: int):
+    """m 2^e as an int or a dyadic Fraction (trailing zero bits of m dropped first, so that the Fraction's
+    one gcd is trivial)."""
+    if m == 0:
+        return 0
+    tz = (m & -m).bit_length() - 1
+    m, e = m >> tz, e + tz
+    return m << e if e >= 0 else Fraction(m, 1 << -e)
+
+
 def exact_values(a) -> np.ndarray:
     """``a`` as an object array of exact dyadic rationals (Python ints, and Fractions with power-of-two
     denominators); floats are taken at their exact values. Anything else raises MemorizersError."""

@@ -34,14 +34,13 @@ have up to k rho bits: float64 cannot evaluate this network (it is judged by its
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
 from ..activations import identity, relu
 from ..data import check_dataset, check_distinct
 from ..errors import InvalidDataError
-from ..exact import Dyadic
+from ..exact import Dyadic, dyadic
 from ..network import Dense, Network
 from .registry import register
 from .yun.classifier import class_ids
@@ -198,7 +197,7 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
     # layer 1: p = relu(s <w, x> + beta) = relu(P 2^f + beta), with <w, x> = P 2^(x_exponent - W_BITS), so the
     # weights s w = wm 2^(f - x_exponent) (w = wm 2^-W_BITS) and s = 2^(f + W_BITS - x_exponent)
     e = plan["f"] - plan["x_exponent"]
-    s_w = np.array([_dyadic(int(v), e) for v in plan["w"]], dtype=object)[None, :]
+    s_w = np.array([dyadic(int(v), e) for v in plan["w"]], dtype=object)[None, :]
     layers = _Layers(Dense(s_w, np.array([plan["beta"]], dtype=object), relu()))
     p = {0: 1}
 
@@ -280,8 +279,3 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
         "used": max(network.hidden_widths),
     }
     return network, info
-
-
-def _dyadic(m: int, e: int):
-    """m 2^e as an int or a Fraction."""
-    return m << e if e >= 0 else Fraction(m, 1 << -e)

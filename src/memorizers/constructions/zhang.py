@@ -35,6 +35,7 @@ from scipy.linalg import solve_triangular
 from ..activations import identity, relu
 from ..data import check_dataset, check_distinct, check_memory, check_widths
 from ..errors import InvalidDataError, WidthError
+from ..exact import Dyadic, dyadic
 from ..network import Dense, Network
 from .registry import register
 
@@ -69,13 +70,15 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
         raise WidthError(f"Zhang et al.'s Theorem 1 uses n = {n} units; width {k} is too small", (n,))
     check_memory(8.0 * (n * n if not exact else 4 * n) + 8.0 * k * (d + 2), f"{k} units for {n} points")
     rng = np.random.default_rng(seed)
+    xs = Dyadic.from_float(X) if exact else None  # X exactly, as integers m 2^e with one exponent e
     for _ in range(tries):
         a = np.round(rng.standard_normal(d) * 2.0**A_BITS) / 2.0**A_BITS  # a dyadic: exact z in the exact case
         if exact:
-            z = _exact_projections(X, a)
+            am = Dyadic.from_float(a)
+            z = xs.m.dot(am.m)  # a . x_i = z_i 2^(xs.e + am.e), exactly: one integer product per entry
             order = sorted(range(n), key=z.__getitem__)
-            zs = [z[i] for i in order]
-            distinct = all(p < q for p, q in zip(zs, zs[1:]))
+            zs = [(int(z[i]), xs.e + am.e) for i in order]  # (m, e) pairs, sorted
+            distinct = all(p[0] < q[0] for p, q in zip(zs, zs[1:]))
         else:
             z = X @ a
             order = np.argsort(z, kind="stable")
@@ -93,10 +96,11 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
     units = Dense(np.ones((k, 1)), _pad(-b, pad), relu())
     out = Dense(_pad(w, pad).T, np.zeros(Y.shape[1], dtype=object if exact else np.float64))
     network = Network([Dense(a[None, :], np.zeros(1), identity()), units, out])
-    gaps = np.diff(np.asarray([float(v) for v in zs])) if n > 1 else np.array([1.0])
+    values = np.asarray([float(dyadic(*p)) for p in zs] if exact else zs)
+    gaps = np.diff(values) if n > 1 else np.array([1.0])
     return network, {
         "min_gap": float(gaps.min()),
-        "spread_over_gap": float((float(zs[-1]) - float(zs[0])) / gaps.min()) if n > 1 else 1.0,
+        "spread_over_gap": float((values[-1] - values[0]) / gaps.min()) if n > 1 else 1.0,
         "exact": bool(exact),
     }
 
@@ -105,12 +109,6 @@ def _pad(a, rows: int):
     """a (n,) or (n, dy) with ``rows`` zero rows appended (object arrays stay exact)."""
     a = np.asarray(a)
     return np.concatenate([a, np.zeros((rows, *a.shape[1:]), dtype=a.dtype)]) if rows else a
-
-
-def _exact_projections(X: np.ndarray, a: np.ndarray) -> list[Fraction]:
-    """a . x_i exactly, for float64 rows x_i and a dyadic a."""
-    A = [Fraction(float(v)) for v in a]
-    return [sum((Fraction(float(v)) * c for v, c in zip(row, A) if v != 0 and c != 0), Fraction(0)) for row in X]
 
 
 def _dyadic(v) -> tuple[int, int]:
@@ -125,35 +123,25 @@ def _add(p, q):
     return (m1 << (e1 - e)) + (m2 << (e2 - e)), e
 
 
-def _value(p):
-    """(m, e) as an int or a dyadic Fraction (trailing zero bits dropped first: the one gcd is then trivial)."""
-    m, e = p
-    if m == 0:
-        return 0
-    tz = (m & -m).bit_length() - 1
-    m, e = m >> tz, e + tz
-    return m << e if e >= 0 else Fraction(m, 1 << -e)
-
-
-def _exact_solution(zs: list[Fraction], Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Biases b (n,) and output weights w (n, dy), exact dyadics: A w = Y with A_ij = relu(z_i - b_j).
+def _exact_solution(z: list[tuple[int, int]], Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Biases b (n,) and output weights w (n, dy), exact dyadics: A w = Y with A_ij = relu(z_i - b_j), for
+    the sorted projections z_i = m_i 2^e given as (m_i, e) pairs.
 
     Carried as (m, e) pairs, so that no step reduces a fraction (module doc: O(n) big-number operations)."""
     n, dy = Y.shape
     b, w = np.empty(n, dtype=object), np.empty((n, dy), dtype=object)
-    z = [_dyadic(v) for v in zs]
     S, T = [(0, 0)] * dy, [(0, 0)] * dy
     for i, zi in enumerate(z):
         gap = _add(zi, (-z[i - 1][0], z[i - 1][1])) if i else (1, 1)  # the first diagonal: 1 (below 2)
         k = gap[0].bit_length() - 1 + gap[1]  # 2^k <= gap < 2^(k+1): 2^k, or 2^(k-1) when gap is 2^k
         k -= gap[0] == 1 << (gap[0].bit_length() - 1)
         bi = _add(zi, (-1, k))
-        b[i] = _value(bi)
+        b[i] = dyadic(*bi)
         for o in range(dy):
             mz, ez = zi[0] * S[o][0], zi[1] + S[o][1]
             num = _add(_add(_dyadic(float(Y[i, o])), (-mz, ez)), T[o])
             wi = (num[0], num[1] - k)  # divided by the diagonal 2^k exactly
-            w[i, o] = _value(wi)
+            w[i, o] = dyadic(*wi)
             S[o] = _add(S[o], wi)
             T[o] = _add(T[o], (wi[0] * bi[0], wi[1] + bi[1]))
     return b, w
