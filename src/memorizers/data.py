@@ -94,6 +94,16 @@ def check_widths(widths, what: str, count: int | None = None, at_least: int = 1)
     return out
 
 
+def one_hidden_width(widths, need: int, what: str, needs: str) -> int:
+    """The one hidden width of a one-hidden-layer construction that needs ``need`` units: ``need`` by
+    default; a given width is checked (:func:`check_widths`) and must be at least ``need``, else WidthError
+    "<needs>; width <k> is too small", carrying ``need`` as the smallest width that works."""
+    k = need if widths is None else check_widths(widths, what, count=1)[0]
+    if k < need:
+        raise WidthError(f"{needs}; width {k} is too small", (need,))
+    return k
+
+
 def available_memory() -> int:
     """Bytes of memory available now (MemAvailable on Linux, else physical pages)."""
     try:

@@ -26,6 +26,7 @@ from ..data import (
     check_widths,
     column_scale,
     general_position_error,
+    one_hidden_width,
 )
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
@@ -100,9 +101,7 @@ def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 2
     X, Y = check_dataset(X, y)
     check_distinct(X)
     n, d = X.shape
-    k = n if widths is None else check_widths(widths, "Proposition 2", count=1)[0]
-    if k < n:
-        raise WidthError(f"Proposition 2 uses n = {n} neurons; width {k} is too small", (n,))
+    k = one_hidden_width(widths, n, "Proposition 2", f"Proposition 2 uses n = {n} neurons")
     check_memory(8.0 * (3 * n * n + 3 * k * (d + 1 + Y.shape[1])), f"{k} units and an {n} x {n} evaluation matrix")
     rng = np.random.default_rng(seed)
     for _ in range(tries):
@@ -178,9 +177,9 @@ def baum(X, y, *, widths=None, seed=None):
     minority = rng.permutation(minority)
     groups = [minority[s : s + d] for s in range(0, len(minority), d)]
     need = baum_units(yv, d)  # 2 len(groups) + 1{flip}
-    k = need if widths is None else check_widths(widths, "Proposition 3", count=1)[0]
-    if k < need:
-        raise WidthError(f"Baum's construction needs {need} threshold units here (<= n/d + 3); got {k}", (need,))
+    k = one_hidden_width(
+        widths, need, "Proposition 3", f"Baum's construction needs {need} threshold units here (<= n/d + 3)"
+    )
     check_memory(8.0 * (3 * k * (d + 2) + 2 * n * d), f"{k} threshold units")
     W, b = np.zeros((k, d)), np.zeros(k)
     a = np.zeros(k)
@@ -237,9 +236,7 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
     yv = Y[:, 0]
     n, d = X.shape
     need = 4 * math.ceil(n / d)
-    k = need if widths is None else check_widths(widths, "Proposition 4", count=1)[0]
-    if k < need:
-        raise WidthError(f"Proposition 4 needs 4 ceil(n/d) = {need} ReLU units; got {k}", (need,))
+    k = one_hidden_width(widths, need, "Proposition 4", f"Proposition 4 needs 4 ceil(n/d) = {need} ReLU units")
     check_memory(8.0 * (3 * k * (d + 2) + 2 * n * d), f"{k} ReLU units")
     rng = np.random.default_rng(seed)
     order = rng.permutation(n)

@@ -33,8 +33,8 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from ..activations import identity, relu
-from ..data import check_dataset, check_distinct, check_memory, check_widths
-from ..errors import InvalidDataError, WidthError
+from ..data import check_dataset, check_distinct, check_memory, one_hidden_width
+from ..errors import InvalidDataError
 from ..exact import Dyadic, dyadic
 from ..network import Dense, Network
 from .registry import register
@@ -65,9 +65,7 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
     X, Y = check_dataset(X, y)
     check_distinct(X)
     n, d = X.shape
-    k = n if widths is None else check_widths(widths, "Theorem 1 of Zhang et al.", count=1)[0]
-    if k < n:
-        raise WidthError(f"Zhang et al.'s Theorem 1 uses n = {n} units; width {k} is too small", (n,))
+    k = one_hidden_width(widths, n, "Theorem 1 of Zhang et al.", f"Zhang et al.'s Theorem 1 uses n = {n} units")
     check_memory(8.0 * (n * n if not exact else 4 * n) + 8.0 * k * (d + 2), f"{k} units for {n} points")
     rng = np.random.default_rng(seed)
     xs = Dyadic.from_float(X) if exact else None  # X exactly, as integers m 2^e with one exponent e
