@@ -281,22 +281,11 @@ def verify(
         errors=err,
         margins=margin,
     )
-    if certify and network.exact and not ok.all():
-        # exact parameters the dtype gets wrong somewhere: certify only the points it gets right (the others
-        # cannot be certified; the exact evaluation below judges the network), and no bits search
-        keep = np.flatnonzero(ok)
-        part = MemorizationReport(**{**report.__dict__, "n_points": len(keep)})
-        if len(keep):
-            _certify(part, network, X[keep], y[keep], ok[keep], score_kind, score_tol, False, progress)
-        report.proved_points, report.certified_points = np.zeros(len(X), bool), np.zeros(len(X), bool)
-        report.bounds, report.certificate_margins = np.full(len(X), np.inf), np.full(len(X), np.nan)
-        if len(keep):
-            report.proved_points[keep], report.certified_points[keep] = part.proved_points, part.certified_points
-            report.bounds[keep], report.certificate_margins[keep] = part.bounds, part.certificate_margins
-        report.certified = float(report.certified_points.mean())
-        report.max_error_bound = float(np.max(np.where(np.isnan(report.bounds), np.inf, report.bounds)))
-    elif certify:
-        _certify(report, network, X, y, ok, score_kind, score_tol, bits, progress)
+    if certify:
+        # exact parameters that the dtype gets wrong somewhere: only the points it gets right are enclosed (the
+        # others cannot be certified; the exact evaluation below judges the network), and no bits search
+        only = np.flatnonzero(ok) if network.exact and not ok.all() else None
+        _certify(report, network, X, y, ok, score_kind, score_tol, bits and only is None, progress, only)
     if exact or (exact is None and network.exact):
         limit = None if network.exact else exact_limit  # the one evaluation that counts: no limit
         report.exact = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=limit)
@@ -317,8 +306,9 @@ def _progress(it, show: bool, desc: str, total: int | None = None):
     return it
 
 
-def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bool, progress: bool) -> None:
-    """Fill the report's certificate (and bits_needed) from enclosures of the exact outputs.
+def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bool, progress: bool, only=None) -> None:
+    """Fill the report's certificate (and bits_needed) from enclosures of the exact outputs; with ``only``
+    (row indices), of those points alone, the others left uncertified (bound inf).
 
     Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking.
     In the main process they run on one thread per core with single-threaded BLAS (a third of
@@ -332,6 +322,8 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
 
     certifier = Certifier(network)
     rows = max(64, CERT_BLOCK // max(network.n_in, network.n_out, *network.hidden_widths, 1))
+    keep = np.arange(len(X)) if only is None else np.asarray(only)
+    X, y = (X, y) if only is None else (X[keep], y[keep])
 
     def block(s):
         Xs, Ys = X[s : s + rows], targets(y[s : s + rows], network.n_out, report.kind)
@@ -352,12 +344,20 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
             results = list(_progress(pool.map(block, starts), progress, "certify", total=len(starts)))
     else:
         results = [block(s) for s in _progress(starts, progress, "certify")]
-    proved, bounds, cert_margins, counts = zip(*results)
-    report.bounds, report.proved_points = np.concatenate(bounds), np.concatenate(proved)
+    proved, bounds, cert_margins, counts = zip(*results) if results else ((), (), (), ())
+    n = len(ok)
+    report.proved_points, report.bounds, report.certificate_margins = (
+        np.zeros(n, bool),
+        np.full(n, np.inf),
+        np.full(n, np.nan),
+    )
+    if results:
+        report.proved_points[keep] = np.concatenate(proved)
+        report.bounds[keep] = np.concatenate(bounds)
+        report.certificate_margins[keep] = np.concatenate(cert_margins)
     report.certified_points = report.proved_points & ok
-    report.certificate_margins = np.concatenate(cert_margins)
     report.certified = float(report.certified_points.mean())
-    report.max_error_bound = float(report.bounds.max())
+    report.max_error_bound = float(np.max(np.where(np.isnan(report.bounds), np.inf, report.bounds)))
     if bits:
         need = max(counts)
         report.bits_needed = int(need) if np.isfinite(need) else None
