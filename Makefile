@@ -19,8 +19,9 @@ $(VENV)/.dev: pyproject.toml requirements-dev.txt | $(BIN)/python
 demo: $(VENV)/.demo
 	$(BIN)/memorizers demo
 
+# two workers (pytest-xdist), each test file on one of them: the report's module fixture runs once
 test: $(VENV)/.dev browser fashion-mnist lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # style, checked (not just configured): ruff's lint rules of pyproject.toml and its formatter
 lint: $(VENV)/.dev

@@ -122,6 +122,21 @@ def test_build_json_prints_an_error_object(files, capsys):
     }
 
 
+def _wait_for_cpu_seconds(pid: int, seconds: float, timeout: float = 60.0) -> None:
+    """Until process ``pid`` has used ``seconds`` of CPU (read from /proc; where there is none, that long of
+    wall-clock), so that a loaded machine's slower start does not change where a signal lands."""
+    stat = f"/proc/{pid}/stat"
+    if not os.path.exists(stat):
+        time.sleep(seconds)
+        return
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        fields = open(stat).read().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") >= seconds:  # utime + stime
+            return
+        time.sleep(0.05)
+
+
 def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_file(tmp_path):
     """vardi's exact arithmetic runs in Python for about ten seconds on 6000 points, so the interrupt lands
     in Python code (one inside a long BLAS call waits for the call to return)."""
@@ -133,7 +148,7 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_file(tmp_path):
         [sys.executable, "-m", "memorizers.cli", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        time.sleep(3)  # past reading and checking the data, inside the construction
+        _wait_for_cpu_seconds(p.pid, 3.0)  # past importing, reading and checking the data: inside the construction
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=60)
     finally:
