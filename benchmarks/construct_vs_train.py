@@ -7,8 +7,8 @@
    wall-clock figure go to --out (this is ``memorizers reproduce training --full``).
 2. Synthetic data as before: Gaussian x (dx = 32), real labels in [-1, 1], ``yun-3layer`` with
    its smallest widths, against the strong recipe in float64 (float32 cannot resolve the
-   construction's 1e-7 errors) until it reaches the construction's max error or 20x the
-   construction time runs out.
+   construction's 1e-7 errors) until it reaches the construction's max error or 10x the
+   construction time runs out (measured at 20x: 9.5e-2 at N = 10^4, nowhere near 3.5e-8).
 
     python benchmarks/construct_vs_train.py [--points 60000] [--seconds 1200] [--sizes 10000,100000]
 """
@@ -20,6 +20,7 @@ import time
 
 from memorizers import build
 from memorizers.data import gaussian_regression
+from memorizers.errors import VerificationError
 from memorizers.experiments import training as experiment
 from memorizers.training import train
 
@@ -31,7 +32,7 @@ def main():
     parser.add_argument("--out", default="results/bench-train", help="where the table and figure go")
     parser.add_argument("--sizes", default="10000,100000", help="synthetic N (empty: none)")
     parser.add_argument("--dx", type=int, default=32)
-    parser.add_argument("--budget", type=float, default=20.0, help="synthetic: multiples of the construction time")
+    parser.add_argument("--budget", type=float, default=10.0, help="synthetic: multiples of the construction time")
     args = parser.parse_args()
 
     result = experiment.run(args.out, sizes={"points": args.points, "seconds": args.seconds}, progress=False)
@@ -44,8 +45,13 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     for n in (int(s) for s in args.sizes.split(",") if s):
         X, y = gaussian_regression(n, args.dx, seed=0)
-        t = time.perf_counter()
-        built = build("yun-3layer", X, y, seed=0, bits=False)
+        t, note = time.perf_counter(), ""
+        try:
+            built = build("yun-3layer", X, y, seed=0, bits=False)
+        except VerificationError as e:  # issue 15: float64 error past the default tol 1e-6 from N ~ 5e4
+            t = time.perf_counter()  # the build that passed is timed
+            built = build("yun-3layer", X, y, seed=0, bits=False, tol=1e-5)
+            note = f" (tol 1e-5: the default failed, {e.report.max_abs_error:.1e})"
         t_build = time.perf_counter() - t
         target = built.report.max_abs_error
         budget = max(args.budget * t_build, 1.0)
@@ -53,7 +59,7 @@ def main():
         widths = "-".join(map(str, built.network.hidden_widths))
         reached = result.report.passed
         print(
-            f"| {n} | {widths} | {t_build:.2f} | {target:.2e} | {result.seconds:.1f} | {result.epochs} | "
+            f"| {n} | {widths} | {t_build:.2f} | {target:.2e}{note} | {result.seconds:.1f} | {result.epochs} | "
             f"{result.report.max_abs_error:.2e} | {'yes' if reached else 'no'} | "
             f"{'' if reached else '> '}{result.seconds / t_build:.0f} |",
             flush=True,

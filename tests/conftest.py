@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from hypothesis import settings
@@ -7,6 +9,18 @@ from memorizers.network import Dense, Network, Residual
 
 settings.register_profile("default", deadline=None, max_examples=30)
 settings.load_profile("default")
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # make test's workers, one per core: one BLAS and torch thread each,
+    # or the two processes' thread pools oversubscribe the cores and spin against each other
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    try:
+        import torch
+    except ImportError:
+        pass
+    else:
+        torch.set_num_threads(1)
 
 
 def random_network(rng, widths, act, residual=False):

@@ -193,7 +193,7 @@ def _search_lr(template, X, Y, kind, tol, setup, seconds, temperature, seed, dev
     for lr in LR_CANDIDATES:
         run = _Run(template, X, Y, kind, tol, {**setup, "lr": lr}, temperature, seed, dev)
         run.fit(max(1, setup["epochs"] // 20), None if seconds is None else seconds / 20, progress=False)
-        score = (run.curve[-1][1] if run.curve else 0.0, -(run.history[-1] if run.history else math.inf))
+        score = (run.fraction, -(run.history[-1] if run.history else 0.0))
         if best is None or score > best[0]:
             best = (score, lr)
     return best[1]
@@ -224,16 +224,13 @@ class _Run:
             self.opt = torch.optim.SGD(params, lr=lr, momentum=0.9 if setup["schedule"] == "onecycle" else 0.0)
         self.epoch, self.history, self.curve = 0, [], []
 
-    def fraction(self) -> float:
-        """Fraction of the points memorized (in the training dtype), by the kind's per-point score."""
+    def check(self) -> bool:
+        """Every point memorized, in the training dtype and then by a float64 copy (what verify will see);
+        records the fraction memorized in the training dtype (the kind's per-point score) in ``self.fraction``."""
         with self.torch.no_grad():
-            F = self.model.hard(self.X).double().cpu().numpy()
-        return float(np.mean(self.criterion.score(F, self.Ynp, self.tol)[1]))
-
-    def memorized(self) -> bool:
-        """Every point memorized, in the training dtype and then by a float64 copy (what verify will see)."""
-        with self.torch.no_grad():
-            if not self.criterion.memorized(self.model.hard(self.X), self.Y, self.tol):
+            F = self.model.hard(self.X)
+            self.fraction = float(np.mean(self.criterion.score(F.double().cpu().numpy(), self.Ynp, self.tol)[1]))
+            if not self.criterion.memorized(F, self.Y, self.tol):
                 return False
             if self.dtype == self.torch.float64:
                 return True
@@ -249,8 +246,8 @@ class _Run:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=epochs, desc=f"train ({setup['optimizer']})", unit="epoch", disable=None)  # terminal only
-        start, step = time.perf_counter(), 0
-        while self.epoch < epochs and not self.memorized():
+        start, step, done = time.perf_counter(), 0, self.check()
+        while self.epoch < epochs and not done:
             elapsed = time.perf_counter() - start
             if seconds is not None and elapsed > seconds:
                 break
@@ -269,7 +266,8 @@ class _Run:
                 total += loss.item() * len(idx)
                 step += 1
             self.history.append(total / n)
-            self.curve.append((time.perf_counter() - start, self.fraction()))
+            done = self.check()
+            self.curve.append((time.perf_counter() - start, self.fraction))
             self.epoch += 1
             if bar is not None:
                 bar.update(1)
