@@ -145,9 +145,10 @@ def test_hermite_mean_identity():
 
 
 def test_harmonic_weight_grows_like_sqrt_n():
-    """Theorem 1: W(f) = O~(sqrt n). W/sqrt(n) within a factor 2 over n = 500 .. 4000 at d = 200, eps = 0.01."""
+    """Theorem 1: W(f) = O~(sqrt n). W/sqrt(n) within a factor 2 over n = 250 .. 2000 at d = 200, eps = 0.01
+    (measured: 278, 277, 264, 249; and 261 at n = 4000, which took 24 s of the test's 36)."""
     ratios = []
-    for n in (500, 1000, 2000, 4000):
+    for n in (250, 500, 1000, 2000):
         X, y = _sphere(n, 200, 0)
         built = build("harmonic", X, y, degree=3, seed=0)  # verify(kind="relative") inside: ||f - y||^2 <= 0.01 ||y||^2
         s, info = built.network.stats(), built.info
