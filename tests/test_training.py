@@ -111,6 +111,17 @@ def test_strong_recipe_stops_only_when_float64_verification_agrees():
     assert all(a[0] <= b[0] for a, b in zip(result.curve, result.curve[1:]))  # seconds increase
 
 
+def test_strong_recipe_trains_tight_real_labels_in_float64():
+    """float32 cannot resolve max |f - y| <= 1e-6 reliably: the strong recipe's dtype "auto" takes float64 there,
+    float32 at a loose tolerance, and an explicit dtype wins."""
+    rng = np.random.default_rng(7)
+    X, y = rng.standard_normal((40, 4)), rng.uniform(-1, 1, 40)
+    template = build("yun-3layer", X, y, seed=0).network
+    assert train(template, X, y, epochs=2, seed=0).network.meta["dtype"] == "float64"  # tol 1e-6
+    assert train(template, X, y, epochs=2, tol=1e-3, seed=0).network.meta["dtype"] == "float32"
+    assert train(template, X, y, epochs=2, dtype="float32", seed=0).network.meta["dtype"] == "float32"
+
+
 def test_full_batch_recipe_is_the_earlier_baseline():
     rng = np.random.default_rng(5)
     X, y = rng.standard_normal((50, 4)), rng.uniform(-1, 1, 50)
@@ -135,6 +146,7 @@ def test_auto_learning_rate_picks_a_candidate_within_the_budget():
     [
         {"recipe": "fast"},
         {"dtype": "float16"},
+        {"dtype": "half"},
         {"schedule": "step"},
         {"optimizer": "lbfgs"},
         {"lr": "fast"},

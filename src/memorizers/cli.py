@@ -527,7 +527,11 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=cli_args.count, help="epoch budget (default: the recipe's)")
     t.add_argument("--seconds", type=cli_args.positive, help="wall-clock budget")
     t.add_argument("--batch", type=cli_args.count, help="mini-batch size (default: the recipe's)")
-    t.add_argument("--dtype", choices=["float32", "float64"], help="training arithmetic (default: the recipe's)")
+    t.add_argument(
+        "--dtype",
+        choices=["float32", "float64", "auto"],
+        help="training arithmetic (default: the recipe's; auto: float64 for real labels with tol < 1e-4)",
+    )
     t.add_argument(
         "--tol", type=cli_args.positive, default=1e-6, help="real labels: max |f(x_i) - y_i| counted as memorized"
     )

@@ -14,7 +14,8 @@ Two recipes (:data:`RECIPES`); any argument given explicitly overrides the recip
 
 - ``"strong"`` (the default), what practitioners use to fit a training set, random labels
   included: mini-batches of 512 (the fastest to 100% of 128, 256, 512 and 1024 on
-  10,000 Fashion-MNIST images), float32 arithmetic, AdamW (Loshchilov & Hutter 2019; no weight
+  10,000 Fashion-MNIST images), float32 arithmetic (float64 for real labels at a tolerance below
+  1e-4, which float32's 24-bit outputs cannot resolve reliably), AdamW (Loshchilov & Hutter 2019; no weight
   decay, since nothing is to be regularised: Zhang et al. 2017 fit CIFAR-10's random labels with
   the regularisers off) under a one-cycle learning-rate schedule (Smith & Topping 2019: cosine
   warm-up from lr/25 to lr over the first quarter, cosine decay to lr/10^4). The schedule spans
@@ -43,7 +44,7 @@ from .network import Network
 from .verify import MemorizationReport, infer_kind, recorded_kind_and_tol, verify
 
 RECIPES = {
-    "strong": dict(optimizer="adamw", lr=3e-3, batch=512, dtype="float32", schedule="onecycle", epochs=500),
+    "strong": dict(optimizer="adamw", lr=3e-3, batch=512, dtype="auto", schedule="onecycle", epochs=500),
     "full-batch": dict(optimizer="adam", lr=1e-3, batch=None, dtype="float64", schedule="constant", epochs=10_000),
 }
 OPTIMIZERS = ("adamw", "adam", "sgd")
@@ -125,8 +126,9 @@ def train(
         Real labels: max |f - y| that counts as memorized.
     batch : int, optional
         Mini-batch size (the recipe's; the full-batch recipe: the whole set).
-    dtype : {"float32", "float64"}
-        The arithmetic of training; the result is verified in float64 whatever it is.
+    dtype : {"float32", "float64", "auto"}
+        The arithmetic of training; the result is verified in float64 whatever it is. "auto": float64 for
+        real (and relative) labels with tol < 1e-4, float32 otherwise.
     schedule : {"onecycle", "constant"}
     temperature : float
         The threshold's surrogate sigmoid(t / temperature) while training.
@@ -153,6 +155,8 @@ def train(
     kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
     Y = targets(labels.for_network(template, y, kind), template.n_out, kind)  # the template's classes, as verify reads
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    if setup["dtype"] == "auto":
+        setup["dtype"] = "float64" if not KINDS[kind].classes and tol < 1e-4 else "float32"
     start = time.perf_counter()
     if setup["lr"] == "auto":
         setup["lr"] = _search_lr(template, X, Y, kind, tol, setup, seconds, temperature, seed, dev)
@@ -181,7 +185,7 @@ def _check(setup: dict, seconds) -> None:
             raise InvalidDataError(f"{name} must be a positive integer; got {value!r}")
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise InvalidDataError(f"seconds must be a positive number; got {seconds}")
-    for name, known in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("dtype", ("float32", "float64"))):
+    for name, known in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("dtype", ("float32", "float64", "auto"))):
         if setup[name] not in known:
             raise InvalidDataError(f"{name} must be one of {', '.join(known)}; got {setup[name]!r}")
 
