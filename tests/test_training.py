@@ -180,3 +180,14 @@ def test_cli_train_bad_learning_rate_is_one_line(tmp_path, capsys):
         main(["train", "--like", str(net), "--data", str(data), "--lr", "fast"])
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and "'auto'" in err[0]
+
+
+def test_seconds_budget_holds_for_the_whole_call():
+    """The budget covers the lr search and torch's setup (its optimizer import takes seconds the first
+    time in a process), not only the epochs: a run that cannot finish stops within an epoch of it."""
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((300, 6)), rng.uniform(-1, 1, 300)
+    template = build("yun-3layer", X, y, seed=0).network
+    for lr in (1e-3, "auto"):
+        result = train(template, X, y, lr=lr, seconds=2.0, tol=1e-12, seed=0)  # 1e-12: never memorized
+        assert not result.report.passed and result.seconds <= 2.0 + 0.5

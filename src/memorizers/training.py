@@ -160,8 +160,8 @@ def train(
     start = time.perf_counter()
     if setup["lr"] == "auto":
         setup["lr"] = _search_lr(template, X, Y, kind, tol, setup, seconds, temperature, seed, dev)
-    used = time.perf_counter() - start
     run = _Run(template, X, Y, kind, tol, setup, temperature, seed, dev)
+    used = time.perf_counter() - start  # the lr search and the setup (torch's optimizer import: seconds, once)
     budget = None if seconds is None else max(seconds - used, 0.0)
     run.fit(setup["epochs"], budget, progress)
     elapsed = time.perf_counter() - start
