@@ -122,6 +122,12 @@ def test_build_json_prints_an_error_object(files, capsys):
     }
 
 
+def _default_sigint():
+    """In the child: SIGINT's default action. A process started in the background of a non-interactive shell
+    (or by an xdist worker) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt for it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for_cpu_seconds(pid: int, seconds: float, timeout: float = 60.0) -> None:
     """Until process ``pid`` has used ``seconds`` of CPU (read from /proc; where there is none, that long of
     wall-clock), so that a loaded machine's slower start does not change where a signal lands."""
@@ -145,7 +151,10 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_file(tmp_path):
     out = tmp_path / "net.npz"
     command = ["build", "--method", "vardi", "--data", str(tmp_path / "big.npz"), "--out", str(out)]
     p = subprocess.Popen(
-        [sys.executable, "-m", "memorizers.cli", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "memorizers.cli", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_default_sigint,
     )
     try:
         _wait_for_cpu_seconds(p.pid, 3.0)  # past importing, reading and checking the data: inside the construction
