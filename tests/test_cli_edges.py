@@ -123,8 +123,8 @@ def test_build_json_prints_an_error_object(files, capsys):
 
 
 def _default_sigint():
-    """In the child: SIGINT's default action. A process started in the background of a non-interactive shell
-    (or by an xdist worker) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt for it."""
+    """In the child: SIGINT's default action. A background job of a non-interactive shell starts with SIGINT
+    ignored, and so does everything it starts; Python then installs no KeyboardInterrupt for it."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
