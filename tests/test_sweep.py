@@ -193,3 +193,15 @@ def test_capacity_cli(capsys):
     import json
 
     assert json.loads(capsys.readouterr().out)["capacity"] == 16
+
+
+def test_training_jobs_are_keyed_by_their_whole_recipe():
+    """A sweep file is resumed by job key: a training job's key holds every setting of its recipe, so rows
+    written under other defaults (an earlier recipe: the key of options alone) are not taken for this one."""
+    job = Job.make("train", (4, 4), 10, 3, 0, lr=0.01)
+    options = dict(job.options)
+    assert options["recipe"] == "strong" and options["batch"] == 512 and options["lr"] == 0.01
+    assert job.key != Job("train", (4, 4), 10, 3, 0, (("lr", 0.01),)).key  # the options-only key of before
+    assert job.key != Job.make("train", (4, 4), 10, 3, 0, lr=0.01, recipe="full-batch").key
+    with pytest.raises(MemorizersError, match="recipe must be one of"):
+        Job.make("train", (4, 4), 10, 3, 0, recipe="fast")

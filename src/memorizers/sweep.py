@@ -93,6 +93,14 @@ class Job:
             )
         if int(n) < 1 or int(dx) < 1:
             raise MemorizersError(f"N and dx must be positive, got N = {n}, dx = {dx}")
+        if method == "train":  # the recipe's every setting goes into the key: a file written under other
+            # defaults (an earlier recipe) is not resumed as if it were this one
+            from .training import RECIPES
+
+            recipe = options.get("recipe", "strong")
+            if recipe not in RECIPES:
+                raise MemorizersError(f"recipe must be one of {', '.join(RECIPES)}; got {recipe!r}")
+            options = {**RECIPES[recipe], **options, "recipe": recipe}
         try:
             json.dumps(options)  # options are part of the key: JSON values only
         except TypeError as e:
