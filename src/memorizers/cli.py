@@ -27,6 +27,7 @@ from .export import precision_note
 from .kinds import KINDS
 from .network import Network, atomic_write_bytes, json_default, output_path
 from .sweep import BACKENDS
+from .training import DTYPES as TRAIN_DTYPES
 from .training import OPTIMIZERS, RECIPES
 from .verify import DTYPES, recorded_kind_and_tol, verify
 
@@ -529,7 +530,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--batch", type=cli_args.count, help="mini-batch size (default: the recipe's)")
     t.add_argument(
         "--dtype",
-        choices=["float32", "float64", "auto"],
+        choices=TRAIN_DTYPES,
         help="training arithmetic (default: the recipe's; auto: float64 for real labels with tol < 1e-4)",
     )
     t.add_argument(

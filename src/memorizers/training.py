@@ -49,6 +49,7 @@ RECIPES = {
 }
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("onecycle", "constant")
+DTYPES = ("float32", "float64", "auto")
 LR_CANDIDATES = (1e-3, 3e-3, 1e-2)
 
 
@@ -116,6 +117,7 @@ def train(
     recipe : {"strong", "full-batch"}
         The defaults of the arguments below (:data:`RECIPES`); an argument given overrides its recipe value.
     optimizer : {"adamw", "adam", "sgd"}
+        SGD takes momentum 0.9 under the one-cycle schedule, none under the constant one.
     lr : float or "auto"
         The (peak) learning rate, positive; "auto" picks one of :data:`LR_CANDIDATES` by a short trial each.
     epochs : int
@@ -185,7 +187,7 @@ def _check(setup: dict, seconds) -> None:
             raise InvalidDataError(f"{name} must be a positive integer; got {value!r}")
     if seconds is not None and not (np.isfinite(seconds) and seconds > 0):
         raise InvalidDataError(f"seconds must be a positive number; got {seconds}")
-    for name, known in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("dtype", ("float32", "float64", "auto"))):
+    for name, known in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("dtype", DTYPES)):
         if setup[name] not in known:
             raise InvalidDataError(f"{name} must be one of {', '.join(known)}; got {setup[name]!r}")
 
@@ -217,7 +219,7 @@ class _Run:
         self.Y = torch.from_numpy(Y).to(dev, self.dtype)
         self.X64, self.Y64 = torch.from_numpy(X).to(dev), torch.from_numpy(Y).to(dev)
         self.criterion = KINDS[kind]  # the kind's memorization test and loss (memorizers.kinds)
-        self.Ynp, self.kind = Y, kind
+        self.Ynp = Y
         params = self.model.parameters()
         name, lr = setup["optimizer"], setup["lr"]
         if name == "adamw":

@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from ..build import build
-from ..data import digits, load_mnist_idx
+from ..data import load_mnist_idx
 from ..errors import InvalidDataError
-from ..labels import decode
 from ..network import atomic_write_bytes
 from ..training import train
 from . import pyplot, save_figure, verdict_lines, write_csv
+from .heldout import digits_split, heldout_accuracy
 
 QUICK = {"points": 500, "test": 2000, "seconds": 8.0}
 FULL = {"points": 60000, "test": 10000, "seconds": 1200.0}  # 20 minutes of training per labelling
@@ -43,17 +43,11 @@ def _data(sizes: dict):
         Xtr, ytr = load_mnist_idx(split="train")
         Xte, yte = load_mnist_idx(split="test")
         name = "fashion-mnist"
-    except InvalidDataError:  # not installed: the digits, split in two
-        X, y = digits()
-        order = np.random.default_rng(0).permutation(len(X))
-        Xtr, ytr, Xte, yte = X[order[:1200]], y[order[:1200]], X[order[1200:]], y[order[1200:]]
+    except InvalidDataError:  # not installed: the digits, split in two as the heldout experiment splits them
+        Xtr, ytr, Xte, yte = digits_split(1200)
         name = "digits"
     n = min(sizes["points"], len(Xtr))
     return name, Xtr[:n], ytr[:n], Xte[: sizes["test"]], yte[: sizes["test"]]
-
-
-def _heldout(network, Xte, yte) -> float:
-    return float(np.mean(decode(network.outputs(Xte), network.meta["kind"], network.meta["classes"]) == yte))
 
 
 def run(out_dir, quick: bool = False, progress: bool = True, sizes: dict | None = None) -> dict:
@@ -89,8 +83,8 @@ def run(out_dir, quick: bool = False, progress: bool = True, sizes: dict | None 
                 "train_reached_100": reached,
                 "budget_seconds": sizes["seconds"],
                 "ratio": round(trained.seconds / construct, 1),
-                "construct_heldout": _heldout(built.network, Xte, yte),
-                "train_heldout": _heldout(trained.network, Xte, yte),
+                "construct_heldout": heldout_accuracy(built.network, Xte, yte),
+                "train_heldout": heldout_accuracy(trained.network, Xte, yte),
                 "heldout_points": len(Xte),
             }
         )
