@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import labels
+from . import gpu, labels
 from .constructions import METHODS
 from .errors import InvalidDataError, MemorizersError, VerificationError
 from .network import Network
@@ -69,6 +69,7 @@ def build(
     on_failure: str = "raise",
     bits: bool = True,
     progress: bool = False,
+    device: str = "auto",
     **options,
 ) -> Built:
     """Construct a network that memorizes (X, y) with ``method`` and verify it in float64.
@@ -98,6 +99,9 @@ def build(
         (:mod:`memorizers.certify`).
     progress : bool
         Show the construction's stage and the verification's progress bars (on a terminal only).
+    device : str
+        Where the verification's forward pass runs (:mod:`memorizers.gpu`): "auto" (a CUDA GPU when there is
+        one), "numpy", or a torch device name. Checked before the construction starts.
     **options
         The construction's own options (widths, activation, seed, ...; see its signature).
 
@@ -127,6 +131,7 @@ def build(
     for key, value in options.items():  # a yes/no option takes only yes or no (a string like "maybe" is truthy)
         if isinstance(accepted[key].default, bool) and not isinstance(value, (bool, np.bool_)):
             raise InvalidDataError(f"option {key} of {method} is true or false; got {value!r}")
+    gpu.torch_device(device)  # a device that cannot be used: say so before the construction's work
     seed = options.get("seed")
     if (
         seed is not None
@@ -154,7 +159,7 @@ def build(
     # what verify, predict, the CLI and the exports read back: the label kind and classes, then the tolerance
     # and the bits proved to suffice; verify sees the labels as the user gave them, through the classes
     network.meta.update(kind=kind, classes=classes)
-    report = verify(network, X, y_raw, tol=tol, kind=kind, bits=bits, progress=progress)
+    report = verify(network, X, y_raw, tol=tol, kind=kind, bits=bits, progress=progress, device=device)
     network.meta.update(tol=report.tol, bits_needed=report.bits_needed)
     if not report.passed and on_failure == "raise":
         raise VerificationError(

@@ -31,6 +31,11 @@ from .training import DTYPES as TRAIN_DTYPES
 from .training import OPTIMIZERS, RECIPES
 from .verify import DTYPES, recorded_kind_and_tol, verify
 
+DEVICE_HELP = (
+    "where the verification's forward pass runs: auto (a CUDA GPU through PyTorch when there is one, else NumPy), "
+    "numpy, or a torch device such as cuda:1"
+)
+
 
 def _activation(args) -> activations.Activation | None:
     if args.activation is None:
@@ -101,7 +106,9 @@ def cmd_build(args) -> int:
         X = jitter(X, args.jitter, args.seed)
     start = time.perf_counter()
     try:
-        built = build(args.method, X, data.y, tol=args.tol, kind=args.kind, progress=not args.json, **options)
+        built = build(
+            args.method, X, data.y, tol=args.tol, kind=args.kind, progress=not args.json, device=args.device, **options
+        )
     except VerificationError as e:
         if not args.keep_failed:
             raise _Failed(f"verification failed, network not written: {e}") from None
@@ -177,6 +184,7 @@ def cmd_verify(args) -> int:
         exact_limit=args.exact_limit,
         certify=not args.no_certify,
         progress=not args.json,
+        device=args.device,
     )
     stats = network.stats()
     out = {**stats, **report.to_dict()}  # the bits_needed measured now, over the one recorded
@@ -479,6 +487,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--keep-failed", action="store_true", help="write the network even when it fails verification (exit status 1)"
     )
+    b.add_argument("--device", default="auto", help=DEVICE_HELP)
     b.add_argument("--json", action="store_true", help="print one JSON object (an error too)")
     b.set_defaults(func=cmd_build)
 
@@ -499,6 +508,7 @@ def parser() -> argparse.ArgumentParser:
         help="label kind (default: the one the network was built for, else inferred)",
     )
     v.add_argument("--no-certify", action="store_true", help="skip the certificate and bits_needed (most of the work)")
+    v.add_argument("--device", default="auto", help=DEVICE_HELP)
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
 

@@ -137,13 +137,9 @@ class OneHot(Kind):
                 "score it with kind 'real', 'binary' or 'sign'"
             )
         if y.ndim == 1 or y.shape[1] == 1:
-            ids = y.reshape(-1)
-            if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0 and ids.max(initial=0) < n_out):
-                raise InvalidDataError(
-                    f"class ids must be integers in [0, {n_out - 1}] for a network of {n_out} outputs"
-                )
+            ids = self.class_ids(y, n_out)
             Y = np.zeros((len(ids), n_out))
-            Y[np.arange(len(ids)), ids.astype(np.int64)] = 1.0
+            Y[np.arange(len(ids)), ids] = 1.0
             return Y
         if y.shape[1] != n_out:
             raise InvalidDataError(f"one-hot labels have {y.shape[1]} columns but the network has {n_out} outputs")
@@ -151,12 +147,22 @@ class OneHot(Kind):
             raise InvalidDataError("one-hot labels need exactly one 1 per row and 0 elsewhere")
         return y.astype(np.float64)
 
+    @staticmethod
+    def class_ids(y, n_out):
+        """Class ids (shape (N,) or (N, 1)) checked against the network's n_out outputs, as int64."""
+        ids = np.asarray(y).reshape(-1)
+        if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0 and ids.max(initial=0) < n_out):
+            raise InvalidDataError(f"class ids must be integers in [0, {n_out - 1}] for a network of {n_out} outputs")
+        return ids.astype(np.int64)
+
     def score(self, F, Y, tol):
         cls = np.argmax(Y, axis=1)
         rows = np.arange(len(Y))
         true = F[rows, cls]
         other = F.copy()
-        other[rows, cls] = F.min() - 1  # below every other entry, for floats and Fractions
+        # below every other entry: -inf for floats (a NaN in one row leaves the others' margins alone), and
+        # for Fractions one less than the least
+        other[rows, cls] = F.min() - 1 if F.dtype == object else -np.inf
         margin = true - other.max(axis=1)
         return margin, margin > 0
 

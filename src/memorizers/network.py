@@ -146,24 +146,28 @@ class Network:
     def n_out(self) -> int:
         return self.layers[-1].n_out
 
-    def forward(self, X, dtype=np.float64) -> np.ndarray:
+    def forward(self, X, dtype=np.float64, device: str = "numpy") -> np.ndarray:
         """Evaluate on the rows of X (N, n_in) in ``dtype``; returns (N, n_out).
 
         Parameters and inputs are cast to ``dtype`` first (float32, float64 or
-        numpy.longdouble), so every operation rounds in that type.
+        numpy.longdouble), so every operation rounds in that type. ``device``: "numpy", or
+        "auto" / a torch device name for the GPU path of :mod:`memorizers.gpu`.
         """
+        from .gpu import chunk_activations, evaluator
+
         dt = np.dtype(dtype)
         X = np.asarray(X)
         if X.ndim == 1:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise MemorizersError(f"network expects {self.n_in} input features, got shape {X.shape}")
-        rows = self.chunk_rows()
+        run, _, where = evaluator(self, dt, device)
+        rows = self.chunk_rows(chunk_activations(where))
         if len(X) <= rows:
-            return self._forward(X.astype(dt, copy=False))
+            return run(X)
         out = np.empty((len(X), self.n_out), dtype=dt)
         for s in range(0, len(X), rows):  # bounded memory, and faster than one huge pass
-            out[s : s + rows] = self._forward(X[s : s + rows].astype(dt, copy=False))
+            out[s : s + rows] = run(X[s : s + rows])
         return out
 
     def outputs(self, X) -> np.ndarray:

@@ -35,7 +35,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import kinds, labels
+from . import gpu, kinds, labels
 from .certify import Certifier
 from .constructions import METHODS
 from .errors import InvalidDataError
@@ -82,6 +82,7 @@ class MemorizationReport:
     exact: ExactCheck | None = None
     judged_exactly: bool = False  # passed is the exact evaluation's verdict (a network with exact parameters)
     bits_searched: bool = field(default=False, repr=False)  # bits_needed was searched for (None then: no t found)
+    device: str = "numpy"  # where the scored evaluation ran: "numpy" or a torch device (memorizers.gpu)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -121,8 +122,9 @@ class MemorizationReport:
         return s
 
     def summary(self) -> str:
+        where = "" if self.device == gpu.NUMPY else f" on {self.device}"
         s = (
-            f"{self.n_points} points, {self.kind} labels, {self.dtype}: accuracy {self.accuracy:.4%}, "
+            f"{self.n_points} points, {self.kind} labels, {self.dtype}{where}: accuracy {self.accuracy:.4%}, "
             f"max |f - y| = {self.max_abs_error:.3e}, min margin {self.min_margin:.3e}"
         )
         if self.kind == "relative":
@@ -185,6 +187,7 @@ def verify(
     exact_limit: int | None = EXACT_LIMIT,
     chunk_rows: int | None = None,
     progress: bool = False,
+    device: str = "auto",
 ) -> MemorizationReport:
     """Verify that ``network`` reproduces (X, y), and certify it.
 
@@ -220,6 +223,10 @@ def verify(
         Rows per streamed chunk of the forward pass (default: ``Network.chunk_rows()``).
     progress : bool
         Progress bars (on a terminal only).
+    device : str
+        Where the forward pass runs (:mod:`memorizers.gpu`): "auto" (a CUDA GPU through PyTorch when there is
+        one, else NumPy), "numpy", or a torch device name ("cuda", "cuda:1", "cpu"). The certificate runs in
+        NumPy either way; ``report.device`` says where the scored evaluation ran.
 
     Returns
     -------
@@ -251,16 +258,21 @@ def verify(
     if kind == "relative":  # the aggregate budget tol ||y||^2, shared equally for the per-point scores
         score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(targets(y, network.n_out, kind) ** 2) / len(X)))
 
-    rows = chunk_rows or network.chunk_rows()
+    _, scored, where = gpu.evaluator(network, dt, device)
+    rows = chunk_rows or network.chunk_rows(gpu.chunk_activations(where))
     errs, margins, correct = [], [], []
     residual2, labels2 = [], []  # per point, summed at the end: the same result for any chunking
-    for s in _progress(range(0, len(X), rows), progress, f"verify ({dt.name})"):
-        Y = targets(y[s : s + rows], network.n_out, kind)  # one-hot rows built per chunk: bounded memory
+    label = dt.name if where == gpu.NUMPY else f"{dt.name}, {where}"
+    ids_only = where != gpu.NUMPY and kind == "onehot" and (y.ndim == 1 or y.shape[1] == 1)
+    for s in _progress(range(0, len(X), rows), progress, f"verify ({label})"):
+        if ids_only:  # the device makes the one-hot rows
+            Y = gpu.ClassIds(kinds.OneHot.class_ids(y[s : s + rows], network.n_out))
+        else:
+            Y = targets(y[s : s + rows], network.n_out, kind)  # one-hot rows built per chunk: bounded memory
         with np.errstate(all="ignore"):
-            F = network._forward(X[s : s + rows].astype(dt, copy=False))
-        e, m, c = score(F, Y, score_kind, score_tol)
-        residual2.append(np.sum((F.astype(np.float64) - Y) ** 2, axis=1))
-        labels2.append(np.sum(Y**2, axis=1))
+            e, m, c, r2, l2 = scored(X[s : s + rows], Y, score_kind, score_tol)
+        residual2.append(r2)
+        labels2.append(l2)
         errs.append(e.astype(np.float64))
         margins.append(m.astype(np.float64))
         correct.append(c)
@@ -280,6 +292,7 @@ def verify(
         relative_error=residual2 / labels2 if labels2 > 0 else (0.0 if residual2 == 0 else float("inf")),
         errors=err,
         margins=margin,
+        device=where,
     )
     if certify:
         # exact parameters that the dtype gets wrong somewhere: only the points it gets right are enclosed (the

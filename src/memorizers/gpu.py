@@ -1,0 +1,177 @@
+"""The forward pass on a GPU: the network in torch (float64 or float32) on a CUDA device, for verify at scale.
+
+Optional and chosen automatically: ``device="auto"`` (what :func:`memorizers.verify` and
+:meth:`Network.forward` take) evaluates on CUDA when PyTorch is installed and sees a GPU, and in NumPy
+otherwise; ``"numpy"`` always takes NumPy; any torch device name (``"cuda"``, ``"cuda:1"``, ``"cpu"``)
+takes torch on it, which is how the tests run this path on a machine with no GPU.
+
+The module is :func:`memorizers.export.torch_module`, the one interpreter with torch operations. An
+evaluation on the GPU rounds like any IEEE float64 (or float32) evaluation, in its own summation order, so
+its outputs differ from NumPy's by no more than the a-priori rounding bound of
+:func:`memorizers.certify.forward_with_bound` allows each of them; verify scores what the GPU computed, and
+the certificate (which does not depend on the evaluation's order) stays on the CPU. TF32 is switched off
+for the duration of a float32 evaluation: its 10-bit products would not be float32 arithmetic.
+Exact parameters and long double evaluate in NumPy only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from .errors import InvalidDataError
+from .kinds import score
+
+NUMPY = "numpy"
+
+
+def chunk_activations(where: str) -> int:
+    """Numbers per layer in one chunk of rows: cache-sized for NumPy, far larger for a GPU."""
+    return 2**21 if where == NUMPY else 2**26
+
+
+def _torch_or_none():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def torch_device(device: str, network=None, dtype=np.float64) -> str | None:
+    """The torch device to evaluate ``network`` on in ``dtype``, or None for NumPy (module doc).
+
+    Raises InvalidDataError for a device that cannot be used (named, but no such device, no PyTorch,
+    or an evaluation that only NumPy does). Without a network, checks the device alone."""
+    if not isinstance(device, str):
+        raise InvalidDataError(f"device must be a string ('auto', 'numpy', 'cuda', ...); got {device!r}")
+    if device == NUMPY:
+        return None
+    dt = np.dtype(dtype)
+    torch = _torch_or_none()
+    if device == "auto":
+        exact = network is not None and network.exact
+        if torch is None or exact or dt not in (np.float32, np.float64) or not torch.cuda.is_available():
+            return None
+        return "cuda"
+    if torch is None:
+        raise InvalidDataError(f"device {device!r} needs PyTorch: pip install 'memorizers[torch]' (or use numpy)")
+    if dt not in (np.float32, np.float64):
+        raise InvalidDataError(f"{dt.name} evaluation runs in NumPy only: use device 'numpy'")
+    if network is not None and network.exact:
+        raise InvalidDataError("a network with exact parameters is evaluated in NumPy only: use device 'numpy'")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise InvalidDataError(
+            f"unknown device {device!r}; use 'auto', 'numpy', 'cuda' or another torch device"
+        ) from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidDataError(f"device {device!r}: PyTorch sees no CUDA device here (use 'auto' or 'numpy')")
+    return str(dev)
+
+
+class TorchForward:
+    """Evaluate ``network`` on chunks of rows (NumPy in, NumPy out) with torch on ``device`` in ``dtype``."""
+
+    def __init__(self, network, dtype, device: str):
+        import torch
+
+        from .export import torch_module
+
+        self.torch = torch
+        self.dtype = np.dtype(dtype)
+        tdt = torch.float64 if self.dtype == np.float64 else torch.float32
+        self.device = torch.device(device)
+        self.module = torch_module(network, dtype=tdt).to(self.device).eval()
+
+    @contextlib.contextmanager
+    def _exact_float32(self):
+        """No TF32 in float32 matrix products while evaluating (restored after)."""
+        matmul = self.torch.backends.cuda.matmul
+        saved = matmul.allow_tf32
+        matmul.allow_tf32 = False
+        try:
+            yield
+        finally:
+            matmul.allow_tf32 = saved
+
+    def _outputs(self, X: np.ndarray):
+        t = self.torch.from_numpy(np.ascontiguousarray(X, dtype=self.dtype)).to(self.device)
+        return self.module.hard(t)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        with self.torch.inference_mode(), self._exact_float32():
+            return self._outputs(X).cpu().numpy()
+
+    def scored(self, X: np.ndarray, Y, kind: str, tol: float):
+        """Per row (error, margin, correct, squared residual, squared label) as :func:`scored_numpy`, computed on
+        the device: five numbers per row come back, not the outputs. Y: the targets, or :class:`ClassIds`
+        (one-hot rows made on the device: at 1000 classes, making them on the CPU took most of the time)."""
+        torch = self.torch
+        with torch.inference_mode(), self._exact_float32():
+            F = self._outputs(X).to(torch.float64)  # widened exactly, as kinds.score does
+            if isinstance(Y, ClassIds):
+                Yt = torch.zeros(F.shape, dtype=torch.float64, device=self.device)
+                Yt[torch.arange(len(Y.ids), device=self.device), torch.from_numpy(Y.ids).to(self.device)] = 1.0
+            else:
+                Yt = torch.from_numpy(np.asarray(Y, dtype=np.float64)).to(self.device)
+            err, margin, correct = torch_score(torch, F, Yt, kind, tol)
+            sums = ((F - Yt) ** 2).sum(dim=1), (Yt**2).sum(dim=1)
+            return tuple(v.cpu().numpy() for v in (err, margin, correct, *sums))
+
+
+class ClassIds:
+    """One-hot targets given by their class ids (checked), for the device to expand."""
+
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+
+
+def torch_score(torch, F, Y, kind: str, tol: float):
+    """:func:`memorizers.kinds.score` on float64 torch tensors (the tests hold the two equal, kind by kind)."""
+    err = (F - Y).abs().amax(dim=1)
+    if kind in ("real", "relative"):
+        margin = tol - err
+        correct = err <= tol
+    else:
+        if kind == "binary":
+            margin = (2 * Y[:, 0] - 1) * (F[:, 0] - 0.5)
+        elif kind == "sign":
+            margin = Y[:, 0] * F[:, 0]
+        elif kind == "index":
+            margin = 0.5 - (F[:, 0] - Y[:, 0]).abs()
+        elif kind == "onehot":
+            rows, cls = torch.arange(len(Y), device=Y.device), Y.argmax(dim=1)
+            other = F.clone()
+            other[rows, cls] = -torch.inf
+            margin = F[rows, cls] - other.amax(dim=1)
+        else:
+            raise InvalidDataError(f"kind {kind!r} has no GPU scoring; use device 'numpy'")
+        correct = margin > 0
+    return err, margin, correct & torch.isfinite(F).all(dim=1)
+
+
+def scored_numpy(F: np.ndarray, Y: np.ndarray, kind: str, tol: float):
+    """Per row (error, margin, correct, squared residual, squared label) of outputs F against targets Y
+    (:func:`kinds.score`)."""
+    err, margin, correct = score(F, Y, kind, tol)
+    return err, margin, correct, np.sum((F.astype(np.float64) - Y) ** 2, axis=1), np.sum(Y**2, axis=1)
+
+
+def evaluator(network, dtype, device: str):
+    """Where ``network`` is evaluated in ``dtype`` on ``device`` (module doc): (forward, scored, where).
+
+    forward(X) gives a chunk's outputs; scored(X, Y, kind, tol) its per-row (error, margin, correct,
+    squared residual, squared label); where is "numpy" or the torch device."""
+    where = torch_device(device, network, dtype)
+    if where is None:
+        dt = np.dtype(dtype)
+
+        def forward(X):
+            return network._forward(np.asarray(X).astype(dt, copy=False))
+
+        return forward, lambda X, Y, kind, tol: scored_numpy(forward(X), Y, kind, tol), NUMPY
+    run = TorchForward(network, dtype, where)
+    return run, run.scored, where

@@ -1,0 +1,134 @@
+"""The GPU path of verify and forward (memorizers.gpu), run here with torch on the CPU: the code that runs on a
+CUDA device, checked against NumPy (CI has no GPU; on a machine with one, the "cuda" cases run too)."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from memorizers import build, verify
+from memorizers.certify import forward_with_bound
+from memorizers.cli import main
+from memorizers.data import gaussian_regression
+from memorizers.errors import InvalidDataError
+from memorizers.gpu import torch_device, torch_score
+from memorizers.kinds import score
+
+CUDA = torch.cuda.is_available()
+DEVICES = ["cpu"] + (["cuda"] if CUDA else [])
+
+
+def _labels(rng, kind, n, n_out):
+    if kind == "onehot":
+        return np.eye(n_out)[rng.integers(0, n_out, n)]
+    if kind == "binary":
+        return rng.integers(0, 2, (n, 1)).astype(float)
+    if kind == "sign":
+        return rng.choice([-1.0, 1.0], (n, 1))
+    if kind == "index":
+        return rng.integers(0, 5, (n, 1)).astype(float)
+    return rng.uniform(-1, 1, (n, n_out))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(["real", "relative", "binary", "sign", "onehot", "index"]),
+    n=st.integers(1, 30),
+    n_out=st.integers(2, 6),
+    seed=st.integers(0, 2**32 - 1),
+    nan_rows=st.integers(0, 3),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_gpu_scoring_equals_kinds_score(kind, n, n_out, seed, nan_rows, dtype):
+    """Per point error, margin and verdict on the device are the NumPy ones, bit for bit (NaN outputs too)."""
+    rng = np.random.default_rng(seed)
+    n_out = n_out if kind in ("real", "relative", "onehot") else 1
+    Y = _labels(rng, kind, n, n_out)
+    F = (Y + rng.normal(0, 0.3, Y.shape) * rng.choice([0, 1e-7, 1], Y.shape)).astype(dtype)
+    F[rng.integers(0, n, nan_rows)] = np.nan
+    tol = 1e-3
+    want = score(F, Y, kind, tol)
+    got = torch_score(torch, torch.from_numpy(F).double(), torch.from_numpy(Y), kind, tol)
+    for w, g in zip(want, got):
+        np.testing.assert_array_equal(g.numpy(), w)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_verify_on_torch_agrees_with_numpy(device, dtype):
+    """Same verdict, accuracy and certificate; the errors of the two float evaluations differ by no more than
+    the a-priori rounding bound allows each (their summation orders differ)."""
+    X, y = gaussian_regression(1500, 8, seed=2)
+    net = build("yun-3layer", X, y, seed=2, bits=False).network
+    ours = verify(net, X, y, dtype=dtype, device="numpy")
+    theirs = verify(net, X, y, dtype=dtype, device=device)
+    assert theirs.device == device and ours.device == "numpy" and f"on {device}" in theirs.summary()
+    _, bound = forward_with_bound(net, X, np.dtype(dtype))
+    bound = 2 * bound.max(axis=1)
+    assert np.all(np.abs(theirs.errors - ours.errors) <= bound)
+    clear = np.abs(ours.margins) > bound  # points whose verdict no rounding can flip: the same verdict
+    np.testing.assert_array_equal(theirs.margins[clear] > 0, ours.margins[clear] > 0)
+    np.testing.assert_array_equal(theirs.proved_points, ours.proved_points)  # the certificate does not move
+    if dtype == "float64":
+        assert theirs.passed and ours.passed and theirs.certified == ours.certified == 1.0
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_forward_and_chunking_on_torch(device):
+    """Network.forward on a torch device, in chunks of rows or not, equals NumPy's within the rounding bound (torch's
+    kernels, unlike one NumPy BLAS call per chunk, may sum in another order for another number of rows)."""
+    X, y = gaussian_regression(400, 5, seed=4)
+    net = build("yun-classifier", X, (y > 0).astype(int), seed=4, bits=False).network
+    F, bound = forward_with_bound(net, X, np.float64)
+    G = net.forward(X, device=device)
+    assert G.dtype == np.float64 and np.all(np.abs(G - F) <= 2 * bound)
+    whole = verify(net, X, (y > 0).astype(int), device=device, certify=False)
+    chunked = verify(net, X, (y > 0).astype(int), device=device, certify=False, chunk_rows=7)
+    assert np.all(np.abs(whole.margins - chunked.margins) <= 2 * bound.max(axis=1))
+    assert whole.accuracy == chunked.accuracy == 1.0
+    rows = verify(net, X, np.eye(2)[(y > 0).astype(int)], device=device, certify=False)  # one-hot rows, not ids
+    np.testing.assert_array_equal(rows.margins, whole.margins)
+    assert rows.relative_error == whole.relative_error
+
+
+def test_device_choice_and_refusals():
+    X, y = gaussian_regression(50, 3, seed=0)
+    net = build("yun-3layer", X, y, seed=0, bits=False).network
+    assert torch_device("numpy", net) is None
+    assert torch_device("auto", net) == ("cuda" if CUDA else None)
+    assert torch_device("auto", net, np.longdouble) is None  # long double: NumPy only, chosen quietly
+    assert torch_device("cpu", net) == "cpu"
+    for bad, says in [("tpu9", "unknown device"), (3, "must be a string")]:
+        with pytest.raises(InvalidDataError, match=says):
+            verify(net, X, y, device=bad)
+    with pytest.raises(InvalidDataError, match="NumPy only"):
+        verify(net, X, y, dtype="longdouble", device="cpu")
+    if not CUDA:
+        with pytest.raises(InvalidDataError, match="no CUDA device"):
+            verify(net, X, y, device="cuda")
+    with pytest.raises(InvalidDataError, match="unknown device"):  # before any construction work
+        build("yun-3layer", X, y, device="tpu9")
+
+
+def test_exact_parameters_stay_in_numpy():
+    rng = np.random.default_rng(0)
+    X, ids = rng.standard_normal((40, 3)), rng.integers(0, 3, 40)
+    net = build("vardi", X, ids, seed=0, bits=False).network
+    assert net.exact and torch_device("auto", net) is None
+    with pytest.raises(InvalidDataError, match="exact parameters"):
+        verify(net, X, ids, device="cpu")
+
+
+def test_cli_device(tmp_path, capsys):
+    X, y = gaussian_regression(200, 4, seed=1)
+    data = tmp_path / "d.npz"
+    np.savez(data, X=X, y=y)
+    net = tmp_path / "net.npz"
+    assert main(["build", "--method", "yun-3layer", "--data", str(data), "--out", str(net), "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(net), "--data", str(data), "--device", "cpu", "--no-certify"]) == 0
+    assert "float64 on cpu" in capsys.readouterr().out
+    assert main(["verify", str(net), "--data", str(data), "--device", "tpu9"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown device 'tpu9'" in err[0]
