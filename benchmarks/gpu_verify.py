@@ -1,12 +1,14 @@
-"""Verification on a GPU against NumPy: Yun et al.'s ImageNet-sized classifier (Proposition 3.2, widths
-2000-2000-4000, 1000 classes, x ~ N(0, I_64)) verified in float64 through the public ``verify``.
+"""Yun et al.'s ImageNet-sized classifier (Proposition 3.2: widths 2000-2000-4000, 1000 classes, x ~ N(0, I_64))
+built and verified on a GPU through the public ``build`` and ``verify``, with default settings.
 
-Builds the network on N points (the construction with its defaults), then times ``verify`` (forward pass
-and scoring, no certificate) on a CUDA GPU for the N points and for the same points repeated ``--repeat``
-times (N * repeat rows: the same labels, so the same verdict), against NumPy on a ``--numpy-rows`` slice
-(extrapolated per row, said so), and the certificate on that slice. Needs PyTorch with a CUDA device.
+Per seed: ``build`` (the construction, then its float64 verification on the device; no certificate), the
+accuracy, smallest margin and largest |weight|. Then, for the first seed: ``verify`` on the device again, on
+the N points and on them repeated ``--repeat`` times (N * repeat rows with the same labels: the same verdict);
+NumPy's verification on ``--numpy-rows`` points for comparison; and the certificate of all N points (on the
+CPU; ``--no-certify`` leaves it out). Needs PyTorch with a CUDA device (``--device cpu`` runs it without one,
+slowly: a check of the script).
 
-    python benchmarks/gpu_verify.py [--n 1000000] [--repeat 10] [--numpy-rows 100000]
+    python benchmarks/gpu_verify.py [--n 1000000] [--seeds 0,1,2] [--repeat 10] [--numpy-rows 100000]
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import time
 
 import numpy as np
 
-from memorizers import verify
-from memorizers.constructions.yun import yun_classifier
+from memorizers import build, verify
 
 
 def timed(fn):
@@ -38,56 +39,65 @@ def main():
     parser.add_argument("--classes", type=int, default=1000)
     parser.add_argument("--dx", type=int, default=64)
     parser.add_argument("--widths", default="2000,2000,4000")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--numpy-rows", type=int, default=100_000)
+    parser.add_argument("--no-certify", action="store_true")
     parser.add_argument("--device", default="cuda", help="torch device (cpu: a check of this script without a GPU)")
     args = parser.parse_args()
     import torch
 
     name = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else args.device
     print(f"torch {torch.__version__}, {name}, {os.cpu_count()} CPU cores", flush=True)
-    rng = np.random.default_rng(args.seed)
-    X = rng.standard_normal((args.n, args.dx))
-    ids = rng.integers(0, args.classes, size=args.n)
-    widths = tuple(int(w) for w in args.widths.split(","))
-    t_build, (net, info) = timed(
-        lambda: yun_classifier(X, ids, widths=widths, n_classes=args.classes, activation="relu", seed=args.seed)
-    )
-    s = net.stats()
-    print(f"construction: {t_build:.1f} s, largest |weight| {s['max_abs_weight']:.3e}", flush=True)
+    widths = [int(w) for w in args.widths.split(",")]
 
+    def data(seed):
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((args.n, args.dx)), rng.integers(0, args.classes, size=args.n)
+
+    print("| seed | build s (construction + verification) | accuracy | wrong | min margin | max abs weight |")
+    print("|---|---|---|---|---|---|")
+    first = None
+    for seed in (int(s) for s in args.seeds.split(",")):
+        X, ids = data(seed)
+        t, built = timed(
+            lambda: build(
+                "yun-classifier",
+                X,
+                ids,
+                widths=widths,
+                n_classes=args.classes,
+                seed=seed,
+                certify=False,
+                on_failure="return",
+                device=args.device,
+            )
+        )
+        r = built.report
+        wrong = int(round((1 - r.accuracy) * r.n_points))
+        w = built.network.stats()["max_abs_weight"]
+        print(f"| {seed} | {t:.1f} | {r.accuracy:.4%} | {wrong} | {r.min_margin:.3f} | {w:.2e} |", flush=True)
+        first = first or (X, ids, built.network)
+
+    X, ids, net = first
     rows = []
-    verify(net, X[:1000], ids[:1000], kind="onehot", certify=False, device=args.device)  # warm-up (CUDA context)
-    t, r = timed(lambda: verify(net, X, ids, kind="onehot", certify=False, device=args.device))
+    t, r = timed(lambda: verify(net, X, ids, certify=False, device=args.device))
     rows.append((args.device, args.n, t, r))
-    t, r = timed(lambda: verify(net, *repeated(X, ids, args.repeat), kind="onehot", certify=False, device=args.device))
+    t, r = timed(lambda: verify(net, *repeated(X, ids, args.repeat), certify=False, device=args.device))
     rows.append((args.device, args.n * args.repeat, t, r))
     m = min(args.numpy_rows, args.n)
-    t, r = timed(lambda: verify(net, X[:m], ids[:m], kind="onehot", certify=False, device="numpy"))
+    t, r = timed(lambda: verify(net, X[:m], ids[:m], certify=False, device="numpy"))
     rows.append(("numpy", m, t, r))
-    t_cert, c = timed(lambda: verify(net, X[:m], ids[:m], kind="onehot", bits=False, device="numpy"))
-
-    print("| evaluation | rows | verify s | rows/s | accuracy | min margin | max abs error |")
-    print("|---|---|---|---|---|---|---|")
+    print("| verify (float64, no certificate) | rows | s | rows/s | accuracy |")
+    print("|---|---|---|---|---|")
     for where, n, t, r in rows:
+        print(f"| {where} | {n} | {t:.2f} | {n / t:.3g} | {r.accuracy:.4%} |", flush=True)
+    if not args.no_certify:
+        t, c = timed(lambda: verify(net, X, ids, bits=False, device=args.device))
         print(
-            f"| {where} float64 | {n} | {t:.2f} | {n / t:.3g} | {r.accuracy:.4%} | {r.min_margin:.3f} | "
-            f"{r.max_abs_error:.2e} |"
+            f"verify + certificate of all {args.n} points (first seed): {t:.1f} s, certified {c.certified:.4%}, "
+            f"largest enclosure radius {c.max_error_bound:.2e}; {c.uncertified_summary()}"
         )
-    per_row = rows[2][2] / m
-    print(
-        f"numpy float64, extrapolated per row: {per_row * args.n:.0f} s for {args.n} rows, "
-        f"{per_row * args.n * args.repeat:.0f} s for {args.n * args.repeat}"
-    )
-    print(
-        f"numpy verify + certificate on {m} rows: {t_cert:.1f} s (the certificate about {t_cert - rows[2][2]:.1f} s), "
-        f"certified {c.certified:.2%}, largest radius {c.max_error_bound:.2e}"
-    )
-    print(
-        f"p = {info['groups_p']}, q = {info['group_size_q']}, score {info['score']:.3e}, "
-        f"min projection gap {info['min_projection_gap']:.2e}"
-    )
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ def build(
     tol: float | None = None,
     kind: str | None = None,
     on_failure: str = "raise",
+    certify: bool = True,
     bits: bool = True,
     progress: bool = False,
     device: str = "auto",
@@ -94,9 +95,12 @@ def build(
     on_failure : {"raise", "return"}
         A network that fails its own verification raises VerificationError (carrying ``.network`` and
         ``.report``, and saying what to try), or is returned with ``report.passed`` False.
+    certify : bool
+        Certify the verification (:mod:`memorizers.certify`): at scale the costliest part, and it runs on
+        the CPU. Without it ``report.certified`` is None.
     bits : bool
         Also find, and record in ``network.meta``, bits_needed: the precision that provably suffices
-        (:mod:`memorizers.certify`).
+        (:mod:`memorizers.certify`; only with ``certify``).
     progress : bool
         Show the construction's stage and the verification's progress bars (on a terminal only).
     device : str
@@ -159,7 +163,9 @@ def build(
     # what verify, predict, the CLI and the exports read back: the label kind and classes, then the tolerance
     # and the bits proved to suffice; verify sees the labels as the user gave them, through the classes
     network.meta.update(kind=kind, classes=classes)
-    report = verify(network, X, y_raw, tol=tol, kind=kind, bits=bits, progress=progress, device=device)
+    report = verify(
+        network, X, y_raw, tol=tol, kind=kind, certify=certify, bits=bits and certify, progress=progress, device=device
+    )
     network.meta.update(tol=report.tol, bits_needed=report.bits_needed)
     if not report.passed and on_failure == "raise":
         raise VerificationError(
