@@ -1,6 +1,10 @@
 """The GPU path of verify and forward (memorizers.gpu), run here with torch on the CPU: the code that runs on a
 CUDA device, checked against NumPy (CI has no GPU; on a machine with one, the "cuda" cases run too)."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -132,3 +136,15 @@ def test_cli_device(tmp_path, capsys):
     assert main(["verify", str(net), "--data", str(data), "--device", "tpu9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown device 'tpu9'" in err[0]
+
+
+@pytest.mark.skipif(os.path.exists("/dev/nvidiactl"), reason="NVIDIA's driver is here: auto may need torch")
+def test_auto_does_not_import_torch_without_a_driver():
+    """Without NVIDIA's driver files, device="auto" takes NumPy without importing torch (2-3 s a command)."""
+    code = (
+        "import sys; from memorizers import build; from memorizers.data import gaussian_regression; "
+        "X, y = gaussian_regression(60, 3, seed=0); r = build('yun-3layer', X, y, seed=0).report; "
+        "print(r.device, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["numpy", "False"]

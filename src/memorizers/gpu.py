@@ -1,9 +1,10 @@
 """The forward pass on a GPU: the network in torch (float64 or float32) on a CUDA device, for verify at scale.
 
-Optional and chosen automatically: ``device="auto"`` (what :func:`memorizers.verify` and
-:meth:`Network.forward` take) evaluates on CUDA when PyTorch is installed and sees a GPU, and in NumPy
-otherwise; ``"numpy"`` always takes NumPy; any torch device name (``"cuda"``, ``"cuda:1"``, ``"cpu"``)
-takes torch on it, which is how the tests run this path on a machine with no GPU.
+Optional and chosen automatically: ``device="auto"`` (the default of :func:`memorizers.verify` and
+:func:`memorizers.build`) evaluates on CUDA when PyTorch is installed and sees a GPU, and in NumPy
+otherwise (on Linux without NVIDIA's driver files it does not even import torch); ``"numpy"`` always
+takes NumPy; any torch device name (``"cuda"``, ``"cuda:1"``, ``"cpu"``) takes torch on it, which is how
+the tests run this path on a machine with no GPU.
 
 The module is :func:`memorizers.export.torch_module`, the one interpreter with torch operations. An
 evaluation on the GPU rounds like any IEEE float64 (or float32) evaluation, in its own summation order, so
@@ -17,6 +18,8 @@ Exact parameters and long double evaluate in NumPy only.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 
 import numpy as np
 
@@ -39,6 +42,12 @@ def _torch_or_none():
     return torch
 
 
+def _cuda_may_be_here() -> bool:
+    """Whether a CUDA device may be present, without importing torch (2-3 s) where none can be: torch is
+    imported already, or NVIDIA's driver has its device files (Linux), or we cannot tell (Windows)."""
+    return "torch" in sys.modules or os.path.exists("/dev/nvidiactl") or os.name == "nt"
+
+
 def torch_device(device: str, network=None, dtype=np.float64) -> str | None:
     """The torch device to evaluate ``network`` on in ``dtype``, or None for NumPy (module doc).
 
@@ -49,12 +58,13 @@ def torch_device(device: str, network=None, dtype=np.float64) -> str | None:
     if device == NUMPY:
         return None
     dt = np.dtype(dtype)
-    torch = _torch_or_none()
     if device == "auto":
         exact = network is not None and network.exact
-        if torch is None or exact or dt not in (np.float32, np.float64) or not torch.cuda.is_available():
+        if exact or dt not in (np.float32, np.float64) or not _cuda_may_be_here():
             return None
-        return "cuda"
+        torch = _torch_or_none()
+        return "cuda" if torch is not None and torch.cuda.is_available() else None
+    torch = _torch_or_none()
     if torch is None:
         raise InvalidDataError(f"device {device!r} needs PyTorch: pip install 'memorizers[torch]' (or use numpy)")
     if dt not in (np.float32, np.float64):
