@@ -1,6 +1,7 @@
 """The GPU path of verify and forward (memorizers.gpu), run here with torch on the CPU: the code that runs on a
 CUDA device, checked against NumPy (CI has no GPU; on a machine with one, the "cuda" cases run too)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -133,6 +134,10 @@ def test_cli_device(tmp_path, capsys):
     capsys.readouterr()
     assert main(["verify", str(net), "--data", str(data), "--device", "cpu", "--no-certify"]) == 0
     assert "float64 on cpu" in capsys.readouterr().out
+    quick = ["--out", str(tmp_path / "quick.npz"), "--no-certify", "--json"]
+    assert main(["build", "--method", "yun-3layer", "--data", str(data), *quick]) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert built["passed"] and built["certified"] is None and built["bits_needed"] is None
     assert main(["verify", str(net), "--data", str(data), "--device", "tpu9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown device 'tpu9'" in err[0]

@@ -107,7 +107,15 @@ def cmd_build(args) -> int:
     start = time.perf_counter()
     try:
         built = build(
-            args.method, X, data.y, tol=args.tol, kind=args.kind, progress=not args.json, device=args.device, **options
+            args.method,
+            X,
+            data.y,
+            tol=args.tol,
+            kind=args.kind,
+            certify=not args.no_certify,
+            progress=not args.json,
+            device=args.device,
+            **options,
         )
     except VerificationError as e:
         if not args.keep_failed:
@@ -487,6 +495,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--keep-failed", action="store_true", help="write the network even when it fails verification (exit status 1)"
     )
+    b.add_argument("--no-certify", action="store_true", help="skip the certificate (costliest at scale; on the CPU)")
     b.add_argument("--device", default="auto", help=DEVICE_HELP)
     b.add_argument("--json", action="store_true", help="print one JSON object (an error too)")
     b.set_defaults(func=cmd_build)
