@@ -68,7 +68,8 @@ def torch_device(device: str, network=None, dtype=np.float64) -> str | None:
     if torch is None:
         raise InvalidDataError(f"device {device!r} needs PyTorch: pip install 'memorizers[torch]' (or use numpy)")
     if dt not in (np.float32, np.float64):
-        raise InvalidDataError(f"{dt.name} evaluation runs in NumPy only: use device 'numpy'")
+        name = "long double" if dt == np.longdouble else dt.name
+        raise InvalidDataError(f"{name} evaluation runs in NumPy only: use device 'numpy'")
     if network is not None and network.exact:
         raise InvalidDataError("a network with exact parameters is evaluated in NumPy only: use device 'numpy'")
     try:
