@@ -30,8 +30,8 @@ NUMPY = "numpy"
 
 
 def chunk_activations(where: str) -> int:
-    """Numbers per layer in one chunk of rows: cache-sized for NumPy, far larger for a GPU."""
-    return 2**21 if where == NUMPY else 2**26
+    """Numbers per layer in one chunk of rows: cache-sized on the CPU, far larger on a GPU."""
+    return 2**26 if where.startswith("cuda") else 2**21
 
 
 def _torch_or_none():
