@@ -3,6 +3,7 @@ CUDA device, checked against NumPy (CI has no GPU; on a machine with one, the "c
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -17,8 +18,8 @@ from memorizers.certify import forward_with_bound
 from memorizers.cli import main
 from memorizers.data import gaussian_regression
 from memorizers.errors import InvalidDataError
-from memorizers.gpu import torch_device, torch_score
-from memorizers.kinds import score
+from memorizers.gpu import torch_device
+from memorizers.kinds import score, score_torch, targets, targets_torch
 
 CUDA = torch.cuda.is_available()
 DEVICES = ["cpu"] + (["cuda"] if CUDA else [])
@@ -54,7 +55,7 @@ def test_gpu_scoring_equals_kinds_score(kind, n, n_out, seed, nan_rows, dtype):
     F[rng.integers(0, n, nan_rows)] = np.nan
     tol = 1e-3
     want = score(F, Y, kind, tol)
-    got = torch_score(torch, torch.from_numpy(F).double(), torch.from_numpy(Y), kind, tol)
+    got = score_torch(torch.from_numpy(F).double(), torch.from_numpy(Y), kind, tol)
     for w, g in zip(want, got):
         np.testing.assert_array_equal(g.numpy(), w)
 
@@ -153,3 +154,20 @@ def test_auto_does_not_import_torch_without_a_driver():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["numpy", "False"]
+
+
+@pytest.mark.parametrize("kind", ["real", "relative", "binary", "sign", "onehot", "index"])
+def test_targets_on_the_device_are_numpys(kind):
+    """kinds.targets_torch (class ids made into one-hot rows on the device) equals kinds.targets, and refuses
+    what it refuses."""
+    rng = np.random.default_rng(1)
+    n_out = 4 if kind in ("real", "relative", "onehot") else 1
+    Y = _labels(rng, kind, 20, n_out)
+    given = [Y, np.argmax(Y, axis=1)] if kind == "onehot" else [Y]
+    for y in given:
+        np.testing.assert_array_equal(targets_torch(y, n_out, kind, "cpu").numpy(), targets(y, n_out, kind))
+    for bad in (np.full(20, np.nan), np.arange(20) + (n_out if kind == "onehot" else 0.5)):
+        with pytest.raises(InvalidDataError) as want:
+            targets(bad, n_out, kind)
+        with pytest.raises(InvalidDataError, match=re.escape(str(want.value))):
+            targets_torch(bad, n_out, kind, "cpu")

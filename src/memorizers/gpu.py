@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from .errors import InvalidDataError
-from .kinds import score
+from .kinds import score, score_torch, targets, targets_torch
 
 NUMPY = "numpy"
 
@@ -116,66 +116,32 @@ class TorchForward:
         with self.torch.inference_mode(), self._exact_float32():
             return self._outputs(X).cpu().numpy()
 
-    def scored(self, X: np.ndarray, Y, kind: str, tol: float):
+    def scored(self, X: np.ndarray, y: np.ndarray, kind: str, score_kind: str, tol: float):
         """Per row (error, margin, correct, squared residual, squared label) as :func:`scored_numpy`, computed on
-        the device: five numbers per row come back, not the outputs. Y: the targets, or :class:`ClassIds`
-        (one-hot rows made on the device: at 1000 classes, making them on the CPU took most of the time)."""
+        the device: five numbers per row come back, not the outputs, and the targets are made there where the
+        kind can (:func:`memorizers.kinds.targets_torch`)."""
         torch = self.torch
         with torch.inference_mode(), self._exact_float32():
             F = self._outputs(X).to(torch.float64)  # widened exactly, as kinds.score does
-            if isinstance(Y, ClassIds):
-                Yt = torch.zeros(F.shape, dtype=torch.float64, device=self.device)
-                Yt[torch.arange(len(Y.ids), device=self.device), torch.from_numpy(Y.ids).to(self.device)] = 1.0
-            else:
-                Yt = torch.from_numpy(np.asarray(Y, dtype=np.float64)).to(self.device)
-            err, margin, correct = torch_score(torch, F, Yt, kind, tol)
-            sums = ((F - Yt) ** 2).sum(dim=1), (Yt**2).sum(dim=1)
+            Y = targets_torch(y, F.shape[1], kind, self.device)
+            err, margin, correct = score_torch(F, Y, score_kind, tol)
+            sums = ((F - Y) ** 2).sum(dim=1), (Y**2).sum(dim=1)
             return tuple(v.cpu().numpy() for v in (err, margin, correct, *sums))
 
 
-class ClassIds:
-    """One-hot targets given by their class ids (checked), for the device to expand."""
-
-    def __init__(self, ids: np.ndarray):
-        self.ids = ids
-
-
-def torch_score(torch, F, Y, kind: str, tol: float):
-    """:func:`memorizers.kinds.score` on float64 torch tensors (the tests hold the two equal, kind by kind)."""
-    err = (F - Y).abs().amax(dim=1)
-    if kind in ("real", "relative"):
-        margin = tol - err
-        correct = err <= tol
-    else:
-        if kind == "binary":
-            margin = (2 * Y[:, 0] - 1) * (F[:, 0] - 0.5)
-        elif kind == "sign":
-            margin = Y[:, 0] * F[:, 0]
-        elif kind == "index":
-            margin = 0.5 - (F[:, 0] - Y[:, 0]).abs()
-        elif kind == "onehot":
-            rows, cls = torch.arange(len(Y), device=Y.device), Y.argmax(dim=1)
-            other = F.clone()
-            other[rows, cls] = -torch.inf
-            margin = F[rows, cls] - other.amax(dim=1)
-        else:
-            raise InvalidDataError(f"kind {kind!r} has no GPU scoring; use device 'numpy'")
-        correct = margin > 0
-    return err, margin, correct & torch.isfinite(F).all(dim=1)
-
-
-def scored_numpy(F: np.ndarray, Y: np.ndarray, kind: str, tol: float):
-    """Per row (error, margin, correct, squared residual, squared label) of outputs F against targets Y
-    (:func:`kinds.score`)."""
-    err, margin, correct = score(F, Y, kind, tol)
+def scored_numpy(F: np.ndarray, y: np.ndarray, kind: str, score_kind: str, tol: float):
+    """Per row (error, margin, correct, squared residual, squared label) of outputs F against the labels y of
+    ``kind`` (:func:`kinds.targets`), scored as ``score_kind`` (:func:`kinds.score`)."""
+    Y = targets(y, F.shape[1], kind)  # one-hot rows built per chunk: bounded memory
+    err, margin, correct = score(F, Y, score_kind, tol)
     return err, margin, correct, np.sum((F.astype(np.float64) - Y) ** 2, axis=1), np.sum(Y**2, axis=1)
 
 
 def evaluator(network, dtype, device: str):
     """Where ``network`` is evaluated in ``dtype`` on ``device`` (module doc): (forward, scored, where).
 
-    forward(X) gives a chunk's outputs; scored(X, Y, kind, tol) its per-row (error, margin, correct,
-    squared residual, squared label); where is "numpy" or the torch device."""
+    forward(X) gives a chunk's outputs; scored(X, y, kind, score_kind, tol) its per-row (error, margin,
+    correct, squared residual, squared label); where is "numpy" or the torch device."""
     where = torch_device(device, network, dtype)
     if where is None:
         dt = np.dtype(dtype)
@@ -183,6 +149,6 @@ def evaluator(network, dtype, device: str):
         def forward(X):
             return network._forward(np.asarray(X).astype(dt, copy=False))
 
-        return forward, lambda X, Y, kind, tol: scored_numpy(forward(X), Y, kind, tol), NUMPY
+        return forward, lambda X, y, *how: scored_numpy(forward(X), y, *how), NUMPY
     run = TorchForward(network, dtype, where)
     return run, run.scored, where

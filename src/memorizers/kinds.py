@@ -39,9 +39,20 @@ class Kind:
             raise InvalidDataError(f"labels have {Y.shape[1]} column(s) but the network has {n_out} output(s)")
         return Y
 
+    def targets_torch(self, y: np.ndarray, n_out: int, device):
+        """:meth:`targets` as a float64 torch tensor on ``device`` (the GPU path, :mod:`memorizers.gpu`)."""
+        import torch
+
+        return torch.from_numpy(self.targets(y, n_out)).to(device)
+
     def score(self, F, Y, tol):
         """Per point (margin, correct) of outputs F against targets Y, both (N, n_out): float arrays of one
         dtype, or object arrays of Fractions."""
+        raise NotImplementedError
+
+    def score_torch(self, F, Y, tol):
+        """:meth:`score` on float64 torch tensors, for the GPU path (:mod:`memorizers.gpu`); the tests hold the
+        two equal, kind by kind."""
         raise NotImplementedError
 
     def certified(self, enc, Y: np.ndarray, tol: float) -> np.ndarray:
@@ -63,6 +74,10 @@ class Real(Kind):
 
     def score(self, F, Y, tol):
         err = np.abs(F - Y).max(axis=1)
+        return tol - err, err <= tol
+
+    def score_torch(self, F, Y, tol):
+        err = (F - Y).abs().amax(dim=1)
         return tol - err, err <= tol
 
     def certified(self, enc, Y, tol):
@@ -115,6 +130,10 @@ class Binary(_OneOutput):
         margin = (2 * Y[:, 0] - 1) * (F[:, 0] - half)
         return margin, margin > 0
 
+    def score_torch(self, F, Y, tol):
+        margin = (2 * Y[:, 0] - 1) * (F[:, 0] - 0.5)
+        return margin, margin > 0
+
 
 class Sign(_OneOutput):
     name = "sign"
@@ -125,22 +144,46 @@ class Sign(_OneOutput):
         margin = Y[:, 0] * F[:, 0]
         return margin, margin > 0
 
+    score_torch = score  # plain arithmetic: the same on torch tensors
+
 
 class OneHot(Kind):
     name = "onehot"
     classes = True
 
     def targets(self, y, n_out):
-        if n_out < 2:
-            raise InvalidDataError(
-                f"kind 'onehot' needs a network with one output per class (at least 2); this one has {n_out}: "
-                "score it with kind 'real', 'binary' or 'sign'"
-            )
+        self._outputs_fit(n_out)
         if y.ndim == 1 or y.shape[1] == 1:
             ids = self.class_ids(y, n_out)
             Y = np.zeros((len(ids), n_out))
             Y[np.arange(len(ids)), ids] = 1.0
             return Y
+        return self._rows(y, n_out)
+
+    def targets_torch(self, y, n_out, device):
+        """Class ids go to the device as they are and become one-hot rows there (at 1000 classes, making the
+        rows on the CPU took most of the GPU path's time)."""
+        import torch
+
+        self._outputs_fit(n_out)
+        if y.ndim == 2 and y.shape[1] > 1:
+            return torch.from_numpy(self._rows(y, n_out)).to(device)
+        ids = torch.from_numpy(self.class_ids(y, n_out)).to(device)
+        Y = torch.zeros((len(ids), n_out), dtype=torch.float64, device=device)
+        Y[torch.arange(len(ids), device=device), ids] = 1.0
+        return Y
+
+    @staticmethod
+    def _outputs_fit(n_out):
+        if n_out < 2:
+            raise InvalidDataError(
+                f"kind 'onehot' needs a network with one output per class (at least 2); this one has {n_out}: "
+                "score it with kind 'real', 'binary' or 'sign'"
+            )
+
+    @staticmethod
+    def _rows(y, n_out):
+        """One-hot rows checked against the network's n_out outputs, as float64."""
         if y.shape[1] != n_out:
             raise InvalidDataError(f"one-hot labels have {y.shape[1]} columns but the network has {n_out} outputs")
         if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
@@ -164,6 +207,15 @@ class OneHot(Kind):
         # for Fractions one less than the least
         other[rows, cls] = F.min() - 1 if F.dtype == object else -np.inf
         margin = true - other.max(axis=1)
+        return margin, margin > 0
+
+    def score_torch(self, F, Y, tol):
+        import torch
+
+        rows, cls = torch.arange(len(Y), device=Y.device), Y.argmax(dim=1)
+        other = F.clone()
+        other[rows, cls] = -torch.inf
+        margin = F[rows, cls] - other.amax(dim=1)
         return margin, margin > 0
 
     def certified(self, enc, Y, tol):
@@ -206,6 +258,10 @@ class Index(Kind):
         margin = half - np.abs(F[:, 0] - Y[:, 0])
         return margin, margin > 0
 
+    def score_torch(self, F, Y, tol):
+        margin = 0.5 - (F[:, 0] - Y[:, 0]).abs()
+        return margin, margin > 0
+
     def certified(self, enc, Y, tol):
         dh, dl = two_sum(enc.h[:, 0], -Y[:, 0])
         t = dl + enc.l[:, 0]
@@ -234,7 +290,15 @@ def targets(y, n_out: int, name: str) -> np.ndarray:
     output; real and relative: n_out columns of finite reals. Anything else is an
     InvalidDataError saying what does not fit.
     """
-    k = kind(name)
+    return kind(name).targets(_real_labels(y), n_out)
+
+
+def targets_torch(y, n_out: int, name: str, device):
+    """:func:`targets` as a float64 torch tensor on ``device``, made there where the kind can (class ids)."""
+    return kind(name).targets_torch(_real_labels(y), n_out, device)
+
+
+def _real_labels(y) -> np.ndarray:
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
         raise InvalidDataError(f"labels must be real numbers; got dtype {y.dtype}")
@@ -242,7 +306,7 @@ def targets(y, n_out: int, name: str) -> np.ndarray:
         raise InvalidDataError(f"labels must have shape (N,) or (N, dy); got {y.shape}")
     if not np.isfinite(y).all():
         raise InvalidDataError("labels hold NaN or inf")
-    return k.targets(y, n_out)
+    return y
 
 
 def score(F, Y, name: str, tol: float):
@@ -260,6 +324,12 @@ def score(F, Y, name: str, tol: float):
     if F.dtype != object:  # a NaN output is wrong whatever the comparison says
         correct = correct & np.isfinite(F).all(axis=1)
     return err, margin, np.asarray(correct, dtype=bool)
+
+
+def score_torch(F, Y, name: str, tol: float):
+    """:func:`score` on float64 torch tensors on any device: per-point (error, margin, correct) tensors."""
+    margin, correct = kind(name).score_torch(F, Y, tol)
+    return (F - Y).abs().amax(dim=1), margin, correct & F.isfinite().all(dim=1)
 
 
 def certified(enc, Y: np.ndarray, name: str, tol: float) -> np.ndarray:

@@ -263,14 +263,9 @@ def verify(
     errs, margins, correct = [], [], []
     residual2, labels2 = [], []  # per point, summed at the end: the same result for any chunking
     label = dt.name if where == gpu.NUMPY else f"{dt.name}, {where}"
-    ids_only = where != gpu.NUMPY and kind == "onehot" and (y.ndim == 1 or y.shape[1] == 1)
     for s in _progress(range(0, len(X), rows), progress, f"verify ({label})"):
-        if ids_only:  # the device makes the one-hot rows
-            Y = gpu.ClassIds(kinds.OneHot.class_ids(y[s : s + rows], network.n_out))
-        else:
-            Y = targets(y[s : s + rows], network.n_out, kind)  # one-hot rows built per chunk: bounded memory
         with np.errstate(all="ignore"):
-            e, m, c, r2, l2 = scored(X[s : s + rows], Y, score_kind, score_tol)
+            e, m, c, r2, l2 = scored(X[s : s + rows], y[s : s + rows], kind, score_kind, score_tol)
         residual2.append(r2)
         labels2.append(l2)
         errs.append(e.astype(np.float64))
