@@ -337,7 +337,13 @@ def test_a_failed_build_says_what_to_try_and_keep_failed_writes_it(files, capsys
     argv = ["build", "--method", "yun-3layer", "--data", files / "d.npz", "--out", files / "f.npz", "--tol", "1e-300"]
     code, _, err = run(capsys, *argv)
     assert code == 1 and err.count("\n") == 1 and not (files / "f.npz").exists()
-    for remedy in ("(--tol)", "--option n_projections=64", "(--seed)", "--keep-failed"):
+    for remedy in (
+        "(--tol)",
+        "--option activation=hard-tanh",
+        "--option n_projections=64",
+        "(--seed)",
+        "--keep-failed",
+    ):
         assert remedy in err
     code, _, err = run(capsys, *argv, "--keep-failed")
     assert code == 1 and "written anyway" in err
