@@ -377,7 +377,7 @@ def spread_groups(X: np.ndarray, order: np.ndarray, u: np.ndarray, p: int, q: in
         # against the outside points of the window
         a = np.concatenate([np.arange(f, last), np.arange(f), np.full(hi - e, last)])
         b = np.concatenate([np.arange(f + 1, last + 1), np.full(f, f), np.arange(last + 1, hi - lo)])
-        D = (Xw[b] - Xw[a]) * (box / h)  # gap change per unit of z, delta = box z, in units of h
+        D = (Xw[b] - Xw[a]) * (box / h)  # gap change per unit of z (delta = B S^-1 box z), in units of h
         g = (cw[b] - cw[a]) / h
         active = np.argsort(g)[: 2 * (dim + 1)]
         span = ((Xw[last] - Xw[f]) * (box / h))[None, :]
