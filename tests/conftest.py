@@ -42,6 +42,28 @@ def random_network(rng, widths, act, residual=False):
     return Network(layers)
 
 
+def structured_network(rng, act, scale=1.0, integers=False):
+    """3 -> 12 -> 64 -> 64 -> 2 with the structure the evaluation and the certificate exploit: layer 1's rows
+    are 4 rows repeated up to sign (like ReLU pairs and Proposition 3.2's gates), layer 3 is sparse (two
+    nonzeros per row, 3% of its weights). ``integers``: small integer parameters, so that float64 products
+    and sums are exact."""
+    if integers:
+        draw = lambda *shape: rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], shape)  # noqa: E731
+    else:
+        draw = lambda *shape: rng.standard_normal(shape)  # noqa: E731
+    rows = rng.choice([-1.0, 1.0], 12)[:, None] * draw(4, 3)[rng.integers(0, 4, 12)]
+    sparse = np.zeros((64, 64))
+    sparse[np.arange(64)[:, None], rng.permuted(np.tile(np.arange(64), (64, 1)), axis=1)[:, :2]] = draw(64, 2)
+    return Network(
+        [
+            Dense(scale * rows, draw(12), act),
+            Dense(scale * draw(64, 12), draw(64), act),
+            Dense(scale * sparse, draw(64), act),
+            Dense(scale * draw(2, 64), draw(2)),
+        ]
+    )
+
+
 ALL_ACTIVATIONS = [
     activations.relu(),
     activations.leaky_relu(0.1),

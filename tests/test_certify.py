@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network
+from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network, structured_network
 from memorizers import activations, build, verify
 from memorizers.certify import U64, Certifier, enclose, forward_with_bound, gamma
 from memorizers.data import gaussian_regression
@@ -54,6 +54,18 @@ def test_enclosure_contains_the_exact_output(act, scale, seed, residual):
     net = _scaled_network(rng, act, scale, residual)
     X = rng.standard_normal((8, 3))
     _assert_encloses(enclose(net, X), exact_forward(net, X))
+
+
+@given(act=st.sampled_from(ALL_ACTIVATIONS), scale=st.sampled_from(SCALES), seed=st.integers(0, 2**16))
+def test_enclosure_of_structured_layers_contains_the_exact_output(act, scale, seed):
+    """Rows repeated up to sign are enclosed once and sparse layers multiplied by their nonzeros (step 6)."""
+    rng = np.random.default_rng(seed)
+    net = structured_network(rng, act, scale)
+    certifier = Certifier(net)
+    assert any(L.rows is not None for L in certifier.layers.values())
+    assert any(L.sparse for L in certifier.layers.values())
+    X = rng.standard_normal((8, 3))
+    _assert_encloses(certifier.enclose(X), exact_forward(net, X))
 
 
 def test_enclosure_is_tight_on_cancellation_heavy_layers():

@@ -2,11 +2,13 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from conftest import ALL_ACTIVATIONS, random_network
+from conftest import ALL_ACTIVATIONS, random_network, structured_network
 from memorizers import activations
 from memorizers.errors import MemorizersError, NetworkFileError
-from memorizers.network import Dense, Network, Residual
+from memorizers.network import Dense, Network, Residual, repeated_rows
 
 
 def test_forward_in_each_dtype(rng):
@@ -133,3 +135,34 @@ def test_interrupted_write_leaves_no_file(tmp_path, rng, monkeypatch):
         random_network(rng, [2, 5, 1], activations.relu()).save(path)
     assert path.read_bytes() == before  # the old file is intact, not half-overwritten
     assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]  # and no temporary file is left
+
+
+@given(seed=st.integers(0, 2**16), out=st.integers(4, 30), distinct=st.integers(1, 8))
+def test_repeated_rows_reconstruct_the_matrix_exactly(seed, out, distinct):
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((distinct, 5)) * 10.0 ** rng.integers(-200, 200, (distinct, 1))
+    base[0, :2] = 0.0  # a row whose first entries are zero takes its sign from the first nonzero
+    W = rng.choice([-1.0, 1.0], (out, 1)) * base[rng.integers(0, distinct, out)]
+    found = repeated_rows(W)
+    if len(np.unique(np.abs(W), axis=0)) > 0.75 * out:
+        assert found is None
+        return
+    first, index, sign = found
+    assert np.array_equal(sign[:, None] * W[first[index]], W)
+    assert len(first) == len(np.unique(W * np.sign(W[np.arange(out), (W != 0).argmax(axis=1)])[:, None], axis=0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.longdouble])
+def test_structured_layers_evaluate_as_the_dense_products(rng, dtype):
+    """Repeated rows are multiplied once and sparse layers by their nonzeros: with integer parameters and
+    inputs every product and sum is exact, so the result is the dense one bit for bit; an infinite input
+    gives NaN where the dense product's 0 * inf does, as in any runtime."""
+    net = structured_network(rng, activations.relu(), integers=True)
+    X = rng.integers(-3, 4, (50, 3)).astype(dtype)
+    dense = net.interpret(X, lambda d, a: d(a), lambda a, h: a + h)
+    assert np.array_equal(net.forward(X, dtype=dtype), dense)
+    X[7, 1] = np.inf
+    with np.errstate(invalid="ignore"):
+        dense = net.interpret(X, lambda d, a: d(a), lambda a, h: a + h)
+        assert np.array_equal(net.forward(X, dtype=dtype), dense, equal_nan=True)
+    assert np.isnan(dense[7]).any()

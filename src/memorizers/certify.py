@@ -41,6 +41,12 @@ terms of step 2. So a layer costs three products of the size of one plain produc
    enclosed as one unit: the two units' errors are one error, and cancel as they do in the network
    (enclosed separately, interval arithmetic would add them: at N = 10^5 this certified 60% of
    the points instead of 100%). The second unit of each pair then leaves the products.
+6. *Structure.* Rows that repeat up to sign (:func:`memorizers.network.repeated_rows`: the pairs'
+   shared rows where they are not fused, and the gates of Proposition 3.2, which all read one row)
+   are enclosed once, without bias, as P_j = W_j a; then z_k = sign_k P_j + b_k is added by TwoSum,
+   the one rounded addition (of TwoSum's error and the low part) adding 2u its terms to the radius.
+   A sparse W (:func:`memorizers.network.is_sparse`, like Proposition 3.2's output layer) is multiplied
+   by its nonzeros: steps 1 and 2 hold for any order of summation, and for fewer terms.
 
 Activations act on (h, l):
 ReLU-like slopes in {0, +-1} and hard-tanh's clipping are exact; other slopes, tanh and the
@@ -82,7 +88,7 @@ from .data import column_scale
 from .exact import rounding_error
 from .intervals import ETA, U64, Enclosure, gamma, near, two_product, two_sum, up
 from .kinds import certified
-from .network import Dense, Network
+from .network import Dense, Network, is_sparse, repeated_rows
 
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
 MAX_BITS = 1000  # bits_needed searches t in [1, MAX_BITS]; beyond that it reports inf
@@ -124,6 +130,12 @@ class _Layer:
             self.dW_T, self.db = np.ascontiguousarray(dW.T), rounding_error(d.exact_bias, d.bias)
             rows = up(rows + dW, 1)  # |W| of the exact parameters, for the radius and the bits pass
         self.abs_w_T = np.ascontiguousarray(rows.T)
+        # structure (module doc, step 6): rows repeated up to sign are enclosed once; sparse products skip zeros
+        self.rows = None if d.exact else repeated_rows(d.weight)
+        if self.rows is not None:
+            distinct = d.weight[self.rows[0]]
+            self.distinct = _Layer(Dense(distinct, np.zeros(len(distinct))))
+        self.sparse = is_sparse(d.weight)
         peak = rows.max(axis=1, initial=0.0)
         self.n_eff = float(np.median(rows.sum(axis=1)[peak > 0] / peak[peak > 0])) if (peak > 0).any() else 1.0
         self._splits = {}
@@ -149,7 +161,12 @@ class _Split:
         w_hi, w_lo, self.t = _split(d.weight, gamma_bits)
         self.huge = np.isnan(self.t)
         self.w_lo_max = np.ldexp(1.0, np.where(self.huge, 0, self.t).astype(np.int64))  # |W_lo| <= 2^t
-        self.w_hi_T, self.w_lo_T = np.ascontiguousarray(w_hi.T), np.ascontiguousarray(w_lo.T)
+        if L.sparse:  # zeros split into zeros: W_hi and W_lo are as sparse as W
+            from scipy.sparse import csr_array
+
+            self.w_hi_T, self.w_lo_T = csr_array(w_hi).T, csr_array(w_lo).T
+        else:
+            self.w_hi_T, self.w_lo_T = np.ascontiguousarray(w_hi.T), np.ascontiguousarray(w_lo.T)
         # the rows of the rank-one radius terms (module doc, step 2), inflated for the small
         # product cols @ rows that evaluates them (5 nonnegative terms); the last row is the constant
         g = gamma(2 * n + 2, U64)
@@ -193,6 +210,8 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
 
     The input's low part is at most u |a_h| + eta (every enclosure is normalised by TwoSum).
     """
+    if L.rows is not None:
+        return _expand(L, _dense_enclose(L.distinct, a))
     abs_h = np.abs(a.h)
     amax = abs_h.max(axis=1, initial=0.0)
     norm1 = abs_h.sum(axis=1)
@@ -235,6 +254,20 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     if not np.isfinite(h.sum()):
         rad += h * 0.0  # NaN where an intermediate overflowed (IEEE overflow is sticky): never certified
     return Enclosure(h, l, rad)
+
+
+def _expand(L: _Layer, p: Enclosure) -> Enclosure:
+    """The enclosure of W a + b from the enclosure p of the distinct rows' products (module doc, step 6):
+    z_k = sign_k p_index(k) + b_k, added in double-double and normalised by TwoSum."""
+    _, index, sign = L.rows
+    ph, pl = p.h[:, index] * sign, p.l[:, index] * sign  # exact
+    h, e = two_sum(ph, L.d.bias)
+    t = e + pl  # rounded: |error| <= u (|e| + |pl|)
+    h, l = two_sum(h, t)
+    r = up(p.r[:, index] + 2 * U64 * (np.abs(e) + np.abs(pl)), 3)
+    if not np.isfinite(h.sum()):
+        r += h * 0.0  # NaN where the bias's addition overflowed: never certified
+    return Enclosure(h, l, r)
 
 
 class Certifier:

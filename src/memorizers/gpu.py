@@ -144,11 +144,7 @@ def evaluator(network, dtype, device: str):
     correct, squared residual, squared label); where is "numpy" or the torch device."""
     where = torch_device(device, network, dtype)
     if where is None:
-        dt = np.dtype(dtype)
-
-        def forward(X):
-            return network._forward(np.asarray(X).astype(dt, copy=False))
-
+        forward = network.evaluator(dtype)
         return forward, lambda X, y, *how: scored_numpy(forward(X), y, *how), NUMPY
     run = TorchForward(network, dtype, where)
     return run, run.scored, where

@@ -91,6 +91,64 @@ class Dense:
         return self.activation(a @ self.weight.T.astype(dt, copy=False) + self.bias.astype(dt, copy=False))
 
 
+def is_sparse(W: np.ndarray) -> bool:
+    """Whether products with W are computed from its nonzeros (at most 5% of at least 1024 entries)."""
+    return W.size >= 1024 and np.count_nonzero(W) <= 0.05 * W.size
+
+
+def repeated_rows(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Rows of W that repeat up to sign: (first, index, sign) with W[k] = sign[k] * W[first[index[k]]] exactly,
+    or None when fewer than a quarter of the rows are repeats.
+
+    Yun et al.'s ReLU-like units come in pairs with one weight row, and the gates of Proposition 3.2 all
+    read one row (up to sign): such a layer's products are computed once per distinct row. Negation is
+    exact, so sign * (W_j . a) is the float dot product of row k itself, in the same order.
+    """
+    n_out = W.shape[0]
+    if n_out < 4:
+        return None
+    nonzero = W != 0
+    lead = nonzero.argmax(axis=1)  # first nonzero entry (0 for a zero row)
+    sign = np.where(W[np.arange(n_out), lead] < 0, -1.0, 1.0)
+    canon = np.ascontiguousarray(W * sign[:, None] + 0.0)  # + 0.0: -0.0 and 0.0 alike
+    keys = canon.view(np.dtype((np.void, canon.itemsize * canon.shape[1]))).ravel()
+    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
+    if len(first) > 0.75 * n_out:
+        return None
+    index = index.reshape(-1)
+    return first, index, sign * sign[first[index]]
+
+
+class _Affine:
+    """a @ W.T + b of one Dense layer in one float dtype, using its structure (a valid float evaluation of
+    every row: each output is the rounded sum of its row's products, in some order): distinct rows once
+    (:func:`repeated_rows`), and sparse matrices by their nonzeros. Adding an exact zero changes no float sum;
+    a chunk with a non-finite input takes the dense product, where 0 * inf is NaN as in any runtime."""
+
+    def __init__(self, d: Dense, dt: np.dtype):
+        W = d.weight
+        self.rows = repeated_rows(W)
+        if self.rows is not None:
+            W = W[self.rows[0]]
+        self.sign = None if self.rows is None else self.rows[2].astype(dt)
+        with np.errstate(over="ignore"):  # float32 parameters past its range become inf, as in any float32 runtime
+            self.WT, self.b = W.T.astype(dt), d.bias.astype(dt)
+        self.sparse = None
+        if dt in (np.float32, np.float64) and is_sparse(W):
+            from scipy.sparse import csr_array
+
+            self.sparse = csr_array(self.WT.T)
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        if self.sparse is not None and np.isfinite(a).all():
+            z = (self.sparse @ a.T).T
+        else:
+            z = a @ self.WT
+        if self.rows is not None:
+            z = z[:, self.rows[1]] * self.sign
+        return z + self.b
+
+
 @dataclass
 class Residual:
     """a + block(a), where block is a list of Dense layers mapping the width back to itself."""
@@ -179,8 +237,17 @@ class Network:
 
         return rounded(exact_forward(self, np.atleast_2d(np.asarray(X, dtype=np.float64))))
 
-    def _forward(self, a: np.ndarray) -> np.ndarray:
-        return self.interpret(a, lambda d, a: d(a), lambda a, h: a + h)
+    def evaluator(self, dtype=np.float64):
+        """The float evaluation in ``dtype`` (NumPy) as a function of chunks of rows, each layer's structure
+        found once (:class:`_Affine`); what :meth:`forward` and :func:`memorizers.verify` run."""
+        dt = np.dtype(dtype)
+        affine = {id(d): _Affine(d, dt) for d, _ in self.dense_layers()}
+
+        def run(X: np.ndarray) -> np.ndarray:
+            a = np.asarray(X).astype(dt, copy=False)
+            return self.interpret(a, lambda d, a: d.activation(affine[id(d)](a)), lambda a, h: a + h)
+
+        return run
 
     def interpret(self, a, dense, add):
         """The one walk through the network, in any arithmetic: ``dense(layer, a)`` applies a Dense layer
