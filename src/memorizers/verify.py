@@ -29,7 +29,6 @@ class ids).
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 
@@ -41,6 +40,7 @@ from .constructions import METHODS
 from .errors import InvalidDataError
 from .kinds import certified, score, targets
 from .network import Network
+from .threads import thread_map
 
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
 EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by default
@@ -319,15 +319,9 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
     (row indices), of those points alone, the others left uncertified (bound inf).
 
     Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking.
-    In the main process they run on one thread per core with single-threaded BLAS (a third of
-    the work is elementwise NumPy, which one thread would leave to one core); in a worker
-    process (a sweep's, which is parallel already) they run in turn.
+    They run on one thread per core (:func:`memorizers.threads.thread_map`): a third of the work
+    is elementwise NumPy, which one thread would leave to one core.
     """
-    import multiprocessing
-    from concurrent.futures import ThreadPoolExecutor
-
-    from threadpoolctl import threadpool_limits
-
     certifier = Certifier(network)
     rows = max(64, CERT_BLOCK // max(network.n_in, network.n_out, *network.hidden_widths, 1))
     keep = np.arange(len(X)) if only is None else np.asarray(only)
@@ -346,12 +340,7 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
         return certified(enc, Ys, kind, tol), enc.r.max(axis=1, initial=0.0), margin, need
 
     starts = range(0, len(X), rows)
-    workers = min(os.cpu_count() or 1, len(starts))
-    if workers > 1 and multiprocessing.parent_process() is None:
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-            results = list(_progress(pool.map(block, starts), progress, "certify", total=len(starts)))
-    else:
-        results = [block(s) for s in _progress(starts, progress, "certify")]
+    results = list(_progress(thread_map(block, starts), progress, "certify", total=len(starts)))
     proved, bounds, cert_margins, counts = zip(*results) if results else ((), (), (), ())
     n = len(ok)
     report.proved_points, report.bounds, report.certificate_margins = (
