@@ -196,6 +196,23 @@ def test_points_too_close_to_separate():
         yun_3layer(X, np.zeros(3))
 
 
+def test_points_tied_on_the_projection_are_separated_by_their_own_directions():
+    """Two points far apart whose projections on u coincide (the smallest of N^2 / 2 random gaps on u reaches
+    the float resolution at N ~ 10^6, on half the directions): the units' own directions separate them, so
+    the build succeeds where the single direction of the paper cannot order them."""
+    X, y = gaussian_regression(3000, 16, seed=0)
+    u = build("yun-3layer", X, y, seed=0, n_projections=1).info["projection"]
+    a, b = np.argsort(X @ u)[[1000, 2000]]  # far apart on u, and in space
+    X[b] += ((X[a] - X[b]) @ u) * u  # now u.x_b = u.x_a up to rounding
+    assert abs((X[a] - X[b]) @ u) < 1e-14 < np.linalg.norm(X[a] - X[b])
+    built = build("yun-3layer", X, y, seed=0, n_projections=1)
+    assert np.allclose(built.info["projection"], u)
+    assert built.report.passed and built.report.max_abs_error <= 1e-6
+    assert built.info["min_projection_gap"] < 1e-14 < built.info["min_group_gap_over_mean"]
+    with pytest.raises(InvalidDataError, match="too close"):
+        build("yun-3layer", X, y, seed=0, n_projections=1, spread=False)
+
+
 def test_failed_verification_is_never_silent():
     X, y = gaussian_regression(100, 3, seed=0)
     with pytest.raises(VerificationError) as e:

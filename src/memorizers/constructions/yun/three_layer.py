@@ -256,7 +256,8 @@ def _plan(
 ) -> _Plan | None:
     """Build layers 1-2 (hard-tanh form) for projections c = u.x of the data.
 
-    None if two projections are closer than ``resolution`` (they cannot be told apart).
+    None if two projections are closer than ``resolution`` (they cannot be told apart); with ``own``, two
+    values on the lines the units use (so points close on c that their group's own direction separates pass).
     neighbours: the nearest projections of points outside this set below and above (other
     blocks of :func:`yun_deep`); layer 1's range and the virtual slots stay between them.
     own: each unit's own line (:func:`spread_groups`) for the groups that have one; the
@@ -275,7 +276,7 @@ def _plan(
     span = cs[-1] - cs[0]
     gaps = np.diff(cs)
     min_gap = float(gaps.min()) if N > 1 else np.inf
-    if min_gap <= resolution:
+    if own is None and min_gap <= resolution:
         return None
     h = span / (N - 1) if N > 1 and span > 0 else 1.0
     n = p * q
@@ -289,6 +290,8 @@ def _plan(
         G[own.groups], before[own.groups], after[own.groups] = own.members, own.before, own.after
     lo, hi = (G[:, 0] + before) / 2, (G[:, -1] + after) / 2
     group_gap = float(np.diff(np.column_stack([before, G, after]), axis=1).min() / h)
+    if own is not None and group_gap * h <= resolution:
+        return None
     t = (G - lo[:, None]) / (hi - lo)[:, None]
     a_line = (-1 + 2 * np.where((np.arange(p) % 2 == 0)[:, None], t, 1 - t)).ravel()
     A = _ascending(a_line.reshape(p, q))
@@ -499,17 +502,28 @@ def yun_3layer(
     C = X @ U
     # two projections closer than twice the rounding bound of u.x (Higham's gamma_dx) cannot be ordered reliably
     resolution = 4 * dx * np.finfo(np.float64).eps * np.abs(X).sum(axis=1).max()
+    relu_like = act.kind == "relu_like"
+    # with own directions, points closer than that on u are separated by their group's own direction (the
+    # smallest of N^2 / 2 random gaps on u reaches it at N ~ 10^6), so only the lines used are checked
+    with np.errstate(divide="ignore", invalid="ignore"):  # exact ties on u score inf
+        plans = [
+            _plan(C[:, i], Y, p, q, clip_margin, -np.inf if spread else resolution, relu_like)
+            for i in range(U.shape[1])
+        ]
+    ranked = sorted(
+        (i for i, plan in enumerate(plans) if plan is not None), key=lambda i: np.nan_to_num(plans[i].score, nan=np.inf)
+    )
     best, best_i = None, -1
-    for i in range(U.shape[1]):
-        plan = _plan(C[:, i], Y, p, q, clip_margin, resolution, act.kind == "relu_like")
-        if plan is not None and (best is None or plan.score < best.score):
-            best, best_i = plan, i
+    for i in ranked:  # the best score whose lines resolve every point
+        best, best_i = plans[i], i
+        if spread:
+            own = spread_groups(X, best.order, U[:, i], p, q, rng)
+            best = _plan(X @ U[:, i], Y, p, q, clip_margin, resolution, relu_like, own=own)
+        if best is not None:
+            break
     if best is None:
         raise InvalidDataError(_too_close_message(X, C))
     u_best = U[:, best_i]
-    if spread:
-        own = spread_groups(X, best.order, u_best, p, q, rng)
-        best = _plan(X @ u_best, Y, p, q, clip_margin, resolution, act.kind == "relu_like", own=own)
 
     network, min_clip = _assemble(X, best, u_best, act, (d1, d2), dy, clip_margin)
     network.layers[0] = Dense(network.layers[0].weight * scale, network.layers[0].bias, network.layers[0].activation)
