@@ -152,6 +152,18 @@ def test_repeated_rows_reconstruct_the_matrix_exactly(seed, out, distinct):
     assert len(first) == len(np.unique(W * np.sign(W[np.arange(out), (W != 0).argmax(axis=1)])[:, None], axis=0))
 
 
+def test_rows_alike_in_part_are_not_merged():
+    """Rows with the same magnitudes but another sign pattern, or differing only off the columns compared
+    first, stay distinct."""
+    r = np.arange(1.0, 101.0)
+    flipped, changed = r * np.where(np.arange(100) == 50, -1.0, 1.0), r + (np.arange(100) == 7)
+    W = np.array([r, -r, flipped, -flipped, changed, r, flipped, changed])
+    first, index, sign = repeated_rows(W)
+    assert len(first) == 3
+    assert np.array_equal(sign[:, None] * W[first[index]], W)
+    assert list(index) == [index[0]] * 2 + [index[2]] * 2 + [index[4], index[0], index[2], index[4]]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.longdouble])
 def test_structured_layers_evaluate_as_the_dense_products(rng, dtype):
     """Repeated rows are multiplied once and sparse layers by their nonzeros: with integer parameters and

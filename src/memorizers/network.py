@@ -102,21 +102,37 @@ def repeated_rows(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | 
 
     Yun et al.'s ReLU-like units come in pairs with one weight row, and the gates of Proposition 3.2 all
     read one row (up to sign): such a layer's products are computed once per distinct row. Negation is
-    exact, so sign * (W_j . a) is the float dot product of row k itself, in the same order.
+    exact, so sign * (W_j . a) is the float dot product of row k itself, in the same order. Rows are told
+    apart by their largest |entry|, its column and 16 of their columns first, which rules most layers out
+    in one pass; the candidates are then compared whole.
     """
     n_out = W.shape[0]
     if n_out < 4:
         return None
-    nonzero = W != 0
-    lead = nonzero.argmax(axis=1)  # first nonzero entry (0 for a zero row)
-    sign = np.where(W[np.arange(n_out), lead] < 0, -1.0, 1.0)
-    canon = np.ascontiguousarray(W * sign[:, None] + 0.0)  # + 0.0: -0.0 and 0.0 alike
-    keys = canon.view(np.dtype((np.void, canon.itemsize * canon.shape[1]))).ravel()
-    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
+    A = np.abs(W)
+    peak = A.argmax(axis=1)  # the same column for rows equal up to sign
+    rows = np.arange(n_out)
+    cols = np.unique(np.linspace(0, W.shape[1] - 1, 16).astype(np.int64))
+    first, index = _distinct(np.column_stack([peak, A[rows, peak], A[:, cols]]) + 0.0)
     if len(first) > 0.75 * n_out:
         return None
-    index = index.reshape(-1)
-    return first, index, sign * sign[first[index]]
+    sign = np.where(W[rows, peak] < 0, -1.0, 1.0)
+    rel = sign * sign[first[index]]
+    for s in range(0, n_out, 256):  # whole rows, a block at a time
+        if not np.array_equal(W[s : s + 256], rel[s : s + 256, None] * W[first[index[s : s + 256]]]):
+            first, index = _distinct(W * sign[:, None] + 0.0)  # alike in those columns only: all of them
+            if len(first) > 0.75 * n_out:
+                return None
+            return first, index, sign * sign[first[index]]
+    return first, index, rel
+
+
+def _distinct(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, index) of the distinct rows of a float array: rows[k] equals rows[first[index[k]]] bit for bit."""
+    rows = np.ascontiguousarray(rows)
+    keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
+    return first, index.reshape(-1)
 
 
 class _Affine:
@@ -132,7 +148,7 @@ class _Affine:
             W = W[self.rows[0]]
         self.sign = None if self.rows is None else self.rows[2].astype(dt)
         with np.errstate(over="ignore"):  # float32 parameters past its range become inf, as in any float32 runtime
-            self.WT, self.b = W.T.astype(dt), d.bias.astype(dt)
+            self.WT, self.b = W.T.astype(dt, copy=False), d.bias.astype(dt, copy=False)
         self.sparse = None
         if dt in (np.float32, np.float64) and is_sparse(W):
             from scipy.sparse import csr_array
