@@ -128,11 +128,15 @@ def repeated_rows(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | 
 
 
 def _distinct(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first, index) of the distinct rows of a float array: rows[k] equals rows[first[index[k]]] bit for bit."""
+    """(first, index) of the distinct rows of a float array: rows[k] equals rows[first[index[k]]] bit for bit,
+    first increasing (so that gathering by index reads in order where repeats are adjacent, as pairs are)."""
     rows = np.ascontiguousarray(rows)
     keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
     _, first, index = np.unique(keys, return_index=True, return_inverse=True)
-    return first, index.reshape(-1)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[index.reshape(-1)]
 
 
 class _Affine:
