@@ -505,20 +505,21 @@ def yun_3layer(
     relu_like = act.kind == "relu_like"
     # with own directions, points closer than that on u are separated by their group's own direction (the
     # smallest of N^2 / 2 random gaps on u reaches it at N ~ 10^6), so only the lines used are checked
+    first_resolution = -np.inf if spread else resolution
+    scores = []
     with np.errstate(divide="ignore", invalid="ignore"):  # exact ties on u score inf
-        plans = [
-            _plan(C[:, i], Y, p, q, clip_margin, -np.inf if spread else resolution, relu_like)
-            for i in range(U.shape[1])
-        ]
-    ranked = sorted(
-        (i for i, plan in enumerate(plans) if plan is not None), key=lambda i: np.nan_to_num(plans[i].score, nan=np.inf)
-    )
+        for i in range(U.shape[1]):
+            plan = _plan(C[:, i], Y, p, q, clip_margin, first_resolution, relu_like)
+            if plan is not None:
+                scores.append((np.nan_to_num(plan.score, nan=np.inf), i))
     best, best_i = None, -1
-    for i in ranked:  # the best score whose lines resolve every point
-        best, best_i = plans[i], i
+    for _, i in sorted(scores):  # the best score whose lines resolve every point (plans are made again, not
+        best_i = i  # kept: each holds p x q arrays)
         if spread:
-            own = spread_groups(X, best.order, U[:, i], p, q, rng)
+            own = spread_groups(X, np.argsort(C[:, i], kind="stable"), U[:, i], p, q, rng)
             best = _plan(X @ U[:, i], Y, p, q, clip_margin, resolution, relu_like, own=own)
+        else:
+            best = _plan(C[:, i], Y, p, q, clip_margin, resolution, relu_like)
         if best is not None:
             break
     if best is None:
