@@ -164,6 +164,18 @@ def test_rows_alike_in_part_are_not_merged():
     assert list(index) == [index[0]] * 2 + [index[2]] * 2 + [index[4], index[0], index[2], index[4]]
 
 
+@pytest.mark.parametrize("shape", [(5, 0), (0, 5), (6, 1), (1, 6)])
+def test_repeated_rows_of_degenerate_shapes(shape):
+    W = np.ones(shape)
+    found = repeated_rows(W)
+    if found is not None:
+        first, index, sign = found
+        assert np.array_equal(sign[:, None] * W[first[index]], W)
+    net = Network([Dense(W, np.arange(shape[0], dtype=float)), Dense(np.ones((1, shape[0])), np.zeros(1))])
+    X = np.ones((3, shape[1]))
+    assert np.array_equal(net.forward(X), net.interpret(X, lambda d, a: d(a), lambda a, h: a + h))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.longdouble])
 def test_structured_layers_evaluate_as_the_dense_products(rng, dtype):
     """Repeated rows are multiplied once and sparse layers by their nonzeros: with integer parameters and

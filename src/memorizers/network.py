@@ -107,7 +107,7 @@ def repeated_rows(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | 
     in one pass; the candidates are then compared whole.
     """
     n_out = W.shape[0]
-    if n_out < 4:
+    if n_out < 4 or W.shape[1] == 0:
         return None
     A = np.abs(W)
     peak = A.argmax(axis=1)  # the same column for rows equal up to sign
