@@ -88,7 +88,7 @@ from .data import column_scale
 from .exact import rounding_error
 from .intervals import ETA, U64, Enclosure, gamma, near, two_product, two_sum, up
 from .kinds import certified
-from .network import Dense, Network, is_sparse, repeated_rows
+from .network import Dense, Network, distinct_rows, is_sparse, repeated_rows
 
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
 MAX_BITS = 1000  # bits_needed searches t in [1, MAX_BITS]; beyond that it reports inf
@@ -432,14 +432,14 @@ def _relu_pairs(d: Dense, nxt: Dense):
     units' errors, which are the same error, cancel as they do in the network.
     Returns (leaders, followers, H_h, H_l) with H = c1 - c2 = H_h + H_l exactly, or None.
     """
-    if d.activation.relu_slopes is None:
+    if d.activation.relu_slopes is None or not d.weight.any():  # zero rows are constants, exact already
         return None
-    groups: dict[bytes, list[int]] = {}
-    for k, row in enumerate(d.weight):
-        if row.any():  # a zero row is a constant, exact already
-            groups.setdefault((row + 0.0).tobytes(), []).append(k)  # + 0.0: -0.0 and 0.0 alike
+    _, index = distinct_rows(d.weight + 0.0)  # + 0.0: -0.0 and 0.0 alike
+    groups = np.split(np.argsort(index, kind="stable"), np.cumsum(np.bincount(index))[:-1])  # ascending each
     leaders, followers = [], []
-    for members in groups.values():
+    for members in groups:
+        if not d.weight[members[0]].any():  # a zero row: as above
+            continue
         by_column: dict[bytes, list[int]] = {}
         for k in members:
             by_column.setdefault((nxt.weight[:, k] + 0.0).tobytes(), []).append(k)

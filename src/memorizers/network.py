@@ -113,21 +113,21 @@ def repeated_rows(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | 
     peak = A.argmax(axis=1)  # the same column for rows equal up to sign
     rows = np.arange(n_out)
     cols = np.unique(np.linspace(0, W.shape[1] - 1, 16).astype(np.int64))
-    first, index = _distinct(np.column_stack([peak, A[rows, peak], A[:, cols]]) + 0.0)
+    first, index = distinct_rows(np.column_stack([peak, A[rows, peak], A[:, cols]]) + 0.0)
     if len(first) > 0.75 * n_out:
         return None
     sign = np.where(W[rows, peak] < 0, -1.0, 1.0)
     rel = sign * sign[first[index]]
     for s in range(0, n_out, 256):  # whole rows, a block at a time
         if not np.array_equal(W[s : s + 256], rel[s : s + 256, None] * W[first[index[s : s + 256]]]):
-            first, index = _distinct(W * sign[:, None] + 0.0)  # alike in those columns only: all of them
+            first, index = distinct_rows(W * sign[:, None] + 0.0)  # alike in those columns only: all of them
             if len(first) > 0.75 * n_out:
                 return None
             return first, index, sign * sign[first[index]]
     return first, index, rel
 
 
-def _distinct(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first, index) of the distinct rows of a float array: rows[k] equals rows[first[index[k]]] bit for bit,
     first increasing (so that gathering by index reads in order where repeats are adjacent, as pairs are)."""
     rows = np.ascontiguousarray(rows)
