@@ -1,5 +1,7 @@
 """Yun, Sra & Jadbabaie (2019), Theorem 3.1: construction, sizes, numerics and bad input."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -279,3 +281,29 @@ def test_own_directions_keep_the_saturation_pattern(dx, seed):
     l = np.arange(p)[None, :]
     assert (side[l < group[:, None]] >= 1).all() and (side[l > group[:, None]] <= -1).all()
     assert built.report.max_abs_error <= 1e-6
+
+
+@given(n=st.integers(40, 2000), dx=st.integers(1, 8), dy=st.integers(1, 2), seed=st.integers(0, 2**16))
+@settings(max_examples=40, deadline=None)
+def test_refined_ranks_keep_the_parity_rule_and_lower_what_they_aim_at(n, dx, dy, seed):
+    """refine_ranks (our addition): every group's ranks stay a permutation with units of alpha > 0 on even
+    ranks, and sum_k max_j |w_jk| slope_j, the layer-2 weights' amplification of their members' layer-1
+    rounding, computed from the weights Lemma B.1 gives, does not grow beyond the greedy assignment's."""
+    from memorizers.constructions.yun import three_layer as T
+
+    rng = np.random.default_rng(seed)
+    X, Y = rng.standard_normal((n, dx)), rng.uniform(-1, 1, (n, dy))
+    p, q = T._group_shape(n, 2 * math.isqrt(n) + 2, 2 * math.isqrt(n) + 2)
+    plan = T._plan(X @ rng.standard_normal(dx), Y, p, q, 1.0, -np.inf, True)
+    slots = T._Slots.make(T._ascending(plan.a_line.reshape(p, q)), plan.Y, plan.real, np.float64)
+    slope = 2.0 / (plan.hi - plan.lo)
+    greedy = T.balanced_ranks(slots, 1.0)
+    refined = T.refine_ranks(slots, 1.0, greedy, np.log(slope), moves=q // 2)
+    assert (np.sort(refined, axis=1) == np.arange(q)).all()
+    assert (refined % 2 == np.arange(q) % 2).all()
+
+    def amplification(ranks):
+        w = T._layer2(T._units(slots, ranks), 1.0)
+        return (np.abs(w) * slope[:, None]).max(axis=0).sum()
+
+    assert amplification(refined) <= amplification(greedy) * (1 + 1e-12)
