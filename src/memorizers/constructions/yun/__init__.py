@@ -21,7 +21,10 @@ sigma_H(t) = (sigma_R(t+1) - sigma_R(t-1) - s_plus - s_minus) / (s_plus - s_minu
        vector nu (all entries > 0) and a particular solution mu follow from one O(p)
        recursion. The solution w = mu + alpha nu clips every non-member once |alpha| is
        large; we take the smallest alpha that puts every clipped pre-activation at least
-       ``clip_margin`` beyond +-1 (alpha > 0 for odd k, < 0 for even k).
+       ``clip_margin`` beyond +-1 (alpha > 0 for odd k, < 0 for even k). Our addition:
+       which member a unit takes in a group is permuted within the parity this needs,
+       greedily (:func:`balanced_ranks`) and then by swaps (:func:`refine_ranks`), so that
+       alpha nu stays near what clipping needs and magnifies the layer-1 rounding less.
 * B.4  the layer-2 outputs of every point sum to y + 1; the output layer subtracts 1.
 * B.5  dy > 1: dy blocks of q layer-2 units share layer 1.
 
@@ -43,7 +46,7 @@ from .classifier import class_ids, class_values, gate_units, smallest_classifier
 from .deep import deep_layout, yun_deep, yun_deep_classifier
 from .general_position import gates_needed, smallest_resnet_widths, yun_2layer, yun_resnet
 from .lower_bound import alternating_line
-from .three_layer import balanced_ranks, capacity, smallest_widths, spread_groups, yun_3layer
+from .three_layer import balanced_ranks, capacity, refine_ranks, smallest_widths, spread_groups, yun_3layer
 from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 __all__ = [
@@ -57,6 +60,7 @@ __all__ = [
     "gate_units",
     "gates_needed",
     "hard_tanh_units",
+    "refine_ranks",
     "smallest_classifier_widths",
     "smallest_resnet_widths",
     "smallest_widths",
