@@ -137,6 +137,11 @@ def test_interrupted_write_leaves_no_file(tmp_path, rng, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]  # and no temporary file is left
 
 
+def _dense_forward(net, X):
+    """The reference: every Dense layer as its plain product (Dense.__call__), no structure."""
+    return net.interpret(X, lambda d, a: d(a), lambda a, h: a + h)
+
+
 @given(seed=st.integers(0, 2**16), out=st.integers(4, 30), distinct=st.integers(1, 8))
 def test_repeated_rows_reconstruct_the_matrix_exactly(seed, out, distinct):
     rng = np.random.default_rng(seed)
@@ -173,7 +178,7 @@ def test_repeated_rows_of_degenerate_shapes(shape):
         assert np.array_equal(sign[:, None] * W[first[index]], W)
     net = Network([Dense(W, np.arange(shape[0], dtype=float)), Dense(np.ones((1, shape[0])), np.zeros(1))])
     X = np.ones((3, shape[1]))
-    assert np.array_equal(net.forward(X), net.interpret(X, lambda d, a: d(a), lambda a, h: a + h))
+    assert np.array_equal(net.forward(X), _dense_forward(net, X))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.longdouble])
@@ -183,10 +188,10 @@ def test_structured_layers_evaluate_as_the_dense_products(rng, dtype):
     gives NaN where the dense product's 0 * inf does, as in any runtime."""
     net = structured_network(rng, activations.relu(), integers=True)
     X = rng.integers(-3, 4, (50, 3)).astype(dtype)
-    dense = net.interpret(X, lambda d, a: d(a), lambda a, h: a + h)
+    dense = _dense_forward(net, X)
     assert np.array_equal(net.forward(X, dtype=dtype), dense)
     X[7, 1] = np.inf
     with np.errstate(invalid="ignore"):
-        dense = net.interpret(X, lambda d, a: d(a), lambda a, h: a + h)
+        dense = _dense_forward(net, X)
         assert np.array_equal(net.forward(X, dtype=dtype), dense, equal_nan=True)
     assert np.isnan(dense[7]).any()

@@ -257,14 +257,9 @@ def refine_ranks(
         if change[jj, i] >= 1 - 1e-3:  # relative to unit k's factor: not worth a move
             tried[k] = True
             continue
-        other = np.arange(q)[m][i]
-        both = [k, other]
-        R[j, both], G[j, both], C[j, both], H[j, both] = (
-            R[j, both[::-1]],
-            G[j, both[::-1]],
-            C[j, both[::-1]],
-            H[j, both[::-1]],
-        )
+        both = [k, np.arange(q)[m][i]]
+        for M in (R, G, C, H):
+            M[j, both] = M[j, both[::-1]]
         P[:, both], width[both], ext = paths(both)
         d_before[:, both], d_after[:, both], e_before[:, both], e_after[:, both] = ext
         tried[:] = False
