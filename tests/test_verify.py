@@ -7,6 +7,7 @@ from conftest import ALL_ACTIVATIONS, random_network
 from memorizers import activations, verify
 from memorizers.errors import InvalidDataError
 from memorizers.exact import Dyadic, exact_forward
+from memorizers.kinds import default_tol
 from memorizers.network import Dense, Network
 from memorizers.verify import infer_kind
 from methods import example
@@ -35,6 +36,17 @@ def test_real_labels_report_errors_and_margins():
     r = verify(net, X, y, tol=1e-8)
     assert not r.passed and r.accuracy == pytest.approx(2 / 3)
     assert r.min_margin == pytest.approx(1e-8 - 1e-7, rel=1e-6)
+
+
+def test_default_tolerance_is_1e6_up_to_1e5_points_then_grows_with_n():
+    """With no tolerance given or recorded, real labels are judged at default_tol(N) (README, "The tolerance")."""
+    net = _linear([[1.0]], [0.0])  # f(x) = x, exact on this grid
+    assert default_tol(10) == default_tol(10**5) == 1e-6 and default_tol(4 * 10**5) == 8e-6
+    for n, offset, passed in [(10**5, 1.5e-6, False), (2 * 10**5, 2.5e-6, True), (2 * 10**5, 3e-6, False)]:
+        X = np.linspace(-1, 1, n)[:, None]
+        r = verify(net, X, X[:, 0] + offset, certify=False)
+        assert r.tol == default_tol(n) and r.passed is passed
+        assert f"(tol {default_tol(n):.3g})" in r.summary()  # the report says what it judged by
 
 
 def test_classification_kinds():

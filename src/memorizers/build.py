@@ -11,6 +11,7 @@ import numpy as np
 from . import gpu, labels
 from .constructions import METHODS
 from .errors import InvalidDataError, MemorizersError, VerificationError
+from .kinds import default_tol
 from .network import Network
 from .verify import MemorizationReport, verify
 
@@ -87,7 +88,8 @@ def build(
         method): they are encoded for the construction and the classes recorded in
         ``network.meta["classes"]`` (:mod:`memorizers.labels`).
     tol : float, optional
-        Real labels: the largest |f(x_i) - y_i| accepted (default 1e-6). The approximate methods
+        Real labels: the largest |f(x_i) - y_i| accepted (default :func:`memorizers.kinds.default_tol`: 1e-6 up
+        to N = 10^5, then 1e-6 (N / 10^5)^1.5, the rule measured on Theorem 3.1's networks). The approximate methods
         (kind ``"relative"``: ntk, harmonic): the eps of ||f - y||^2 <= eps ||y||^2 (Bubeck et al.,
         Lemma 1), passed to the construction as ``eps`` unless that is given.
     kind : str, optional
@@ -148,7 +150,7 @@ def build(
             options.setdefault("eps", tol)
         tol = options.get("eps", accepted["eps"].default)
     elif tol is None:
-        tol = 1e-6
+        tol = default_tol(len(np.asarray(X)))
     kind = kind or m.kind
     y_raw = y
     y, classes = labels.encode(y, kind, n_classes=options.get("n_classes"))

@@ -486,8 +486,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--tol",
         type=cli_args.positive,
-        help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6); ntk, harmonic: eps of "
-        "||f - y||^2 <= eps ||y||^2 (default 0.01)",
+        help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6 up to N = 10^5, then "
+        "1e-6 (N / 10^5)^1.5); ntk, harmonic: eps of ||f - y||^2 <= eps ||y||^2 (default 0.01)",
     )
     b.add_argument(
         "--kind", type=cli_args.choice(KINDS, "label kind"), help="label kind to score (default: the method's)"
@@ -509,7 +509,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--tol",
         type=cli_args.positive,
-        help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else 1e-6)",
+        help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else "
+        "1e-6 up to N = 10^5, then 1e-6 (N / 10^5)^1.5)",
     )
     v.add_argument(
         "--kind",
@@ -553,7 +554,10 @@ def parser() -> argparse.ArgumentParser:
         help="training arithmetic (default: the recipe's; auto: float64 for real labels with tol < 1e-4)",
     )
     t.add_argument(
-        "--tol", type=cli_args.positive, default=1e-6, help="real labels: max |f(x_i) - y_i| counted as memorized"
+        "--tol",
+        type=cli_args.positive,
+        help="real labels: max |f(x_i) - y_i| counted as memorized (default 1e-6 up to N = 10^5, then "
+        "1e-6 (N / 10^5)^1.5)",
     )
     t.add_argument("--kind", type=cli_args.choice(KINDS, "label kind"), help="label kind (default: the template's)")
     t.add_argument("--seed", type=cli_args.seed, default=0, help="initialisation and batch order")

@@ -51,7 +51,6 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
 
     dt = "float32" if dtype_name in ("float16", "bfloat16") else dtype_name
     kind = kind or network.meta.get("kind")
-    tol = float(network.meta.get("tol", 1e-6)) if tol is None else tol
     r = verify(network, X, y, dtype=dt, kind=kind, tol=tol, certify=False, exact=False)
     if not r.passed:
         need = network.meta.get("bits_needed")

@@ -18,6 +18,7 @@ import numpy as np
 from . import labels
 from .build import build
 from .errors import InvalidDataError, MissingDependencyError, VerificationError
+from .kinds import default_tol
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -137,7 +138,7 @@ class MemorizingRegressor(RegressorMixin, _Memorizing):
             scale = float(2.0 ** np.ceil(np.log2(bound)))  # exact: y / scale and the folded weights
         if scale == 1.0:
             return self._build(X, y, self.tol, self.certify)
-        self._build_scaled(X, y, scale, 1e-6 if self.tol is None else self.tol)
+        self._build_scaled(X, y, scale, default_tol(len(X)) if self.tol is None else self.tol)
         return self
 
     def _build_scaled(self, X, y, scale, tol):

@@ -39,7 +39,7 @@ import numpy as np
 from . import labels
 from .errors import InvalidDataError, MissingDependencyError
 from .export import torch_module
-from .kinds import KINDS, targets
+from .kinds import KINDS, default_tol, targets
 from .network import Network
 from .verify import MemorizationReport, infer_kind, recorded_kind_and_tol, verify
 
@@ -95,7 +95,7 @@ def train(
     lr: float | str | None = None,
     epochs: int | None = None,
     seconds: float | None = None,
-    tol: float = 1e-6,
+    tol: float | None = None,
     kind: str | None = None,
     batch: int | None = None,
     dtype: str | None = None,
@@ -124,8 +124,9 @@ def train(
         At most this many passes over the data.
     seconds : float, optional
         Wall-clock budget; training stops at the first epoch boundary past it.
-    tol : float
-        Real labels: max |f - y| that counts as memorized.
+    tol : float, optional
+        Real labels: max |f - y| that counts as memorized (default :func:`memorizers.kinds.default_tol`:
+        1e-6 up to N = 10^5, as for build).
     batch : int, optional
         Mini-batch size (the recipe's; the full-batch recipe: the whole set).
     dtype : {"float32", "float64", "auto"}
@@ -154,6 +155,7 @@ def train(
     _check(setup, seconds)
     torch = _torch()
     X = np.asarray(X, dtype=np.float64)
+    tol = default_tol(len(X)) if tol is None else tol
     kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
     Y = targets(labels.for_network(template, y, kind), template.n_out, kind)  # the template's classes, as verify reads
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device

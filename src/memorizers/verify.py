@@ -123,9 +123,10 @@ class MemorizationReport:
 
     def summary(self) -> str:
         where = "" if self.device == gpu.NUMPY else f" on {self.device}"
+        judged = f" (tol {self.tol:.3g})" if self.kind == "real" else ""
         s = (
             f"{self.n_points} points, {self.kind} labels, {self.dtype}{where}: accuracy {self.accuracy:.4%}, "
-            f"max |f - y| = {self.max_abs_error:.3e}, min margin {self.min_margin:.3e}"
+            f"max |f - y| = {self.max_abs_error:.3e}{judged}, min margin {self.min_margin:.3e}"
         )
         if self.kind == "relative":
             s += f", ||f - y||^2 / ||y||^2 = {self.relative_error:.3e} (target {self.tol:g})"
@@ -202,7 +203,8 @@ def verify(
         The precision of the evaluation scored.
     tol : float, optional
         Real labels: the largest |f(x_i) - y_i| accepted; relative: the eps of Lemma 1 (Bubeck et al.
-        2020). Default: the network's recorded ``meta["tol"]`` if its kind is the one scored, else 1e-6.
+        2020). Default: the network's recorded ``meta["tol"]`` if its kind is the one scored, else
+        :func:`memorizers.kinds.default_tol` of N (1e-6 up to N = 10^5).
     kind : str, optional
         The label kind (:mod:`memorizers.kinds`); default: the one the network was built for
         (``meta["kind"]``), else inferred from the labels. Labels that do not fit the kind or the
@@ -248,8 +250,8 @@ def verify(
         raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
     built_kind, built_tol = recorded_kind_and_tol(network)
     kind = kind or built_kind or infer_kind(y, network.n_out)  # what it was built for, else a guess
-    if tol is None:  # the tolerance it was built for (eps for relative), else 1e-6
-        tol = float(built_tol) if built_tol is not None and kind == built_kind else 1e-6
+    if tol is None:  # the tolerance it was built for (eps for relative), else the default for N points
+        tol = float(built_tol) if built_tol is not None and kind == built_kind else kinds.default_tol(len(X))
     kinds.kind(kind)  # an unknown kind: InvalidDataError naming the known ones
     y = labels.for_network(network, y, kind)  # class labels as the network encodes them (meta["classes"])
     targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
