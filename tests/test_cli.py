@@ -45,6 +45,19 @@ def test_build_then_verify_json(tmp_path, data, capsys):
     assert meta["method"] == "yun-3layer" and meta["kind"] == "real" and meta["tol"] == 1e-6
 
 
+def test_no_bits_certifies_without_the_bits_search(tmp_path, data, capsys):
+    net = tmp_path / "net.npz"
+    code, out, err = run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", net, "--no-bits", "--json")
+    assert code == 0, err
+    built = json.loads(out)
+    assert built["certified"] == 1.0 and built["bits_needed"] is None and Network.load(net).meta["bits_needed"] is None
+    code, out, err = run(capsys, "verify", net, "--data", data, "--no-bits", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["certified"] == 1.0 and report["bits_needed"] is None
+    code, out, err = run(capsys, "verify", net, "--data", data, "--json")  # the search runs unless left out
+    assert code == 0 and json.loads(out)["bits_needed"] > 24
+
+
 def test_verify_reads_the_kind_the_network_was_built_for(tmp_path, capsys):
     """A network scaled to be wrong by 0.7 against +-1 labels is not passed as 'sign labels, 100%'."""
     X, y = gaussian_regression(100, 4, seed=0)
