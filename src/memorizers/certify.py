@@ -29,8 +29,12 @@ For a dense layer z = W a + b with a = a_h + a_l (input radius r):
 3. b = b_hi + b_lo with b_hi on the grid of every row's P_hi, so that P_hi + b_hi is exact too
    (rows where it might not be take TwoSum instead); then z_h + z_l = TwoSum(P_hi + b_hi,
    P_lo + b_lo) (Knuth; exact), normalised so that |z_l| <= u |z_h| for the next layer.
-4. The input radius contributes |W| r <= rho (|W| c)^T with c_j = max_i r_ij and
-   rho_i = max_j r_ij / c_j: a rank-one majorant that costs a matrix-vector product.
+4. The input radius contributes |W| r. Where at most 1/16 of r's entries are nonzero it is computed
+   as a sparse product: in Yun et al.'s layers every unit but a point's own is saturated, with radius
+   0, so a point's radius has one nonzero entry per block of units. Otherwise it is bounded by
+   rho (|W| c)^T with c_j = max_i r_ij and rho_i = max_j r_ij / c_j: a rank-one majorant that costs
+   a matrix-vector product, and that for such sparse radii adds up every unit's largest radius
+   (measured: 4.9e-7 instead of 1.5e-8 at the output of a Theorem 3.1 network, N = 10^4, dx = 3072).
 
 The split point (beta against gamma) is chosen per block of points to balance the two rank-one
 terms of step 2. So a layer costs three products of the size of one plain product.
@@ -182,6 +186,16 @@ class _Split:
         )
 
 
+def _sparse_radius(r: np.ndarray, abs_w_T: np.ndarray, n: int) -> np.ndarray | None:
+    """|W| r as a sparse product, rounded up, where at most 1/16 of r's entries are nonzero and all are finite
+    (module doc, step 4); else None."""
+    if np.count_nonzero(r) > r.size / 16 or not np.isfinite(r).all():
+        return None
+    from scipy.sparse import csr_array
+
+    return up(csr_array(r) @ abs_w_T, n)
+
+
 def _majorant(r: np.ndarray, abs_w_T: np.ndarray, n: int):
     """(rho, |W| c) with r_ij <= rho_i c_j: then |W| r <= rho (|W| c)^T (module doc, step 4).
 
@@ -238,12 +252,14 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     cols[:, 4] = 1.0
     rows = S.rank_rows.copy()
     rows[4] += up(2 * U64 * np.abs(b_lo), 2)  # the rounding of the additions of b_lo (and e - b_lo)
-    if a.r is not None:
+    cols[:, 3] = 0.0
+    through = None if a.r is None else _sparse_radius(a.r, L.abs_w_T, L.n)
+    if a.r is not None and through is None:
         cols[:, 3], wc = _majorant(a.r, L.abs_w_T, L.n)
         rows[3] = wc * (1 + 2 * gamma(8, U64))
-    else:
-        cols[:, 3] = 0.0
     rad = cols @ rows
+    if through is not None:
+        rad = up(rad + through, 1)
     if np.isnan(sc).any() or S.huge.any():  # magnitudes near overflow: nothing is claimed
         rad[np.isnan(sc)] = np.inf
         rad[:, S.huge] = np.inf
