@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import memorizers.certify
 from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network, structured_network
 from memorizers import activations, build, verify
 from memorizers.certify import U64, Certifier, enclose, forward_with_bound, gamma
@@ -54,7 +55,11 @@ def test_enclosure_contains_the_exact_output(act, scale, seed, residual):
     rng = np.random.default_rng(seed)
     net = _scaled_network(rng, act, scale, residual)
     X = rng.standard_normal((8, 3))
-    _assert_encloses(enclose(net, X), exact_forward(net, X))
+    truth = exact_forward(net, X)
+    _assert_encloses(enclose(net, X), truth)
+    with pytest.MonkeyPatch.context() as patch:  # every finite input radius through the sparse product (step 4)
+        patch.setattr(memorizers.certify, "SPARSE_RADIUS", 1.0)
+        _assert_encloses(enclose(net, X), truth)
 
 
 @given(act=st.sampled_from(ALL_ACTIVATIONS), scale=st.sampled_from(SCALES), seed=st.integers(0, 2**16))
@@ -85,14 +90,12 @@ def test_sparse_input_radii_are_multiplied_through(monkeypatch):
     """Step 4: in Theorem 3.1's layers a point's radius is nonzero on its own unit alone, and |W| r is a sparse
     product; it still encloses the exact output (measured: without that term, or with a thousandth of it, it
     does not) and is several times tighter than the rank-one majorant."""
-    import memorizers.certify
-
     X, y = gaussian_regression(2000, 8, seed=0)
     net = build("yun-3layer", X, y, seed=0).network
     points = X[::50]
     enc = enclose(net, points)
     _assert_encloses(enc, exact_forward(net, points))
-    monkeypatch.setattr(memorizers.certify, "_sparse_radius", lambda r, abs_w_T, n: None)
+    monkeypatch.setattr(memorizers.certify, "SPARSE_RADIUS", -1.0)  # the rank-one majorant everywhere
     assert enclose(net, points).r.max() > 5 * enc.r.max()
 
 

@@ -96,6 +96,7 @@ from .network import Dense, Network, distinct_rows, is_sparse, repeated_rows
 
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
 MAX_BITS = 1000  # bits_needed searches t in [1, MAX_BITS]; beyond that it reports inf
+SPARSE_RADIUS = 1 / 16  # input radii with at most this share of nonzero entries are multiplied through (step 4)
 
 
 def _pow2_at_least(m):
@@ -187,9 +188,9 @@ class _Split:
 
 
 def _sparse_radius(r: np.ndarray, abs_w_T: np.ndarray, n: int) -> np.ndarray | None:
-    """|W| r as a sparse product, rounded up, where at most 1/16 of r's entries are nonzero and all are finite
-    (module doc, step 4); else None."""
-    if np.count_nonzero(r) > r.size / 16 or not np.isfinite(r).all():
+    """|W| r as a sparse product, rounded up, where at most SPARSE_RADIUS of r's entries are nonzero and all are
+    finite (module doc, step 4); else None."""
+    if np.count_nonzero(r) > r.size * SPARSE_RADIUS or not np.isfinite(r).all():
         return None
     from scipy.sparse import csr_array
 
