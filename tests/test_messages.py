@@ -1,5 +1,7 @@
 """Errors that say the right thing, and constructions that do not depend on the units of the data."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -98,6 +100,27 @@ def test_complex_inputs_are_refused_not_reduced_to_their_real_part():
     X = np.random.default_rng(8).standard_normal((20, 3)) * (1 + 1j)
     with pytest.raises(InvalidDataError, match="complex"):
         build("yun-3layer", X, np.zeros(20))
+
+
+@pytest.mark.parametrize("X", [5.0, None, np.float64(3.0), [[1.0, 2.0], [3.0]]])
+def test_points_that_are_not_an_array_of_rows_are_refused(X, monkeypatch):
+    """Before any count of N (the default tolerance, the progress line on a terminal) is taken from them."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with pytest.raises(InvalidDataError, match="2-D|numeric"):
+        build("yun-3layer", X, np.zeros(3), progress=True)
+
+
+@pytest.mark.parametrize("method", ["yun-3layer", "yun-classifier"])
+def test_labels_of_unequal_length_are_refused(method):
+    with pytest.raises(InvalidDataError, match="not an array"):
+        build(method, np.eye(2), [[1.0], [0.0, 1.0]])
+
+
+def test_verify_refuses_data_that_is_not_an_array_of_rows():
+    net = build("yun-3layer", np.eye(2), [0.5, -0.5]).network
+    for X, y in [([[1.0, 0.0], [0.0]], [0.5, -0.5]), (np.eye(2), [[0.5], [0.5, 1.0]]), (np.eye(2), 0.5)]:
+        with pytest.raises(InvalidDataError, match="not an array|labels"):
+            verify(net, X, y)
 
 
 def test_verify_maps_class_labels_through_the_recorded_classes():

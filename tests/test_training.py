@@ -162,6 +162,15 @@ def test_bad_training_settings_raise_before_training(bad):
         train(template, np.eye(3), y, **bad)
 
 
+@pytest.mark.parametrize("X", [np.float64(1.0), np.zeros(3), np.zeros((3, 2)), np.zeros((4, 3))])
+def test_data_that_does_not_fit_the_template_is_refused(X):
+    """Points of the wrong shape, or another number of them than of labels: one InvalidDataError, not torch's."""
+    y = np.array([0.0, 0.5, -0.5])
+    template = build("yun-3layer", np.eye(3), y, seed=0).network
+    with pytest.raises(InvalidDataError, match="shape|labels"):
+        train(template, X, y)
+
+
 def test_one_cycle_schedule_shape():
     assert one_cycle(0.0) == pytest.approx(1 / 25) and one_cycle(0.25) == pytest.approx(1.0)
     assert one_cycle(1.0) == pytest.approx(1e-4) and one_cycle(2.0) == one_cycle(1.0)

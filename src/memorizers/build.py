@@ -149,8 +149,6 @@ def build(
         if tol is not None:
             options.setdefault("eps", tol)
         tol = options.get("eps", accepted["eps"].default)
-    elif tol is None:
-        tol = default_tol(len(np.asarray(X)))
     kind = kind or m.kind
     y_raw = y
     y, classes = labels.encode(y, kind, n_classes=options.get("n_classes"))
@@ -160,8 +158,14 @@ def build(
             f"({', '.join(k for k, v in METHODS.items() if v.kind in labels.CLASS_KINDS)})"
         )
     if progress and sys.stderr.isatty():
-        print(f"memorizers: constructing {method} for {len(np.asarray(X))} points ...", file=sys.stderr, flush=True)
+        try:
+            n = f" for {len(X)} points"
+        except TypeError:  # not a sequence of points: the construction says so next
+            n = ""
+        print(f"memorizers: constructing {method}{n} ...", file=sys.stderr, flush=True)
     network, info = m.construct(X, y, **options)
+    if tol is None:  # real labels: the rule for N points (X is checked by now)
+        tol = default_tol(len(np.asarray(X)))
     # what verify, predict, the CLI and the exports read back: the label kind and classes, then the tolerance
     # and the bits proved to suffice; verify sees the labels as the user gave them, through the classes
     network.meta.update(kind=kind, classes=classes)

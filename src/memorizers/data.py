@@ -31,12 +31,15 @@ def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tu
     Raises InvalidDataError for empty data, wrong shapes, mismatched N, NaN/inf in X or y,
     or labels outside ``label_range`` (inclusive), naming the offending rows.
     """
-    for name, a in (("X", X), ("y", y)):
-        if np.iscomplexobj(a):
-            raise InvalidDataError(
-                f"{name} holds complex numbers; give real data (e.g. the real and imaginary parts as features)"
-            )
-    X0 = np.asarray(X)
+    try:  # rows of unequal length raise ValueError here
+        X0 = np.asarray(X)
+        complex_parts = [name for name, a in (("X", X0), ("y", y)) if np.iscomplexobj(a)]
+    except ValueError as e:
+        raise InvalidDataError(f"data is not numeric: {e}") from None
+    if complex_parts:
+        raise InvalidDataError(
+            f"{complex_parts[0]} holds complex numbers; give real data (e.g. the real and imaginary parts as features)"
+        )
     if X0.dtype.kind in "iu" and X0.size and (X0.max() > 2**53 or X0.min() < -(2**53)):
         raise InvalidDataError(
             "X holds integers beyond 2^53, which float64 (the networks' arithmetic) cannot tell apart; rescale X"

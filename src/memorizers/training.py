@@ -155,6 +155,10 @@ def train(
     _check(setup, seconds)
     torch = _torch()
     X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != template.n_in:
+        raise InvalidDataError(f"X must have shape (N, {template.n_in}) for this architecture; got {X.shape}")
+    if len(np.asarray(y)) != len(X):
+        raise InvalidDataError(f"X has {len(X)} points but y has {len(np.asarray(y))} labels")
     tol = default_tol(len(X)) if tol is None else tol
     kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
     Y = targets(labels.for_network(template, y, kind), template.n_out, kind)  # the template's classes, as verify reads

@@ -238,16 +238,18 @@ def verify(
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
     if dt not in (np.dtype(t) for t in DTYPES.values()):
         raise InvalidDataError(f"unsupported dtype {dtype!r}; use one of {', '.join(DTYPES)}")
-    X = np.asarray(X)
+    try:
+        X, y = np.asarray(X), np.asarray(y)
+    except ValueError as e:  # rows of unequal length
+        raise InvalidDataError(f"data is not an array: {e}") from None
     if X.ndim != 2 or X.shape[1] != network.n_in:
         raise InvalidDataError(f"X must have shape (N, {network.n_in}) for this network; got {X.shape}")
     if X.dtype.kind not in "biuf":
         raise InvalidDataError(f"X must hold real numbers; got dtype {X.dtype}")
     if len(X) == 0:
         raise InvalidDataError("no points to verify")
-    y = np.asarray(y)
-    if len(y) != len(X):
-        raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
+    if y.ndim == 0 or len(y) != len(X):
+        raise InvalidDataError(f"X has {len(X)} points but y has {y.shape[0] if y.ndim else 'no array of'} labels")
     built_kind, built_tol = recorded_kind_and_tol(network)
     kind = kind or built_kind or infer_kind(y, network.n_out)  # what it was built for, else a guess
     if tol is None:  # the tolerance it was built for (eps for relative), else the default for N points
