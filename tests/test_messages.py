@@ -119,7 +119,7 @@ def test_labels_of_unequal_length_are_refused(method):
 def test_verify_refuses_data_that_is_not_an_array_of_rows():
     net = build("yun-3layer", np.eye(2), [0.5, -0.5]).network
     for X, y in [([[1.0, 0.0], [0.0]], [0.5, -0.5]), (np.eye(2), [[0.5], [0.5, 1.0]]), (np.eye(2), 0.5)]:
-        with pytest.raises(InvalidDataError, match="not an array|labels"):
+        with pytest.raises(InvalidDataError, match="not an array|scalar"):
             verify(net, X, y)
 
 

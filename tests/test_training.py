@@ -162,12 +162,22 @@ def test_bad_training_settings_raise_before_training(bad):
         train(template, np.eye(3), y, **bad)
 
 
-@pytest.mark.parametrize("X", [np.float64(1.0), np.zeros(3), np.zeros((3, 2)), np.zeros((4, 3))])
-def test_data_that_does_not_fit_the_template_is_refused(X):
-    """Points of the wrong shape, or another number of them than of labels: one InvalidDataError, not torch's."""
-    y = np.array([0.0, 0.5, -0.5])
-    template = build("yun-3layer", np.eye(3), y, seed=0).network
-    with pytest.raises(InvalidDataError, match="shape|labels"):
+@pytest.mark.parametrize(
+    "X, y",
+    [
+        (np.float64(1.0), [0.0, 0.5, -0.5]),
+        (np.zeros(3), [0.0, 0.5, -0.5]),
+        (np.zeros((3, 2)), [0.0, 0.5, -0.5]),
+        (np.zeros((4, 3)), [0.0, 0.5, -0.5]),
+        (np.eye(3), 0.5),
+        ([[1.0, 0.0, 0.0], [0.0]], [0.0, 0.5]),
+        (np.eye(3), [[0.0], [0.5, 1.0], [0.0]]),
+    ],
+)
+def test_data_that_does_not_fit_the_template_is_refused(X, y):
+    """Points of the wrong shape or number, or rows of unequal length: one InvalidDataError, not torch's or numpy's."""
+    template = build("yun-3layer", np.eye(3), np.array([0.0, 0.5, -0.5]), seed=0).network
+    with pytest.raises(InvalidDataError, match="shape|numeric"):
         train(template, X, y)
 
 

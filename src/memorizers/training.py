@@ -154,11 +154,14 @@ def train(
     setup = {**RECIPES[recipe], **{k: v for k, v in given.items() if v is not None}}
     _check(setup, seconds)
     torch = _torch()
-    X = np.asarray(X, dtype=np.float64)
+    try:
+        X, y_shape = np.asarray(X, dtype=np.float64), np.shape(y)
+    except (TypeError, ValueError) as e:  # not numbers, or rows of unequal length
+        raise InvalidDataError(f"data is not a numeric array: {e}") from None
     if X.ndim != 2 or X.shape[1] != template.n_in:
         raise InvalidDataError(f"X must have shape (N, {template.n_in}) for this architecture; got {X.shape}")
-    if len(np.asarray(y)) != len(X):
-        raise InvalidDataError(f"X has {len(X)} points but y has {len(np.asarray(y))} labels")
+    if y_shape[:1] != (len(X),):
+        raise InvalidDataError(f"y must hold one label per point of X ({len(X)}); got shape {y_shape}")
     tol = default_tol(len(X)) if tol is None else tol
     kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
     Y = targets(labels.for_network(template, y, kind), template.n_out, kind)  # the template's classes, as verify reads

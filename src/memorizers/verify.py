@@ -248,8 +248,10 @@ def verify(
         raise InvalidDataError(f"X must hold real numbers; got dtype {X.dtype}")
     if len(X) == 0:
         raise InvalidDataError("no points to verify")
-    if y.ndim == 0 or len(y) != len(X):
-        raise InvalidDataError(f"X has {len(X)} points but y has {y.shape[0] if y.ndim else 'no array of'} labels")
+    if y.ndim == 0:
+        raise InvalidDataError("y must hold one label per point; got a scalar")
+    if len(y) != len(X):
+        raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
     built_kind, built_tol = recorded_kind_and_tol(network)
     kind = kind or built_kind or infer_kind(y, network.n_out)  # what it was built for, else a guess
     if tol is None:  # the tolerance it was built for (eps for relative), else the default for N points
