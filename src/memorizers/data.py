@@ -25,30 +25,32 @@ from .errors import (
 from .network import atomic_write_bytes, read_npz
 
 
+def as_array(a, error: str, dtype=None) -> np.ndarray:
+    """np.asarray(a, dtype); values that are not numbers, or rows of unequal length, raise the one-line
+    InvalidDataError "``error``: numpy's reason" instead of a traceback."""
+    try:
+        return np.asarray(a, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise InvalidDataError(f"{error}: {e}") from None
+
+
 def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Validate and convert a dataset; returns X as float64 (N, dx) and y as float64 (N, dy).
 
     Raises InvalidDataError for empty data, wrong shapes, mismatched N, NaN/inf in X or y,
     or labels outside ``label_range`` (inclusive), naming the offending rows.
     """
-    try:  # rows of unequal length raise ValueError here
-        X0 = np.asarray(X)
-        complex_parts = [name for name, a in (("X", X0), ("y", y)) if np.iscomplexobj(a)]
-    except ValueError as e:
-        raise InvalidDataError(f"data is not numeric: {e}") from None
-    if complex_parts:
-        raise InvalidDataError(
-            f"{complex_parts[0]} holds complex numbers; give real data (e.g. the real and imaginary parts as features)"
-        )
+    X0, y0 = as_array(X, "data is not numeric"), as_array(y, "data is not numeric")
+    for name, a in (("X", X0), ("y", y0)):
+        if np.iscomplexobj(a):
+            raise InvalidDataError(
+                f"{name} holds complex numbers; give real data (e.g. the real and imaginary parts as features)"
+            )
     if X0.dtype.kind in "iu" and X0.size and (X0.max() > 2**53 or X0.min() < -(2**53)):
         raise InvalidDataError(
             "X holds integers beyond 2^53, which float64 (the networks' arithmetic) cannot tell apart; rescale X"
         )
-    try:
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise InvalidDataError(f"data is not numeric: {e}") from None
+    X, y = as_array(X0, "data is not numeric", np.float64), as_array(y0, "data is not numeric", np.float64)
     if X.ndim != 2:
         raise InvalidDataError(f"X must be a 2-D array (N points x dx features); got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:

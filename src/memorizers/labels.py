@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data import as_array
 from .errors import InvalidDataError
 from .kinds import KINDS
 
@@ -29,10 +30,7 @@ def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np
     (binary) or -1 (sign); {0, 1} and {-1, +1} keep their meaning whichever of them occur.
     Labels not among ``classes`` raise InvalidDataError naming them.
     """
-    try:
-        y = np.asarray(y)
-    except ValueError as e:  # rows of unequal length
-        raise InvalidDataError(f"labels are not an array: {e}") from None
+    y = as_array(y, "labels are not an array")
     if kind not in CLASS_KINDS or y.ndim == 0 or len(y) == 0 or (y.ndim == 2 and y.shape[1] == 0):
         return y, None  # nothing to encode: check_dataset says what is wrong
     if kind in _IDS and y.ndim == 2 and y.shape[1] > 1:  # one-hot rows are positions already

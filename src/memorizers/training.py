@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import labels
+from .data import as_array
 from .errors import InvalidDataError, MissingDependencyError
 from .export import torch_module
 from .kinds import KINDS, default_tol, targets
@@ -154,10 +155,7 @@ def train(
     setup = {**RECIPES[recipe], **{k: v for k, v in given.items() if v is not None}}
     _check(setup, seconds)
     torch = _torch()
-    try:
-        X, y_shape = np.asarray(X, dtype=np.float64), np.shape(y)
-    except (TypeError, ValueError) as e:  # not numbers, or rows of unequal length
-        raise InvalidDataError(f"data is not a numeric array: {e}") from None
+    X, y_shape = as_array(X, "data is not a numeric array", np.float64), as_array(y, "labels are not an array").shape
     if X.ndim != 2 or X.shape[1] != template.n_in:
         raise InvalidDataError(f"X must have shape (N, {template.n_in}) for this architecture; got {X.shape}")
     if y_shape[:1] != (len(X),):

@@ -37,6 +37,7 @@ import numpy as np
 from . import gpu, kinds, labels
 from .certify import Certifier
 from .constructions import METHODS
+from .data import as_array
 from .errors import InvalidDataError
 from .kinds import certified, score, targets
 from .network import Network
@@ -238,10 +239,7 @@ def verify(
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
     if dt not in (np.dtype(t) for t in DTYPES.values()):
         raise InvalidDataError(f"unsupported dtype {dtype!r}; use one of {', '.join(DTYPES)}")
-    try:
-        X, y = np.asarray(X), np.asarray(y)
-    except ValueError as e:  # rows of unequal length
-        raise InvalidDataError(f"data is not an array: {e}") from None
+    X, y = as_array(X, "data is not an array"), as_array(y, "data is not an array")
     if X.ndim != 2 or X.shape[1] != network.n_in:
         raise InvalidDataError(f"X must have shape (N, {network.n_in}) for this network; got {X.shape}")
     if X.dtype.kind not in "biuf":
