@@ -1,10 +1,12 @@
 import os
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from hypothesis import settings
 
 from memorizers import activations
+from memorizers.arrays import to_numpy
 from memorizers.network import Dense, Network, Residual
 
 settings.register_profile("default", deadline=None, max_examples=30)
@@ -21,6 +23,23 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # make test's workers, one per core: 
         pass
     else:
         torch.set_num_threads(1)
+
+
+def frac(v) -> Fraction:
+    return Fraction(*float(v).as_integer_ratio())
+
+
+def assert_encloses(enc, truth):
+    """Each exact output lies within r of h + l, in exact arithmetic; a non-finite radius claims nothing.
+    NumPy arrays or torch tensors (a certificate on a torch device)."""
+    h, l, r = (to_numpy(v) for v in (enc.h, enc.l, enc.r))
+    for i in range(truth.shape[0]):
+        for o in range(truth.shape[1]):
+            if not r[i, o] < np.inf:
+                continue
+            assert np.isfinite(h[i, o]) and np.isfinite(l[i, o])
+            gap = abs(frac(h[i, o]) + frac(l[i, o]) - truth[i, o])
+            assert gap <= frac(r[i, o]), (i, o, float(gap), r[i, o])
 
 
 def random_network(rng, widths, act, residual=False):
@@ -40,6 +59,16 @@ def random_network(rng, widths, act, residual=False):
         )
     layers.append(Dense(rng.standard_normal((widths[-1], widths[-2])), rng.standard_normal(widths[-1])))
     return Network(layers)
+
+
+SCALES = [1e-3, 1.0, 1e4, 1e-160, 1e150]  # the last two reach underflow and overflow
+
+
+def scaled_network(rng, act, scale, residual=False):
+    net = random_network(rng, [3, 6, 5, 2], act, residual=residual)
+    for d, _ in net.dense_layers():
+        d.weight *= scale
+    return net
 
 
 def structured_network(rng, act, scale=1.0, integers=False):

@@ -9,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import memorizers.certify
-from conftest import ALL_ACTIVATIONS, SMOOTH_ACTIVATIONS, random_network, structured_network
+from conftest import (
+    ALL_ACTIVATIONS,
+    SCALES,
+    SMOOTH_ACTIVATIONS,
+    assert_encloses,
+    frac,
+    random_network,
+    scaled_network,
+    structured_network,
+)
 from memorizers import activations, build, verify
 from memorizers.certify import U64, Certifier, enclose, forward_with_bound, gamma
 from memorizers.data import gaussian_regression
@@ -18,31 +27,6 @@ from memorizers.exact import exact_forward
 from memorizers.intervals import two_sum
 from memorizers.network import Dense, Network
 from methods import example
-
-SCALES = [1e-3, 1.0, 1e4, 1e-160, 1e150]  # the last two reach underflow and overflow
-
-
-def _scaled_network(rng, act, scale, residual=False):
-    net = random_network(rng, [3, 6, 5, 2], act, residual=residual)
-    for d, _ in net.dense_layers():
-        d.weight *= scale
-    return net
-
-
-def _frac(v) -> Fraction:
-    return Fraction(*float(v).as_integer_ratio())
-
-
-def _assert_encloses(enc, truth):
-    """Each exact output lies within r of h + l, in exact arithmetic; a non-finite radius claims nothing."""
-    for i in range(truth.shape[0]):
-        for o in range(truth.shape[1]):
-            r = enc.r[i, o]
-            if not r < np.inf:
-                continue
-            assert np.isfinite(enc.h[i, o]) and np.isfinite(enc.l[i, o])
-            gap = abs(_frac(enc.h[i, o]) + _frac(enc.l[i, o]) - truth[i, o])
-            assert gap <= _frac(r), (i, o, float(gap), r)
 
 
 @given(
@@ -53,13 +37,13 @@ def _assert_encloses(enc, truth):
 )
 def test_enclosure_contains_the_exact_output(act, scale, seed, residual):
     rng = np.random.default_rng(seed)
-    net = _scaled_network(rng, act, scale, residual)
+    net = scaled_network(rng, act, scale, residual)
     X = rng.standard_normal((8, 3))
     truth = exact_forward(net, X)
-    _assert_encloses(enclose(net, X), truth)
+    assert_encloses(enclose(net, X), truth)
     with pytest.MonkeyPatch.context() as patch:  # every finite input radius through the sparse product (step 4)
         patch.setattr(memorizers.certify, "SPARSE_RADIUS", 1.0)
-        _assert_encloses(enclose(net, X), truth)
+        assert_encloses(enclose(net, X), truth)
 
 
 @given(act=st.sampled_from(ALL_ACTIVATIONS), scale=st.sampled_from(SCALES), seed=st.integers(0, 2**16))
@@ -71,7 +55,7 @@ def test_enclosure_of_structured_layers_contains_the_exact_output(act, scale, se
     assert any(L.rows is not None for L in certifier.layers.values())
     assert any(L.sparse for L in certifier.layers.values())
     X = rng.standard_normal((8, 3))
-    _assert_encloses(certifier.enclose(X), exact_forward(net, X))
+    assert_encloses(certifier.enclose(X), exact_forward(net, X))
 
 
 def test_enclosure_is_tight_on_cancellation_heavy_layers():
@@ -80,7 +64,7 @@ def test_enclosure_is_tight_on_cancellation_heavy_layers():
     built = build("yun-3layer", X, y, seed=0)
     net = built.network
     enc = enclose(net, X)
-    _assert_encloses(enc, exact_forward(net, X))
+    assert_encloses(enc, exact_forward(net, X))
     _, apriori = forward_with_bound(net, X, np.float64)
     assert enc.r.max() < apriori.max() / 1000
     assert built.report.certified == 1.0
@@ -94,7 +78,7 @@ def test_sparse_input_radii_are_multiplied_through(monkeypatch):
     net = build("yun-3layer", X, y, seed=0).network
     points = X[::50]
     enc = enclose(net, points)
-    _assert_encloses(enc, exact_forward(net, points))
+    assert_encloses(enc, exact_forward(net, points))
     monkeypatch.setattr(memorizers.certify, "SPARSE_RADIUS", -1.0)  # the rank-one majorant everywhere
     assert enclose(net, points).r.max() > 5 * enc.r.max()
 
@@ -125,9 +109,9 @@ def _mp_forward(net, X, digits=60):
 @given(act=st.sampled_from(SMOOTH_ACTIVATIONS), scale=st.sampled_from([1e-3, 1.0, 30.0]), seed=st.integers(0, 2**16))
 def test_enclosure_contains_the_true_output_for_smooth_activations(act, scale, seed):
     rng = np.random.default_rng(seed)
-    net = _scaled_network(rng, act, scale)
+    net = scaled_network(rng, act, scale)
     X = rng.standard_normal((6, 3))
-    _assert_encloses(enclose(net, X), _mp_forward(net, X))
+    assert_encloses(enclose(net, X), _mp_forward(net, X))
 
 
 def _assert_within_apriori(net, X, dtype, truth):
@@ -149,7 +133,7 @@ def _assert_within_apriori(net, X, dtype, truth):
 )
 def test_apriori_bound_contains_the_exact_output(act, dtype, scale, seed, residual):
     rng = np.random.default_rng(seed)
-    net = _scaled_network(rng, act, scale, residual)
+    net = scaled_network(rng, act, scale, residual)
     X = rng.standard_normal((8, 3))
     _assert_within_apriori(net, X, dtype, exact_forward(net, X))
 
@@ -163,9 +147,9 @@ def _exactly_right(net, X, Y, kind, tol):
     out = []
     for i in range(len(X)):
         f = [F[i, o] for o in range(F.shape[1])]
-        y = [_frac(v) for v in Y[i]]
+        y = [frac(v) for v in Y[i]]
         if kind == "real":
-            out.append(max(abs(a - b) for a, b in zip(f, y)) <= _frac(tol))
+            out.append(max(abs(a - b) for a, b in zip(f, y)) <= frac(tol))
         elif kind == "binary":
             out.append((f[0] > Fraction(1, 2)) == (y[0] == 1))
         elif kind == "sign":
@@ -278,7 +262,7 @@ def test_the_final_comparison_is_rigorous():
     net = Network([Dense([[1.0]], [0.0])])
     x, y, tol = 1.0000000000000753e-9, -9.989999999999999e-07, 1e-6
     r = verify(net, np.array([[x]]), np.array([y]), kind="real", tol=tol)
-    assert _frac(x) - _frac(y) > _frac(tol)
+    assert frac(x) - frac(y) > frac(tol)
     assert not r.certified_points[0]
 
 
@@ -405,7 +389,7 @@ def test_relu_pairs_are_enclosed_exactly(seed, scale, opposite, act):
     c = Certifier(net)
     assert bool(c.pairs) == opposite
     X = rng.standard_normal((20, 4)) * np.array([1, 1, 1e3, 1e-3])
-    _assert_encloses(c.enclose(X), exact_forward(net, X))
+    assert_encloses(c.enclose(X), exact_forward(net, X))
 
 
 def test_relu_pairs_keep_the_relu_network_as_tight_as_the_hard_tanh_one():
@@ -440,7 +424,7 @@ def test_inputs_that_cannot_be_rescaled_exactly_use_the_network_as_given():
     assert c.input_scale is not None
     X = rng.standard_normal((10, 3)) * np.array([1.0, 1e-20, 1e-290])
     assert c._route(X)[0] is not c  # x / s would underflow or overflow: not exact
-    _assert_encloses(c.enclose(X), exact_forward(net, X))
+    assert_encloses(c.enclose(X), exact_forward(net, X))
     Y = rng.standard_normal((10, 3))
     assert c._route(Y)[0] is c
-    _assert_encloses(c.enclose(Y), exact_forward(net, Y))
+    assert_encloses(c.enclose(Y), exact_forward(net, Y))

@@ -13,13 +13,18 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import memorizers.certify
+from conftest import ALL_ACTIVATIONS, SCALES, assert_encloses, scaled_network, structured_network
 from memorizers import build, verify
-from memorizers.certify import forward_with_bound
+from memorizers.arrays import pow2, pow2_at_least
+from memorizers.certify import Certifier, forward_with_bound
 from memorizers.cli import main
 from memorizers.data import gaussian_regression
 from memorizers.errors import InvalidDataError
-from memorizers.gpu import torch_device
-from memorizers.kinds import score, score_torch, targets, targets_torch
+from memorizers.exact import exact_forward
+from memorizers.gpu import CERTIFIABLE, torch_device
+from memorizers.intervals import Enclosure
+from memorizers.kinds import certified, score, score_torch, targets, targets_torch
 
 CUDA = torch.cuda.is_available()
 DEVICES = ["cpu"] + (["cuda"] if CUDA else [])
@@ -171,3 +176,92 @@ def test_targets_on_the_device_are_numpys(kind):
             targets(bad, n_out, kind)
         with pytest.raises(InvalidDataError, match=re.escape(str(want.value))):
             targets_torch(bad, n_out, kind, "cpu")
+
+
+# -- the certificate on a torch device (memorizers.arrays) ------------------------------------------------------
+
+PIECEWISE = [a for a in ALL_ACTIVATIONS if a.kind in CERTIFIABLE]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    act=st.sampled_from(PIECEWISE),
+    scale=st.sampled_from(SCALES),
+    seed=st.integers(0, 2**16),
+    shape=st.sampled_from(["plain", "residual", "structured"]),
+)
+def test_enclosure_on_torch_contains_the_exact_output(act, scale, seed, shape):
+    """The certificate's operations on a torch device enclose the exact output as NumPy's do: scales that reach
+    underflow and overflow, residual blocks, rows repeated up to sign, sparse layers, input radii multiplied
+    through or bounded by the majorant. Where NumPy claims nothing (an infinite radius), neither does torch."""
+    rng = np.random.default_rng(seed)
+    if shape == "structured":
+        net = structured_network(rng, act, scale)
+    else:
+        net = scaled_network(rng, act, scale, residual=shape == "residual")
+    X = rng.standard_normal((8, 3))
+    truth = exact_forward(net, X)
+    for sparse_radius in (1 / 16, 1.0):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(memorizers.certify, "SPARSE_RADIUS", sparse_radius)
+            ref = Certifier(net).enclose(X)
+            for device in DEVICES:
+                enc = Certifier(net, device=device).enclose(X)
+                assert enc.r.device.type == device
+                assert_encloses(enc, truth)
+                np.testing.assert_array_equal(np.isfinite(enc.r.cpu().numpy()), np.isfinite(ref.r))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(["real", "binary", "sign", "onehot", "index"]),
+    seed=st.integers(0, 2**32 - 1),
+    spread=st.sampled_from([1e-17, 1e-9, 1e-3, 1.0]),
+)
+def test_final_comparison_on_torch_is_numpys(kind, seed, spread):
+    """kinds.certified on torch tensors decides every point as it does on NumPy arrays, bit for bit: it is
+    elementwise, with no sums whose order could differ."""
+    rng = np.random.default_rng(seed)
+    n_out = 4 if kind in ("real", "onehot") else 1
+    Y = _labels(rng, kind, 50, n_out)
+    h = Y + rng.normal(0, spread, Y.shape) * rng.choice([0, 1, 100], Y.shape)
+    h[:, 0] += (kind == "binary") * rng.normal(0.0, 0.5, 50) + (kind == "sign") * rng.normal(0.0, 1.0, 50)
+    enc = Enclosure(h, h * rng.uniform(-1e-16, 1e-16, h.shape), rng.choice([0.0, spread, 10 * spread], h.shape))
+    want = certified(enc, Y, kind, 1e-6)
+    on_torch = Enclosure(*(torch.from_numpy(v) for v in (enc.h, enc.l, enc.r)))
+    np.testing.assert_array_equal(certified(on_torch, torch.from_numpy(Y), kind, 1e-6).numpy(), want)
+
+
+def test_powers_of_two_on_torch_are_exact():
+    """pow2 builds 2^k from its bits, subnormals included; pow2_at_least is NumPy's frexp rule."""
+    k = np.arange(-1074, 1024)
+    np.testing.assert_array_equal(pow2(torch.from_numpy(k)).numpy(), np.ldexp(1.0, k))
+    m = np.concatenate([[0.0, 5e-324, 2.0**-1022, 2.0**-1022 * 1.5, 1.0, 3.0, 4.0, 1.7e308], np.ldexp(1.0, k)])
+    m = np.concatenate([m, np.nextafter(m, np.inf)])[:-1]
+    np.testing.assert_array_equal(pow2_at_least(torch.from_numpy(m)).numpy(), pow2_at_least(m))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize(
+    "method, activation, on_device",
+    [
+        ("yun-classifier", "relu", True),
+        ("yun-3layer", "hard-tanh", True),
+        ("baum", None, True),
+        ("universal", "tanh", False),  # a smooth activation: the certificate stays in NumPy
+    ],
+)
+def test_build_certifies_on_the_device(device, method, activation, on_device):
+    """Through the public build: the certificate runs where the forward pass does when the network's activations
+    allow it, and proves the same points, with radii within rounding of NumPy's and the same bits_needed (that
+    search stays in NumPy)."""
+    X, y = gaussian_regression(600, 6, seed=3)
+    labels = (y > 0).astype(int) if method in ("yun-classifier", "baum") else y
+    options = {} if activation is None else {"activation": activation}
+    here = build(method, X, labels, seed=3, device=device, **options)
+    there = build(method, X, labels, seed=3, device="numpy", **options)
+    assert here.report.certified_on == (device if on_device else "numpy") and there.report.certified_on == "numpy"
+    assert here.report.certified == there.report.certified == 1.0
+    np.testing.assert_array_equal(here.report.proved_points, there.report.proved_points)
+    np.testing.assert_allclose(here.report.bounds, there.report.bounds, rtol=1e-12, atol=0)
+    assert here.report.bits_needed == there.report.bits_needed is not None

@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .arrays import as_float, where, zeros_like
 from .errors import MemorizersError
 from .intervals import ETA, U64, Enclosure, near, sides, up
 
@@ -219,22 +220,22 @@ class Activation:
         if self.kind == "hard_tanh":
             above, _ = sides(z, 1.0)
             _, below = sides(z, -1.0)
-            return np.where(above | below, 0.0, 1.0)
+            return where(above | below, 0.0, 1.0)
         if self.kind == "threshold":
             raise MemorizersError("the threshold has no Lipschitz constant")
         if self.is_identity:
             return 1.0
         pos, neg = sides(z, 0.0)
         sp, sm = abs(self.s_plus), abs(self.s_minus)
-        return np.where(pos, sp, np.where(neg, sm, max(sp, sm)))
+        return where(pos, sp, where(neg, sm, max(sp, sm)))
 
     def enclose(self, z: Enclosure) -> Enclosure:
         """An enclosure of the activation of every exact value in z (float64 evaluation; see the module doc
         of :mod:`memorizers.certify` for the rounding each kind adds)."""
         if self.kind == "threshold":
             pos, neg = sides(z, 0.0)
-            out = (z.h + z.l > 0).astype(np.float64)
-            return Enclosure(out, np.zeros_like(out), np.where(pos | neg, 0.0, 1.0))
+            out = as_float(z.h + z.l > 0)
+            return Enclosure(out, zeros_like(out), where(pos | neg, 0.0, 1.0))
         if self.kind in SMOOTH:
             t = z.h + z.l
             out = self(t)
@@ -245,12 +246,12 @@ class Activation:
         if self.kind == "hard_tanh":
             t = z.h + z.l  # clip(h + l), its side of +-1 decided in rounded arithmetic: see intervals.near
             keep = (t > -1) & (t < 1)
-            h = np.where(keep, z.h, np.where(t >= 1, 1.0, -1.0))
+            h = where(keep, z.h, where(t >= 1, 1.0, -1.0))
             r = z.r
             for c in (1.0, -1.0):
                 t0 = z.h - c
                 r = near(r, t0, z.l, t0 + z.l)
-            return Enclosure(h, np.where(keep, z.l, 0.0), np.where(self.lipschitz(z) == 0, 0.0, r))
+            return Enclosure(h, where(keep, z.l, 0.0), where(self.lipschitz(z) == 0, 0.0, r))
         if self.is_identity:
             return z
         sp, sm = self.s_plus, self.s_minus
@@ -259,12 +260,12 @@ class Activation:
             on = t > 0
             w = t * (1 - 2 * U64)  # >= (1 - u) t - eta/2 where t < 0
             off = w + z.r < -ETA  # then h + l + r < 0: the whole interval is negative
-            return Enclosure(z.h * on, z.l * on, np.where(off, 0.0, z.r))
-        s = np.where(z.h + z.l > 0, sp, sm)
+            return Enclosure(z.h * on, z.l * on, where(off, 0.0, z.r))
+        s = where(z.h + z.l > 0, sp, sm)
         h, l = s * z.h, s * z.l
         r = self.lipschitz(z) * z.r
         if not all(v == 0 or math.frexp(abs(v))[0] == 0.5 for v in (sp, sm)):  # powers of two scale exactly
-            r = r + U64 * (np.abs(h) + np.abs(l))
+            r = r + U64 * (abs(h) + abs(l))
         return Enclosure(h, l, up(r, 3) + 4 * ETA)
 
     def bits_error(self, z: Enclosure, rz, u: float):

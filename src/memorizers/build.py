@@ -98,16 +98,18 @@ def build(
         A network that fails its own verification raises VerificationError (carrying ``.network`` and
         ``.report``, and saying what to try), or is returned with ``report.passed`` False.
     certify : bool
-        Certify the verification (:mod:`memorizers.certify`): at scale the costliest part, and it runs on
-        the CPU. Without it ``report.certified`` is None.
+        Certify the verification (:mod:`memorizers.certify`): at scale the costliest part. It runs on the
+        verification's device where it can (:func:`memorizers.gpu.certifiable`), else on the CPU. Without it
+        ``report.certified`` is None.
     bits : bool
         Also find, and record in ``network.meta``, bits_needed: the precision that provably suffices
-        (:mod:`memorizers.certify`; only with ``certify``).
+        (:mod:`memorizers.certify`; only with ``certify``). The search runs on the CPU, on a GPU too: about
+        three times the certificate's work there, so ``bits=False`` at sizes a GPU is for.
     progress : bool
         Show the construction's stage and the verification's progress bars (on a terminal only).
     device : str
-        Where the verification's forward pass runs (:mod:`memorizers.gpu`): "auto" (a CUDA GPU when there is
-        one), "numpy", or a torch device name. Checked before the construction starts.
+        Where the verification's forward pass and certificate run (:mod:`memorizers.gpu`): "auto" (a CUDA GPU
+        when there is one), "numpy", or a torch device name. Checked before the construction starts.
     **options
         The construction's own options (widths, activation, seed, ...; see its signature).
 

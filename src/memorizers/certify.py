@@ -67,6 +67,11 @@ term eta). Any non-finite intermediate, or a magnitude from which a partial sum 
 overflow, gives radius +inf: such a point is never certified. The final comparison with
 the label (:func:`certified`) is made with outward-rounded arithmetic.
 
+**Where it runs.** The enclosure's operations are written once for NumPy arrays and torch tensors
+(:mod:`memorizers.arrays`): ``Certifier(network, device="cuda")`` runs them on a GPU (:mod:`memorizers.gpu`).
+Nothing above depends on the order of a sum or on whether a product is fused, and every constant built from
+exponents is made exactly, so the same proof covers both.
+
 **The a-priori bound** (:func:`forward_with_bound`): for any evaluation of a dense layer in a
 floating-point type with unit roundoff u, in any order of summation,
 |fl(W a + b) - (W a + b)| <= gamma_{n+1} (|W||a| + |b|) + (n+1) eta,
@@ -88,6 +93,26 @@ import math
 
 import numpy as np
 
+from .arrays import (
+    SparseT,
+    amax,
+    amin,
+    as_float,
+    copy,
+    count_nonzero,
+    empty,
+    empty_like,
+    isfinite,
+    isnan,
+    maximum,
+    minimum,
+    nanmax,
+    pow2,
+    pow2_at_least,
+    sparse_rows,
+    to_numpy,
+    where,
+)
 from .data import column_scale
 from .exact import rounding_error
 from .intervals import ETA, U64, Enclosure, gamma, near, two_product, two_sum, up
@@ -99,33 +124,29 @@ MAX_BITS = 1000  # bits_needed searches t in [1, MAX_BITS]; beyond that it repor
 SPARSE_RADIUS = 1 / 16  # input radii with at most this share of nonzero entries are multiplied through (step 4)
 
 
-def _pow2_at_least(m):
-    """Per entry, the exponent e with 2^e >= m (m >= 0; -1074 for zeros)."""
-    mant, ex = np.frexp(m)
-    return np.where(m > 0, ex - (mant == 0.5), -1074).astype(np.int64)
-
-
-def _split(A: np.ndarray, bits: int, amax=None):
+def _split(A, bits: int, peak=None):
     """Rows of A as A_hi + A_lo, exactly (Rump, Ogita & Oishi's ExtractScalar, per row).
 
-    With 2^e >= max |A_i| (``amax``, computed when not given), sigma = 2^(e + 53 - bits):
+    With 2^e >= max |A_i| (``peak``, computed when not given), sigma = 2^(e + 53 - bits):
     A_hi = (A + sigma) - sigma is an integer multiple of 2^sc, sc = max(e - bits, -1074), of
     magnitude <= 2^e + 2^sc, and A_lo = A - A_hi is exact with |A_lo| <= 2^sc. Rows with e > 900
     get sc = NaN: nothing is claimed for them.
     """
-    e = _pow2_at_least(np.abs(A).max(axis=1, initial=0.0) if amax is None else amax)
-    sc = np.maximum(e - bits, -1074).astype(np.float64)
+    e = pow2_at_least(amax(abs(A), 1, 0.0) if peak is None else peak)
+    sc = as_float(maximum(e - bits, -1074))
     sc[e > 900] = np.nan
-    sigma = np.ldexp(1.0, np.minimum(e + 53 - bits, 1000))[:, None]
+    sigma = pow2(minimum(e + 53 - bits, 1000))[:, None]
     hi = (A + sigma) - sigma
     return hi, A - hi, sc
 
 
 class _Layer:
-    """One Dense layer's parameters and their splits (module doc, step 1), each made once per network."""
+    """One Dense layer's parameters and their splits (module doc, step 1), each made once per network, in NumPy;
+    ``put`` moves what the enclosure reads per block to where it runs (a torch device: :mod:`memorizers.arrays`)."""
 
-    def __init__(self, d: Dense):
-        self.d = d
+    def __init__(self, d: Dense, put=None):
+        put = put or _numpy
+        self.d, self.put = d, put
         n = self.n = d.n_in
         self.bits = 51 - max(1, math.ceil(math.log2(max(n, 2))))  # beta + gamma, one bit of each split's slack
         rows = np.abs(d.weight)
@@ -134,12 +155,15 @@ class _Layer:
             dW = rounding_error(d.exact_weight, d.weight)
             self.dW_T, self.db = np.ascontiguousarray(dW.T), rounding_error(d.exact_bias, d.bias)
             rows = up(rows + dW, 1)  # |W| of the exact parameters, for the radius and the bits pass
-        self.abs_w_T = np.ascontiguousarray(rows.T)
+        abs_w_T = np.ascontiguousarray(rows.T)
+        self.abs_w_sum = up(abs_w_T.sum(axis=0), n)  # per unit, ||W_k||_1 rounded up
+        self.abs_w_T, self.bias, self.abs_w_sum_put = put(abs_w_T), put(d.bias), put(self.abs_w_sum)
         # structure (module doc, step 6): rows repeated up to sign are enclosed once; sparse products skip zeros
         self.rows = None if d.exact else repeated_rows(d.weight)
         if self.rows is not None:
             distinct = d.weight[self.rows[0]]
-            self.distinct = _Layer(Dense(distinct, np.zeros(len(distinct))))
+            self.distinct = _Layer(Dense(distinct, np.zeros(len(distinct))), put)
+            self.index, self.sign = put(self.rows[1]), put(self.rows[2])
         self.sparse = is_sparse(d.weight)
         peak = rows.max(axis=1, initial=0.0)
         self.n_eff = float(np.median(rows.sum(axis=1)[peak > 0] / peak[peak > 0])) if (peak > 0).any() else 1.0
@@ -161,17 +185,19 @@ class _Split:
     """W = W_hi + W_lo with W_hi of ``gamma_bits`` bits per row, and the rows of the rank-one radius terms."""
 
     def __init__(self, L: _Layer, gamma_bits: int):
-        d, n = L.d, L.n
+        d, n, put = L.d, L.n, L.put
         self.beta = L.bits - gamma_bits
         w_hi, w_lo, self.t = _split(d.weight, gamma_bits)
         self.huge = np.isnan(self.t)
+        self.t_min, self.any_huge = self.t.min(initial=0.0), bool(self.huge.any())
         self.w_lo_max = np.ldexp(1.0, np.where(self.huge, 0, self.t).astype(np.int64))  # |W_lo| <= 2^t
         if L.sparse:  # zeros split into zeros: W_hi and W_lo are as sparse as W
             from scipy.sparse import csr_array
 
-            self.w_hi_T, self.w_lo_T = csr_array(w_hi).T, csr_array(w_lo).T
+            sparse_T = (lambda W: csr_array(W).T) if put is _numpy else (lambda W: SparseT(W, L.bias))
+            self.w_hi_T, self.w_lo_T = sparse_T(w_hi), sparse_T(w_lo)
         else:
-            self.w_hi_T, self.w_lo_T = np.ascontiguousarray(w_hi.T), np.ascontiguousarray(w_lo.T)
+            self.w_hi_T, self.w_lo_T = put(np.ascontiguousarray(w_hi.T)), put(np.ascontiguousarray(w_lo.T))
         # the rows of the rank-one radius terms (module doc, step 2), inflated for the small
         # product cols @ rows that evaluates them (5 nonnegative terms); the last row is the constant
         g = gamma(2 * n + 2, U64)
@@ -180,44 +206,48 @@ class _Split:
             [
                 up(np.abs(w_hi).sum(axis=1), n) * (g + U64),  # times max_j |a_lo,ij|
                 self.w_lo_max * (g + 4 * U64),  # times ||a_h||_1 (and the a_l W_lo left out)
-                up(L.abs_w_T.sum(axis=0), n) * 2 * U64 * U64,  # the rounding of zl, times max |a|
+                L.abs_w_sum * 2 * U64 * U64,  # the rounding of zl, times max |a|
                 np.zeros(d.n_out),  # times rho: |W| c, the majorant of the input radius (set per call)
                 up(2 * U64 * U64 * np.abs(d.bias) + n * ETA * self.w_lo_max, 2) + (8 * n + 16) * ETA,  # times 1
             ]
         )
+        self.rank_rows, self.t_put, self.huge_put = put(self.rank_rows), put(self.t), put(self.huge)
 
 
-def _sparse_radius(r: np.ndarray, abs_w_T: np.ndarray, n: int) -> np.ndarray | None:
+def _numpy(a: np.ndarray) -> np.ndarray:
+    """Where a NumPy certifier keeps its arrays (:class:`_Layer`)."""
+    return a
+
+
+def _sparse_radius(r, abs_w_T, n: int):
     """|W| r as a sparse product, rounded up, where at most SPARSE_RADIUS of r's entries are nonzero and all are
     finite (module doc, step 4); else None."""
-    if np.count_nonzero(r) > r.size * SPARSE_RADIUS or not np.isfinite(r).all():
+    if count_nonzero(r) > r.shape[0] * r.shape[1] * SPARSE_RADIUS or not bool(isfinite(r).all()):
         return None
-    from scipy.sparse import csr_array
-
-    return up(csr_array(r) @ abs_w_T, n)
+    return up(sparse_rows(r) @ abs_w_T, n)
 
 
-def _majorant(r: np.ndarray, abs_w_T: np.ndarray, n: int):
+def _majorant(r, abs_w_T, n: int):
     """(rho, |W| c) with r_ij <= rho_i c_j: then |W| r <= rho (|W| c)^T (module doc, step 4).
 
     NaN or infinite radii make rho NaN or infinite: those points are never certified."""
-    c = np.maximum(r.max(axis=0, initial=0.0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
-    return up((r * (1.0 / c)).max(axis=1, initial=0.0), 3), up(c @ abs_w_T, n)
+    c = maximum(amax(r, 0, 0.0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
+    return up(amax(r * (1.0 / c), 1, 0.0), 3), up(c @ abs_w_T, n)
 
 
-def _bias_split(b: np.ndarray, t: np.ndarray, sc: np.ndarray):
-    """b = b_hi + b_lo with b_hi on the grid of every row's P_hi, and the rows where P_hi + b_hi is exact.
+def _bias_split(b: np.ndarray, t: np.ndarray, S: float):
+    """b = b_hi + b_lo with b_hi on the grid of every row's P_hi, and ``need``: P_hi + b_hi is exact in the rows
+    with sc_i >= need - 51 (need = inf: in none).
 
     P_hi[i, k] is an integer multiple of 2^(sc_i + t_k) below 2^51 of them; b_hi is a multiple of
     2^(S + t_k), S = max_i sc_i, so P_hi + b_hi is exact wherever |b_hi| <= 2^51 2^(sc_i + t_k).
     """
-    S = np.nanmax(sc, initial=-1074.0)
     grid = (np.where(np.isnan(t), 0, t) + S).astype(np.int64)
     b_hi = np.ldexp(np.rint(np.ldexp(b, -grid)), grid)
     if not np.isfinite(b_hi).all():
-        return np.zeros_like(b), b, np.zeros(len(sc), dtype=bool)
-    need = np.max(_pow2_at_least(np.abs(b_hi)) - t, initial=-2000)  # 2^need >= |b_hi| / 2^t, every column
-    return b_hi, b - b_hi, sc >= need - 51
+        return np.zeros_like(b), b, np.inf
+    need = np.max(pow2_at_least(np.abs(b_hi)) - t, initial=-2000)  # 2^need >= |b_hi| / 2^t, every column
+    return b_hi, b - b_hi, need
 
 
 def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
@@ -227,32 +257,35 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     """
     if L.rows is not None:
         return _expand(L, _dense_enclose(L.distinct, a))
-    abs_h = np.abs(a.h)
-    amax = abs_h.max(axis=1, initial=0.0)
+    abs_h = abs(a.h)
+    peak = amax(abs_h, 1, 0.0)
     norm1 = abs_h.sum(axis=1)
-    live = amax > 0
-    S = L.split(L.gamma_bits(float(np.median(norm1[live] / amax[live])) if live.any() else 1.0))
-    a_hi, a_lo, sc = _split(a.h, S.beta, amax)
+    live = peak > 0
+    ratio = to_numpy(norm1[live] / peak[live])
+    S = L.split(L.gamma_bits(float(np.median(ratio)) if ratio.size else 1.0))
+    a_hi, a_lo, sc = _split(a.h, S.beta, peak)
     if a.l is not None:
         a_lo += a.l  # rounded: |error| <= u |a_lo|, in the first rank-one term
-    b_hi, b_lo, fits = _bias_split(L.d.bias, S.t, sc)
+    b_hi, b_lo, need = _bias_split(L.d.bias, S.t, nanmax(sc, -1074.0))
+    fits = sc >= need - 51
+    b_hi, b_lo = L.put(b_hi), L.put(b_lo)
     p_hi = a_hi @ S.w_hi_T  # exact where sc + t >= -1074
     p_lo = a_lo @ S.w_hi_T
     p_lo += a.h @ S.w_lo_T  # a_l W_lo is left out: at most 2^t (u ||a_h||_1 + n eta), a rank-one term
     p_lo += b_lo
     h = p_hi + b_hi  # exact in the rows that fit
-    if not fits.all():  # the others: TwoSum
+    if not bool(fits.all()):  # the others: TwoSum
         bad = ~fits
-        h[bad], e = two_sum(p_hi[bad], L.d.bias)
+        h[bad], e = two_sum(p_hi[bad], L.bias)
         p_lo[bad] += e - b_lo
     h, l = two_sum(h, p_lo)  # normalised, |l| <= u |h| + eta: the next layer's a_lo stays small
-    cols = np.empty((len(a.h), 5))
-    cols[:, 0] = np.maximum(a_lo.max(axis=1, initial=0.0), -a_lo.min(axis=1, initial=0.0))
+    cols = empty((len(a.h), 5), a.h)
+    cols[:, 0] = maximum(amax(a_lo, 1, 0.0), -amin(a_lo, 1, 0.0))
     cols[:, 1] = up(norm1, L.n)
-    cols[:, 2] = up(amax, 2)
+    cols[:, 2] = up(peak, 2)
     cols[:, 4] = 1.0
-    rows = S.rank_rows.copy()
-    rows[4] += up(2 * U64 * np.abs(b_lo), 2)  # the rounding of the additions of b_lo (and e - b_lo)
+    rows = copy(S.rank_rows)
+    rows[4] += up(2 * U64 * abs(b_lo), 2)  # the rounding of the additions of b_lo (and e - b_lo)
     cols[:, 3] = 0.0
     through = None if a.r is None else _sparse_radius(a.r, L.abs_w_T, L.n)
     if a.r is not None and through is None:
@@ -261,14 +294,15 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     rad = cols @ rows
     if through is not None:
         rad = up(rad + through, 1)
-    if np.isnan(sc).any() or S.huge.any():  # magnitudes near overflow: nothing is claimed
-        rad[np.isnan(sc)] = np.inf
-        rad[:, S.huge] = np.inf
-    elif sc.min(initial=0.0) + S.t.min(initial=0.0) < -1074:  # products of P_hi may underflow: the a-priori term
-        low = sc[:, None] + S.t[None, :] < -1074
-        apriori = (cols[:, 2] * gamma(L.n + 1, U64))[:, None] * up(L.abs_w_T.sum(axis=0), L.n)[None, :]
-        rad = np.where(low, rad + up(apriori, 2) + (L.n + 1) * ETA, rad)
-    if not np.isfinite(h.sum()):
+    nan_sc = isnan(sc)
+    if bool(nan_sc.any()) or S.any_huge:  # magnitudes near overflow: nothing is claimed
+        rad[nan_sc] = np.inf
+        rad[:, S.huge_put] = np.inf
+    elif float(amin(sc, 0, 0.0)) + S.t_min < -1074:  # products of P_hi may underflow: the a-priori term
+        low = sc[:, None] + S.t_put[None, :] < -1074
+        apriori = (cols[:, 2] * gamma(L.n + 1, U64))[:, None] * L.abs_w_sum_put[None, :]
+        rad = where(low, rad + up(apriori, 2) + (L.n + 1) * ETA, rad)
+    if not bool(isfinite(h.sum())):
         rad += h * 0.0  # NaN where an intermediate overflowed (IEEE overflow is sticky): never certified
     return Enclosure(h, l, rad)
 
@@ -276,25 +310,30 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
 def _expand(L: _Layer, p: Enclosure) -> Enclosure:
     """The enclosure of W a + b from the enclosure p of the distinct rows' products (module doc, step 6):
     z_k = sign_k p_index(k) + b_k, added in double-double and normalised by TwoSum."""
-    _, index, sign = L.rows
+    index, sign = L.index, L.sign
     ph, pl = p.h[:, index] * sign, p.l[:, index] * sign  # exact
-    h, e = two_sum(ph, L.d.bias)
+    h, e = two_sum(ph, L.bias)
     t = e + pl  # rounded: |error| <= u (|e| + |pl|)
     h, l = two_sum(h, t)
-    r = up(p.r[:, index] + 2 * U64 * (np.abs(e) + np.abs(pl)), 3)
-    if not np.isfinite(h.sum()):
+    r = up(p.r[:, index] + 2 * U64 * (abs(e) + abs(pl)), 3)
+    if not bool(isfinite(h.sum())):
         r += h * 0.0  # NaN where the bias's addition overflowed: never certified
     return Enclosure(h, l, r)
 
 
 class Certifier:
     """The tight enclosure of one network (module doc): the parameters are split once, then
-    :meth:`enclose` runs on any number of chunks of points."""
+    :meth:`enclose` runs on any number of chunks of points.
 
-    def __init__(self, network: Network, equilibrate: bool = True):
+    ``device``: a torch device to enclose on (:mod:`memorizers.gpu`; :func:`memorizers.gpu.certifiable` says which
+    networks can), with the same operations as in NumPy (:mod:`memorizers.arrays`); the outputs are torch tensors
+    there. None: NumPy, which alone records for :meth:`bits_needed`.
+    """
+
+    def __init__(self, network: Network, equilibrate: bool = True, device: str | None = None):
         # Column equilibration of layer 1 (exact: powers of two): W s and x / s give the same products, and
         # the split of x then does not depend on the units of the features (module doc, step 1).
-        self.input_scale, self.original, self._plain = None, network, None
+        self.input_scale, self.original, self._plain, self.device = None, network, None, device
         first = network.layers[0]
         if equilibrate and isinstance(first, Dense) and not first.exact:
             scale = column_scale(first.weight)
@@ -306,7 +345,13 @@ class Certifier:
         self.reduced, reduced_pairs = _without_followers(self.network, self.pairs) if self.pairs else (self.network, {})
         self.pairs.update(reduced_pairs)
         dense = {id(d): d for net in (self.network, self.reduced) for d, _ in net.dense_layers()}  # shared ones once
-        self.layers = {key: _Layer(d) for key, d in dense.items()}
+        self.put = _numpy
+        if device is not None:
+            import torch
+
+            self.put = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)
+            self.pairs = {k: (a, b, self.put(H_h), self.put(H_l)) for k, (a, b, H_h, H_l) in self.pairs.items()}
+        self.layers = {key: _Layer(d, self.put) for key, d in dense.items()}
 
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
@@ -316,9 +361,11 @@ class Certifier:
         for a residual block ("residual", the enclosure of the sum). Without a record the
         ReLU pairs' followers are left out (:func:`_without_followers`).
         """
+        if record is not None and self.device is not None:
+            raise ValueError("only a NumPy certifier (device None) records for bits_needed")
         c, X = self._route(X)
         with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
-            return c._enclose(X, record)
+            return c._enclose(c.put(X), record)
 
     def _route(self, X) -> tuple["Certifier", np.ndarray]:
         """The certifier and inputs for X: x / s with the equilibrated layer 1 where that division is exact
@@ -331,7 +378,7 @@ class Certifier:
             if np.array_equal(Xs * self.input_scale, X):
                 return self, Xs
         if self._plain is None:  # a benign race between threads builds it twice
-            self._plain = Certifier(self.original, equilibrate=False)
+            self._plain = Certifier(self.original, equilibrate=False, device=self.device)
         return self._plain, X
 
     def _enclose(self, X, record) -> Enclosure:
@@ -340,7 +387,7 @@ class Certifier:
             s, e = two_sum(a.h, h.h)
             s, low = two_sum(s, e + al + h.l)
             ra = 0.0 if a.r is None else a.r
-            out = Enclosure(s, low, up(ra + h.r + 2 * U64 * (np.abs(e) + np.abs(al) + np.abs(h.l)), 5))
+            out = Enclosure(s, low, up(ra + h.r + 2 * U64 * (abs(e) + abs(al) + abs(h.l)), 5))
             if record is not None:
                 record.append(("residual", out))
             return out
@@ -526,23 +573,23 @@ def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_
     leader holds s- H + (s+ - s-) clip(z_k, 0, H), each follower 0, the other units their activation."""
     rest = slice(followers.stop, None)
     tail = act.enclose(Enclosure(z.h[:, rest], z.l[:, rest], z.r[:, rest]))
-    h, l, r = (np.empty_like(z.h) for _ in range(3))
+    h, l, r = (empty_like(z.h) for _ in range(3))
     h[:, rest], l[:, rest], r[:, rest] = tail.h, tail.l, tail.r
     zk = Enclosure(z.h[:, leaders], z.l[:, leaders], z.r[:, leaders])
     t = zk.h + zk.l
     t0 = zk.h - H_h
     d1 = zk.l - H_l
     t1 = t0 + d1  # z - H, with |error| <= u (|t0| + |d1| + |t1|)
-    slack = (zk.r + 2 * U64 * (np.abs(t0) + np.abs(d1) + np.abs(t1))) * (1 + 8 * U64) + 4 * ETA
+    slack = (zk.r + 2 * U64 * (abs(t0) + abs(d1) + abs(t1))) * (1 + 8 * U64) + 4 * ETA
     above = t1 * (1 - 4 * U64) > slack  # the whole interval at or above H: f = H exactly
     below = t * (1 - 2 * U64) + zk.r < -ETA  # the whole interval below 0: f = 0 exactly
     top = t1 >= 0
     bottom = t <= 0  # exact: rounding keeps the sign of h + l
-    h[:, leaders] = np.where(bottom, 0.0, np.where(top, H_h, zk.h))
-    l[:, leaders] = np.where(bottom, 0.0, np.where(top, H_l, zk.l))
+    h[:, leaders] = where(bottom, 0.0, where(top, H_h, zk.h))
+    l[:, leaders] = where(bottom, 0.0, where(top, H_l, zk.l))
     # clip is 1-Lipschitz; where rounding may have decided the midpoint's side of H wrongly, the
     # midpoint is off by at most twice that rounding
-    r[:, leaders] = np.where(above | below, 0.0, near(zk.r, t0, d1, t1))
+    r[:, leaders] = where(above | below, 0.0, near(zk.r, t0, d1, t1))
     sp, sm = act.s_plus, act.s_minus
     if (sp, sm) != (1.0, 0.0):  # s- H + (s+ - s-) C in double-double, C the clip's enclosure
         gh, gl = two_sum(sp, -sm)  # s+ - s- exactly
@@ -552,7 +599,7 @@ def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_
         mid_h, e3 = two_sum(p1, p2)
         small = gh * C_l + gl * C_h + sm * H_l  # each below u times the main terms
         mid_l = e1 + e2 + e3 + small
-        extra = 4 * U64 * (np.abs(e1) + np.abs(e2) + np.abs(e3) + np.abs(small) + np.abs(mid_l)) + abs(gl) * np.abs(C_l)
+        extra = 4 * U64 * (abs(e1) + abs(e2) + abs(e3) + abs(small) + abs(mid_l)) + abs(gl) * abs(C_l)
         h[:, leaders], l[:, leaders] = two_sum(mid_h, mid_l)
         r[:, leaders] = (
             up((abs(gh) + abs(gl)) * C_r + extra, 6) + 64 * ETA

@@ -9,10 +9,15 @@ the tests run this path on a machine with no GPU.
 The module is :func:`memorizers.export.torch_module`, the one interpreter with torch operations. An
 evaluation on the GPU rounds like any IEEE float64 (or float32) evaluation, in its own summation order, so
 its outputs differ from NumPy's by no more than the a-priori rounding bound of
-:func:`memorizers.certify.forward_with_bound` allows each of them; verify scores what the GPU computed, and
-the certificate (which does not depend on the evaluation's order) stays on the CPU. TF32 is switched off
-for the duration of a float32 evaluation: its 10-bit products would not be float32 arithmetic.
-Exact parameters and long double evaluate in NumPy only.
+:func:`memorizers.certify.forward_with_bound` allows each of them; verify scores what the GPU computed.
+TF32 is switched off for the duration of a float32 evaluation: its 10-bit products would not be float32
+arithmetic. Exact parameters and long double evaluate in NumPy only.
+
+The certificate (:class:`memorizers.certify.Certifier`) runs on the same device for the networks
+:func:`certifiable` takes: its double-double enclosures are float64 operators, matrix products and exact
+power-of-two constructions (:mod:`memorizers.arrays`), and its rounding analysis holds for any order of
+summation and for fused multiply-adds, so for cuBLAS's float64 products too. Only per-point results come back.
+The bits search (:func:`memorizers.certify.Certifier.bits_needed`) records every layer and stays in NumPy.
 """
 
 from __future__ import annotations
@@ -135,6 +140,16 @@ def scored_numpy(F: np.ndarray, y: np.ndarray, kind: str, score_kind: str, tol: 
     Y = targets(y, F.shape[1], kind)  # one-hot rows built per chunk: bounded memory
     err, margin, correct = score(F, Y, score_kind, tol)
     return err, margin, correct, np.sum((F.astype(np.float64) - Y) ** 2, axis=1), np.sum(Y**2, axis=1)
+
+
+def certifiable(network) -> bool:
+    """Whether the certificate of ``network`` can run on a torch device (:class:`memorizers.certify.Certifier`):
+    float parameters and piecewise-linear activations (ReLU-like, hard-tanh, threshold), whose enclosures are
+    the same operators in NumPy and torch (:mod:`memorizers.arrays`); the smooth ones call NumPy's functions."""
+    return not network.exact and all(d.activation.kind in CERTIFIABLE for d, _ in network.dense_layers())
+
+
+CERTIFIABLE = ("relu_like", "hard_tanh", "threshold")
 
 
 def evaluator(network, dtype, device: str):

@@ -9,7 +9,9 @@ upper bounds in exact arithmetic. See :mod:`memorizers.certify` for how they are
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
+from .arrays import where
 
 U64 = 2.0**-53  # unit roundoff of float64
 ETA = 2.0**-1074  # smallest positive subnormal float64
@@ -25,7 +27,7 @@ class Enclosure:
 def gamma(k: int, u: float) -> float:
     """gamma_k = k u / (1 - k u) (Higham, eq. (3.5))."""
     if k * u >= 1:
-        return np.inf
+        return math.inf
     return k * u / (1 - k * u)
 
 
@@ -64,11 +66,11 @@ def sides(z: Enclosure, c: float):
     else:
         t0 = z.h - c
         t = t0 + z.l
-        slack = (z.r + 2 * U64 * (np.abs(t0) + np.abs(t))) * (1 + 8 * U64) + 4 * ETA
+        slack = (z.r + 2 * U64 * (abs(t0) + abs(t))) * (1 + 8 * U64) + 4 * ETA
     return t * (1 - 4 * U64) > slack, -t * (1 - 4 * U64) > slack
 
 
 def near(r, t0, d1, t1):
     """r, plus the error of a clipped midpoint where |t1| (the computed z - c) is within its own rounding of 0."""
-    err = 4 * U64 * (np.abs(t0) + np.abs(d1) + np.abs(t1)) + 4 * ETA
-    return np.where(np.abs(t1) <= err, up(r + 2 * err, 2), r)
+    err = 4 * U64 * (abs(t0) + abs(d1) + abs(t1)) + 4 * ETA
+    return where(abs(t1) <= err, up(r + 2 * err, 2), r)

@@ -21,6 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .arrays import arange, is_torch, where
 from .errors import InvalidDataError
 from .intervals import U64, Enclosure, sides, two_sum, up
 
@@ -83,8 +84,8 @@ class Real(Kind):
     def certified(self, enc, Y, tol):
         dh, dl = two_sum(enc.h, -Y)
         t = dl + enc.l
-        dist = up(np.abs(dh + t) + U64 * np.abs(t) + enc.r, 4)
-        return np.all(dist <= tol, axis=1)
+        dist = up(abs(dh + t) + U64 * abs(t) + enc.r, 4)
+        return (dist <= tol).all(axis=1)
 
     def memorized(self, F, Y, tol):
         return bool((F - Y).abs().max() <= tol)
@@ -114,7 +115,7 @@ class _OneOutput(Kind):
 
     def certified(self, enc, Y, tol):
         above, below = sides(Enclosure(enc.h[:, 0], enc.l[:, 0], enc.r[:, 0]), self.threshold)
-        return np.where(Y[:, 0] == self.values[1], above, below)
+        return where(Y[:, 0] == self.values[1], above, below)
 
     def memorized(self, F, Y, tol):
         return bool(((F[:, 0] > self.threshold) == (Y[:, 0] == self.values[1])).all())
@@ -220,13 +221,13 @@ class OneHot(Kind):
 
     def certified(self, enc, Y, tol):
         h, l, r = enc.h, enc.l, enc.r
-        rows = np.arange(len(Y))
-        cls = np.argmax(Y, axis=1)
+        rows = arange(len(Y), Y)
+        cls = Y.argmax(axis=1)
         dh, dl = two_sum(h[rows, cls][:, None], -h)
-        slack = up(np.abs(dl) + np.abs(l[rows, cls])[:, None] + np.abs(l) + r[rows, cls][:, None] + r, 6)
+        slack = up(abs(dl) + abs(l[rows, cls])[:, None] + abs(l) + r[rows, cls][:, None] + r, 6)
         ok = dh * (1 - 4 * U64) > slack
         ok[rows, cls] = True
-        return np.all(ok, axis=1) & (h.shape[1] > 1)
+        return ok.all(axis=1) & (h.shape[1] > 1)
 
     def memorized(self, F, Y, tol):
         return bool((F.argmax(dim=1) == Y.argmax(dim=1)).all())
@@ -265,7 +266,7 @@ class Index(Kind):
     def certified(self, enc, Y, tol):
         dh, dl = two_sum(enc.h[:, 0], -Y[:, 0])
         t = dl + enc.l[:, 0]
-        return up(np.abs(dh + t) + U64 * np.abs(t) + enc.r[:, 0], 4) < 0.5
+        return up(abs(dh + t) + U64 * abs(t) + enc.r[:, 0], 4) < 0.5
 
     def memorized(self, F, Y, tol):
         return bool((F - Y).abs().max() < 0.5)
@@ -351,4 +352,4 @@ def certified(enc, Y: np.ndarray, name: str, tol: float) -> np.ndarray:
     Rigorous: the differences are formed by TwoSum and every comparison leaves an outward
     margin for its own rounding, so True proves the criterion for the exact outputs.
     """
-    return kind(name).certified(enc, np.asarray(Y, dtype=np.float64), tol)
+    return kind(name).certified(enc, Y if is_torch(Y) else np.asarray(Y, dtype=np.float64), tol)

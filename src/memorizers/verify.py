@@ -35,11 +35,12 @@ from fractions import Fraction
 import numpy as np
 
 from . import gpu, kinds, labels
+from .arrays import amax, to_numpy
 from .certify import Certifier
 from .constructions import METHODS
 from .data import as_array
 from .errors import InvalidDataError
-from .kinds import certified, score, targets
+from .kinds import certified, score, score_torch, targets, targets_torch
 from .network import Network
 from .threads import thread_map
 
@@ -84,6 +85,7 @@ class MemorizationReport:
     judged_exactly: bool = False  # passed is the exact evaluation's verdict (a network with exact parameters)
     bits_searched: bool = field(default=False, repr=False)  # bits_needed was searched for (None then: no t found)
     device: str = "numpy"  # where the scored evaluation ran: "numpy" or a torch device (memorizers.gpu)
+    certified_on: str | None = None  # where the certificate's enclosures ran (None: no certificate)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -228,8 +230,9 @@ def verify(
         Progress bars (on a terminal only).
     device : str
         Where the forward pass runs (:mod:`memorizers.gpu`): "auto" (a CUDA GPU through PyTorch when there is
-        one, else NumPy), "numpy", or a torch device name ("cuda", "cuda:1", "cpu"). The certificate runs in
-        NumPy either way; ``report.device`` says where the scored evaluation ran.
+        one, else NumPy), "numpy", or a torch device name ("cuda", "cuda:1", "cpu"). The certificate runs there
+        too where :func:`memorizers.gpu.certifiable` says it can, else in NumPy, and the bits search in NumPy;
+        ``report.device`` says where the scored evaluation ran, ``report.certified_on`` where the certificate did.
 
     Returns
     -------
@@ -297,7 +300,7 @@ def verify(
         # exact parameters that the dtype gets wrong somewhere: only the points it gets right are enclosed (the
         # others cannot be certified; the exact evaluation below judges the network), and no bits search
         only = np.flatnonzero(ok) if network.exact and not ok.all() else None
-        _certify(report, network, X, y, ok, score_kind, score_tol, bits and only is None, progress, only)
+        _certify(report, network, X, y, ok, score_kind, score_tol, bits and only is None, progress, only, where)
     if exact or (exact is None and network.exact):
         limit = None if network.exact else exact_limit  # the one evaluation that counts: no limit
         report.exact = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=limit)
@@ -307,6 +310,7 @@ def verify(
 
 
 CERT_BLOCK = 2**17  # numbers per layer in one certification block: small enough to stay in cache
+CERT_BLOCK_GPU = 2**24  # on a GPU: large products; a block's dozen arrays per layer take a few GB at most
 
 
 def _progress(it, show: bool, desc: str, total: int | None = None):
@@ -318,33 +322,50 @@ def _progress(it, show: bool, desc: str, total: int | None = None):
     return it
 
 
-def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bool, progress: bool, only=None) -> None:
+def _certify(
+    report, network: Network, X, y, ok, kind: str, tol: float, bits: bool, progress: bool, only=None, where=gpu.NUMPY
+) -> None:
     """Fill the report's certificate (and bits_needed) from enclosures of the exact outputs; with ``only``
     (row indices), of those points alone, the others left uncertified (bound inf).
 
-    Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking.
-    They run on one thread per core (:func:`memorizers.threads.thread_map`): a third of the work
-    is elementwise NumPy, which one thread would leave to one core.
+    Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking. In NumPy
+    they run on one thread per core (:func:`memorizers.threads.thread_map`): a third of the work
+    is elementwise NumPy, which one thread would leave to one core. On a torch device (``where``, for the
+    networks :func:`memorizers.gpu.certifiable` takes) they run in turn, in larger blocks, and only the
+    per-point results come back; the bits search, which records every layer, stays in NumPy.
     """
-    certifier = Certifier(network)
-    rows = max(64, CERT_BLOCK // max(network.n_in, network.n_out, *network.hidden_widths, 1))
+    device = where if where != gpu.NUMPY and gpu.certifiable(network) else None
+    certifier = Certifier(network, device=device)
+    recorder = Certifier(network) if bits and device is not None else certifier
+    size = CERT_BLOCK_GPU if gpu.chunk_activations(device or gpu.NUMPY) > gpu.chunk_activations("cpu") else CERT_BLOCK
+    rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
     keep = np.arange(len(X)) if only is None else np.asarray(only)
     X, y = (X, y) if only is None else (X[keep], y[keep])
 
     def block(s):
-        Xs, Ys = X[s : s + rows], targets(y[s : s + rows], network.n_out, report.kind)
+        Xs, ys = X[s : s + rows], y[s : s + rows]
         enc = certifier.enclose(Xs)
+        Ys = (
+            targets(ys, network.n_out, report.kind)
+            if device is None
+            else targets_torch(ys, network.n_out, report.kind, device)
+        )
         with np.errstate(all="ignore"):
-            margin = score(enc.h + enc.l, Ys, kind, tol)[1]
+            margin = (score if device is None else score_torch)(enc.h + enc.l, Ys, kind, tol)[1]
+        proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
         need = None
         if bits:  # the unit-by-unit pass a t-bit machine computes, recorded for the search
+            Ys = targets(ys, network.n_out, report.kind)
             record = []
-            full = certifier.enclose(Xs, record)
-            need = certifier.bits_needed(Xs, Ys, kind, tol, record, full)
-        return certified(enc, Ys, kind, tol), enc.r.max(axis=1, initial=0.0), margin, need
+            full = recorder.enclose(Xs, record)
+            need = recorder.bits_needed(Xs, Ys, kind, tol, record, full)
+        return to_numpy(proved), to_numpy(radius), to_numpy(margin), need
 
     starts = range(0, len(X), rows)
-    results = list(_progress(thread_map(block, starts), progress, "certify", total=len(starts)))
+    blocks = thread_map(block, starts) if device is None else map(block, starts)
+    results = list(
+        _progress(blocks, progress, "certify" if device is None else f"certify ({device})", total=len(starts))
+    )
     proved, bounds, cert_margins, counts = zip(*results) if results else ((), (), (), ())
     n = len(ok)
     report.proved_points, report.bounds, report.certificate_margins = (
@@ -357,6 +378,7 @@ def _certify(report, network: Network, X, y, ok, kind: str, tol: float, bits: bo
         report.bounds[keep] = np.concatenate(bounds)
         report.certificate_margins[keep] = np.concatenate(cert_margins)
     report.certified_points = report.proved_points & ok
+    report.certified_on = device or gpu.NUMPY
     report.certified = float(report.certified_points.mean())
     report.max_error_bound = float(np.max(np.where(np.isnan(report.bounds), np.inf, report.bounds)))
     if bits:
