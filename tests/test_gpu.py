@@ -253,8 +253,8 @@ def test_powers_of_two_on_torch_are_exact():
 )
 def test_build_certifies_on_the_device(device, method, activation, on_device):
     """Through the public build: the certificate runs where the forward pass does when the network's activations
-    allow it, and proves the same points, with radii within rounding of NumPy's and the same bits_needed (that
-    search stays in NumPy)."""
+    allow it, bits search included, and proves the same points as NumPy, with radii within rounding of NumPy's
+    and the same bits_needed."""
     X, y = gaussian_regression(600, 6, seed=3)
     labels = (y > 0).astype(int) if method in ("yun-classifier", "baum") else y
     options = {} if activation is None else {"activation": activation}

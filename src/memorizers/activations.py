@@ -275,12 +275,12 @@ class Activation:
         wide = Enclosure(z.h, z.l, z.r + rz)
         if self.kind == "threshold":
             pos, neg = sides(wide, 0.0)
-            return np.where(pos | neg, 0.0, 1.0)
+            return where(pos | neg, 0.0, 1.0)
         R = self.lipschitz(wide) * rz
         if self.kind in SMOOTH:  # the t-bit evaluation rounds
             R = R + 4 * u * ((np.abs(self(z.h + z.l)) + rz) if SMOOTH[self.kind][1] else 1.0)
         elif self.kind == "relu_like" and any(v not in (0.0, 1.0, -1.0) for v in (self.s_plus, self.s_minus)):
-            R = R + u * (max(abs(self.s_plus), abs(self.s_minus)) * (np.abs(z.h) + z.r) + R)
+            R = R + u * (max(abs(self.s_plus), abs(self.s_minus)) * (abs(z.h) + z.r) + R)
         return up(R, 4)
 
     def apriori(self, z, zf, ez, u: float, eta: float):

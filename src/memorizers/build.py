@@ -103,8 +103,8 @@ def build(
         ``report.certified`` is None.
     bits : bool
         Also find, and record in ``network.meta``, bits_needed: the precision that provably suffices
-        (:mod:`memorizers.certify`; only with ``certify``). The search runs on the CPU, on a GPU too: about
-        three times the certificate's work there, so ``bits=False`` at sizes a GPU is for.
+        (:mod:`memorizers.certify`; only with ``certify``): about three times the certificate's work, where
+        the certificate runs.
     progress : bool
         Show the construction's stage and the verification's progress bars (on a terminal only).
     device : str

@@ -69,8 +69,8 @@ the label (:func:`certified`) is made with outward-rounded arithmetic.
 
 **Where it runs.** The enclosure's operations are written once for NumPy arrays and torch tensors
 (:mod:`memorizers.arrays`): ``Certifier(network, device="cuda")`` runs them on a GPU (:mod:`memorizers.gpu`).
-Nothing above depends on the order of a sum or on whether a product is fused, and every constant built from
-exponents is made exactly, so the same proof covers both.
+Nothing above or in bits_needed below depends on the order of a sum or on whether a product is fused, and every
+constant built from exponents is made exactly, so the same proof covers both.
 
 **The a-priori bound** (:func:`forward_with_bound`): for any evaluation of a dense layer in a
 floating-point type with unit roundoff u, in any order of summation,
@@ -326,8 +326,8 @@ class Certifier:
     :meth:`enclose` runs on any number of chunks of points.
 
     ``device``: a torch device to enclose on (:mod:`memorizers.gpu`; :func:`memorizers.gpu.certifiable` says which
-    networks can), with the same operations as in NumPy (:mod:`memorizers.arrays`); the outputs are torch tensors
-    there. None: NumPy, which alone records for :meth:`bits_needed`.
+    networks can), with the same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_needed` too; the
+    outputs are torch tensors there. None: NumPy.
     """
 
     def __init__(self, network: Network, equilibrate: bool = True, device: str | None = None):
@@ -361,8 +361,6 @@ class Certifier:
         for a residual block ("residual", the enclosure of the sum). Without a record the
         ReLU pairs' followers are left out (:func:`_without_followers`).
         """
-        if record is not None and self.device is not None:
-            raise ValueError("only a NumPy certifier (device None) records for bits_needed")
         c, X = self._route(X)
         with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
             return c._enclose(c.put(X), record)
@@ -410,13 +408,13 @@ class Certifier:
             out = d.activation.enclose(z)
         if record is not None:
             a = getattr(a, "unfused", a)
-            ar = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
-            mag = up(ar @ L.abs_w_T + np.abs(d.bias), d.n_in + 2)
+            ar = abs(a.h) + (0.0 if a.l is None else abs(a.l)) + (0.0 if a.r is None else a.r)
+            mag = up(ar @ L.abs_w_T + abs(L.bias), d.n_in + 2)
             # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous
             # layer's |W||a| + |b| (that error is u times about it), or the inputs' magnitudes
             prev = record[-1] if record and record[-1][0] == "dense" else None
-            c = (prev[2] if prev is not None and prev[2].shape[1] == d.n_in else ar).max(axis=0, initial=0.0)
-            c = np.maximum(c, max(c.max(initial=0.0) * 2.0**-30, 2.0**-1000))
+            c = amax(prev[2] if prev is not None and prev[2].shape[1] == d.n_in else ar, 0, 0.0)
+            c = maximum(c, max(float(amax(c, 0, 0.0)) * 2.0**-30, 2.0**-1000))
             record.append(("dense", z, mag, 1.0 / c, up(c @ L.abs_w_T, d.n_in)))
         return out
 
@@ -424,7 +422,8 @@ class Certifier:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
         ``record`` and ``final`` come from :meth:`enclose` on the same X."""
         c, X = self._route(X)
-        return c._bits_needed(X, Y, kind, tol, record, final)
+        with np.errstate(all="ignore"):
+            return c._bits_needed(c.put(X), Y, kind, tol, record, final)
 
     def _bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none).
@@ -442,14 +441,14 @@ class Certifier:
             return cache[t]
 
         R0 = self._bits_pass(X, record, 2.0**-MAX_BITS)
-        if not certified(Enclosure(final.h, final.l, final.r + R0), Y, kind, tol).all():
+        if not bool(certified(Enclosure(final.h, final.l, final.r + R0), Y, kind, tol).all()):
             return np.inf
         lo, hi = 0, MAX_BITS  # lo fails (t = 0 is no arithmetic), hi is certified
         est_lo, est_hi = 0, MAX_BITS  # the estimate: certified by R0 scaled by 2^(MAX_BITS - t)?
         while est_hi - est_lo > 1:
             mid = (est_lo + est_hi) // 2
             scaled = Enclosure(final.h, final.l, final.r + R0 * 2.0 ** (MAX_BITS - mid))
-            est_lo, est_hi = (est_lo, mid) if certified(scaled, Y, kind, tol).all() else (mid, est_hi)
+            est_lo, est_hi = (est_lo, mid) if bool(certified(scaled, Y, kind, tol).all()) else (mid, est_hi)
         t, step = max(est_hi, 1), 1
         while hi - lo > 1:  # gallop from the estimate, then bisect
             if ok(t):
@@ -472,9 +471,9 @@ class Certifier:
 
         def add(R_in, R):  # the t-bit sum a + block(a) rounds once more
             total = next(it)[1]
-            return up(R_in + R + u * (np.abs(total.h) + total.r + R_in + R), 4)
+            return up(R_in + R + u * (abs(total.h) + total.r + R_in + R), 4)
 
-        R = u * np.abs(np.asarray(X, dtype=np.float64))  # the inputs rounded to t bits
+        R = u * abs(X)  # the inputs rounded to t bits
         return self.network.interpret(R, lambda d, R: self._bits_dense(d, R, next(it), u), add)
 
     def _bits_dense(self, d: Dense, R, entry, u: float):
@@ -482,7 +481,7 @@ class Certifier:
         n = d.n_in
         g = gamma(n + 1, u)
         with np.errstate(invalid="ignore"):  # 0 * inf: an exact input (R = 0) of a column whose c underflowed
-            rho = up(np.where(R == 0, 0.0, R * inv_c).max(axis=1, initial=0.0), 3)
+            rho = up(amax(where(R == 0, 0.0, R * inv_c), 1, 0.0), 3)
         rz = up((1 + u) * (1 + g) * rho[:, None] * wc + (u + g * (1 + u)) * mag, 6)
         return d.activation.bits_error(z, rz, u)
 

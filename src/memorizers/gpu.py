@@ -16,8 +16,8 @@ arithmetic. Exact parameters and long double evaluate in NumPy only.
 The certificate (:class:`memorizers.certify.Certifier`) runs on the same device for the networks
 :func:`certifiable` takes: its double-double enclosures are float64 operators, matrix products and exact
 power-of-two constructions (:mod:`memorizers.arrays`), and its rounding analysis holds for any order of
-summation and for fused multiply-adds, so for cuBLAS's float64 products too. Only per-point results come back.
-The bits search (:func:`memorizers.certify.Certifier.bits_needed`) records every layer and stays in NumPy.
+summation and for fused multiply-adds, so for cuBLAS's float64 products too; so does the bits search
+(:meth:`memorizers.certify.Certifier.bits_needed`). Only per-point results come back.
 """
 
 from __future__ import annotations

@@ -231,7 +231,7 @@ def verify(
     device : str
         Where the forward pass runs (:mod:`memorizers.gpu`): "auto" (a CUDA GPU through PyTorch when there is
         one, else NumPy), "numpy", or a torch device name ("cuda", "cuda:1", "cpu"). The certificate runs there
-        too where :func:`memorizers.gpu.certifiable` says it can, else in NumPy, and the bits search in NumPy;
+        too (with the bits search) where :func:`memorizers.gpu.certifiable` says it can, else in NumPy;
         ``report.device`` says where the scored evaluation ran, ``report.certified_on`` where the certificate did.
 
     Returns
@@ -331,12 +331,11 @@ def _certify(
     Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking. In NumPy
     they run on one thread per core (:func:`memorizers.threads.thread_map`): a third of the work
     is elementwise NumPy, which one thread would leave to one core. On a torch device (``where``, for the
-    networks :func:`memorizers.gpu.certifiable` takes) they run in turn, in larger blocks, and only the
-    per-point results come back; the bits search, which records every layer, stays in NumPy.
+    networks :func:`memorizers.gpu.certifiable` takes) they run in turn, in larger blocks, bits search
+    included, and only the per-point results come back.
     """
     device = where if where != gpu.NUMPY and gpu.certifiable(network) else None
     certifier = Certifier(network, device=device)
-    recorder = Certifier(network) if bits and device is not None else certifier
     size = CERT_BLOCK_GPU if gpu.chunk_activations(device or gpu.NUMPY) > gpu.chunk_activations("cpu") else CERT_BLOCK
     rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
     keep = np.arange(len(X)) if only is None else np.asarray(only)
@@ -355,10 +354,9 @@ def _certify(
         proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
         need = None
         if bits:  # the unit-by-unit pass a t-bit machine computes, recorded for the search
-            Ys = targets(ys, network.n_out, report.kind)
             record = []
-            full = recorder.enclose(Xs, record)
-            need = recorder.bits_needed(Xs, Ys, kind, tol, record, full)
+            full = certifier.enclose(Xs, record)
+            need = certifier.bits_needed(Xs, Ys, kind, tol, record, full)
         return to_numpy(proved), to_numpy(radius), to_numpy(margin), need
 
     starts = range(0, len(X), rows)
