@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint browser fashion-mnist report bench bench-train bench-imagenet clean
+.PHONY: demo test lint browser fashion-mnist report bench bench-train bench-imagenet bench-gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench-train: $(VENV)/.dev
 
 bench-imagenet: $(VENV)/.dev
 	$(BIN)/python benchmarks/imagenet_scale.py
+
+# on a machine with a CUDA GPU whose python3 has PyTorch, NumPy and SciPy (no venv: such machines may have no
+# network): the GPU path's tests on CUDA, then Proposition 3.2 at N = 10^7 built, verified and certified there
+bench-gpu:
+	PYTHONPATH=src python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py
+	PYTHONPATH=src python3 benchmarks/imagenet_scale.py --n 10000000 --widths smallest --device cuda
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
