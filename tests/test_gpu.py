@@ -228,17 +228,20 @@ def test_final_comparison_on_torch_is_numpys(kind, seed, spread):
     h[:, 0] += (kind == "binary") * rng.normal(0.0, 0.5, 50) + (kind == "sign") * rng.normal(0.0, 1.0, 50)
     enc = Enclosure(h, h * rng.uniform(-1e-16, 1e-16, h.shape), rng.choice([0.0, spread, 10 * spread], h.shape))
     want = certified(enc, Y, kind, 1e-6)
-    on_torch = Enclosure(*(torch.from_numpy(v) for v in (enc.h, enc.l, enc.r)))
-    np.testing.assert_array_equal(certified(on_torch, torch.from_numpy(Y), kind, 1e-6).numpy(), want)
+    for device in DEVICES:
+        on_torch = Enclosure(*(torch.from_numpy(v).to(device) for v in (enc.h, enc.l, enc.r)))
+        got = certified(on_torch, torch.from_numpy(Y).to(device), kind, 1e-6)
+        np.testing.assert_array_equal(got.cpu().numpy(), want)
 
 
 def test_powers_of_two_on_torch_are_exact():
     """pow2 builds 2^k from its bits, subnormals included; pow2_at_least is NumPy's frexp rule."""
     k = np.arange(-1074, 1024)
-    np.testing.assert_array_equal(pow2(torch.from_numpy(k)).numpy(), np.ldexp(1.0, k))
     m = np.concatenate([[0.0, 5e-324, 2.0**-1022, 2.0**-1022 * 1.5, 1.0, 3.0, 4.0, 1.7e308], np.ldexp(1.0, k)])
     m = np.concatenate([m, np.nextafter(m, np.inf)])[:-1]
-    np.testing.assert_array_equal(pow2_at_least(torch.from_numpy(m)).numpy(), pow2_at_least(m))
+    for device in DEVICES:
+        np.testing.assert_array_equal(pow2(torch.from_numpy(k).to(device)).cpu().numpy(), np.ldexp(1.0, k))
+        np.testing.assert_array_equal(pow2_at_least(torch.from_numpy(m).to(device)).cpu().numpy(), pow2_at_least(m))
 
 
 @pytest.mark.parametrize("device", DEVICES)
