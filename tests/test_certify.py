@@ -1,6 +1,7 @@
 """Certificates: the enclosure holds the exact output, certified => correct point by point, and
 bits_needed suffices when a t-bit machine is emulated."""
 
+import importlib
 from fractions import Fraction
 
 import numpy as np
@@ -345,6 +346,23 @@ def test_bits_needed_grows_with_the_tolerance_it_must_meet():
     loose, tight = (verify(net, X, y, kind="real", tol=t).bits_needed for t in (1e-2, 1e-8))
     assert loose < tight
     assert tight - loose >= 15  # 1e-6 of room costs about log2(1e6) = 20 bits
+
+
+def test_blocks_certified_by_an_earlier_blocks_bits_do_not_change_bits_needed(monkeypatch):
+    """verify lets a block that an earlier block's answer certifies skip its search: the network's bits_needed,
+    the largest answer, is the one every block's own search gives."""
+    X, y = gaussian_regression(1500, 8, seed=1)
+    net = build("yun-3layer", X, y, seed=1, certify=False).network
+    monkeypatch.setattr(importlib.import_module("memorizers.verify"), "CERT_BLOCK", 1)  # blocks of 64 rows: 24
+    c = Certifier(net)
+    own = []
+    for s in range(0, len(X), 64):
+        Xs, Ys = X[s : s + 64], y[s : s + 64, None]
+        record = []
+        full = c.enclose(Xs, record)
+        own.append(c.bits_needed(Xs, Ys, "real", 1e-6, record, full))
+    assert len(set(own)) > 1  # the blocks need different precisions
+    assert verify(net, X, y, tol=1e-6).bits_needed == max(own)
 
 
 def test_bits_needed_of_a_threshold_network():

@@ -418,15 +418,20 @@ class Certifier:
             record.append(("dense", z, mag, 1.0 / c, up(c @ L.abs_w_T, d.n_in)))
         return out
 
-    def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> float:
+    def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
-        ``record`` and ``final`` come from :meth:`enclose` on the same X."""
+        ``record`` and ``final`` come from :meth:`enclose` on the same X.
+
+        ``known``: a precision that other points need (another block's answer). If it certifies these points
+        it is returned as it is, without the search: the largest answer over all blocks, the network's
+        bits_needed, is the same either way."""
         c, X = self._route(X)
         with np.errstate(all="ignore"):
-            return c._bits_needed(c.put(X), Y, kind, tol, record, final)
+            return c._bits_needed(c.put(X), Y, kind, tol, record, final, known)
 
-    def _bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure) -> float:
-        """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none).
+    def _bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known) -> float:
+        """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none),
+        or ``known`` if that certifies them (:meth:`bits_needed`).
 
         The t-bit bound is monotone in t (every operation of :meth:`_bits_pass` is monotone in u), so
         the answer is searched around an estimate: one pass at t = MAX_BITS, scaled linearly in u,
@@ -440,16 +445,21 @@ class Certifier:
                 cache[t] = bool(certified(Enclosure(final.h, final.l, final.r + R), Y, kind, tol).all())
             return cache[t]
 
+        lo = 0  # fails: t = 0 is no arithmetic
+        if known is not None:
+            if not known < np.inf or ok(int(known)):
+                return float(known)
+            lo = int(known)
         R0 = self._bits_pass(X, record, 2.0**-MAX_BITS)
         if not bool(certified(Enclosure(final.h, final.l, final.r + R0), Y, kind, tol).all()):
             return np.inf
-        lo, hi = 0, MAX_BITS  # lo fails (t = 0 is no arithmetic), hi is certified
+        hi = MAX_BITS  # certified
         est_lo, est_hi = 0, MAX_BITS  # the estimate: certified by R0 scaled by 2^(MAX_BITS - t)?
         while est_hi - est_lo > 1:
             mid = (est_lo + est_hi) // 2
             scaled = Enclosure(final.h, final.l, final.r + R0 * 2.0 ** (MAX_BITS - mid))
             est_lo, est_hi = (est_lo, mid) if bool(certified(scaled, Y, kind, tol).all()) else (mid, est_hi)
-        t, step = max(est_hi, 1), 1
+        t, step = min(max(est_hi, lo + 1), hi), 1
         while hi - lo > 1:  # gallop from the estimate, then bisect
             if ok(t):
                 hi, t = t, max(lo + 1, t - step)

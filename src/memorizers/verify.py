@@ -340,6 +340,7 @@ def _certify(
     rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
     keep = np.arange(len(X)) if only is None else np.asarray(only)
     X, y = (X, y) if only is None else (X[keep], y[keep])
+    known = []  # the blocks' bits_needed so far: a block that the largest certifies need not search (bits_needed)
 
     def block(s):
         Xs, ys = X[s : s + rows], y[s : s + rows]
@@ -354,9 +355,13 @@ def _certify(
         proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
         need = None
         if bits:  # the unit-by-unit pass a t-bit machine computes, recorded for the search
+            most = max(known, default=None)
+            if most is not None and not most < np.inf:
+                return to_numpy(proved), to_numpy(radius), to_numpy(margin), most
             record = []
             full = certifier.enclose(Xs, record)
-            need = certifier.bits_needed(Xs, Ys, kind, tol, record, full)
+            need = certifier.bits_needed(Xs, Ys, kind, tol, record, full, most)
+            known.append(need)  # list.append is atomic: the threads share the list safely
         return to_numpy(proved), to_numpy(radius), to_numpy(margin), need
 
     starts = range(0, len(X), rows)
