@@ -365,6 +365,35 @@ def test_blocks_certified_by_an_earlier_blocks_bits_do_not_change_bits_needed(mo
     assert verify(net, X, y, tol=1e-6).bits_needed == max(own)
 
 
+@pytest.mark.parametrize("method", ["yun-3layer", "yun-classifier"])
+def test_the_record_covers_every_unit_of_the_network_with_its_followers(method):
+    """bits_needed's record comes from the walk without the ReLU pairs' followers (Certifier._record): per layer of
+    the network with them, the recorded pre-activations enclose every unit's exact one, followers' included, and
+    the recorded magnitudes bound |W| (|a| + r) + |b| from above, in exact arithmetic."""
+    X, y = gaussian_regression(60, 4, seed=2)
+    labels = (y > 0).astype(int) if method == "yun-classifier" else y
+    net = build(method, X, labels, seed=2, certify=False).network
+    c, Xr = Certifier(net)._route(X)
+    assert c.pairs
+    record = []
+    c.enclose(X, record)
+    layers = [d for d, _ in c.network.dense_layers()]
+    entries = [e for e in record if e[0] == "dense"]
+    assert len(entries) == len(layers)
+    ar = np.abs(Xr)
+    for k, ((_, z, mag, _, _), d) in enumerate(zip(entries, layers)):
+        assert z.h.shape[1] == d.n_out  # followers included
+        pre = Network([*layers[:k], Dense(d.weight, d.bias, activations.identity())])
+        assert_encloses(z, exact_forward(pre, Xr))
+        W, b = [[frac(abs(v)) for v in row] for row in d.weight], [frac(abs(v)) for v in d.bias]
+        for i in range(0, len(Xr), 7):
+            a = [frac(v) for v in ar[i]]
+            for o in range(d.n_out):
+                assert frac(mag[i, o]) >= sum(w * v for w, v in zip(W[o], a)) + b[o], (k, i, o)
+        act = d.activation.enclose(z)
+        ar = np.abs(act.h) + np.abs(act.l) + act.r
+
+
 def test_bits_needed_of_a_threshold_network():
     built = build("baum", *example("baum", np.random.default_rng(0), 40, 3, 1)[:2])
     assert built.report.bits_needed is not None and built.report.certified == 1.0

@@ -107,6 +107,10 @@ def as_int(a):
     return a.to(_torch().int64) if is_torch(a) else a.astype(np.int64)
 
 
+def concat(parts: list, axis: int):
+    return _torch().cat(parts, dim=axis) if is_torch(parts[0]) else np.concatenate(parts, axis=axis)
+
+
 def count_nonzero(a) -> int:
     return int(_torch().count_nonzero(a)) if is_torch(a) else int(np.count_nonzero(a))
 

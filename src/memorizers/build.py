@@ -103,7 +103,7 @@ def build(
         ``report.certified`` is None.
     bits : bool
         Also find, and record in ``network.meta``, bits_needed: the precision that provably suffices
-        (:mod:`memorizers.certify`; only with ``certify``): about three times the certificate's work, where
+        (:mod:`memorizers.certify`; only with ``certify``): about as much work again as the certificate, where
         the certificate runs.
     progress : bool
         Show the construction's stage and the verification's progress bars (on a terminal only).

@@ -84,7 +84,9 @@ parameters, its inputs and every operation rounded to t bits (round to nearest, 
 exponent range, any order of summation) provably reproduces every label, from the a-priori
 bound with u = 2^-t around the tight enclosure. It is an upper bound on what a t-bit machine
 needs: plain summation is assumed to be worst-case, so a typical evaluation succeeds with
-about log2(fan-in) fewer bits.
+about log2(fan-in) fewer bits. What it needs of each layer is recorded in the certificate's own walk, without
+the pairs' followers (:meth:`Certifier._record`): a t-bit machine computes a follower, whose pre-activation is
+its leader's minus H, and whose inputs to the next layer are its leader's negated.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ from .arrays import (
     amax,
     amin,
     as_float,
+    concat,
     copy,
     count_nonzero,
     empty,
@@ -342,7 +345,9 @@ class Certifier:
                 self.input_scale = scale
                 network = Network([Dense(W, first.bias, first.activation), *network.layers[1:]], network.meta)
         self.network, self.pairs = _with_pairs_first(network)
-        self.reduced, reduced_pairs = _without_followers(self.network, self.pairs) if self.pairs else (self.network, {})
+        self.reduced, reduced_pairs, self.full_of = (
+            _without_followers(self.network, self.pairs) if self.pairs else (self.network, {}, {})
+        )
         self.pairs.update(reduced_pairs)
         dense = {id(d): d for net in (self.network, self.reduced) for d, _ in net.dense_layers()}  # shared ones once
         self.put = _numpy
@@ -356,10 +361,10 @@ class Certifier:
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
 
-        ``record``, if given, receives per layer what :meth:`bits_needed` needs: for a Dense
-        layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|),
-        for a residual block ("residual", the enclosure of the sum). Without a record the
-        ReLU pairs' followers are left out (:func:`_without_followers`).
+        The ReLU pairs' followers are left out (:func:`_without_followers`). ``record``, if given, receives
+        per layer of the network with them what :meth:`bits_needed` needs (:meth:`_record`): for a Dense
+        layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|, the scales of
+        the t-bit error bound), for a residual block ("residual", the enclosure of the sum).
         """
         c, X = self._route(X)
         with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
@@ -390,9 +395,8 @@ class Certifier:
                 record.append(("residual", out))
             return out
 
-        net = self.network if record is not None else self.reduced
         # the inputs are exact: no low part, no radius
-        return net.interpret(Enclosure(X, None, None), lambda d, a: self._dense(d, a, record), add)
+        return self.reduced.interpret(Enclosure(X, None, None), lambda d, a: self._dense(d, a, record), add)
 
     def _dense(self, d: Dense, a: Enclosure, record) -> Enclosure:
         L = self.layers[id(d)]
@@ -400,23 +404,38 @@ class Certifier:
         if L.dW_T is not None:  # the float64 product used fl(W), fl(b): add |W - fl(W)| |a| + |b - fl(b)|
             mag = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
             z = Enclosure(z.h, z.l, up(z.r + up(mag, 2) @ L.dW_T + L.db, d.n_in + 3))
-        if id(d) in self.pairs:
-            out = _activate_with_pairs(d.activation, z, *self.pairs[id(d)])
-            if record is not None:  # the units' own values, which a t-bit machine computes (bits_needed)
-                out.unfused = d.activation.enclose(z)
-        else:
-            out = d.activation.enclose(z)
+        pair = self.pairs.get(id(d))
+        out = d.activation.enclose(z) if pair is None else _activate_with_pairs(d.activation, z, *pair)
         if record is not None:
-            a = getattr(a, "unfused", a)
-            ar = abs(a.h) + (0.0 if a.l is None else abs(a.l)) + (0.0 if a.r is None else a.r)
-            mag = up(ar @ L.abs_w_T + abs(L.bias), d.n_in + 2)
-            # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous
-            # layer's |W||a| + |b| (that error is u times about it), or the inputs' magnitudes
-            prev = record[-1] if record and record[-1][0] == "dense" else None
-            c = amax(prev[2] if prev is not None and prev[2].shape[1] == d.n_in else ar, 0, 0.0)
-            c = maximum(c, max(float(amax(c, 0, 0.0)) * 2.0**-30, 2.0**-1000))
-            record.append(("dense", z, mag, 1.0 / c, up(c @ L.abs_w_T, d.n_in)))
+            self._record(d, a, z, out, record)
         return out
+
+    def _record(self, d: Dense, a: Enclosure, z: Enclosure, out: Enclosure, record: list) -> None:
+        """Record what :meth:`bits_needed` needs of the layer ``d`` stands for in the network with the followers
+        (a t-bit machine computes every unit): the pre-activations of all its units, a follower's derived from
+        its leader's (:func:`_with_followers`); an upper bound of |W|(|a| + r) + |b| over its units and inputs,
+        computed with the reduced layer's |W| (a follower's row is its leader's, and its outgoing column the
+        negated leader's, so the inputs of a pair add up: :func:`_fold`); and the scales of the t-bit bound.
+        ``out`` gets the units' own activations (``unfused``) and the layer's pairs, for the next layer."""
+        full = self.full_of.get(id(d), d)
+        pair = self.pairs.get(id(full))
+        if pair is not None:
+            z = _with_followers(z, *pair)
+            out.unfused, out.pair = full.activation.enclose(z), pair
+        before = getattr(a, "unfused", a)
+        ar = abs(before.h) + (0.0 if before.l is None else abs(before.l)) + (0.0 if before.r is None else before.r)
+        prev_pair = getattr(a, "pair", None)
+        M = (ar if prev_pair is None else _fold(ar, prev_pair)) @ self.layers[id(d)].abs_w_T
+        if pair is not None:  # the followers' rows are their leaders'
+            M = concat([M[:, pair[0]], M[:, pair[0]], M[:, pair[0].stop :]], 1)
+        L = self.layers[id(full)]
+        mag = up(M + abs(L.bias), d.n_in + 2)
+        # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous
+        # layer's |W||a| + |b| (that error is u times about it), or the inputs' magnitudes
+        prev = record[-1] if record and record[-1][0] == "dense" else None
+        c = amax(prev[2] if prev is not None and prev[2].shape[1] == full.n_in else ar, 0, 0.0)
+        c = maximum(c, max(float(amax(c, 0, 0.0)) * 2.0**-30, 2.0**-1000))
+        record.append(("dense", z, mag, 1.0 / c, up(c @ L.abs_w_T, full.n_in)))
 
     def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
@@ -557,14 +576,15 @@ def _with_pairs_first(network: Network):
 
 def _without_followers(network: Network, pairs: dict):
     """The network of :func:`_with_pairs_first` without the followers: a follower's output is 0 once its
-    pair is fused, so its row and the next layer's column for it can go (half the products of such layers)."""
-    layers, reduced, keep_prev = [], {}, None
-    for layer in network.layers:
-        if not isinstance(layer, Dense):
-            layers.append(layer)
+    pair is fused, so its row and the next layer's column for it can go (half the products of such layers).
+    Returns it, its layers' pairs (no followers) and, per layer (id), the layer with followers it stands for."""
+    layers, reduced, full_of, keep_prev = [], {}, {}, None
+    for original in network.layers:
+        if not isinstance(original, Dense):
+            layers.append(original)
             keep_prev = None
             continue
-        entry = pairs.get(id(layer))
+        layer, entry = original, pairs.get(id(original))
         if keep_prev is not None:
             layer = layer.take(cols=keep_prev)
         keep_prev = None
@@ -573,8 +593,31 @@ def _without_followers(network: Network, pairs: dict):
             keep_prev = np.r_[0 : leaders.stop, followers.stop : layer.n_out]
             layer = layer.take(rows=keep_prev)
             reduced[id(layer)] = (leaders, slice(leaders.stop, leaders.stop), H_h, H_l)
+        full_of[id(layer)] = original
         layers.append(layer)
-    return Network(layers, network.meta), reduced
+    return Network(layers, network.meta), reduced, full_of
+
+
+def _with_followers(z: Enclosure, leaders: slice, followers: slice, H_h, H_l) -> Enclosure:
+    """The pre-activations of a pair layer's units with its followers from those of its leaders and the rest
+    (:func:`_without_followers`): a follower's exact pre-activation is its leader's minus H = H_h + H_l
+    (one row, biases c1 and c2 = c1 - H), formed by TwoSum with the two roundings of its low part in the radius."""
+    h, l, r = z.h[:, leaders], z.l[:, leaders], z.r[:, leaders]
+    s, e = two_sum(h, -H_h)
+    d = l - H_l  # rounded: |error| <= u (|l| + |H_l|)
+    t = e + d  # rounded: |error| <= u (|e| + |d|)
+    fh, fl = two_sum(s, t)
+    fr = up(r + 2 * U64 * (abs(l) + abs(H_l) + abs(e) + abs(d)), 6)
+    if not bool(isfinite(fh.sum())):
+        fr += fh * 0.0  # NaN where an intermediate overflowed: never certified
+    rest = slice(leaders.stop, None)
+    return Enclosure(*(concat([v[:, leaders], f, v[:, rest]], 1) for v, f in ((z.h, fh), (z.l, fl), (z.r, fr))))
+
+
+def _fold(ar, pair):
+    """Per row, a pair layer's activation magnitudes with each follower's added to its leader's (rounded up)."""
+    leaders, followers = pair[0], pair[1]
+    return concat([up(ar[:, leaders] + ar[:, followers], 1), ar[:, followers.stop :]], 1)
 
 
 def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_h, H_l) -> Enclosure:

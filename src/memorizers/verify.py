@@ -340,11 +340,14 @@ def _certify(
     rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
     keep = np.arange(len(X)) if only is None else np.asarray(only)
     X, y = (X, y) if only is None else (X[keep], y[keep])
-    known = []  # the blocks' bits_needed so far: a block that the largest certifies need not search (bits_needed)
+    known = []  # the blocks' bits_needed so far
 
     def block(s):
         Xs, ys = X[s : s + rows], y[s : s + rows]
-        enc = certifier.enclose(Xs)
+        most = max(known, default=None)  # a block that it certifies need not search (Certifier.bits_needed)
+        # for the bits search, the enclosure records what a t-bit machine computes unit by unit
+        record = [] if bits and (most is None or most < np.inf) else None
+        enc = certifier.enclose(Xs, record)
         Ys = (
             targets(ys, network.n_out, report.kind)
             if device is None
@@ -353,14 +356,9 @@ def _certify(
         with np.errstate(all="ignore"):
             margin = (score if device is None else score_torch)(enc.h + enc.l, Ys, kind, tol)[1]
         proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
-        need = None
-        if bits:  # the unit-by-unit pass a t-bit machine computes, recorded for the search
-            most = max(known, default=None)
-            if most is not None and not most < np.inf:
-                return to_numpy(proved), to_numpy(radius), to_numpy(margin), most
-            record = []
-            full = certifier.enclose(Xs, record)
-            need = certifier.bits_needed(Xs, Ys, kind, tol, record, full, most)
+        need = most if bits else None  # once a block needs more than MAX_BITS, so does the network
+        if record is not None:
+            need = certifier.bits_needed(Xs, Ys, kind, tol, record, enc, most)
             known.append(need)  # list.append is atomic: the threads share the list safely
         return to_numpy(proved), to_numpy(radius), to_numpy(margin), need
 
