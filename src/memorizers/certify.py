@@ -349,14 +349,13 @@ class Certifier:
             _without_followers(self.network, self.pairs) if self.pairs else (self.network, {}, {})
         )
         self.pairs.update(reduced_pairs)
-        dense = {id(d): d for net in (self.network, self.reduced) for d, _ in net.dense_layers()}  # shared ones once
         self.put = _numpy
         if device is not None:
             import torch
 
             self.put = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)
             self.pairs = {k: (a, b, self.put(H_h), self.put(H_l)) for k, (a, b, H_h, H_l) in self.pairs.items()}
-        self.layers = {key: _Layer(d, self.put) for key, d in dense.items()}
+        self.layers = {id(d): _Layer(d, self.put) for d, _ in self.reduced.dense_layers()}
 
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
@@ -428,6 +427,8 @@ class Certifier:
         M = (ar if prev_pair is None else _fold(ar, prev_pair)) @ self.layers[id(d)].abs_w_T
         if pair is not None:  # the followers' rows are their leaders'
             M = concat([M[:, pair[0]], M[:, pair[0]], M[:, pair[0].stop :]], 1)
+        if id(full) not in self.layers:  # a layer with followers: its |W| for the scales below (a benign race)
+            self.layers[id(full)] = _Layer(full, self.put)
         L = self.layers[id(full)]
         mag = up(M + abs(L.bias), d.n_in + 2)
         # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous

@@ -336,7 +336,7 @@ def _certify(
     """
     device = where if where != gpu.NUMPY and gpu.certifiable(network) else None
     certifier = Certifier(network, device=device)
-    size = CERT_BLOCK_GPU if gpu.chunk_activations(device or gpu.NUMPY) > gpu.chunk_activations("cpu") else CERT_BLOCK
+    size = CERT_BLOCK_GPU if (device or "").startswith("cuda") else CERT_BLOCK
     rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
     keep = np.arange(len(X)) if only is None else np.asarray(only)
     X, y = (X, y) if only is None else (X[keep], y[keep])
