@@ -4,8 +4,9 @@
 :mod:`memorizers.kinds` are written with arithmetic operators, ``abs``, comparisons, indexing and ``@``, which
 NumPy and torch share, and with the functions below where the two differ. A NumPy array takes NumPy's own
 function (so the CPU certificate is NumPy as it stands), a torch tensor torch's, on its device
-(:mod:`memorizers.gpu`). Every function here is exact: none rounds a value (powers of two are made from their
-bits), so the rounding analysis of :mod:`memorizers.certify` holds for both.
+(:mod:`memorizers.gpu`). Apart from the sparse products, whose rounding the certificate bounds as it bounds
+``@``'s, for any order of summation, nothing here rounds a value (powers of two are made from their bits), so
+the rounding analysis of :mod:`memorizers.certify` holds for both.
 """
 
 from __future__ import annotations
@@ -33,16 +34,14 @@ def where(c, a, b):
 def maximum(a, b):
     """Elementwise max of an array and an array or a number (NaN propagates, as in NumPy)."""
     if is_torch(a):
-        import torch
-
+        torch = _torch()
         return torch.maximum(a, b) if is_torch(b) else torch.clamp_min(a, b)
     return np.maximum(a, b)
 
 
 def minimum(a, b):
     if is_torch(a):
-        import torch
-
+        torch = _torch()
         return torch.minimum(a, b) if is_torch(b) else torch.clamp_max(a, b)
     return np.minimum(a, b)
 
@@ -101,10 +100,6 @@ def copy(a):
 def as_float(a):
     """Booleans or integers as float64 (exact for integers below 2^53)."""
     return a.to(_torch().float64) if is_torch(a) else a.astype(np.float64)
-
-
-def as_int(a):
-    return a.to(_torch().int64) if is_torch(a) else a.astype(np.int64)
 
 
 def concat(parts: list, axis: int):
