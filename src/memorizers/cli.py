@@ -32,12 +32,12 @@ from .training import OPTIMIZERS, RECIPES
 from .verify import DTYPES, recorded_kind_and_tol, verify
 
 DEVICE_HELP = (
-    "where the verification's forward pass runs: auto (a CUDA GPU through PyTorch when there is one, else NumPy), "
-    "numpy, or a torch device such as cuda:1"
+    "where the verification's forward pass and certificate run: auto (a CUDA GPU through PyTorch when there is "
+    "one, else NumPy), numpy, or a torch device such as cuda:1"
 )
 NO_BITS_HELP = (
-    "certify without searching bits_needed, the precision that provably suffices (the search is most of the "
-    "certificate's time: about 70%% of a default build at N = 10^6)"
+    "certify without searching bits_needed, the precision that provably suffices (the search takes about a "
+    "third of a default build at N = 10^6)"
 )
 
 
