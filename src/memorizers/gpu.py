@@ -142,14 +142,14 @@ def scored_numpy(F: np.ndarray, y: np.ndarray, kind: str, score_kind: str, tol: 
     return err, margin, correct, np.sum((F.astype(np.float64) - Y) ** 2, axis=1), np.sum(Y**2, axis=1)
 
 
+CERTIFIABLE = ("relu_like", "hard_tanh", "threshold")  # activation kinds whose enclosures run in torch
+
+
 def certifiable(network) -> bool:
     """Whether the certificate of ``network`` can run on a torch device (:class:`memorizers.certify.Certifier`):
     float parameters and piecewise-linear activations (ReLU-like, hard-tanh, threshold), whose enclosures are
     the same operators in NumPy and torch (:mod:`memorizers.arrays`); the smooth ones call NumPy's functions."""
     return not network.exact and all(d.activation.kind in CERTIFIABLE for d, _ in network.dense_layers())
-
-
-CERTIFIABLE = ("relu_like", "hard_tanh", "threshold")
 
 
 def evaluator(network, dtype, device: str):
