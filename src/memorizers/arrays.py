@@ -114,9 +114,17 @@ def to_numpy(a) -> np.ndarray:
     return a.cpu().numpy() if is_torch(a) else np.asarray(a)
 
 
-def like(a: np.ndarray, ref):
-    """The NumPy array ``a`` where ``ref`` lives (itself for NumPy)."""
-    return _torch().from_numpy(np.ascontiguousarray(a)).to(ref.device) if is_torch(ref) else a
+def numpy_arrays(a: np.ndarray) -> np.ndarray:
+    """Where NumPy keeps an array: itself (the ``put`` of :func:`putter` for NumPy)."""
+    return a
+
+
+def putter(device: str | None):
+    """put(a): the NumPy array ``a`` on the torch ``device``, or itself for None (NumPy)."""
+    if device is None:
+        return numpy_arrays
+    torch = _torch()
+    return lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)
 
 
 def pow2_at_least(m):
@@ -155,10 +163,10 @@ class SparseT:
     """The transpose of a sparse matrix W on a torch device, for a @ W^T = (W a^T)^T (torch multiplies sparse
     matrices from the left only)."""
 
-    def __init__(self, W: np.ndarray, ref):
+    def __init__(self, W: np.ndarray, put):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            self.W = like(W, ref).to_sparse_csr()
+            self.W = put(W).to_sparse_csr()
 
     def __rmatmul__(self, a):
         with warnings.catch_warnings():

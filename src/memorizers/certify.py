@@ -110,8 +110,10 @@ from .arrays import (
     maximum,
     minimum,
     nanmax,
+    numpy_arrays,
     pow2,
     pow2_at_least,
+    putter,
     sparse_rows,
     to_numpy,
     where,
@@ -147,8 +149,7 @@ class _Layer:
     """One Dense layer's parameters and their splits (module doc, step 1), each made once per network, in NumPy;
     ``put`` moves what the enclosure reads per block to where it runs (a torch device: :mod:`memorizers.arrays`)."""
 
-    def __init__(self, d: Dense, put=None):
-        put = put or _numpy
+    def __init__(self, d: Dense, put=numpy_arrays):
         self.d, self.put = d, put
         n = self.n = d.n_in
         self.bits = 51 - max(1, math.ceil(math.log2(max(n, 2))))  # beta + gamma, one bit of each split's slack
@@ -197,7 +198,7 @@ class _Split:
         if L.sparse:  # zeros split into zeros: W_hi and W_lo are as sparse as W
             from scipy.sparse import csr_array
 
-            sparse_T = (lambda W: csr_array(W).T) if put is _numpy else (lambda W: SparseT(W, L.bias))
+            sparse_T = (lambda W: csr_array(W).T) if put is numpy_arrays else (lambda W: SparseT(W, put))
             self.w_hi_T, self.w_lo_T = sparse_T(w_hi), sparse_T(w_lo)
         else:
             self.w_hi_T, self.w_lo_T = put(np.ascontiguousarray(w_hi.T)), put(np.ascontiguousarray(w_lo.T))
@@ -215,11 +216,6 @@ class _Split:
             ]
         )
         self.rank_rows, self.t_put, self.huge_put = put(self.rank_rows), put(self.t), put(self.huge)
-
-
-def _numpy(a: np.ndarray) -> np.ndarray:
-    """Where a NumPy certifier keeps its arrays (:class:`_Layer`)."""
-    return a
 
 
 def _sparse_radius(r, abs_w_T, n: int):
@@ -349,11 +345,8 @@ class Certifier:
             _without_followers(self.network, self.pairs) if self.pairs else (self.network, {}, {})
         )
         self.pairs.update(reduced_pairs)
-        self.put = _numpy
+        self.put = putter(device)
         if device is not None:
-            import torch
-
-            self.put = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)
             self.pairs = {k: (a, b, self.put(H_h), self.put(H_l)) for k, (a, b, H_h, H_l) in self.pairs.items()}
         self.layers = {id(d): _Layer(d, self.put) for d, _ in self.reduced.dense_layers()}
 
@@ -401,8 +394,7 @@ class Certifier:
         L = self.layers[id(d)]
         z = _dense_enclose(L, a)
         if L.dW_T is not None:  # the float64 product used fl(W), fl(b): add |W - fl(W)| |a| + |b - fl(b)|
-            mag = np.abs(a.h) + (0.0 if a.l is None else np.abs(a.l)) + (0.0 if a.r is None else a.r)
-            z = Enclosure(z.h, z.l, up(z.r + up(mag, 2) @ L.dW_T + L.db, d.n_in + 3))
+            z = Enclosure(z.h, z.l, up(z.r + up(_magnitude(a), 2) @ L.dW_T + L.db, d.n_in + 3))
         pair = self.pairs.get(id(d))
         out = d.activation.enclose(z) if pair is None else _activate_with_pairs(d.activation, z, *pair)
         if record is not None:
@@ -421,22 +413,17 @@ class Certifier:
         if pair is not None:
             z = _with_followers(z, *pair)
             out.unfused, out.pair = full.activation.enclose(z), pair
-        before = getattr(a, "unfused", a)
-        ar = abs(before.h) + (0.0 if before.l is None else abs(before.l)) + (0.0 if before.r is None else before.r)
-        prev_pair = getattr(a, "pair", None)
-        M = (ar if prev_pair is None else _fold(ar, prev_pair)) @ self.layers[id(d)].abs_w_T
-        if pair is not None:  # the followers' rows are their leaders'
-            M = concat([M[:, pair[0]], M[:, pair[0]], M[:, pair[0].stop :]], 1)
-        if id(full) not in self.layers:  # a layer with followers: its |W| for the scales below (a benign race)
-            self.layers[id(full)] = _Layer(full, self.put)
-        L = self.layers[id(full)]
-        mag = up(M + abs(L.bias), d.n_in + 2)
+        ar = _magnitude(getattr(a, "unfused", a))
+        L, prev_pair = self.layers[id(d)], getattr(a, "pair", None)
+        bias = L.bias if pair is None else self.put(full.bias)  # the followers have their own biases
+        mag = up(_with_follower_rows(ar, L, prev_pair, pair) + abs(bias), d.n_in + 2)
         # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous
         # layer's |W||a| + |b| (that error is u times about it), or the inputs' magnitudes
         prev = record[-1] if record and record[-1][0] == "dense" else None
         c = amax(prev[2] if prev is not None and prev[2].shape[1] == full.n_in else ar, 0, 0.0)
         c = maximum(c, max(float(amax(c, 0, 0.0)) * 2.0**-30, 2.0**-1000))
-        record.append(("dense", z, mag, 1.0 / c, up(c @ L.abs_w_T, full.n_in)))
+        wc = _with_follower_rows(c[None, :], L, prev_pair, pair)[0]
+        record.append(("dense", z, mag, 1.0 / c, up(wc, d.n_in)))
 
     def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
@@ -619,6 +606,21 @@ def _fold(ar, pair):
     """Per row, a pair layer's activation magnitudes with each follower's added to its leader's (rounded up)."""
     leaders, followers = pair[0], pair[1]
     return concat([up(ar[:, leaders] + ar[:, followers], 1), ar[:, followers.stop :]], 1)
+
+
+def _with_follower_rows(v, L: _Layer, prev_pair, pair):
+    """An upper bound of |W| v for the layer with followers, from the reduced layer L's |W| (rounded up by the
+    caller for L's n_in products): the previous layer's pairs' inputs added (:func:`_fold`), since a follower's
+    outgoing column is its leader's negated, and the followers' rows copied from their leaders'."""
+    M = (v if prev_pair is None else _fold(v, prev_pair)) @ L.abs_w_T
+    if pair is None:
+        return M
+    return concat([M[:, pair[0]], M[:, pair[0]], M[:, pair[0].stop :]], 1)
+
+
+def _magnitude(a: Enclosure):
+    """|h| + |l| + r: a bound of the magnitudes of the values an enclosure holds (up to its own rounding)."""
+    return abs(a.h) + (0.0 if a.l is None else abs(a.l)) + (0.0 if a.r is None else a.r)
 
 
 def _activate_with_pairs(act, z: Enclosure, leaders: slice, followers: slice, H_h, H_l) -> Enclosure:
