@@ -195,3 +195,19 @@ def test_structured_layers_evaluate_as_the_dense_products(rng, dtype):
         dense = _dense_forward(net, X)
         assert np.array_equal(net.forward(X, dtype=dtype), dense, equal_nan=True)
     assert np.isnan(dense[7]).any()
+
+
+@pytest.mark.parametrize("repeat", [1, 2])
+def test_every_unit_adds_its_products_in_order(repeat):
+    """Inputs 2^52 + 1, 2^52 - 1 in turn, weights +-2^s: added in order, every partial sum is 2^s times an
+    integer below 2^53, so the output is exact; summed across vector lanes, as BLAS's tail kernel sums the
+    last (columns mod 4) columns of a product, a lane's partial sums pass 2^53 and lose the +-1. Such pairs
+    are Yun et al.'s ReLU pairs on their saturated side, whose layer-2 products cancel. 338 units (each
+    twice with ``repeat``, then multiplied once), in a chunk of the size that verify uses."""
+    k, out, M = 592, 338, 2.0**52
+    i = np.arange(out)
+    W = np.tile([1.0, -1.0], (out, k // 2)) * 2.0 ** (i % 8)[:, None]
+    W[i, 2 * (i // 8)] = W[i, 2 * (i // 8) + 1] = 0.0  # one pair left out per unit: no two rows alike
+    net = Network([Dense(np.eye(k), np.zeros(k)), Dense(np.repeat(W, repeat, axis=0), np.zeros(out * repeat))])
+    X = np.tile([M + 1, M - 1], (3000, k // 2))
+    assert np.array_equal(net.forward(X), np.tile(np.repeat((k - 2) * 2.0 ** (i % 8), repeat), (3000, 1)))

@@ -143,7 +143,17 @@ class _Affine:
     """a @ W.T + b of one Dense layer in one float dtype, using its structure (a valid float evaluation of
     every row: each output is the rounded sum of its row's products, in some order): distinct rows once
     (:func:`repeated_rows`), and sparse matrices by their nonzeros. Adding an exact zero changes no float sum;
-    a chunk with a non-finite input takes the dense product, where 0 * inf is NaN as in any runtime."""
+    a chunk with a non-finite input takes the dense product, where 0 * inf is NaN as in any runtime.
+
+    The dense product has a multiple of ``COLUMNS`` columns, zero rows of W added (their outputs are dropped),
+    so that every unit goes through BLAS's main kernel, which adds a row's products one after another. The
+    last (columns mod 4) columns of a product take a tail kernel that sums each row across vector lanes
+    (OpenBLAS's SkylakeX and MKL, measured): a ReLU pair's two cancelling products of Yun et al.'s layer 2
+    then land in different lanes, and the largest float64 error of a Theorem 3.1 network at N = 10^5 was
+    1.1e-7 to 4.3e-7 (seeds 0-5) with its 338 distinct rows, against 1.5e-8 to 7.6e-8 for the full layer's
+    676 rows in NumPy or torch, which is what padding gives."""
+
+    COLUMNS = 16
 
     def __init__(self, d: Dense, dt: np.dtype):
         W = d.weight
@@ -151,6 +161,7 @@ class _Affine:
         if self.rows is not None:
             W = W[self.rows[0]]
         self.sign = None if self.rows is None else self.rows[2].astype(dt)
+        self.n = len(W)
         with np.errstate(over="ignore"):  # float32 parameters past its range become inf, as in any float32 runtime
             self.WT, self.b = W.T.astype(dt, copy=False), d.bias.astype(dt, copy=False)
         self.sparse = None
@@ -158,12 +169,15 @@ class _Affine:
             from scipy.sparse import csr_array
 
             self.sparse = csr_array(self.WT.T)
+        elif dt in (np.float32, np.float64) and self.n % self.COLUMNS:
+            pad = np.zeros((self.WT.shape[0], -self.n % self.COLUMNS), dtype=dt)
+            self.WT = np.concatenate([self.WT, pad], axis=1)
 
     def __call__(self, a: np.ndarray) -> np.ndarray:
         if self.sparse is not None and np.isfinite(a).all():
             z = (self.sparse @ a.T).T
         else:
-            z = a @ self.WT
+            z = (a @ self.WT)[:, : self.n]
         if self.rows is not None:
             z = z[:, self.rows[1]] * self.sign
         return z + self.b
