@@ -287,9 +287,10 @@ def test_own_directions_keep_the_saturation_pattern(dx, seed):
 @settings(max_examples=40, deadline=None)
 def test_refined_ranks_keep_the_parity_rule_and_lower_what_they_aim_at(n, dx, dy, seed):
     """refine_ranks (our addition): every group's ranks stay a permutation with units of alpha > 0 on even
-    ranks, and sum_k max_j alpha_k nu_jk slope_j, the layer-2 weights' amplification of their members' layer-1
-    rounding, with nu from Lemma B.1's recursion and alpha_k = max_j need_jk / nu_jk, does not grow beyond the
-    greedy assignment's (and falls where a unit's range is wide)."""
+    ranks, and sum_k max_j alpha_k nu_jk scale_j, with scale_j = slope_j + the median slope as the construction
+    takes it (the layer-2 weights' amplification of their members' layer-1 rounding, and their size), nu from
+    Lemma B.1's recursion and alpha_k = max_j need_jk / nu_jk, does not grow beyond the greedy assignment's
+    (and falls where a unit's range is wide)."""
     from memorizers.constructions.yun import three_layer as T
 
     rng = np.random.default_rng(seed)
@@ -298,8 +299,9 @@ def test_refined_ranks_keep_the_parity_rule_and_lower_what_they_aim_at(n, dx, dy
     plan = T._plan(X @ rng.standard_normal(dx), Y, p, q, 1.0, -np.inf, True)
     slots = T._Slots.make(T._ascending(plan.a_line.reshape(p, q)), plan.Y, plan.real, np.float64)
     slope = 2.0 / (plan.hi - plan.lo)
+    scale = slope + np.median(slope)
     greedy = T.balanced_ranks(slots, 1.0)
-    refined = T.refine_ranks(slots, 1.0, greedy, np.log(slope), moves=q // 2)
+    refined = T.refine_ranks(slots, 1.0, greedy, np.log(scale), moves=q // 2)
     assert (np.sort(refined, axis=1) == np.arange(q)).all()
     assert (refined % 2 == np.arange(q) % 2).all()
 
@@ -309,6 +311,6 @@ def test_refined_ranks_keep_the_parity_rule_and_lower_what_they_aim_at(n, dx, dy
         nu = np.ones((p, q))
         for j in range(p - 1):  # nu_{j+1} (A_{j+1} + s_{j+1}) = nu_j (A_j - s_j)
             nu[j + 1] = nu[j] * (A[j] - s[j]) / (A[j + 1] + s[j + 1])
-        return ((need / nu).max(axis=0) * (nu * slope[:, None]).max(axis=0)).sum()
+        return ((need / nu).max(axis=0) * (nu * scale[:, None]).max(axis=0)).sum()
 
     assert amplification(refined) <= amplification(greedy) * (1 + 1e-9)
