@@ -268,7 +268,7 @@ def verify(
     _, scored, where = gpu.evaluator(network, dt, device)
     rows = chunk_rows or network.chunk_rows(gpu.chunk_activations(where))
     errs, margins, correct = [], [], []
-    residual2, labels2 = [], []  # per point, summed at the end: the same result for any chunking
+    residual2, labels2 = [], []  # per point, summed once at the end, not chunk by chunk
     label = dt.name if where == gpu.NUMPY else f"{dt.name}, {where}"
     for s in _progress(range(0, len(X), rows), progress, f"verify ({label})"):
         with np.errstate(all="ignore"):
