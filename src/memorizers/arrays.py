@@ -11,6 +11,7 @@ the rounding analysis of :mod:`memorizers.certify` holds for both.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 
@@ -151,8 +152,7 @@ def pow2(k):
 def sparse_rows(r):
     """r as a sparse matrix of rows, for r @ dense (the product of its nonzeros)."""
     if is_torch(r):
-        with warnings.catch_warnings():  # "sparse CSR support is in beta"
-            warnings.simplefilter("ignore", UserWarning)
+        with _sparse_in_beta():
             return r.to_sparse_csr()
     from scipy.sparse import csr_array
 
@@ -164,14 +164,19 @@ class SparseT:
     matrices from the left only)."""
 
     def __init__(self, W: np.ndarray, put):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            self.W = put(W).to_sparse_csr()
+        self.W = sparse_rows(put(W))
 
     def __rmatmul__(self, a):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+        with _sparse_in_beta():
             return (self.W @ a.T).T
+
+
+@contextlib.contextmanager
+def _sparse_in_beta():
+    """torch's sparse CSR tensors warn that their support is in beta; what we use of them is tested here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
 
 
 def _torch():
