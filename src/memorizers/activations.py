@@ -244,13 +244,18 @@ class Activation:
             r = up(lipschitz * (z.r + U64 * np.abs(t)) + rounding, 3) + 4 * ETA
             return Enclosure(out, np.zeros_like(out), r)
         if self.kind == "hard_tanh":
-            t = z.h + z.l  # clip(h + l), its side of +-1 decided in rounded arithmetic: see intervals.near
-            keep = (t > -1) & (t < 1)
-            h = where(keep, z.h, where(t >= 1, 1.0, -1.0))
-            r = z.r
+            # clip(h + l): its side of each kink c decided on t_c = fl(fl(h - c) + l), whose error is within
+            # 2u(|h - c| + |t_c|), not on fl(h + l), which rounds onto +-1 values up to an ulp of 1 inside
+            # (-1, 1); where |t_c| is within its rounding of 0 the side may be wrong, and intervals.near
+            # widens the radius by that rounding
+            r, t = z.r, {}
             for c in (1.0, -1.0):
                 t0 = z.h - c
-                r = near(r, t0, z.l, t0 + z.l)
+                t[c] = t0 + z.l
+                r = near(r, t0, z.l, t[c])
+            top, bottom = t[1.0] >= 0, t[-1.0] <= 0
+            keep = ~(top | bottom)
+            h = where(keep, z.h, where(top, 1.0, -1.0))
             return Enclosure(h, where(keep, z.l, 0.0), where(self.lipschitz(z) == 0, 0.0, r))
         if self.is_identity:
             return z
@@ -294,7 +299,8 @@ class Activation:
             rounding = np.abs(out).astype(np.float64) if relative else 1.0
             return out, up(lipschitz * ez + 4 * u * rounding, 3) + 4 * eta
         if self.kind == "hard_tanh":
-            saturated = (zf - ez >= 1) | (zf + ez <= -1)
+            # the exact pre-activation is beyond the kink; (zf -+ 1)(1 - 4u) rounds below |zf -+ 1|
+            saturated = ((zf - 1) * (1 - 4 * U64) >= ez) | (-(zf + 1) * (1 - 4 * U64) >= ez)
             return out, np.where(saturated, 0.0, ez)
         if self.is_identity:
             return out, ez

@@ -169,8 +169,9 @@ class _Layer:
             self.distinct = _Layer(Dense(distinct, np.zeros(len(distinct))), put)
             self.index, self.sign = put(self.rows[1]), put(self.rows[2])
         self.sparse = is_sparse(d.weight)
-        peak = rows.max(axis=1, initial=0.0)
-        self.n_eff = float(np.median(rows.sum(axis=1)[peak > 0] / peak[peak > 0])) if (peak > 0).any() else 1.0
+        peak, norm1 = rows.max(axis=1, initial=0.0), rows.sum(axis=1)
+        live = (peak > 0) & np.isfinite(norm1)  # rows beyond float64's range: never certified, steer nothing
+        self.n_eff = float(np.median(norm1[live] / peak[live])) if live.any() else 1.0
         self._splits = {}
 
     def split(self, gamma_bits: int) -> "_Split":
@@ -219,17 +220,15 @@ class _Split:
 
 
 def _sparse_radius(r, abs_w_T, n: int):
-    """|W| r as a sparse product, rounded up, where at most SPARSE_RADIUS of r's entries are nonzero and all are
-    finite (module doc, step 4); else None."""
-    if count_nonzero(r) > r.shape[0] * r.shape[1] * SPARSE_RADIUS or not bool(isfinite(r).all()):
+    """|W| r (r finite) as a sparse product, rounded up, where at most SPARSE_RADIUS of r's entries are nonzero
+    (module doc, step 4); else None."""
+    if count_nonzero(r) > r.shape[0] * r.shape[1] * SPARSE_RADIUS:
         return None
     return up(sparse_rows(r) @ abs_w_T, n)
 
 
 def _majorant(r, abs_w_T, n: int):
-    """(rho, |W| c) with r_ij <= rho_i c_j: then |W| r <= rho (|W| c)^T (module doc, step 4).
-
-    NaN or infinite radii make rho NaN or infinite: those points are never certified."""
+    """(rho, |W| c) with r_ij <= rho_i c_j (r finite): then |W| r <= rho (|W| c)^T (module doc, step 4)."""
     c = maximum(amax(r, 0, 0.0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
     return up(amax(r * (1.0 / c), 1, 0.0), 3), up(c @ abs_w_T, n)
 
@@ -259,7 +258,7 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     abs_h = abs(a.h)
     peak = amax(abs_h, 1, 0.0)
     norm1 = abs_h.sum(axis=1)
-    live = peak > 0
+    live = (peak > 0) & isfinite(norm1)  # a row that overflowed claims nothing, and steers nothing
     ratio = to_numpy(norm1[live] / peak[live])
     S = L.split(L.gamma_bits(float(np.median(ratio)) if ratio.size else 1.0))
     a_hi, a_lo, sc = _split(a.h, S.beta, peak)
@@ -286,13 +285,19 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
     rows = copy(S.rank_rows)
     rows[4] += up(2 * U64 * abs(b_lo), 2)  # the rounding of the additions of b_lo (and e - b_lo)
     cols[:, 3] = 0.0
-    through = None if a.r is None else _sparse_radius(a.r, L.abs_w_T, L.n)
-    if a.r is not None and through is None:
-        cols[:, 3], wc = _majorant(a.r, L.abs_w_T, L.n)
+    r_in, lost = a.r, None
+    if r_in is not None and not bool(isfinite(r_in).all()):  # points whose radius is already infinite or NaN:
+        lost = ~isfinite(r_in).all(axis=1)  # left out of the product, so that no other point's radius depends
+        r_in = where(lost[:, None], 0.0, r_in)  # on them, and given an infinite radius below
+    through = None if r_in is None else _sparse_radius(r_in, L.abs_w_T, L.n)
+    if r_in is not None and through is None:
+        cols[:, 3], wc = _majorant(r_in, L.abs_w_T, L.n)
         rows[3] = wc * (1 + 2 * gamma(8, U64))
     rad = cols @ rows
     if through is not None:
         rad = up(rad + through, 1)
+    if lost is not None:
+        rad[lost] = np.inf
     nan_sc = isnan(sc)
     if bool(nan_sc.any()) or S.any_huge:  # magnitudes near overflow: nothing is claimed
         rad[nan_sc] = np.inf

@@ -22,6 +22,7 @@ from .errors import (
     TooLargeError,
     WidthError,
 )
+from .kinds import rows_float64_cannot_hold
 from .network import atomic_write_bytes, read_npz
 
 
@@ -50,6 +51,13 @@ def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tu
         raise InvalidDataError(
             "X holds integers beyond 2^53, which float64 (the networks' arithmetic) cannot tell apart; rescale X"
         )
+    for name, a in (("X", X0), ("y", y0)):  # the network is built for, and judged on, the data as given
+        lost = rows_float64_cannot_hold(a) if a.dtype.kind in "iuf" and a.ndim else np.zeros(1, bool)
+        if lost.any():
+            raise InvalidDataError(
+                f"{name}[{int(np.flatnonzero(lost)[0])}] holds a value that float64 (the networks' arithmetic) "
+                "cannot hold exactly; give values that float64 holds (integers up to 2^53)"
+            )
     X, y = as_array(X0, "data is not numeric", np.float64), as_array(y0, "data is not numeric", np.float64)
     if X.ndim != 2:
         raise InvalidDataError(f"X must be a 2-D array (N points x dx features); got shape {X.shape}")

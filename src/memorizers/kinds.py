@@ -322,7 +322,31 @@ def _real_labels(y) -> np.ndarray:
         raise InvalidDataError(f"labels must have shape (N,) or (N, dy); got {y.shape}")
     if not np.isfinite(y).all():
         raise InvalidDataError("labels hold NaN or inf")
+    lost = rows_float64_cannot_hold(y)
+    if lost.any():
+        i = int(np.flatnonzero(lost)[0])
+        raise InvalidDataError(
+            f"label {y.reshape(len(y), -1)[i].tolist()} of point {i} has no float64 value: labels are compared in "
+            "float64, so give labels that float64 holds exactly (integers up to 2^53)"
+        )
     return y
+
+
+def rows_float64_cannot_hold(a: np.ndarray) -> np.ndarray:
+    """Per row of a real array (N, ...): does a value in it change when converted to float64? Only 64-bit
+    integers beyond 2^53 and long doubles can; the check casts nothing that could round back."""
+    a = np.asarray(a)
+    rows = np.zeros(len(a) if a.ndim else 1, dtype=bool)
+    if not (a.dtype.kind == "f" and a.dtype.itemsize > 8 or a.dtype.kind in "iu" and a.dtype.itemsize == 8):
+        return rows
+    wide = a.astype(np.float64)
+    if a.dtype.kind == "f":
+        same = wide.astype(a.dtype) == a
+    else:
+        info = np.iinfo(a.dtype)
+        fits = (wide >= float(info.min)) & (wide < (-float(info.min) if info.min else 2.0 * (info.max // 2 + 1)))
+        same = fits & (np.where(fits, wide, 0).astype(a.dtype) == a)
+    return ~same.reshape(len(rows), -1).all(axis=1)
 
 
 def score(F, Y, name: str, tol: float):

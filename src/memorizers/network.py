@@ -348,7 +348,11 @@ class Network:
                 with np.errstate(over="ignore", invalid="ignore"):  # exact parameters beyond float64: inf
                     incoming = np.sqrt(np.sum(d.weight**2, axis=1) + d.bias**2)
                     outgoing = np.sqrt(np.sum(nxt.weight**2, axis=0))
-                    total += float(incoming @ outgoing)
+                    terms = incoming * outgoing
+                    # inf * 0, a unit beyond float64's range: 0 if it feeds nothing, else beyond the range too
+                    W = nxt.exact_weight if nxt.exact else nxt.weight
+                    feeds = (W != 0).any(axis=0)
+                    total += float(np.sum(np.where(np.isnan(terms), np.where(feeds, np.inf, 0.0), terms)))
         return {
             "hidden_neurons": int(sum(self.hidden_widths)),
             "hidden_widths": self.hidden_widths,

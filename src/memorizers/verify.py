@@ -355,7 +355,7 @@ def _certify(
         )
         with np.errstate(all="ignore"):
             margin = (score if device is None else score_torch)(enc.h + enc.l, Ys, kind, tol)[1]
-        proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
+            proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
         need = most if bits else None  # once a block needs more than MAX_BITS, so does the network
         if record is not None:
             need = certifier.bits_needed(Xs, Ys, kind, tol, record, enc, most)
@@ -390,7 +390,7 @@ def _certify(
 
 def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | None = EXACT_LIMIT) -> ExactCheck:
     """Evaluate the stored network exactly on X and score it against targets Y (N, n_out)."""
-    from .exact import exact_forward
+    from .exact import exact_forward, rounded
 
     cost = len(X) * network.stats()["parameters"]
     if limit is not None and cost > limit:
@@ -409,8 +409,8 @@ def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | N
         err, margin, ok = score(F, Yq, kind, Fraction(tol))
         passed = bool(np.all(ok))
     return ExactCheck(
-        max_abs_error=float(max(err)),
+        max_abs_error=float(rounded(np.array([max(err)], dtype=object))[0]),  # +-inf beyond float64's range
         accuracy=float(np.mean(ok)),
-        min_margin=float(min(margin)),
+        min_margin=float(rounded(np.array([min(margin)], dtype=object))[0]),
         passed=bool(passed),
     )
