@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint browser fashion-mnist report bench bench-train bench-imagenet bench-gpu clean
+.PHONY: demo test fuzz lint browser fashion-mnist report bench bench-train bench-imagenet bench-gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(VENV)/.demo
 # two workers (pytest-xdist), each test file on one of them: the report's module fixture runs once
 test: $(VENV)/.dev browser fashion-mnist lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# the certificate's fuzz at full count: 3000 networks per activation, pre-activations on and beside every kink,
+# every label kind (make test runs the same tests on 25)
+fuzz: $(VENV)/.dev
+	MEMORIZERS_FUZZ=3000 $(BIN)/python -m pytest -q -n 2 -p no:randomly tests/test_kinks.py
 
 # style, checked (not just configured): ruff's lint rules of pyproject.toml and its formatter
 lint: $(VENV)/.dev

@@ -13,6 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from memorizers import verify
 from memorizers.cli import main
 from memorizers.data import gaussian_regression, save_npz
 from memorizers.network import Network
@@ -225,11 +226,30 @@ def test_tsv_npy_pair_and_idx(tmp_path, capsys):
     labels.write_bytes(
         b"\0\0\x08\x01" + np.array([40], ">u4").tobytes() + rng.integers(0, 10, 40, dtype=np.uint8).tobytes()
     )
-    code, out, err = run(
-        capsys, "build", "--method", "yun-classifier", "--data", images, "--jitter", "1e-3", "--out", tmp_path / "i.npz"
-    )
+    code, out, err = run(capsys, "build", "--method", "yun-classifier", "--data", images, "--out", tmp_path / "i.npz")
     assert code == 0 and "accuracy 100.0000%" in out, err
-    assert "memorizes the jittered inputs" in err
+    pixels = pixels.reshape(40, -1) / 255.0
+    assert verify(Network.load(tmp_path / "i.npz"), pixels, np.frombuffer(labels.read_bytes()[8:], np.uint8)).passed
+
+
+def test_jitter_exits_0_only_for_a_network_that_memorizes_the_data_as_given(tmp_path, capsys):
+    """Corollary 4.2's network built on jittered digits misses some of the digits as given: exit 1, nothing
+    written unless --keep-failed; whatever exits 0 memorizes the data as given."""
+    from memorizers.data import digits
+
+    X, y = digits()
+    X, keep = np.unique(X, axis=0, return_index=True)
+    np.savez(tmp_path / "d.npz", X=X[:600], y=y[keep][:600])
+    for method in ("yun-2layer", "yun-classifier"):
+        out = tmp_path / f"{method}.npz"
+        args = ["build", "--method", method, "--data", tmp_path / "d.npz", "--jitter", "1e-3", "--out", out]
+        code, _, err = run(capsys, *args)
+        if code == 0:
+            assert verify(Network.load(out), X[:600], y[keep][:600]).passed
+        else:
+            assert code == 1 and "does not memorize the data as given" in err and not out.exists()
+            code, _, err = run(capsys, *args, "--keep-failed")
+            assert code == 1 and out.exists() and not verify(Network.load(out), X[:600], y[keep][:600]).passed
 
 
 def test_predict_npz_gives_outputs_and_real_predictions(files, capsys):

@@ -41,9 +41,10 @@ def test_general_position_error_is_short_and_names_the_remedy():
     X = rng.standard_normal((300, 100))
     X[:, 0] = 0.0  # every point on one hyperplane: each group of dx = 100 points spans it, the others lie on it
     with pytest.raises(InvalidDataError) as e:
-        build("yun-2layer", X, rng.integers(0, 2, 300))
+        build("relu-baum", X, rng.uniform(-1, 1, 300))
     text = str(e.value)
-    assert len(text) < 400 and "--jitter" in text and "(100 points)" in text
+    assert len(text) < 400 and "yun-classifier" in text and "(100 points)" in text
+    assert build("yun-2layer", X, rng.integers(0, 2, 300)).report.certified == 1.0  # Baum's choice of points
 
 
 def test_integers_beyond_2_53_are_not_called_duplicates():

@@ -125,20 +125,43 @@ def test_theorem_3_3(act, p):
 
 
 @pytest.mark.parametrize("method", [yun_2layer, yun_resnet])
-def test_general_position_violation_names_the_points(method):
+def test_a_point_of_another_class_on_a_groups_hyperplane_is_avoided(method):
+    """Point 5 (class 1) is an affine combination of 0, 1, 2 (class 0, the whole class): every hyperplane through
+    the three holds it, so the group gives up a member and the network still memorizes (Baum's choice)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3))
     ids = rng.integers(0, 2, 40)
-    X[5] = 0.5 * X[0] + 0.3 * X[1] + 0.2 * X[2]  # on the plane through 0, 1, 2 (an affine combination)
+    X[5] = 0.5 * X[0] + 0.3 * X[1] + 0.2 * X[2]
     ids[[0, 1, 2]], ids[5] = 0, 1
-    # make the grouping take 0, 1, 2 together: a single class-0 group of dx points
     keep = np.ones(40, bool)
     keep[[i for i in np.flatnonzero(ids == 0) if i not in (0, 1, 2)]] = False
     X, ids = X[keep], ids[keep]
-    with pytest.raises(
-        InvalidDataError, match=r"not in general position: point \d+ lies on the hyperplane through points \[0, 1, 2\]"
-    ):
-        method(X, ids, seed=0)
+    net, info = method(X, ids, seed=0)
+    assert info["gates"] > gates_needed(ids, 2, 3)  # one more than general position needs
+    r = verify(net, X, ids)
+    assert r.passed and r.certified == 1.0
+
+
+@pytest.mark.parametrize("method", ["yun-2layer", "yun-resnet"])
+def test_data_on_a_lattice_in_a_subspace_is_memorized(method):
+    """Points with integer coordinates, two of them constant (a lower-dimensional affine hull), and a class
+    whose points share more constant coordinates: every hyperplane through dx of them holds other points."""
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 3, (300, 8)).astype(float)
+    X[:, [2, 5]] = 1.0
+    ids = rng.integers(0, 3, 300)
+    X[ids == 0, 0] = 0.0
+    X, keep = np.unique(X, axis=0, return_index=True)
+    ids = ids[keep]
+    built = build(method, X, ids, seed=0)
+    assert built.report.passed and built.report.certified == 1.0
+
+
+def test_one_point_on_anothers_hyperplane_with_no_room_names_the_points():
+    """Two classes whose points coincide up to rounding: no hyperplane separates them."""
+    X = np.array([[0.0, 0.0], [1e-17, 0.0], [1.0, 1.0], [2.0, 0.5]])
+    with pytest.raises(InvalidDataError, match="not in general position|distinct|duplicate"):
+        yun_2layer(X, np.array([0, 1, 0, 1]), seed=0)
 
 
 def test_gate_counts_and_widths():

@@ -213,7 +213,8 @@ def general_position_error(j: int, S, distance: float, what: str) -> InvalidData
     through = f"[{_head(S, 5)}]" + (f" ({len(S)} points)" if len(S) > 5 else "")
     return InvalidDataError(
         f"data not in general position: point {j} lies on the hyperplane through points {through} "
-        f"(distance {distance:.2e}); {what}; add small noise to X (build --jitter SCALE, or memorizers.data.jitter)"
+        f"(distance {distance:.2e}); {what}; yun-classifier and yun-3layer need only distinct points "
+        "(build --jitter SCALE builds for noisy X and keeps the network only if it memorizes X as given)"
     )
 
 

@@ -337,7 +337,9 @@ def rows_float64_cannot_hold(a: np.ndarray) -> np.ndarray:
     integers beyond 2^53 and long doubles can; the check casts nothing that could round back."""
     a = np.asarray(a)
     rows = np.zeros(len(a) if a.ndim else 1, dtype=bool)
-    if not (a.dtype.kind == "f" and a.dtype.itemsize > 8 or a.dtype.kind in "iu" and a.dtype.itemsize == 8):
+    if a.size == 0 or not (
+        a.dtype.kind == "f" and a.dtype.itemsize > 8 or a.dtype.kind in "iu" and a.dtype.itemsize == 8
+    ):
         return rows
     wide = a.astype(np.float64)
     if a.dtype.kind == "f":

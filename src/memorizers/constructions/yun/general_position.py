@@ -24,18 +24,21 @@ from .three_layer import _pad
 from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 
-def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.ndarray], margin: float = 1.0):
-    """One gate per group of <= dx points of one class: the hyperplane through them, scaled to block the rest.
+def _pick_gates(
+    H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.ndarray], margin: float = 1.0, planes=None
+):
+    """One gate per group of points of one class: the hyperplane through them, scaled to block the rest.
 
-    members: the groups (index arrays). Returns rows alpha u, biases alpha c, and the group
-    classes. Raises InvalidDataError naming the points if a point that is not in a group
-    lies on (or within rounding of) its hyperplane: the general position assumption fails.
+    members: the groups (index arrays); planes: their hyperplanes (u, c) in the coordinates H * column_scale(H)
+    where :func:`_class_groups` fitted them on this H, else None (fitted here). Returns rows alpha u and biases
+    alpha c. Raises InvalidDataError naming the points if a point that is not in a group lies on (or within
+    rounding of) its hyperplane: the general position assumption fails.
     """
     rows, biases = [], []
     scale = column_scale(H)  # hyperplanes fitted in units-free coordinates, folded back exactly
     H = H * scale
-    for S in members:
-        u, c = hyperplane_through(H[S], rng, H)
+    for g, S in enumerate(members):
+        u, c = hyperplane_through(H[S], rng, H) if planes is None else planes[g]
         dist = np.abs(H @ u + c)
         dist[S] = np.inf
         j = int(np.argmin(dist))
@@ -47,13 +50,61 @@ def _pick_gates(H: np.ndarray, ids: np.ndarray, dy: int, rng, members: list[np.n
     return np.array(rows), np.array(biases)
 
 
-def _class_groups(ids: np.ndarray, dy: int, dx: int, rng) -> list[np.ndarray]:
-    """Each class's points in random groups of dx (the last one smaller): sum_k ceil(N_k / dx) groups."""
-    groups = []
+def _class_groups(X: np.ndarray, ids: np.ndarray, dy: int, rng) -> tuple[list[np.ndarray], list]:
+    """Each class's points in groups, each with a hyperplane through it that no point of another class is on:
+    (groups, hyperplanes (u, c) in the coordinates X * column_scale(X)).
+
+    Data in general position (Assumption 4.1) gets random groups of dx points, sum_k ceil(N_k / dx) of them
+    (:func:`gates_needed`). Real data is often not: it lies in a lower-dimensional affine subspace (constant
+    pixels), and repeated coordinate values put other points on a hyperplane through dx of them. Baum's argument
+    lets the groups be chosen instead: a group takes, in random order, only points affinely independent of its
+    members (so a hyperplane through it exists that avoids every point outside its affine hull); while a point of
+    another class lies on its hyperplane, its last member goes back to the pool (the hyperplanes through the rest
+    form a larger family, and the best of several random ones is taken); points of its own class on the
+    hyperplane join it, since its gate gives them their label. Raises InvalidDataError when a point of another
+    class lies on the hyperplane through a single point, which distinct points never do.
+    """
+    Z = X * column_scale(X)
+    groups, planes = [], []
     for k in range(dy):
-        idx = rng.permutation(np.flatnonzero(ids == k))
-        groups += [idx[s : s + dx] for s in range(0, len(idx), dx)]
-    return groups
+        pool = list(rng.permutation(np.flatnonzero(ids == k)))
+        while pool:
+            S = _independent(Z, pool)
+            while True:
+                u, c = hyperplane_through(Z[S], rng, Z)
+                dist = np.abs(Z @ u + c)
+                on = dist <= on_hyperplane_tolerance(Z[S], u, c)
+                on[S] = False
+                other = np.flatnonzero(on & (ids != k))
+                if not len(other):
+                    break
+                if len(S) == 1:
+                    raise general_position_error(int(other[0]), S, float(dist[other[0]]), "a gate needs its hyperplane")
+                S = S[:-1]
+            S = np.union1d(S, np.flatnonzero(on))  # own-class points on the hyperplane: this gate labels them too
+            taken = set(S.tolist())
+            pool = [i for i in pool if i not in taken]
+            groups.append(S)
+            planes.append((u, c))
+    return groups, planes
+
+
+def _independent(Z: np.ndarray, pool: list[int]) -> np.ndarray:
+    """The first points of ``pool`` (in its order) that are affinely independent, at most dx of them: each
+    candidate is kept when its offset from the first is not, to a relative 1e-8, in the span of the others'."""
+    first, dx = pool[0], Z.shape[1]
+    S, Q = [first], np.zeros((0, dx))  # Q: an orthonormal basis of the members' offsets from the first
+    for i in pool[1:]:
+        if len(S) == dx:
+            break
+        v = Z[i] - Z[first]
+        r = v - Q.T @ (Q @ v)
+        r = r - Q.T @ (Q @ r)  # twice is enough (Kahan, Parlett)
+        n = np.linalg.norm(r)
+        if n > 1e-8 * np.linalg.norm(v):
+            S.append(i)
+            Q = np.vstack([Q, r / n])
+    return np.array(S)
 
 
 def gates_needed(ids: np.ndarray, dy: int, dx: int) -> int:
@@ -107,18 +158,20 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     ids, dy = class_ids(Y, n_classes)
     N, dx = X.shape
     per = units_per_gate(act)
-    G = gates_needed(ids, dy, dx)
-    d1 = per * G if widths is None else check_widths(widths, "Corollary 4.2", count=1)[0]
+    d1 = None if widths is None else check_widths(widths, "Corollary 4.2", count=1)[0]
+    check_memory(8.0 * ((d1 or per * gates_needed(ids, dy, dx)) * (dx + dy + 2) + 3 * N * dx), f"a network for N = {N}")
+    rng = np.random.default_rng(seed)
+    groups, planes = _class_groups(X, ids, dy, rng)
+    G = len(groups)
+    d1 = per * G if d1 is None else d1
     if d1 // per < G:
         raise WidthError(
             f"width {d1} is too small: {G} gates of {per} {act.name} units are needed for these {N} points "
-            f"(Corollary 4.2: d1 >= {per}N/dx + {per}dy suffices); the smallest width that works is {per * G}",
+            f"(Corollary 4.2: d1 >= {per}N/dx + {per}dy suffices in general position); the smallest width that "
+            f"works is {per * G}",
             (per * G,),
         )
-    check_memory(8.0 * (d1 * (dx + dy + 2) + 3 * N * dx), f"a {dx}-{d1}-{dy} network for N = {N}")
-    rng = np.random.default_rng(seed)
-    groups = _class_groups(ids, dy, dx, rng)
-    rows, biases = _pick_gates(X, ids, dy, rng, groups, margin)
+    rows, biases = _pick_gates(X, ids, dy, rng, groups, margin, planes)
     W1, b1, C, c0 = gate_units(rows, biases, act)
     E = np.zeros((dy, G))  # gate g feeds output class(g)
     E[ids[[g[0] for g in groups]], np.arange(G)] = 1.0
@@ -167,23 +220,23 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
             f"Theorem 4.1 needs dx >= dy (the points of class k are pushed along e_k); dx = {dx}, dy = {dy}"
         )
     per, u = units_per_gate(act), units_per_hard_tanh(act)
-    G = gates_needed(ids, dy, dx)
-    smallest = smallest_resnet_widths(ids, dy, dx, act)
-    if widths is None:
-        widths = smallest
-    else:
+    if widths is not None:
         widths = check_widths(widths, "Theorem 4.1 (d_1,...,d_(L-1),d_L)", at_least=2)
+    planned = widths or smallest_resnet_widths(ids, dy, dx, act)
+    check_memory(8.0 * (sum(planned[:-1]) * 2 * dx + planned[-1] * (dx + dy) + 4 * N * dx), f"a ResNet for N = {N}")
+    rng = np.random.default_rng(seed)
+    groups, planes = _class_groups(X, ids, dy, rng)
+    G = len(groups)
+    smallest = (per * G, u * dy)
+    widths = widths or smallest
     *inner, dL = widths
     if sum(d // per for d in inner) < G or dL < u * dy:
         raise WidthError(
             f"widths {tuple(widths)} are too small: {G} gates of {per} {act.name} units in the residual layers and "
-            f"{u * dy} final units are needed (Theorem 4.1: sum d_l >= {per}N/dx + {per}dy, d_L >= {u}dy suffice); "
-            f"the smallest widths that work are {','.join(map(str, smallest))}",
+            f"{u * dy} final units are needed (Theorem 4.1: sum d_l >= {per}N/dx + {per}dy, d_L >= {u}dy suffice "
+            f"in general position); the smallest widths that work are {','.join(map(str, smallest))}",
             smallest,
         )
-    check_memory(8.0 * (sum(inner) * 2 * dx + dL * (dx + dy) + 4 * N * dx), f"a ResNet {widths} for N = {N}, dx = {dx}")
-    rng = np.random.default_rng(seed)
-    groups = _class_groups(ids, dy, dx, rng)
     xmax = X.max(axis=0)[:dy]
     H = X.copy()
     layers, start = [], 0
@@ -192,7 +245,9 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
         start += len(take)
         U, b, V, c = np.zeros((d, dx)), np.zeros(d), np.zeros((dx, d)), np.zeros(dx)
         if take:
-            rows, biases = _pick_gates(H, ids, dy, rng, take, margin)
+            # the first layer's hyperplanes were fitted on H = X; later layers refit on the points as pushed
+            fitted = planes[: len(take)] if start == len(take) else None
+            rows, biases = _pick_gates(H, ids, dy, rng, take, margin, fitted)
             W, bb, C, c0 = gate_units(rows, biases, act)
             k = ids[[g[0] for g in take]]
             beta = np.array([xmax[kk] + 2 - H[g, kk].min() for g, kk in zip(take, k)]) + rng.uniform(0, 1, len(take))
