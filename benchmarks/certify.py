@@ -3,7 +3,7 @@
 For each case the network is built through the public ``build`` and verified three ways, each
 timed as the best of ``--repeat`` runs in the same process: a plain float64 verify (no
 certificate), the certifying verify (the tight enclosure of memorizers.certify), and the
-certifying verify with ``bits_needed``. Printed as a Markdown table.
+certifying verify with ``bits_sufficient``. Printed as a Markdown table.
 
 Cases: Yun et al. Theorem 3.1 (``yun-3layer``, ReLU, Gaussian x in R^64, real labels) at
 N = 10^4 and 10^5, and Proposition 3.2 (``yun-classifier``) on the 60,000 Fashion-MNIST
@@ -41,7 +41,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     print(
         "| case | widths | build s | verify s (plain) | certify s | certify / plain | + bits s | accuracy "
-        "| certified | max enclosure radius | min margin | bits needed |"
+        "| certified | max enclosure radius | min margin | bits sufficient |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
@@ -54,12 +54,14 @@ def main(argv=None):
         t_cert, r = best_of(lambda: verify(net, X, y, kind=kind, tol=tol, bits=False), args.repeat)
         t_bits, rb = best_of(lambda: verify(net, X, y, kind=kind, tol=tol, bits=True), 1)
         widths = "-".join(map(str, net.hidden_widths))
-        row = dict(case=name, certified=r.certified, accuracy=r.accuracy, ratio=t_cert / t_plain, bits=rb.bits_needed)
+        row = dict(
+            case=name, certified=r.certified, accuracy=r.accuracy, ratio=t_cert / t_plain, bits=rb.bits_sufficient
+        )
         rows.append(row)
         print(
             f"| {name} | {widths} | {t_build:.2f} | {t_plain:.3f} | {t_cert:.3f} | {t_cert / t_plain:.2f} | "
             f"{t_bits:.3f} | {r.accuracy:.2%} | {r.certified:.2%} | {r.max_error_bound:.2e} | {r.min_margin:.2e} "
-            f"| {rb.bits_needed} |",
+            f"| {rb.bits_sufficient} |",
             flush=True,
         )
     return rows

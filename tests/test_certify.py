@@ -1,5 +1,5 @@
 """Certificates: the enclosure holds the exact output, certified => correct point by point, and
-bits_needed suffices when a t-bit machine is emulated."""
+bits_sufficient suffices when a t-bit machine is emulated."""
 
 import importlib
 from fractions import Fraction
@@ -295,7 +295,7 @@ def test_a_report_says_how_far_an_uncertified_point_is():
     assert f"not proved (worst: point {worst}, enclosure radius" in r.uncertified_summary()
 
 
-# -- bits needed ------------------------------------------------------------------------------
+# -- bits sufficient ---------------------------------------------------------------------------
 
 
 def _emulate(net, X, bits):
@@ -328,28 +328,28 @@ def _emulate(net, X, bits):
 
 
 @pytest.mark.parametrize("method", ["yun-3layer", "relu-baum", "universal"])
-def test_bits_needed_suffice_on_an_emulated_machine(method):
+def test_bits_sufficient_suffice_on_an_emulated_machine(method):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((12, 3))
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     y = rng.uniform(-1, 1, 12)
     built = build(method, X, y, seed=3, tol=1e-4)
-    t = built.report.bits_needed
+    t = built.report.bits_sufficient
     assert t is not None and 8 < t < 200
     F = _emulate(built.network, X, t)
     assert np.all(np.abs(F[:, 0] - y) <= 1e-4)
 
 
-def test_bits_needed_grows_with_the_tolerance_it_must_meet():
+def test_bits_sufficient_grows_with_the_tolerance_it_must_meet():
     X, y = gaussian_regression(200, 8, seed=0)
     net = build("yun-3layer", X, y, seed=0).network
-    loose, tight = (verify(net, X, y, kind="real", tol=t).bits_needed for t in (1e-2, 1e-8))
+    loose, tight = (verify(net, X, y, kind="real", tol=t).bits_sufficient for t in (1e-2, 1e-8))
     assert loose < tight
     assert tight - loose >= 15  # 1e-6 of room costs about log2(1e6) = 20 bits
 
 
-def test_blocks_certified_by_an_earlier_blocks_bits_do_not_change_bits_needed(monkeypatch):
-    """verify lets a block that an earlier block's answer certifies skip its search: the network's bits_needed,
+def test_blocks_certified_by_an_earlier_blocks_bits_do_not_change_bits_sufficient(monkeypatch):
+    """verify lets a block that an earlier block's answer certifies skip its search: the network's bits_sufficient,
     the largest answer, is the one every block's own search gives."""
     X, y = gaussian_regression(1500, 8, seed=1)
     net = build("yun-3layer", X, y, seed=1, certify=False).network
@@ -360,14 +360,14 @@ def test_blocks_certified_by_an_earlier_blocks_bits_do_not_change_bits_needed(mo
         Xs, Ys = X[s : s + 64], y[s : s + 64, None]
         record = []
         full = c.enclose(Xs, record)
-        own.append(c.bits_needed(Xs, Ys, "real", 1e-6, record, full))
+        own.append(c.bits_sufficient(Xs, Ys, "real", 1e-6, record, full))
     assert len(set(own)) > 1  # the blocks need different precisions
-    assert verify(net, X, y, tol=1e-6).bits_needed == max(own)
+    assert verify(net, X, y, tol=1e-6).bits_sufficient == max(own)
 
 
 @pytest.mark.parametrize("method", ["yun-3layer", "yun-classifier"])
 def test_the_record_covers_every_unit_of_the_network_with_its_followers(method):
-    """bits_needed's record comes from the walk without the ReLU pairs' followers (Certifier._record): per layer of
+    """bits_sufficient's record comes from the walk without the ReLU pairs' followers (Certifier._record): per layer of
     the network with them, the recorded pre-activations enclose every unit's exact one, followers' included, and
     the recorded magnitudes bound |W| (|a| + r) + |b| from above, in exact arithmetic."""
     X, y = gaussian_regression(60, 4, seed=2)
@@ -394,9 +394,9 @@ def test_the_record_covers_every_unit_of_the_network_with_its_followers(method):
         ar = np.abs(act.h) + np.abs(act.l) + act.r
 
 
-def test_bits_needed_of_a_threshold_network():
+def test_bits_sufficient_of_a_threshold_network():
     built = build("baum", *example("baum", np.random.default_rng(0), 40, 3, 1)[:2])
-    assert built.report.bits_needed is not None and built.report.certified == 1.0
+    assert built.report.bits_sufficient is not None and built.report.certified == 1.0
 
 
 def test_gamma():

@@ -36,11 +36,13 @@ def test_build_then_verify_json(tmp_path, data, capsys):
         assert key in report
     assert report["accuracy"] == 1.0 and report["dtype"] == "float64" and report["exact"]["passed"]
     assert report["hidden_neurons"] == 60
-    assert report["certified"] == 1.0 and report["bits_needed"] == built["bits_needed"] > 24
+    assert report["certified"] == 1.0 and report["bits_sufficient"] == built["bits_sufficient"] > 24
     code, out, err = run(capsys, "verify", net, "--data", data, "--json", "--dtype", "float32")
     assert json.loads(out)["dtype"] == "float32"
     # one line says why float32 may fail: fewer bits than the network is proved to need
-    assert err.count("\n") == 1 and "float32 carries 24 significand bits" in err and str(built["bits_needed"]) in err
+    assert (
+        err.count("\n") == 1 and "float32 carries 24 significand bits" in err and str(built["bits_sufficient"]) in err
+    )
     meta = Network.load(net).meta
     assert meta["method"] == "yun-3layer" and meta["kind"] == "real" and meta["tol"] == 1e-6
 
@@ -50,12 +52,16 @@ def test_no_bits_certifies_without_the_bits_search(tmp_path, data, capsys):
     code, out, err = run(capsys, "build", "--method", "yun-3layer", "--data", data, "--out", net, "--no-bits", "--json")
     assert code == 0, err
     built = json.loads(out)
-    assert built["certified"] == 1.0 and built["bits_needed"] is None and Network.load(net).meta["bits_needed"] is None
+    assert (
+        built["certified"] == 1.0
+        and built["bits_sufficient"] is None
+        and Network.load(net).meta["bits_sufficient"] is None
+    )
     code, out, err = run(capsys, "verify", net, "--data", data, "--no-bits", "--json")
     report = json.loads(out)
-    assert code == 0 and report["certified"] == 1.0 and report["bits_needed"] is None
+    assert code == 0 and report["certified"] == 1.0 and report["bits_sufficient"] is None
     code, out, err = run(capsys, "verify", net, "--data", data, "--json")  # the search runs unless left out
-    assert code == 0 and json.loads(out)["bits_needed"] > 24
+    assert code == 0 and json.loads(out)["bits_sufficient"] > 24
 
 
 def test_verify_reads_the_kind_the_network_was_built_for(tmp_path, capsys):

@@ -41,9 +41,13 @@ def test_exact_network_is_judged_by_its_exact_evaluation():
     y = X[:, 0]
     r = verify(net, X, y, kind="real", tol=1e-9)
     assert r.judged_exactly and r.passed and r.exact.passed and r.exact.max_abs_error == 0
-    assert r.accuracy == 0  # float64 evaluates the rounded parameters: f = 0, reported as it is
-    assert r.certified == 0  # and the certificate counts that rounding: no float64 point is certified
-    assert "exact arithmetic" in r.summary()
+    # the top level is the verdict: exact arithmetic, which proves every point
+    assert r.accuracy == 1 and r.certified == 1 and r.max_abs_error == 0 and r.certified_points.all()
+    f = r.float_evaluation  # float64 evaluates the rounded parameters: f = 0, reported as it is, never certified
+    assert f.dtype == "float64" and f.accuracy == 0 and f.certified == 0
+    assert r.summary().startswith("3 points, real labels, exact arithmetic: accuracy 100.0000%")
+    d = r.to_dict()
+    assert d["accuracy"] == 1 and d["float_evaluation"]["accuracy"] == 0 and "correct" not in d["exact"]
     wrong = verify(net, X, y + 1, kind="real", tol=1e-9)
     assert not wrong.passed
 

@@ -184,7 +184,7 @@ def test_vershynin_in_the_report(report):
 
 
 def test_precision_in_the_report(report):
-    """bits_needed against N for every construction that takes arbitrary N, with a fitted growth per method."""
+    """bits_sufficient against N for every construction that takes arbitrary N, with a fitted growth per method."""
     rows = list(csv.DictReader(open(report / "precision.csv")))
     methods = {r["method"] for r in rows}
     assert methods == {
@@ -198,9 +198,9 @@ def test_precision_in_the_report(report):
         "daniely",
     }
     for r in rows:
-        assert r["bits_needed"] and 8 <= int(r["bits_needed"]) <= 1000
+        assert r["bits_sufficient"] and 8 <= int(r["bits_sufficient"]) <= 1000
         assert float(r["certified"]) == 1.0
-    yun = sorted((int(r["N"]), int(r["bits_needed"])) for r in rows if r["method"] == "yun-3layer")
+    yun = sorted((int(r["N"]), int(r["bits_sufficient"])) for r in rows if r["method"] == "yun-3layer")
     assert yun[-1][1] > yun[0][1]  # Theorem 3.1's weights grow with N, and so do the bits they need
     md = (report / "precision.md").read_text()
     assert "log2 N" in md and "float64" in md

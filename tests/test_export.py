@@ -72,11 +72,11 @@ def test_exports_default_to_float64_and_never_lose_memorization_silently(tmp_pat
 
     X, y = gaussian_regression(1000, 8, seed=0)
     net = build("yun-3layer", X, y, seed=0).network
-    assert net.meta["bits_needed"] > 24
+    assert net.meta["bits_sufficient"] > 24
     model = net.to_onnx(tmp_path / "net.onnx")  # float64: memorizes, as verified
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     assert np.abs(sess.run(["y"], {"x": X})[0][:, 0] - y).max() <= 1e-6
-    with pytest.raises(ExportError, match="no longer memorizes.*needs"):
+    with pytest.raises(ExportError, match="no longer memorizes.*suffice in any summation order"):
         net.to_onnx(tmp_path / "f32.onnx", dtype=np.float32, X=X, y=y)
     with pytest.raises(ExportError):
         net.to_torch(torch.float32, X, y)

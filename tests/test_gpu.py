@@ -143,7 +143,7 @@ def test_cli_device(tmp_path, capsys):
     quick = ["--out", str(tmp_path / "quick.npz"), "--no-certify", "--json"]
     assert main(["build", "--method", "yun-3layer", "--data", str(data), *quick]) == 0
     built = json.loads(capsys.readouterr().out)
-    assert built["passed"] and built["certified"] is None and built["bits_needed"] is None
+    assert built["passed"] and built["certified"] is None and built["bits_sufficient"] is None
     assert main(["verify", str(net), "--data", str(data), "--device", "tpu9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown device 'tpu9'" in err[0]
@@ -257,7 +257,7 @@ def test_powers_of_two_on_torch_are_exact():
 def test_build_certifies_on_the_device(device, method, activation, on_device):
     """Through the public build: the certificate runs where the forward pass does when the network's activations
     allow it, bits search included, and proves the same points as NumPy, with radii within rounding of NumPy's
-    and the same bits_needed."""
+    and the same bits_sufficient."""
     X, y = gaussian_regression(600, 6, seed=3)
     labels = (y > 0).astype(int) if method in ("yun-classifier", "baum") else y
     options = {} if activation is None else {"activation": activation}
@@ -267,4 +267,4 @@ def test_build_certifies_on_the_device(device, method, activation, on_device):
     assert here.report.certified == there.report.certified == 1.0
     np.testing.assert_array_equal(here.report.proved_points, there.report.proved_points)
     np.testing.assert_allclose(here.report.bounds, there.report.bounds, rtol=1e-12, atol=0)
-    assert here.report.bits_needed == there.report.bits_needed is not None
+    assert here.report.bits_sufficient == there.report.bits_sufficient is not None

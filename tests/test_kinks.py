@@ -36,7 +36,7 @@ def test_hard_tanh_rounded_onto_its_kink_is_not_certified():
     assert_encloses(enc, exact_forward(net, X))
     for dtype in ("float64", "float32"):
         r = verify(net, X, [0.0], kind="real", tol=1e-6, dtype=dtype, device="numpy")
-        assert r.certified == 0.0 and r.bits_needed is None
+        assert r.certified == 0.0 and r.bits_sufficient is None
     onehot = Network([net.layers[0], Dense([[2.0**40], [0.0]], [2.0**40, 2.0**-20])])
     assert verify(onehot, X, [1], kind="onehot", device="numpy").certified == 0.0  # the exact output says class 0
 

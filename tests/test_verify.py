@@ -170,7 +170,7 @@ def test_verify_scores_a_network_as_it_was_built_even_from_an_older_file():
     X, y, options = example("ntk", np.random.default_rng(0), 60, 4, 1)
     net = build("ntk", X, y, **options).network
     assert verify(net, X, y, bits=False).passed
-    for key in ("kind", "tol", "bits_needed"):
+    for key in ("kind", "tol", "bits_sufficient"):
         net.meta.pop(key)
     r = verify(net, X, y, bits=False)
     assert r.kind == "relative" and r.tol == net.meta["eps"] and r.passed

@@ -300,7 +300,7 @@ class Activation:
             return out, up(lipschitz * ez + 4 * u * rounding, 3) + 4 * eta
         if self.kind == "hard_tanh":
             # the exact pre-activation is beyond the kink; (zf -+ 1)(1 - 4u) rounds below |zf -+ 1|
-            saturated = ((zf - 1) * (1 - 4 * U64) >= ez) | (-(zf + 1) * (1 - 4 * U64) >= ez)
+            saturated = np.isfinite(ez) & (((zf - 1) * (1 - 4 * U64) >= ez) | (-(zf + 1) * (1 - 4 * U64) >= ez))
             return out, np.where(saturated, 0.0, ez)
         if self.is_identity:
             return out, ez

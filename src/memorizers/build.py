@@ -102,7 +102,7 @@ def build(
         verification's device where it can (:func:`memorizers.gpu.certifiable`), else on the CPU. Without it
         ``report.certified`` is None.
     bits : bool
-        Also find, and record in ``network.meta``, bits_needed: the precision that provably suffices
+        Also find, and record in ``network.meta``, bits_sufficient: the precision that provably suffices
         (:mod:`memorizers.certify`; only with ``certify``): about as much work again as the certificate, where
         the certificate runs.
     progress : bool
@@ -174,7 +174,7 @@ def build(
     report = verify(
         network, X, y_raw, tol=tol, kind=kind, certify=certify, bits=bits and certify, progress=progress, device=device
     )
-    network.meta.update(tol=report.tol, bits_needed=report.bits_needed)
+    network.meta.update(tol=report.tol, bits_sufficient=report.bits_sufficient)
     if not report.passed and on_failure == "raise":
         raise VerificationError(
             f"{method} built a network that fails verification: {report.summary()}; {_remedies(method, report, info)}",

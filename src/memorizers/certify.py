@@ -69,7 +69,7 @@ the label (:func:`certified`) is made with outward-rounded arithmetic.
 
 **Where it runs.** The enclosure's operations are written once for NumPy arrays and torch tensors
 (:mod:`memorizers.arrays`): ``Certifier(network, device="cuda")`` runs them on a GPU (:mod:`memorizers.gpu`).
-Nothing above or in bits_needed below depends on the order of a sum or on whether a product is fused, and every
+Nothing above or in bits_sufficient below depends on the order of a sum or on whether a product is fused, and every
 constant built from exponents is made exactly, so the same proof covers both.
 
 **The a-priori bound** (:func:`forward_with_bound`): for any evaluation of a dense layer in a
@@ -77,9 +77,9 @@ floating-point type with unit roundoff u, in any order of summation,
 |fl(W a + b) - (W a + b)| <= gamma_{n+1} (|W||a| + |b|) + (n+1) eta,
 gamma_k = k u / (1 - k u) (Higham, *Accuracy and Stability of Numerical Algorithms*,
 eq. (3.5), Lemma 3.1, and Section 2.1 for eta). It holds for every BLAS, torch and
-ONNX runtime, and is what :func:`bits_needed` uses.
+ONNX runtime, and is what :func:`bits_sufficient` uses.
 
-**bits_needed**: the smallest significand precision t such that the network with its
+**bits_sufficient**: the smallest significand precision t such that the network with its
 parameters, its inputs and every operation rounded to t bits (round to nearest, unbounded
 exponent range, any order of summation) provably reproduces every label, from the a-priori
 bound with u = 2^-t around the tight enclosure. It is an upper bound on what a t-bit machine
@@ -125,7 +125,7 @@ from .kinds import certified
 from .network import Dense, Network, distinct_rows, is_sparse, repeated_rows
 
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
-MAX_BITS = 1000  # bits_needed searches t in [1, MAX_BITS]; beyond that it reports inf
+MAX_BITS = 1000  # bits_sufficient searches t in [1, MAX_BITS]; beyond that it reports inf
 SPARSE_RADIUS = 1 / 16  # input radii with at most this share of nonzero entries are multiplied through (step 4)
 
 
@@ -330,7 +330,7 @@ class Certifier:
     :meth:`enclose` runs on any number of chunks of points.
 
     ``device``: a torch device to enclose on (:mod:`memorizers.gpu`; :func:`memorizers.gpu.certifiable` says which
-    networks can), with the same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_needed` too; the
+    networks can), with the same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_sufficient` too; the
     outputs are torch tensors there. None: NumPy.
     """
 
@@ -359,7 +359,7 @@ class Certifier:
         """An enclosure of the exact network's outputs on the float64 rows of X.
 
         The ReLU pairs' followers are left out (:func:`_without_followers`). ``record``, if given, receives
-        per layer of the network with them what :meth:`bits_needed` needs (:meth:`_record`): for a Dense
+        per layer of the network with them what :meth:`bits_sufficient` needs (:meth:`_record`): for a Dense
         layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|, the scales of
         the t-bit error bound), for a residual block ("residual", the enclosure of the sum).
         """
@@ -407,7 +407,7 @@ class Certifier:
         return out
 
     def _record(self, d: Dense, a: Enclosure, z: Enclosure, out: Enclosure, record: list) -> None:
-        """Record what :meth:`bits_needed` needs of the layer ``d`` stands for in the network with the followers
+        """Record what :meth:`bits_sufficient` needs of the layer ``d`` stands for in the network with the followers
         (a t-bit machine computes every unit): the pre-activations of all its units, a follower's derived from
         its leader's (:func:`_with_followers`); an upper bound of |W|(|a| + r) + |b| over its units and inputs,
         computed with the reduced layer's |W| (a follower's row is its leader's, and its outgoing column the
@@ -430,20 +430,20 @@ class Certifier:
         wc = _with_follower_rows(c[None, :], L, prev_pair, pair)[0]
         record.append(("dense", z, mag, 1.0 / c, up(wc, d.n_in)))
 
-    def bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
+    def bits_sufficient(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
         ``record`` and ``final`` come from :meth:`enclose` on the same X.
 
         ``known``: a precision that other points need (another block's answer). If it certifies these points
         it is returned as it is, without the search: the largest answer over all blocks, the network's
-        bits_needed, is the same either way."""
+        bits_sufficient, is the same either way."""
         c, X = self._route(X)
         with np.errstate(all="ignore"):
-            return c._bits_needed(c.put(X), Y, kind, tol, record, final, known)
+            return c._bits_sufficient(c.put(X), Y, kind, tol, record, final, known)
 
-    def _bits_needed(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known) -> float:
+    def _bits_sufficient(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none),
-        or ``known`` if that certifies them (:meth:`bits_needed`).
+        or ``known`` if that certifies them (:meth:`bits_sufficient`).
 
         The t-bit bound is monotone in t (every operation of :meth:`_bits_pass` is monotone in u), so
         the answer is searched around an estimate: one pass at t = MAX_BITS, scaled linearly in u,

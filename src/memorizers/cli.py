@@ -8,7 +8,6 @@ Ctrl-C prints one line and exits with 130, leaving no partial file. Never a trac
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -20,12 +19,12 @@ import numpy as np
 from . import activations, cli_args, labels
 from .build import build, option_names
 from .constructions import METHODS
-from .data import DATA_FORMATS, jitter, load_data
+from .data import DATA_FORMATS, check_finite, input_files, jitter, load_data
 from .errors import MemorizersError, VerificationError
 from .experiments.report import EXPERIMENTS
 from .export import precision_note
 from .kinds import KINDS
-from .network import Network, atomic_write_bytes, json_default, output_path
+from .network import Network, atomic_write_bytes, json_text, output_path
 from .sweep import BACKENDS
 from .training import DTYPES as TRAIN_DTYPES
 from .training import OPTIMIZERS, RECIPES
@@ -36,7 +35,7 @@ DEVICE_HELP = (
     "one, else NumPy), numpy, or a torch device such as cuda:1"
 )
 NO_BITS_HELP = (
-    "certify without searching bits_needed, the precision that provably suffices (the search takes about a "
+    "certify without searching bits_sufficient, the precision that provably suffices (the search takes about a "
     "third of a default build at N = 10^6)"
 )
 
@@ -101,7 +100,7 @@ def _idle_units(network: Network) -> tuple[int, int]:
 
 
 def cmd_build(args) -> int:
-    refuse_overwriting(args.out, args.data, args.labels)
+    refuse_overwriting(args.out, *input_files(args.data, args.labels))
     options = _build_options(args)  # before reading any data
     output_path(args.out)
     data = _data(args)
@@ -134,7 +133,7 @@ def cmd_build(args) -> int:
     if args.jitter is not None:  # exit 0 only for a network that memorizes the data as given
         built.network.meta["jitter"] = {"scale": args.jitter, "seed": args.seed}
         jittered, report = report, _verify_as_given(built, data, args)
-        built.network.meta.update(bits_needed=report.bits_needed)  # what the data as given needs
+        built.network.meta.update(bits_sufficient=report.bits_sufficient)  # what the data as given needs
     s = built.network.stats()
     out = {
         "method": args.method,
@@ -169,7 +168,7 @@ def cmd_build(args) -> int:
     for note in notes:
         print(f"memorizers: note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(out, default=json_default))
+        print(json_text(out))
     else:
         print(f"built {args.method} in {seconds:.2f}s -> {args.out}")
         print(
@@ -226,12 +225,13 @@ def cmd_verify(args) -> int:
         device=args.device,
     )
     stats = network.stats()
-    out = {**stats, **report.to_dict()}  # the bits_needed measured now, over the one recorded
-    note = precision_note(report.bits_needed if report.bits_searched else network.meta.get("bits_needed"), report.dtype)
+    out = {**stats, **report.to_dict()}  # the bits_sufficient measured now, over the one recorded
+    need = report.bits_sufficient if report.bits_searched else network.meta.get("bits_sufficient")
+    note = precision_note(need, report.dtype, report.certified)
     if note:
         print(f"memorizers: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(out, default=json_default))
+        print(json_text(out))
     else:
         print(report.summary())
         method = network.meta.get("method", "network")
@@ -244,12 +244,13 @@ def cmd_verify(args) -> int:
 
 def cmd_predict(args) -> int:
     network = Network.load(args.network)
-    refuse_overwriting(args.out, args.data, args.network)
+    refuse_overwriting(args.out, *input_files(args.data, args.labels), args.network)
     output_path(args.out)
     data = _data(args, network, need_labels=False)
     X = np.asarray(data.X)
     if X.ndim != 2 or X.shape[1] != network.n_in or X.dtype.kind not in "biuf":
         raise MemorizersError(f"--data must hold real points of dimension {network.n_in}; got {X.dtype} {X.shape}")
+    check_finite(X, "--data")
     F = network.outputs(X)  # exact parameters: evaluated exactly
     kind = recorded_kind_and_tol(network)[0] or "real"
     predicted = labels.decode(F, kind, network.meta.get("classes"))
@@ -270,7 +271,7 @@ def cmd_predict(args) -> int:
     else:
         raise MemorizersError(f"--out {args.out}: write predictions to a .csv, .tsv or .npz file")
     if args.json:
-        print(json.dumps({"out": str(args.out), "points": len(X), "kind": kind}))
+        print(json_text({"out": str(args.out), "points": len(X), "kind": kind}))
     else:
         print(f"{len(X)} predictions ({kind}) -> {args.out}")
     return 0
@@ -298,7 +299,7 @@ def cmd_train(args) -> int:
     from .training import train
 
     if args.out:
-        refuse_overwriting(args.out, args.data, args.like, args.labels)
+        refuse_overwriting(args.out, *input_files(args.data, args.labels), args.like)
         output_path(args.out)
     template = Network.load(args.like)
     data = _data(args, template)
@@ -330,7 +331,7 @@ def cmd_train(args) -> int:
         **result.network.stats(),
     }
     if args.json:
-        print(json.dumps(out, default=json_default))
+        print(json_text(out))
     else:
         print(
             f"trained {result.epochs} epochs in {result.seconds:.2f}s on {result.device} ({args.recipe} recipe, "
@@ -371,7 +372,7 @@ def cmd_capacity(args) -> int:
     )
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "method": result.method,
                     "widths": result.widths,
@@ -409,7 +410,7 @@ def cmd_sweep(args) -> int:
         jobs, args.db, n_jobs=args.jobs, backend=args.backend, scheduler=args.scheduler, progress=not args.json
     )
     if args.json:
-        print(json.dumps(rows, default=json_default))
+        print(json_text(rows))
         return 0
     cells: dict = {}
     for r in rows:
@@ -431,6 +432,13 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise MemorizersError(f"--out {args.out} is a file; reproduce writes a folder of tables and figures")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MemorizersError(f"--out {args.out}: cannot create this folder ({e.strerror})") from None
     if args.paper == "all":
         from .experiments import verdict
         from .experiments.report import plain, run_all
@@ -537,7 +545,9 @@ def parser() -> argparse.ArgumentParser:
     data_flags(v)
     v.add_argument("--dtype", choices=list(DTYPES), default="float64", help="evaluate in this precision")
     v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
-    v.add_argument("--exact-limit", type=float, default=2e7, help="largest points x parameters --exact evaluates")
+    v.add_argument(
+        "--exact-limit", type=cli_args.positive, default=2e7, help="largest points x parameters --exact evaluates"
+    )
     v.add_argument(
         "--tol",
         type=cli_args.positive,
@@ -549,7 +559,9 @@ def parser() -> argparse.ArgumentParser:
         type=cli_args.choice(KINDS, "label kind"),
         help="label kind (default: the one the network was built for, else inferred)",
     )
-    v.add_argument("--no-certify", action="store_true", help="skip the certificate and bits_needed (most of the work)")
+    v.add_argument(
+        "--no-certify", action="store_true", help="skip the certificate and bits_sufficient (most of the work)"
+    )
     v.add_argument("--no-bits", action="store_true", help=NO_BITS_HELP)
     v.add_argument("--device", default="auto", help=DEVICE_HELP)
     v.add_argument("--json", action="store_true", help="print one JSON object")
@@ -681,7 +693,7 @@ def main(argv=None) -> int:
         )
         print(f"memorizers: {'' if failed else 'error: '}{message}", file=sys.stderr)
         if getattr(args, "json", False):
-            print(json.dumps({"error": message, "type": "VerificationError" if failed else type(e).__name__}))
+            print(json_text({"error": message, "type": "VerificationError" if failed else type(e).__name__}))
         return 1 if failed else 2
 
 

@@ -35,6 +35,14 @@ def as_array(a, error: str, dtype=None) -> np.ndarray:
         raise InvalidDataError(f"{error}: {e}") from None
 
 
+def check_finite(a: np.ndarray, name: str) -> None:
+    """InvalidDataError naming the rows of a (N, d) array that hold NaN or inf."""
+    bad = ~np.isfinite(a).all(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise InvalidDataError(f"{name} has NaN or inf in {len(rows)} row(s), first: {_head(rows)}")
+
+
 def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Validate and convert a dataset; returns X as float64 (N, dx) and y as float64 (N, dy).
 
@@ -69,11 +77,8 @@ def check_dataset(X, y, *, label_range: tuple[float, float] | None = None) -> tu
         raise InvalidDataError(f"y must have shape (N,) or (N, dy); got {y.shape}")
     if y.shape[0] != X.shape[0]:
         raise InvalidDataError(f"X has {X.shape[0]} points but y has {y.shape[0]} labels")
-    for name, a in (("X", X), ("y", y)):
-        bad = ~np.isfinite(a).all(axis=1)
-        if bad.any():
-            rows = np.flatnonzero(bad)
-            raise InvalidDataError(f"{name} has NaN or inf in {len(rows)} row(s), first: {_head(rows)}")
+    check_finite(X, "X")
+    check_finite(y, "y")
     if label_range is not None:
         lo, hi = label_range
         out = ((y < lo) | (y > hi)).any(axis=1)
@@ -185,6 +190,17 @@ def check_positive(value, name: str, below: float | None = None) -> float:
     return v
 
 
+def check_count(value, name: str) -> int:
+    """A positive integer (an int, or a float or text that is one), or InvalidDataError naming the option."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not (np.isfinite(v) and v >= 1 and v == int(v)) or isinstance(value, bool):
+        raise InvalidDataError(f"{name} must be a positive integer; got {value!r}")
+    return int(v)
+
+
 def column_scale(X: np.ndarray) -> np.ndarray:
     """Per-column powers of two s_j with max_i |X_ij| s_j in [1/2, 1) (1 for a zero column).
 
@@ -293,6 +309,26 @@ def load_data(
     return _read_table(path, target, features, need_labels)
 
 
+def input_files(path, labels=None) -> list[str]:
+    """Every file :func:`load_data` reads for ``path`` and ``labels``: for IDX data, the images and the labels
+    beside them (both splits of a directory), which a command's output must never replace."""
+    if path is None:
+        return []
+    path = os.fspath(path)
+    files = [path] + ([os.fspath(labels)] if labels is not None else [])
+    if os.path.isdir(path):
+        for stem in (
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+        ):
+            files += [f for f in (os.path.join(path, n) for n in (stem, stem + ".gz")) if os.path.exists(f)]
+    elif "idx3" in os.path.basename(path).lower():
+        files.append(path.replace("images-idx3", "labels-idx1"))
+    return files
+
+
 def _read_npy(path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
@@ -327,6 +363,11 @@ def _read_table(path: str, target, features, need_labels: bool) -> Dataset:
     header = [h.strip() for h in rows[0]]
     if all(_is_number(h) for h in header):
         raise InvalidDataError(f"{path}: the first row must be a header naming the columns")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:  # a network records its features by name: two columns of one name could not be told apart
+        raise InvalidDataError(
+            f"{path}: the header names column(s) {', '.join(map(repr, repeated[:5]))} more than once"
+        )
     widths = {len(r) for r in rows[1:]}
     if widths != {len(header)}:
         bad = next(i for i, r in enumerate(rows[1:], start=2) if len(r) != len(header))

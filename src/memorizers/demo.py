@@ -30,7 +30,7 @@ def _datasets(quick: bool):
 
 
 def _bits(report) -> str:
-    return "-" if report.bits_needed is None else str(report.bits_needed)
+    return "-" if report.bits_sufficient is None else str(report.bits_sufficient)
 
 
 def run_demo(quick: bool = False) -> list[dict]:
@@ -62,7 +62,7 @@ def run_demo(quick: bool = False) -> list[dict]:
                 "max_abs_error_float32": r32.max_abs_error,
                 "accuracy_float64": built.report.accuracy,
                 "certified": built.report.certified,
-                "bits_needed": built.report.bits_needed,
+                "bits_sufficient": built.report.bits_sufficient,
             }
             rows.append(row)
             widths = "x".join(str(w) for w in s["hidden_widths"])
@@ -73,7 +73,9 @@ def run_demo(quick: bool = False) -> list[dict]:
                 f"{built.report.certified:>8.2%} {_bits(built.report):>5}"
             )
     print("\nEvery network above was verified in float64 (max |f(x_i) - y_i| <= 1e-6 for all i); cert. is the share of")
-    print("points proved for the exact network; bits is bits_needed, the significand precision that provably suffices")
+    print(
+        "points proved for the exact network; bits is bits_sufficient, the significand precision that provably suffices"
+    )
     print("in any order of summation (float32 has 24, float64 53): the large weights of the construction need many.")
     rows += _classification_table(quick)
     rows += _sphere_table(quick)
@@ -117,7 +119,7 @@ def _classification_table(quick: bool) -> list[dict]:
                 "widths": s["hidden_widths"],
                 "accuracy": r.accuracy,
                 "certified": r.certified,
-                "bits_needed": r.bits_needed,
+                "bits_sufficient": r.bits_sufficient,
             }
         )
     return rows
@@ -172,7 +174,7 @@ def _sphere_table(quick: bool) -> list[dict]:
                 "widths": s["hidden_widths"],
                 "total_weight": s["total_weight"],
                 "passed": r.passed,
-                "bits_needed": r.bits_needed,
+                "bits_sufficient": r.bits_sufficient,
             }
         )
     print("\nW(f) = sum over hidden units of |outgoing weight| x |(w, b)| (Bubeck et al.'s total weight).")

@@ -11,14 +11,18 @@ from .network import Dense, Network, Residual, atomic_write_bytes
 SIGNIFICAND_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53, "longdouble": 64}
 
 
-def precision_note(need: int | None, dtype_name: str) -> str | None:
-    """One line when ``dtype_name`` has fewer significand bits than ``need`` (a bits_needed; None: unknown)."""
+def precision_note(need: int | None, dtype_name: str, certified: float | None = None) -> str | None:
+    """One line when ``dtype_name`` has fewer significand bits than ``need`` (a bits_sufficient; None: unknown).
+
+    bits_sufficient is a precision that suffices in every summation order, not one that is needed: an evaluation
+    with fewer bits may still memorize, and its own certificate (``certified``, if one was made) says so."""
     have = SIGNIFICAND_BITS.get(dtype_name)
     if need is None or have is None or have >= need:
         return None
+    here = "" if certified is None else f"; this {dtype_name} evaluation: certified {certified:.2%}"
     return (
-        f"{dtype_name} carries {have} significand bits; this network is proved to memorize from {need} "
-        f"(bits_needed, any summation order): below that, memorization is not guaranteed"
+        f"{dtype_name} carries {have} significand bits; memorization is proved for every summation order from "
+        f"{need} bits (bits_sufficient), so in {dtype_name} it holds where an evaluation's certificate says so{here}"
     )
 
 
@@ -28,7 +32,7 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     With data (X, y): the network is verified in that dtype and an ExportError raised if it no
     longer memorizes. Without data, or for a dtype verify cannot evaluate (float16, bfloat16: checked
     in float32, which only catches what float32 loses): a PrecisionWarning when the dtype has fewer
-    bits than the network's recorded bits_needed (see :func:`precision_note`).
+    bits than the network's recorded bits_sufficient (see :func:`precision_note`).
     """
     import warnings
 
@@ -40,7 +44,7 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     if dtype_name in ("float64", "longdouble") and not network.exact:
         return
     if X is None or dtype_name in ("float16", "bfloat16"):
-        note = precision_note(network.meta.get("bits_needed"), dtype_name)
+        note = precision_note(network.meta.get("bits_sufficient"), dtype_name)
         if note:
             warnings.warn(
                 note + ("; pass X, y to check the export" if X is None else ""), PrecisionWarning, stacklevel=3
@@ -53,11 +57,12 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     kind = kind or network.meta.get("kind")
     r = verify(network, X, y, dtype=dt, kind=kind, tol=tol, certify=False, exact=False)
     if not r.passed:
-        need = network.meta.get("bits_needed")
+        need = network.meta.get("bits_sufficient")
         raise ExportError(
             f"a {dtype_name} export no longer memorizes: {r.summary()}"
             + (
-                f"; the network needs {need} significand bits ({dtype_name} has {SIGNIFICAND_BITS[dtype_name]})"
+                f"; {need} significand bits suffice in any summation order "
+                f"({dtype_name} has {SIGNIFICAND_BITS[dtype_name]})"
                 if need
                 else ""
             )
@@ -134,7 +139,7 @@ def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True
     """A ``torch.nn.Module`` computing the same function, in float64 by default (:func:`torch_module`).
 
     A lower precision is checked first (:func:`check_export`: against X, y when given,
-    else against the network's recorded bits_needed) unless ``check`` is False.
+    else against the network's recorded bits_sufficient) unless ``check`` is False.
     Dense layers become ``nn.Linear`` with the stored weights; activations are their exact torch
     counterparts (:meth:`Activation.torch`).
     """
@@ -177,8 +182,12 @@ def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=No
     except ImportError:
         raise MissingDependencyError("ONNX export needs onnx: pip install 'memorizers[onnx]'") from None
 
-    dt = np.dtype(dtype)
-    elem = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[dt]
+    elements = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
+    try:
+        dt = np.dtype(dtype)
+        elem = elements[dt]
+    except (TypeError, KeyError):
+        raise ExportError(f"ONNX export writes float32 or float64; got dtype {dtype!r}") from None
     if check:
         check_export(network, dt.name, X, y)
     nodes, inits = [], []

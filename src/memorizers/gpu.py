@@ -17,7 +17,7 @@ The certificate (:class:`memorizers.certify.Certifier`) runs on the same device 
 :func:`certifiable` takes: its double-double enclosures are float64 operators, matrix products and exact
 power-of-two constructions (:mod:`memorizers.arrays`), and its rounding analysis holds for any order of
 summation and for fused multiply-adds, so for cuBLAS's float64 products too; so does the bits search
-(:meth:`memorizers.certify.Certifier.bits_needed`). Only per-point results come back.
+(:meth:`memorizers.certify.Certifier.bits_sufficient`). Only per-point results come back.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ def torch_device(device: str, network=None, dtype=np.float64) -> str | None:
         raise InvalidDataError(
             f"unknown device {device!r}; use 'auto', 'numpy', 'cuda' or another torch device"
         ) from None
+    if dev.type not in ("cpu", "cuda"):  # meta tensors hold no values; mps and the rest: no float64 certificate
+        raise InvalidDataError(f"device {device!r}: use 'auto', 'numpy', 'cpu' or 'cuda' (a CUDA device, 'cuda:1')")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise InvalidDataError(f"device {device!r}: PyTorch sees no CUDA device here (use 'auto' or 'numpy')")
     return str(dev)

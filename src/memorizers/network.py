@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import lzma
+import math
 import os
 import tempfile
 import zipfile
@@ -327,7 +328,7 @@ class Network:
         hidden_neurons, edges (number of weights), parameters (weights + biases),
         nonzero_parameters, max_abs_weight (over weights and biases; inf past float64), bit_complexity (the
         most bits of one parameter in fixed point: integer part plus fraction, :func:`memorizers.exact.bits`),
-        total_bits (their sum over all parameters), bits_needed (the significand precision proved to suffice,
+        total_bits (their sum over all parameters), bits_sufficient (the significand precision proved to suffice,
         recorded by :func:`memorizers.build`; None if unknown) and total_weight
 
             W(f) = sum over hidden neurons v of ||a_v||_2 * sqrt(||w_v||^2 + b_v^2),
@@ -363,7 +364,7 @@ class Network:
             "max_abs_weight": float(rounded(np.array([max_abs], dtype=object))[0]),
             "bit_complexity": int(max(w.max(initial=0) for w in widths)),
             "total_bits": int(sum(w.sum() for w in widths)),
-            "bits_needed": self.meta.get("bits_needed"),  # recorded by build(): see memorizers.certify
+            "bits_sufficient": self.meta.get("bits_sufficient"),  # recorded by build(): see memorizers.certify
         }
 
     # -- export -----------------------------------------------------------------------
@@ -426,7 +427,10 @@ class Network:
                     layers.append(blocks[0])
                 else:
                     raise NetworkFileError(f"bad layer type {spec['type']!r}")
-            return cls(layers, dict(header.get("meta", {})))
+            meta = dict(header.get("meta", {}))
+            if "bits_needed" in meta:  # files written before the name said what the number is
+                meta.setdefault("bits_sufficient", meta.pop("bits_needed"))
+            return cls(layers, meta)
         except NetworkFileError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, MemorizersError) as e:
@@ -487,6 +491,11 @@ def output_path(path) -> str:
     if os.path.exists(target) and not os.path.isfile(target):
         kind = "a directory" if os.path.isdir(target) else "not a regular file"
         raise NetworkFileError(f"{os.fspath(path)} is {kind}; refusing to replace it (give a file path)")
+    folder = os.path.dirname(target)
+    while not os.path.exists(folder):  # the nearest folder that exists: the missing ones are created in it
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise NetworkFileError(f"{os.fspath(path)}: {folder} is a file, so no folder can be made there")
     return target
 
 
@@ -499,7 +508,10 @@ def atomic_write_bytes(path, data: bytes) -> None:
     """
     target = output_path(path)
     directory = os.path.dirname(target)
-    os.makedirs(directory, exist_ok=True)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as e:
+        raise NetworkFileError(f"{os.fspath(path)}: cannot create the folder {directory} ({e.strerror})") from None
     mode = os.stat(target).st_mode & 0o777 if os.path.exists(target) else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(target))
     try:
@@ -519,6 +531,24 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def json_text(o) -> str:
+    """Strict JSON of a report (RFC 8259, which ``JSON.parse`` and every other reader take): numpy values as
+    numbers and lists, and non-finite numbers (an infinite bound, a NaN margin) as null."""
+    return json.dumps(_finite_or_null(o), default=json_default, allow_nan=False)
+
+
+def _finite_or_null(o):
+    if isinstance(o, dict):
+        return {k: _finite_or_null(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite_or_null(v) for v in o]
+    if isinstance(o, (np.ndarray, np.generic)):
+        return _finite_or_null(o.tolist())
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
 
 
 def json_default(o):

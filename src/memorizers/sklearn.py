@@ -52,12 +52,12 @@ class _Memorizing(BaseEstimator):
     def _method(self) -> str:
         return self.method or self.default_method
 
-    def _build(self, X, y, tol, bits):
+    def _build(self, X, y, tol, bits, on_failure="raise"):
         options = dict(self.options or {})
         for name in ("widths", "activation"):
             if getattr(self, name) is not None:
                 options[name] = getattr(self, name)
-        built = build(self._method, X, y, tol=tol, seed=self.seed, bits=bits, **options)
+        built = build(self._method, X, y, tol=tol, seed=self.seed, bits=bits, on_failure=on_failure, **options)
         self.network_, self.report_, self.info_ = built.network, built.report, built.info
         return self
 
@@ -81,7 +81,7 @@ class MemorizingClassifier(ClassifierMixin, _Memorizing):
     options : dict, optional
         Any other option of the construction (e.g. ``{"margin": 2.0}``).
     certify : bool, default False
-        Also find bits_needed while verifying (the certificate itself always runs).
+        Also find bits_sufficient while verifying (the certificate itself always runs).
 
     Attributes
     ----------
@@ -144,14 +144,20 @@ class MemorizingRegressor(RegressorMixin, _Memorizing):
     def _build_scaled(self, X, y, scale, tol):
         from .verify import verify
 
-        self._build(X, y / scale, tol / scale, bits=False)  # bits_needed, if asked, of the folded network below
+        # bits_sufficient, if asked, of the folded network below; a failure is said in the labels' units
+        self._build(X, y / scale, tol / scale, bits=False, on_failure="return")
         last = self.network_.layers[-1]
         last.weight, last.bias = last.weight * scale, last.bias * scale
-        self.report_ = verify(self.network_, X, y, tol=tol, certify=True, bits=self.certify)
+        self.report_ = r = verify(self.network_, X, y, tol=tol, certify=True, bits=self.certify)
         self.network_.meta.update(tol=tol, label_scale=scale)
-        if not self.report_.passed:
+        if not r.passed:
+            top = float(np.abs(y).max())
             raise VerificationError(
-                f"{self._method}: the rescaled network fails verification: {self.report_.summary()}"
+                f"{type(self).__name__}(method={self._method!r}): the network misses the labels by up to "
+                f"{r.max_abs_error:.3g}, above tol={tol:.3g} (float64 resolves about {np.spacing(top):.2g} at "
+                f"|y| = {top:.3g}); give a tol of at least {2 * r.max_abs_error:.2g} in y's units, or another seed",
+                self.network_,
+                r,
             )
 
     def predict(self, X):

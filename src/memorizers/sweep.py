@@ -218,11 +218,16 @@ class ResultStore:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(f"CREATE TABLE IF NOT EXISTS jobs ({', '.join(f'{k} {t}' for k, t in _COLUMNS.items())})")
-        self.db.commit()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=60)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS jobs ({', '.join(f'{k} {t}' for k, t in _COLUMNS.items())})")
+            self.db.commit()
+        except (OSError, sqlite3.Error) as e:  # a folder, another kind of file, a place that cannot be written
+            raise MemorizersError(
+                f"--db {path}: not a sweep's results database that can be opened here ({e})"
+            ) from None
 
     def done(self) -> set[str]:
         return {k for (k,) in self.db.execute("SELECT key FROM jobs")}
@@ -258,7 +263,10 @@ def _results(todo: list, backend: str, scheduler: str | None, n_jobs: int):
             import ray
         except ImportError as e:
             raise MemorizersError("the ray backend needs ray: pip install ray") from e
-        ray.init(address=scheduler, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+        try:
+            ray.init(address=scheduler, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+        except (OSError, RuntimeError) as e:  # ConnectionError is an OSError
+            raise MemorizersError(f"--scheduler {scheduler}: cannot reach the Ray cluster ({e})") from None
         task = ray.remote(run_job)
         pending = [task.remote(j) for j in todo]
         while pending:
@@ -271,7 +279,11 @@ def _results(todo: list, backend: str, scheduler: str | None, n_jobs: int):
                 from dask.distributed import Client
             except ImportError as e:
                 raise MemorizersError("the dask backend needs dask.distributed: pip install 'memorizers[dask]'") from e
-            stack.enter_context(Client(scheduler) if scheduler else Client(processes=False))
+            try:
+                client = Client(scheduler) if scheduler else Client(processes=False)
+            except OSError as e:  # TimeoutError too: nothing answers at that address
+                raise MemorizersError(f"--scheduler {scheduler}: cannot reach the dask scheduler ({e})") from None
+            stack.enter_context(client)
         stack.enter_context(joblib.parallel_config(backend=backend))
         yield from joblib.Parallel(n_jobs=n_jobs if len(todo) > 1 else 1, return_as="generator_unordered")(
             joblib.delayed(run_job)(j) for j in todo

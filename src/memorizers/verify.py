@@ -38,7 +38,7 @@ from . import gpu, kinds, labels
 from .arrays import amax, to_numpy
 from .certify import Certifier
 from .constructions import METHODS
-from .data import as_array
+from .data import as_array, check_finite
 from .errors import InvalidDataError
 from .kinds import certified, score, score_torch, targets, targets_torch
 from .network import Network
@@ -56,6 +56,21 @@ class ExactCheck:
     accuracy: float
     min_margin: float
     passed: bool
+    errors: np.ndarray | None = field(default=None, repr=False)  # per point, rounded to float64 (inf beyond it)
+    margins: np.ndarray | None = field(default=None, repr=False)
+    correct: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass
+class FloatEvaluation:
+    """How the float evaluation of a network with exact parameters did: shown, not the verdict."""
+
+    dtype: str
+    accuracy: float
+    max_abs_error: float
+    min_margin: float
+    certified: float | None
+    max_error_bound: float | None
 
 
 @dataclass
@@ -76,16 +91,25 @@ class MemorizationReport:
     margins: np.ndarray = field(repr=False)
     certified: float | None = None  # fraction of points proved right for the exact network and right in dtype
     max_error_bound: float | None = None  # largest radius of the enclosure of an exact output
-    bits_needed: int | None = None  # significand bits that provably suffice for every point (None: no t <= 1000)
+    bits_sufficient: int | None = None  # significand bits that provably suffice for every point (None: no t <= 1000)
     certified_points: np.ndarray | None = field(default=None, repr=False)  # proved, and right in dtype
     proved_points: np.ndarray | None = field(default=None, repr=False)  # the exact network provably right
     bounds: np.ndarray | None = field(default=None, repr=False)  # per point, the largest enclosure radius
     certificate_margins: np.ndarray | None = field(default=None, repr=False)  # per point, the enclosure's margin
     exact: ExactCheck | None = None
-    judged_exactly: bool = False  # passed is the exact evaluation's verdict (a network with exact parameters)
-    bits_searched: bool = field(default=False, repr=False)  # bits_needed was searched for (None then: no t found)
+    judged_exactly: bool = False  # the top level is the exact evaluation's (a network with exact parameters)
+    float_evaluation: FloatEvaluation | None = None  # then: what the evaluation in dtype gave
+    bits_searched: bool = field(default=False, repr=False)  # bits_sufficient was searched for (None then: no t found)
     device: str = "numpy"  # where the scored evaluation ran: "numpy" or a torch device (memorizers.gpu)
     certified_on: str | None = None  # where the certificate's enclosures ran (None: no certificate)
+
+    @property
+    def bits_needed(self) -> int | None:
+        """Deprecated name of :attr:`bits_sufficient`, a precision that suffices in any order, not a need."""
+        import warnings
+
+        warnings.warn("bits_needed is now bits_sufficient", DeprecationWarning, stacklevel=2)
+        return self.bits_sufficient
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -101,6 +125,11 @@ class MemorizationReport:
             d.pop(key)
         if self.exact is None:
             d.pop("exact")
+        else:
+            for key in ("errors", "margins", "correct"):
+                d["exact"].pop(key)
+        if self.float_evaluation is None:
+            d.pop("float_evaluation")
         return d
 
     def uncertified_summary(self) -> str:
@@ -108,9 +137,8 @@ class MemorizationReport:
         bad = np.count_nonzero(~self.certified_points)
         if not bad:
             return "every point certified"
-        if self.judged_exactly:  # points the dtype gets wrong were not enclosed (verify)
-            wrong = int(round((1 - self.accuracy) * self.n_points))
-            return f"{bad} point(s) not certified in {self.dtype}, {wrong} of them wrong there"
+        if self.judged_exactly:
+            return f"{bad} point(s) wrong in exact arithmetic"
         wrong = np.count_nonzero(self.proved_points & ~self.certified_points)
         unproved = np.flatnonzero(~self.proved_points)
         s = f"{bad} point(s) not certified: {wrong} proved for the exact network but wrong in {self.dtype}"
@@ -127,24 +155,31 @@ class MemorizationReport:
     def summary(self) -> str:
         where = "" if self.device == gpu.NUMPY else f" on {self.device}"
         judged = f" (tol {self.tol:.3g})" if self.kind == "real" else ""
+        arithmetic = "exact arithmetic" if self.judged_exactly else f"{self.dtype}{where}"
         s = (
-            f"{self.n_points} points, {self.kind} labels, {self.dtype}{where}: accuracy {self.accuracy:.4%}, "
+            f"{self.n_points} points, {self.kind} labels, {arithmetic}: accuracy {self.accuracy:.4%}, "
             f"max |f - y| = {self.max_abs_error:.3e}{judged}, min margin {self.min_margin:.3e}"
         )
         if self.kind == "relative":
             s += f", ||f - y||^2 / ||y||^2 = {self.relative_error:.3e} (target {self.tol:g})"
         if self.certified is not None:
-            s += f"; certified {self.certified:.2%} (enclosure radius <= {self.max_error_bound:.2e})"
+            proof = "exact arithmetic" if self.judged_exactly else f"enclosure radius <= {self.max_error_bound:.2e}"
+            s += f"; certified {self.certified:.2%} ({proof})"
             if self.certified < 1:
                 s += "; " + self.uncertified_summary()
-        if self.bits_needed is not None:
-            s += f"; bits needed {self.bits_needed}"
+        if self.bits_sufficient is not None:
+            s += f"; any summation order from {self.bits_sufficient} bits (bits_sufficient)"
         elif self.bits_searched:
-            s += "; bits needed: no precision up to 1000 bits certifies every point"
-        if self.exact is not None:
+            s += "; bits_sufficient: no precision up to 1000 bits certifies every point in any summation order"
+        f = self.float_evaluation
+        if f is not None:
+            s += (
+                f"; the verdict is exact arithmetic's, which its parameters need: {f.dtype}{where} gives accuracy "
+                f"{f.accuracy:.4%}, max |f - y| = {f.max_abs_error:.3e}"
+                + ("" if f.certified is None else f", certified {f.certified:.2%}")
+            )
+        elif self.exact is not None:
             s += f"; exact: max |f - y| = {self.exact.max_abs_error:.3e} ({'pass' if self.exact.passed else 'FAIL'})"
-        if self.judged_exactly:
-            s += f" (the verdict: its parameters need exact arithmetic; {self.dtype} is shown as it evaluates)"
         return s
 
 
@@ -222,7 +257,7 @@ def verify(
         points whose label it provably reproduces *and* that the evaluation in ``dtype`` gets right,
         so certified <= accuracy.
     bits : bool, optional
-        Also find bits_needed, the significand precision with which the network provably memorizes
+        Also find bits_sufficient, the significand precision with which the network provably memorizes
         every point (default: ``certify``).
     chunk_rows : int, optional
         Rows per streamed chunk of the forward pass (default: ``Network.chunk_rows()``, 32 times more on a GPU).
@@ -237,7 +272,7 @@ def verify(
     Returns
     -------
     MemorizationReport
-        Per point errors and margins; accuracy, certified share, enclosure radii, bits_needed.
+        Per point errors and margins; accuracy, certified share, enclosure radii, bits_sufficient.
     """
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
     if dt not in (np.dtype(t) for t in DTYPES.values()):
@@ -247,6 +282,7 @@ def verify(
         raise InvalidDataError(f"X must have shape (N, {network.n_in}) for this network; got {X.shape}")
     if X.dtype.kind not in "biuf":
         raise InvalidDataError(f"X must hold real numbers; got dtype {X.dtype}")
+    check_finite(X, "X")
     if len(X) == 0:
         raise InvalidDataError("no points to verify")
     if y.ndim == 0:
@@ -305,8 +341,26 @@ def verify(
         limit = None if network.exact else exact_limit  # the one evaluation that counts: no limit
         report.exact = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=limit)
         if network.exact:
-            report.passed, report.judged_exactly = report.exact.passed, True
+            _judge_exactly(report)
     return report
+
+
+def _judge_exactly(report: MemorizationReport) -> None:
+    """Make the exact evaluation the report's top level (a network with exact parameters is judged by it, and
+    the exact evaluation proves each point), the evaluation in dtype kept as ``float_evaluation``."""
+    e = report.exact
+    report.float_evaluation = FloatEvaluation(
+        report.dtype, report.accuracy, report.max_abs_error, report.min_margin, report.certified, report.max_error_bound
+    )
+    report.judged_exactly, report.passed = True, e.passed
+    report.accuracy, report.max_abs_error, report.min_margin = e.accuracy, e.max_abs_error, e.min_margin
+    report.errors, report.margins = e.errors, e.margins
+    report.mean_abs_error = float(np.mean(e.errors))
+    if report.certified is not None:  # exact arithmetic proves what it finds, point by point, with no radius
+        report.certified_points = report.proved_points = e.correct
+        report.certified, report.max_error_bound = float(np.mean(e.correct)), 0.0
+        report.bounds, report.certificate_margins = np.zeros(len(e.correct)), e.margins
+        report.certified_on = "exact"
 
 
 CERT_BLOCK = 2**17  # numbers per layer in one certification block: small enough to stay in cache
@@ -325,7 +379,7 @@ def _progress(it, show: bool, desc: str, total: int | None = None):
 def _certify(
     report, network: Network, X, y, ok, kind: str, tol: float, bits: bool, progress: bool, only=None, where=gpu.NUMPY
 ) -> None:
-    """Fill the report's certificate (and bits_needed) from enclosures of the exact outputs; with ``only``
+    """Fill the report's certificate (and bits_sufficient) from enclosures of the exact outputs; with ``only``
     (row indices), of those points alone, the others left uncertified (bound inf).
 
     Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking. In NumPy
@@ -340,11 +394,11 @@ def _certify(
     rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
     keep = np.arange(len(X)) if only is None else np.asarray(only)
     X, y = (X, y) if only is None else (X[keep], y[keep])
-    known = []  # the blocks' bits_needed so far
+    known = []  # the blocks' bits_sufficient so far
 
     def block(s):
         Xs, ys = X[s : s + rows], y[s : s + rows]
-        most = max(known, default=None)  # a block that it certifies need not search (Certifier.bits_needed)
+        most = max(known, default=None)  # a block that it certifies need not search (Certifier.bits_sufficient)
         # for the bits search, the enclosure records what a t-bit machine computes unit by unit
         record = [] if bits and (most is None or most < np.inf) else None
         enc = certifier.enclose(Xs, record)
@@ -358,7 +412,7 @@ def _certify(
             proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
         need = most if bits else None  # once a block needs more than MAX_BITS, so does the network
         if record is not None:
-            need = certifier.bits_needed(Xs, Ys, kind, tol, record, enc, most)
+            need = certifier.bits_sufficient(Xs, Ys, kind, tol, record, enc, most)
             known.append(need)  # list.append is atomic: the threads share the list safely
         return to_numpy(proved), to_numpy(radius), to_numpy(margin), need
 
@@ -384,7 +438,7 @@ def _certify(
     report.max_error_bound = float(np.max(np.where(np.isnan(report.bounds), np.inf, report.bounds)))
     if bits:
         need = max(counts)
-        report.bits_needed = int(need) if np.isfinite(need) else None
+        report.bits_sufficient = int(need) if np.isfinite(need) else None
         report.bits_searched = True
 
 
@@ -408,9 +462,13 @@ def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | N
     else:
         err, margin, ok = score(F, Yq, kind, Fraction(tol))
         passed = bool(np.all(ok))
+    errors, margins = rounded(np.asarray(err, dtype=object)), rounded(np.asarray(margin, dtype=object))  # +-inf beyond
     return ExactCheck(
-        max_abs_error=float(rounded(np.array([max(err)], dtype=object))[0]),  # +-inf beyond float64's range
+        max_abs_error=float(errors.max()),
         accuracy=float(np.mean(ok)),
-        min_margin=float(rounded(np.array([min(margin)], dtype=object))[0]),
+        min_margin=float(margins.min()),
         passed=bool(passed),
+        errors=errors,
+        margins=margins,
+        correct=np.asarray(ok, dtype=bool),
     )

@@ -1,7 +1,7 @@
 """``memorizers reproduce precision``: the significand bits each construction needs, against N.
 
 For every construction that takes arbitrary N, random data of the kind its theorem covers is
-memorized at growing N through :func:`memorizers.build`, and the report's ``bits_needed`` is
+memorized at growing N through :func:`memorizers.build`, and the report's ``bits_sufficient`` is
 recorded: the smallest t such that the network with its parameters, inputs and every
 operation rounded to t bits provably reproduces every label in any order of summation
 (:mod:`memorizers.certify`). Per method the growth is fitted as bits = a + b log2 N, next to
@@ -76,7 +76,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
                 {
                     "method": method,
                     "N": n,
-                    "bits_needed": r.bits_needed,
+                    "bits_sufficient": r.bits_sufficient,
                     "certified": r.certified,
                     "max_abs_weight": s["max_abs_weight"],
                     "parameters": s["parameters"],
@@ -84,7 +84,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
                 }
             )
             if progress:
-                print(f"precision: {method} N={n}: {r.bits_needed} bits", flush=True)
+                print(f"precision: {method} N={n}: {r.bits_sufficient} bits", flush=True)
     result = {"rows": rows, "fits": fits(rows)}
     write_csv(out / "precision.csv", rows)
     atomic_write_bytes(out / "precision.md", summarise(result).encode())
@@ -97,7 +97,9 @@ def fits(rows) -> dict:
     out = {}
     for method in dict.fromkeys(r["method"] for r in rows):
         pts = [
-            (np.log2(r["N"]), r["bits_needed"]) for r in rows if r["method"] == method and r["bits_needed"] is not None
+            (np.log2(r["N"]), r["bits_sufficient"])
+            for r in rows
+            if r["method"] == method and r["bits_sufficient"] is not None
         ]
         if len(pts) >= 2:
             x, b = np.array(pts, dtype=float).T
@@ -115,7 +117,9 @@ def claims(result) -> list[dict]:
 
     def within(bits):
         return (
-            ", ".join(m for m, r in largest.items() if r["bits_needed"] is not None and r["bits_needed"] <= bits)
+            ", ".join(
+                m for m, r in largest.items() if r["bits_sufficient"] is not None and r["bits_sufficient"] <= bits
+            )
             or "none"
         )
 
@@ -125,7 +129,7 @@ def claims(result) -> list[dict]:
             "the papers make no claim).",
             "measured": "; ".join(
                 f"{m}: bits = {a:.1f} + {b:.2f} log2 N"
-                + (f" ({largest[m]['bits_needed']} at N = {largest[m]['N']})" if m in largest else "")
+                + (f" ({largest[m]['bits_sufficient']} at N = {largest[m]['N']})" if m in largest else "")
                 for m, (a, b) in fit.items()
             )
             + f". Within float64's 53 bits at the largest N: {within(53)}; within float32's 24: {within(24)}.",
@@ -134,8 +138,8 @@ def claims(result) -> list[dict]:
         {
             "statement": "The guarantee covers any order of summation, so it exceeds what one evaluation needs "
             "by about log2 of the fan-in.",
-            "measured": "bits_needed is an upper bound valid for every BLAS, torch or ONNX runtime; a float64 verify "
-            "reports, per point, the measured error next to it, and the certificate of the exact network.",
+            "measured": "bits_sufficient is an upper bound valid for every BLAS, torch or ONNX runtime; a float64 "
+            "verify reports, per point, the measured error next to it, and the certificate of the exact network.",
             "holds": None,
         },
     ]
@@ -144,17 +148,17 @@ def claims(result) -> list[dict]:
 def summarise(result) -> str:
     buf = io.StringIO()
     buf.write(
-        "bits_needed: the smallest t such that the network with parameters, inputs and every operation rounded "
+        "bits_sufficient: the smallest t such that the network with parameters, inputs and every operation rounded "
         "to t bits "
         "provably reproduces every label (any order of summation). float32 has 24 bits, float64 53.\n\n"
     )
     buf.write(
-        "| method | N | bits needed | certified (float64) | max abs weight | parameters | build s "
+        "| method | N | bits sufficient | certified (float64) | max abs weight | parameters | build s "
         "|\n|---|---|---|---|---|---|---|\n"
     )
     for r in result["rows"]:
         buf.write(
-            f"| {r['method']} | {r['N']} | {r['bits_needed']} | {r['certified']:.2%} | "
+            f"| {r['method']} | {r['N']} | {r['bits_sufficient']} | {r['certified']:.2%} | "
             f"{r['max_abs_weight']:.3g} | {r['parameters']} | {r['seconds']} |\n"
         )
     buf.write("\n| method | fit: bits = a + b log2 N |\n|---|---|\n")
@@ -168,8 +172,8 @@ def plot(result, out: Path) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for method in dict.fromkeys(r["method"] for r in result["rows"]):
-        rs = [r for r in result["rows"] if r["method"] == method and r["bits_needed"] is not None]
-        line = ax.plot([r["N"] for r in rs], [r["bits_needed"] for r in rs], "o", label=method)[0]
+        rs = [r for r in result["rows"] if r["method"] == method and r["bits_sufficient"] is not None]
+        line = ax.plot([r["N"] for r in rs], [r["bits_sufficient"] for r in rs], "o", label=method)[0]
         if method in result["fits"]:
             a, b = result["fits"][method]
             n = np.array([rs[0]["N"], rs[-1]["N"]], dtype=float)
@@ -179,7 +183,7 @@ def plot(result, out: Path) -> None:
         ax.axhline(bits, color="k", ls=":", lw=0.8)
         ax.text(0.99, bits + 0.3, name, fontsize=8, ha="right", va="bottom", transform=ax.get_yaxis_transform())
     ax.set_xlabel("N (points memorized)")
-    ax.set_ylabel("bits needed (significand precision t)")
+    ax.set_ylabel("bits sufficient (significand precision t)")
     ax.set_title("Precision that provably suffices, by construction (lines: a + b log2 N)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)

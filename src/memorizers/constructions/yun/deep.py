@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from ...activations import Activation, identity
-from ...data import check_dataset, check_distinct, check_memory, check_widths
+from ...data import check_count, check_dataset, check_distinct, check_memory, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ..numerics import LD, dot2
@@ -141,7 +141,7 @@ def _deep_fit(X, Y, widths, blocks, act: Activation, seed, clip_margin: float, n
     starts = np.concatenate([[0], np.cumsum(sizes)])
 
     rng = np.random.default_rng(seed)
-    K = int(np.clip(2**20 // N, 8, 256)) if n_projections is None else max(1, int(n_projections))
+    K = int(np.clip(2**20 // N, 8, 256)) if n_projections is None else check_count(n_projections, "n_projections")
     U = rng.standard_normal((dx, K))
     U /= np.linalg.norm(U, axis=0)
     C = X @ U

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...activations import Activation, identity
-from ...data import check_dataset, check_distinct, check_memory, check_positive, check_widths
+from ...data import check_count, check_dataset, check_distinct, check_memory, check_positive, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ...threads import thread_map
@@ -588,7 +588,7 @@ def yun_3layer(
     rng = np.random.default_rng(seed)
     if n_projections is None:
         n_projections = int(np.clip(2**20 // N, 8, 256))
-    U = rng.standard_normal((dx, max(1, int(n_projections))))
+    U = rng.standard_normal((dx, check_count(n_projections, "n_projections")))
     U /= np.linalg.norm(U, axis=0)
     C = X @ U
     # two projections closer than twice the rounding bound of u.x (Higham's gamma_dx) cannot be ordered reliably
