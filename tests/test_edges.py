@@ -335,3 +335,58 @@ def test_onnx_export_in_an_unsupported_dtype_is_an_export_error():
 
     with pytest.raises(ExportError, match="float32 or float64"):
         Network([Dense([[1.0]], [0.0])]).to_onnx(None, dtype=np.float16, check=False)
+
+
+@pytest.mark.parametrize(
+    "holds, regime, seeds, word",
+    [
+        (True, "in it", 3, "holds"),
+        (True, "in it", 1, "measured"),  # Daniely's one seed
+        (True, None, 10, "not tested at this size"),  # capacity above the formula, yun-sgd's one eps
+        (False, "in it", 1, "not supported"),  # one counterexample in the regime is enough
+        (False, None, 3, "not tested at this size"),
+        (None, "in it", 5, "measured"),
+    ],
+)
+def test_a_verdict_holds_only_from_the_regime_over_three_seeds(holds, regime, seeds, word):
+    from memorizers.experiments import claim, verdict, verdict_lines
+
+    c = claim("A claim.", "A measurement.", holds, regime=regime, seeds=seeds, sizes="N = 10")
+    assert verdict(c) == word
+    line = verdict_lines([c])[0]
+    assert line.startswith(f"- **{word}**") and f"seeds: {seeds}" in line and "sizes: N = 10" in line
+
+
+@pytest.mark.parametrize("method", sorted(__import__("memorizers").constructions.METHODS))
+def test_exit_0_means_the_digits_as_given_are_memorized(tmp_path, capsys, method):
+    """Every registered method on 300 digits as given (labels of its kind): either one line and exit 1 or 2, or
+    exit 0 with a network that reproduces every label of the data as given (the relative kind: its budget)."""
+    from memorizers.constructions import METHODS
+    from memorizers.data import digits
+
+    X, y = digits()
+    X, y = X[:300], y[:300]
+    kind = METHODS[method].kind
+    labels = {"binary": y % 2, "sign": np.where(y % 2, 1.0, -1.0), "real": y / 10.0}.get(kind, y)
+    np.savez(tmp_path / "d.npz", X=X, y=labels)
+    code, _, err = _cli(capsys, "build", "--method", method, "--data", tmp_path / "d.npz", "--out", tmp_path / "n.npz")
+    if code != 0:
+        assert code in (1, 2) and len(err.strip().splitlines()) == 1 and not (tmp_path / "n.npz").exists(), err
+        return
+    r = verify(Network.load(tmp_path / "n.npz"), X, labels)
+    assert r.passed and (kind == "relative" or r.accuracy == 1.0)
+
+
+def test_an_infinite_hidden_value_is_never_certified_and_does_not_crash():
+    """A row of hidden values that overflowed (inf, not NaN) made the split's n_eff NaN: int(NaN) in gamma_bits."""
+    from memorizers.certify import Certifier, _dense_enclose
+    from memorizers.intervals import Enclosure
+
+    layer = Dense(np.array([[1.0, 2.0], [3.0, -1.0]]), np.zeros(2))
+    certifier = Certifier(Network([layer]), equilibrate=False)
+    L = next(iter(certifier.layers.values()))
+    h = np.array([[np.inf, 1.0], [1.0, 2.0], [0.5, 0.25]])
+    with np.errstate(all="ignore"):
+        z = _dense_enclose(L, Enclosure(h, np.zeros_like(h), np.array([[0.0, 0.0], [1e-20, 0.0], [np.nan, 0.0]])))
+    assert not (z.r[0] < np.inf).any() and not (z.r[2] < np.inf).any()  # the overflowed and the NaN rows
+    assert (z.r[1] < 1e-12).all()  # the other point keeps a radius of its own

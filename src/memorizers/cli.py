@@ -446,7 +446,7 @@ def cmd_reproduce(args) -> int:
         sections = run_all(args.out, quick=not args.full, progress=True)
         for name, s in sections.items():
             for c in s["claims"]:
-                print(f"[{verdict(c['holds'])}] {name}: {plain(c['statement'])}")
+                print(f"[{verdict(c)}] {name}: {plain(c['statement'])}")
         print(f"report: {Path(args.out) / 'index.html'}")
         return 0
     from importlib import import_module

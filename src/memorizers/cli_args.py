@@ -16,7 +16,7 @@ EXAMPLES = {
     "build": """examples:
   memorizers build --method yun-3layer --data data.npz --out net.npz
   memorizers build --method yun-classifier --data iris.csv --target species --out net.npz
-  memorizers build --method yun-2layer --data digits.npz --jitter 1e-3 --out net.npz
+  memorizers build --method yun-2layer --data digits.npz --out net.npz
   memorizers build --method vershynin --data unit.npz --option separation=0.05 --option batch=8 --out net.npz
   memorizers build --method vardi --data classes.npz --out net.npz   # exact parameters, judged exactly""",
     "verify": """examples:

@@ -4,19 +4,62 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from ..errors import MissingDependencyError
 from ..network import atomic_write_bytes
 
+SEEDS_TO_HOLD = 3  # a claim holds only from a measurement in the theorem's regime over at least this many seeds
+VERDICTS = ("holds", "not supported", "measured", "not tested at this size")
 
-def verdict(holds) -> str:
-    """The word for a claim's outcome: holds (True), not supported (False), measured (None: no claim to test)."""
-    return "measured" if holds is None else "holds" if holds else "not supported"
+
+def claim(statement: str, measured: str, holds: bool | None, *, regime=None, seeds: int = 0, sizes: str = "") -> dict:
+    """A paper's claim next to what an experiment measured.
+
+    ``holds``: True or False for what the measurement says of the claim, None for a measurement the paper makes
+    no claim about. ``regime``: the theorem's regime the measurement lies in, in words (None: it lies outside);
+    ``seeds``: how many random repetitions it took; ``sizes``: the sizes it ran at. :func:`verdict` reads them."""
+    return {
+        "statement": statement,
+        "measured": measured,
+        "holds": holds,
+        "regime": regime,
+        "seeds": seeds,
+        "sizes": sizes,
+    }
+
+
+def verdict(c: dict) -> str:
+    """The word for a claim's outcome (:func:`claim`).
+
+    **holds** only from a measurement inside the theorem's regime over at least :data:`SEEDS_TO_HOLD` seeds;
+    **not supported** from one inside the regime that contradicts the claim (one counterexample is enough);
+    **not tested at this size** when no measurement lies in the regime; **measured** otherwise (fewer seeds, or
+    no claim to test)."""
+    if c["holds"] is None:
+        return "measured"
+    if not c.get("regime"):
+        return "not tested at this size"
+    if c["holds"] and c.get("seeds", 0) < SEEDS_TO_HOLD:
+        return "measured"
+    return "holds" if c["holds"] else "not supported"
+
+
+def regime_text(c: dict) -> str:
+    """A claim's regime in words: the regime, or why there is none."""
+    if c.get("regime"):
+        return c["regime"]
+    return "no claim of the paper to test" if c["holds"] is None else "outside the theorem's regime"
+
+
+def scope(c: dict) -> str:
+    """Where a claim's measurement was made: regime, seeds, sizes."""
+    return f"regime: {regime_text(c)}; seeds: {c.get('seeds', 0)}; sizes: {c.get('sizes') or '-'}"
 
 
 def verdict_lines(claims) -> list[str]:
-    """One Markdown bullet per claim: verdict, the paper's statement, what was measured."""
-    return [f"- **{verdict(c['holds'])}**: {c['statement']} Measured: {c['measured']}" for c in claims]
+    """One Markdown bullet per claim: verdict, the paper's statement, what was measured, and where."""
+    return [f"- **{verdict(c)}**: {c['statement']} Measured: {c['measured']} ({scope(c)})" for c in claims]
 
 
 def pyplot():
@@ -35,12 +78,13 @@ def pyplot():
 
 
 def save_figure(fig, path, dpi: int = 100) -> None:
-    """Write ``fig`` as a PNG atomically and close it."""
-    buf = io.BytesIO()
+    """Write ``fig`` as a PNG at ``path`` and as an SVG beside it (what the report embeds), atomically; close it."""
     fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=dpi)
+    for fmt, target in (("png", path), ("svg", Path(path).with_suffix(".svg"))):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
+        atomic_write_bytes(target, buf.getvalue())
     pyplot().close(fig)
-    atomic_write_bytes(path, buf.getvalue())
 
 
 def write_csv(path, rows: list[dict]) -> None:

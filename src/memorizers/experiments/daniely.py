@@ -20,7 +20,7 @@ import numpy as np
 from .. import activations
 from ..constructions.daniely import daniely_one_step, initialisation
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure, verdict_lines, write_csv
+from . import SEEDS_TO_HOLD, claim, pyplot, save_figure, verdict_lines, write_csv
 
 FULL = {"d": (64, 128, 256), "q": (16, 64, 256), "ratios": tuple(2.0**-k for k in range(8, 0, -1)), "seeds": 5}
 REGIME = (6000, 5800)  # (d, q) with ln^4 d = 5728 <= q <= d: inside Theorem 1's assumptions
@@ -67,10 +67,12 @@ def train(X, y, q: int, seed, act: activations.Activation, seconds: float, targe
 CAPTIONS = {
     "daniely_fraction.png": "Fraction of the m points memorized (y h(x) > 0) by one gradient step, against "
     "m/(dq) (left) "
-    "and against Theorem 1's scale m ln^4(d)/(dq) (right; the theorem covers the region left of the red line); "
-    "solid: |.|, dotted: ReLU, one colour per (d, q).",
-    "daniely_margin.png": "The smallest margin min_i y_i h(x_i) / ln d after one step, on the same axes; Theorem 1 "
-    "promises Omega(1) inside its regime; below 0, some point is misclassified.",
+    "and against Theorem 1's scale m ln^4(d)/(dq) (right; the theorem covers the region left of the red line, "
+    "with q >= ln^4 d); solid: |.|, dotted: ReLU, one colour per (d, q) of the grid, which has q < ln^4 d; red "
+    "stars: the cell inside the theorem's regime, one per seed.",
+    "daniely_margin.png": "The smallest margin min_i y_i h(x_i) / ln d after one step, on the same axes (red stars: "
+    "the cell inside the regime); Theorem 1 promises Omega(1) inside its regime; below 0, some point is "
+    "misclassified.",
 }
 
 
@@ -104,7 +106,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
     # one cell inside the theorem's regime: ln^4 d <= q <= d needs d >= 5500 or so; m = dq / ln^4 d
     d, q = REGIME
     m = int(d * q / math.log(d) ** 4)
-    for seed in range(1 if quick else 3):
+    for seed in range(SEEDS_TO_HOLD):  # the verdict's seeds: it holds only from this many
         X, y = gaussian_task(m, d, seed)
         t = time.perf_counter()
         _, info = daniely_one_step(X, y, widths=q, seed=seed)
@@ -153,35 +155,40 @@ def claims(rows) -> list[dict]:
             )
     margin = min((x["abs_min_margin"] for c in perfect.values() for x in c), default=float("nan"))
     big = max(cells, key=lambda k: (k[2], k[0]))
+    grid = f"d in {sorted({k[0] for k in cells})}, q in {sorted({k[1] for k in cells})}"
+    grid_seeds = len({r["seed"] for r in rows if not r.get("regime")})
     return [
-        {
-            "statement": "Theorem 1: if $m \\le dq / \\ln^4 d$ and $q \\ge \\ln^4 d$, then with probability $1 "
-            "- o(1)$ one gradient step from the "
-            "orthogonal initialisation gives $y_i h(x_i) = \\Omega(\\ln d)$ for every $i$.",
-            "measured": f"d = {regime[0]['d']}, q = {regime[0]['q']} (ln^4 d = {math.log(regime[0]['d']) ** 4:.0f}), "
+        claim(
+            "Theorem 1: if $m \\le dq / \\ln^4 d$ and $q \\ge \\ln^4 d$, then with probability $1 - o(1)$ one "
+            "gradient step from the orthogonal initialisation gives $y_i h(x_i) = \\Omega(\\ln d)$ for every $i$.",
+            f"d = {regime[0]['d']}, q = {regime[0]['q']} (ln^4 d = {math.log(regime[0]['d']) ** 4:.0f}), "
             f"m = {regime[0]['m']} = dq / ln^4 d, {len(regime)} seed(s): memorized fraction "
             + ", ".join(f"{r['abs_fraction']:.4f}" for r in regime)
             + ", min y h / ln d = "
             + ", ".join(f"{r['abs_min_margin']:.3f}" for r in regime)
             + f" ({np.mean([r['abs_seconds'] for r in regime]):.0f} s per step). "
             "The grid below lies outside the regime (q < ln^4 d).",
-            "holds": all(r["abs_fraction"] == 1.0 and r["abs_min_margin"] > 0 for r in regime),
-        },
-        {
-            "statement": "Past the regime (our measurement, not a claim of the paper): one step still memorizes "
-            "every point.",
-            "measured": "every point in every seed "
-            + "; ".join(lines)
-            + f"; there min y h / ln d = {margin:+.3f} (> 0).",
-            "holds": None,
-        },
-        {
-            "statement": "The theorem needs $\\mathbb{E}\\,\\sigma'(g) = 0$ ($|\\cdot|$ qualifies, ReLU does not).",
-            "measured": f"at the largest m/(dq) = 1/{round(1 / big[2])} (d = {big[0]}, q = {big[1]}): |.| memorizes "
+            all(r["abs_fraction"] == 1.0 and r["abs_min_margin"] > 0 for r in regime),
+            regime=f"ln^4 d <= q <= d, m = dq / ln^4 d (d = {regime[0]['d']}, q = {regime[0]['q']}), sigma = |.|",
+            seeds=len(regime),
+            sizes=f"m = {regime[0]['m']}",
+        ),
+        claim(
+            "Past the regime (our measurement, not a claim of the paper): one step still memorizes every point.",
+            "every point in every seed " + "; ".join(lines) + f"; there min y h / ln d = {margin:+.3f} (> 0).",
+            None,
+            seeds=grid_seeds,
+            sizes=grid,
+        ),
+        claim(
+            "The theorem needs $\\mathbb{E}\\,\\sigma'(g) = 0$ ($|\\cdot|$ qualifies, ReLU does not).",
+            f"at the largest m/(dq) = 1/{round(1 / big[2])} (d = {big[0]}, q = {big[1]}): |.| memorizes "
             f"{np.mean([x['abs_fraction'] for x in cells[big]]):.3f}, ReLU "
             f"{np.mean([x['relu_fraction'] for x in cells[big]]):.3f} of the points.",
-            "holds": None,
-        },
+            None,
+            seeds=grid_seeds,
+            sizes=grid,
+        ),
     ]
 
 
@@ -246,6 +253,12 @@ def plot(rows, out: Path) -> None:
                 lab = f"d={d}, q={q}" if act == "abs" else None
                 axes[0].plot(rs, vals, style, color=color, label=lab, ms=3)
                 axes[1].plot(scale, vals, style, color=color, ms=3)
+        regime = [r for r in rows if r.get("regime")]
+        if regime:  # Theorem 1's own cell: one star per seed, inside the regime (scale 1)
+            key = "abs_fraction" if metric == "fraction" else "abs_min_margin"
+            lab = f"in the regime: d={regime[0]['d']}, q={regime[0]['q']}, |.|"
+            axes[0].plot([r["ratio"] for r in regime], [r[key] for r in regime], "r*", ms=9, label=lab)
+            axes[1].plot([r["theorem_scale"] for r in regime], [r[key] for r in regime], "r*", ms=9)
         axes[0].set_xlabel("m / (d q)")
         axes[1].set_xlabel("m ln^4(d) / (d q)   (theorem: <= 1)")
         axes[1].axvline(1.0, color="red", lw=1)

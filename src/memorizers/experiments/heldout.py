@@ -21,7 +21,7 @@ from ..data import digits, load_mnist_idx
 from ..errors import InvalidDataError
 from ..labels import decode
 from ..network import atomic_write_bytes
-from . import pyplot, save_figure, verdict_lines, write_csv
+from . import SEEDS_TO_HOLD, claim, pyplot, save_figure, verdict_lines, write_csv
 
 METHODS = ("yun-classifier", "yun-2layer", "yun-resnet")
 QUICK = {
@@ -31,8 +31,9 @@ QUICK = {
 FULL = {"digits": 1200, "fashion-mnist": 20000}
 
 CAPTIONS = {
-    "heldout.png": "Accuracy of each classifier construction on the points it was built on (every one reproduced and "
-    "certified) and on held-out points, next to the 1-nearest-neighbour rule, per dataset.",
+    "heldout.png": "Accuracy of each classifier construction (the network of seed 0) on the points it was built on "
+    "and on held-out points, next to the 1-nearest-neighbour rule, per dataset; the table has every seed and the "
+    "certified share.",
 }
 
 
@@ -74,15 +75,16 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for name, Xtr, ytr, Xte, yte in _datasets(QUICK if quick else FULL):
-        for method in METHODS:
+        for method, seed in ((m, s) for m in METHODS for s in range(SEEDS_TO_HOLD)):
             start = time.perf_counter()
-            built = build(method, Xtr, ytr, seed=0, bits=False)
+            built = build(method, Xtr, ytr, seed=seed, bits=False)
             seconds = time.perf_counter() - start
             net = built.network
             rows.append(
                 {
                     "dataset": name,
                     "method": method,
+                    "seed": seed,
                     "train": len(Xtr),
                     "test": len(Xte),
                     "hidden_widths": "-".join(map(str, net.hidden_widths)),
@@ -95,8 +97,8 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
             if progress:
                 r = rows[-1]
                 print(
-                    f"  {name} {method}: train {r['train_accuracy']:.2%} (certified {r['certified']:.2%}), "
-                    f"held-out {r['test_accuracy']:.2%}",
+                    f"  {name} {method} (seed {seed}): train {r['train_accuracy']:.2%} "
+                    f"(certified {r['certified']:.2%}), held-out {r['test_accuracy']:.2%}",
                     flush=True,
                 )
         rows.append(
@@ -121,27 +123,34 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> list[dict]:
 def claims(rows) -> list[dict]:
     built = [r for r in rows if r["method"] in METHODS]
     nn = {r["dataset"]: r["test_accuracy"] for r in rows if r["method"] == "1-nearest neighbour"}
+    seeds = len({r["seed"] for r in built})
+    sizes = ", ".join(f"{d}: {n} training points" for d, n in dict.fromkeys((r["dataset"], r["train"]) for r in built))
+    worst = {}
+    for r in built:  # per dataset and method, the least over the seeds
+        key = (r["dataset"], r["method"])
+        worst[key] = min(worst.get(key, (1.0, 1.0)), (r["train_accuracy"], r["certified"]))
     return [
-        {
-            "statement": "Proposition 3.2, Corollary 4.2, Theorem 4.1 (Yun et al.): the network reproduces "
-            "every training label.",
-            "measured": "; ".join(
-                f"{r['dataset']} {r['method']}: {r['train_accuracy']:.2%} of {r['train']} (certified "
-                f"{r['certified']:.2%})"
-                for r in built
-            )
-            + ".",
-            "holds": all(r["train_accuracy"] == 1.0 and r["certified"] == 1.0 for r in built),
-        },
-        {
-            "statement": "Held-out accuracy (our measurement; the theorems make no claim about unseen points).",
-            "measured": "; ".join(f"{r['dataset']} {r['method']}: {r['test_accuracy']:.2%}" for r in built)
+        claim(
+            "Proposition 3.2, Corollary 4.2, Theorem 4.1 (Yun et al.): the network reproduces every training label.",
+            "; ".join(f"{d} {m}: at least {a:.2%} (certified {c:.2%})" for (d, m), (a, c) in worst.items())
+            + f" over {seeds} seeds.",
+            all(r["train_accuracy"] == 1.0 and r["certified"] == 1.0 for r in built),
+            regime="distinct training points as given (Section 4's general position replaced by Baum's choice of "
+            "each gate's points)",
+            seeds=seeds,
+            sizes=sizes,
+        ),
+        claim(
+            "Held-out accuracy (our measurement; the theorems make no claim about unseen points).",
+            "; ".join(f"{r['dataset']} {r['method']}: {r['test_accuracy']:.2%}" for r in built if r["seed"] == 0)
             + "; 1-nearest neighbour: "
             + ", ".join(f"{d} {a:.2%}" for d, a in nn.items())
             + ". A memorizer is not a classifier: it interpolates its training labels, and what it does elsewhere is "
             "whatever the construction's geometry makes of it.",
-            "holds": None,
-        },
+            None,
+            seeds=seeds,
+            sizes=sizes,
+        ),
     ]
 
 
@@ -169,7 +178,7 @@ def plot(rows, out: Path) -> None:
     methods = list(dict.fromkeys(r["method"] for r in rows))
     fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4), squeeze=False)
     for ax, name in zip(axes[0], names):
-        rs = {r["method"]: r for r in rows if r["dataset"] == name}
+        rs = {r["method"]: r for r in rows if r["dataset"] == name and r.get("seed", 0) == 0}  # the first seed
         x = np.arange(len(methods))
         ax.bar(x - 0.2, [rs[m]["train_accuracy"] for m in methods], 0.4, label="training points")
         ax.bar(x + 0.2, [rs[m]["test_accuracy"] for m in methods], 0.4, label="held-out points")

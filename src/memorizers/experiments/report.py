@@ -4,25 +4,30 @@ Each experiment module has ``run(out_dir, quick, progress)`` (writes ``NAME.md``
 and data files into out_dir and returns its result) and ``claims(result)`` (a list of
 {statement, measured, holds}, holds True / False / None for a measurement the paper makes
 no claim about). :func:`run_all` runs them at the "quick" size (minutes on 2 cores) or the
-"full" one, then writes ``index.html``: a summary of verdicts, and per experiment one
-paragraph per claim (the paper's statement, what was measured, whether it holds), the
-table and the figures. Mathematics written as $TeX$ in the claims is rendered
-to MathML when the page is written (latex2mathml), so the page needs no script or font from the network to show it.
-The page is static (no network access); a small script on it
-records in ``body[data-images]`` how many images loaded, which the tests read back from
-headless Chromium.
+"full" one, then writes ``index.html``: its provenance (library version, commit, date, machine, BLAS), a
+summary of verdicts with the regime, seeds and sizes behind each (:func:`memorizers.experiments.verdict`), and
+per experiment one paragraph per claim (the paper's statement, what was measured, the verdict), the table and
+the figures. The page is one self-contained file: the figures are embedded as SVG, and mathematics written as
+$TeX$ in the claims is rendered to MathML when the page is written (latex2mathml), so it opens offline with no
+script, font or image from elsewhere. A small script on it records in ``body[data-images]`` how many images
+loaded, which the tests read back from headless Chromium.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import importlib
+import os
+import platform
 import re
+import subprocess
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..network import atomic_write_bytes
-from . import verdict
+from . import VERDICTS, regime_text, scope, verdict
 
 EXPERIMENTS = {  # name: (module, title)
     "yun-sgd": ("yun_sgd", "Yun, Sra & Jadbabaie (2019), Theorem 5.1: SGD near a memorizing global minimum"),
@@ -48,7 +53,56 @@ EXPERIMENTS = {  # name: (module, title)
     ),
 }
 
-_VERDICT = {h: (verdict(h), colour) for h, colour in ((True, "#1a7f37"), (False, "#cf222e"), (None, "#6e7781"))}
+_COLOUR = dict(zip(VERDICTS, ("#1a7f37", "#cf222e", "#6e7781", "#9a6700")))
+
+
+def provenance() -> dict:
+    """What produced a report: library version, commit, date, machine, BLAS."""
+    import numpy as np
+
+    from .. import __version__
+
+    source = Path(__file__).resolve().parents[3]
+    commit = "not a git checkout"
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        if head.returncode == 0:
+            commit = head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = "; ".join(
+            f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture') or 'generic'}, "
+            f"{i.get('num_threads')} threads)"
+            for i in threadpool_info()
+            if i.get("user_api") == "blas"
+        )
+    except ImportError:
+        blas = "unknown"
+    return {
+        "library": f"memorizers {__version__}",
+        "commit": commit,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "software": f"Python {platform.python_version()}, NumPy {np.__version__}",
+        "BLAS": blas or "none found",
+    }
 
 
 def _inline(text: str) -> str:
@@ -123,9 +177,8 @@ def markdown_to_html(md: str) -> str:
 
 def _without_verdicts(md: str) -> str:
     """The experiment's markdown less its verdict lines (the page shows them as claim paragraphs)."""
-    return "\n".join(
-        line for line in md.splitlines() if not re.match(r"^- \*\*(holds|not supported|measured)\*\*:", line)
-    )
+    words = "|".join(VERDICTS)
+    return "\n".join(line for line in md.splitlines() if not re.match(rf"^- \*\*({words})\*\*:", line))
 
 
 def run_all(out_dir, quick: bool = True, progress: bool = True, only=None) -> dict:
@@ -141,38 +194,45 @@ def run_all(out_dir, quick: bool = True, progress: bool = True, only=None) -> di
             print(f"== {name} ({'quick' if quick else 'full'})", flush=True)
         start = time.perf_counter()
         result = experiment.run(out, quick=quick, progress=progress)
+        figures = sorted(p.name for p in out.glob(f"{module}*.png"))
         sections[name] = {
             "title": title,
             "module": module,
             "claims": experiment.claims(result),
             "seconds": time.perf_counter() - start,
             "markdown": (out / f"{module}.md").read_text(),
-            "figures": sorted(p.name for p in out.glob(f"{module}*.png")),
+            "figures": figures,
+            "svg": {f: (out / f).with_suffix(".svg").read_bytes() for f in figures},
             "captions": getattr(experiment, "CAPTIONS", {}),
         }
     atomic_write_bytes(out / "index.html", page(sections, quick).encode())
     return sections
 
 
-def page(sections: dict, quick: bool) -> str:
-    """The report as one static HTML page."""
+def page(sections: dict, quick: bool, made: dict | None = None) -> str:
+    """The report as one self-contained static HTML page (figures embedded as SVG)."""
     size = "quick" if quick else "full"
+    made = made or provenance()
     summary = []
     body = []
     for name, s in sections.items():
         for c in s["claims"]:
-            word, colour = _VERDICT[c["holds"]]
+            word = verdict(c)
             summary.append(
                 f'<tr><td><a href="#{name}">{html.escape(name)}</a></td><td>{_inline(c["statement"])}</td>'
-                f'<td style="color:{colour}"><strong>{word}</strong></td></tr>'
+                f'<td style="color:{_COLOUR[word]}"><strong>{word}</strong></td>'
+                f"<td>{_inline(regime_text(c))}</td><td>{c.get('seeds', 0)}</td>"
+                f"<td>{_inline(c.get('sizes') or '-')}</td></tr>"
             )
         claims = "".join(
-            f'<p class="claim"><strong style="color:{_VERDICT[c["holds"]][1]}">{_VERDICT[c["holds"]][0]}.</strong> '
-            f"<em>Claim:</em> {_inline(c['statement'])} <em>Measured:</em> {_inline(c['measured'])}</p>"
+            f'<p class="claim"><strong style="color:{_COLOUR[verdict(c)]}">{verdict(c)}.</strong> '
+            f"<em>Claim:</em> {_inline(c['statement'])} <em>Measured:</em> {_inline(c['measured'])} "
+            f'<span class="meta">({_inline(scope(c))})</span></p>'
             for c in s["claims"]
         )
         figures = "".join(
-            f'<figure><img src="{html.escape(f)}" alt="{html.escape(s["captions"].get(f, f))}">'
+            f'<figure><img src="data:image/svg+xml;base64,{base64.b64encode(s["svg"][f]).decode()}" '
+            f'alt="{html.escape(s["captions"].get(f, f))}" data-name="{html.escape(f)}">'
             f"<figcaption><strong>{html.escape(f)}.</strong> "
             f"{html.escape(s['captions'].get(f, ''))}</figcaption></figure>"
             for f in s["figures"]
@@ -197,11 +257,16 @@ figure {{ margin: 1em 0; }}
 </style></head>
 <body data-images="pending">
 <h1>memorizers: reproduction report ({size} size)</h1>
-<p>Each claim of the papers next to what this library measured. <em>holds</em>: the measurements support the claim;
-<em>not supported</em>: they do not; <em>measured</em>: a measurement the paper makes no claim about, or one the
-experiment cannot reach at this size. Every table and figure below is regenerated by
-<code>memorizers reproduce all{"" if quick else " --full"}</code>.</p>
-<table><thead><tr><th>experiment</th><th>claim</th><th>verdict</th></tr></thead><tbody>
+<table class="provenance"><tbody>
+{"".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in made.items())}
+</tbody></table>
+<p>Each claim of the papers next to what this library measured. <em>holds</em>: measurements inside the theorem's
+regime, over at least 3 seeds, support the claim; <em>not supported</em>: a measurement inside the regime
+contradicts it; <em>measured</em>: a measurement the paper makes no claim about, or one over fewer seeds;
+<em>not tested at this size</em>: no measurement lies in the theorem's regime. Every table and figure below is
+regenerated by <code>memorizers reproduce all{"" if quick else " --full"}</code>.</p>
+<table><thead><tr><th>experiment</th><th>claim</th><th>verdict</th><th>regime</th><th>seeds</th><th>sizes</th></tr>
+</thead><tbody>
 {"".join(summary)}
 </tbody></table>
 {"".join(body)}

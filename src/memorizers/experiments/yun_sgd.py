@@ -20,7 +20,9 @@ import numpy as np
 
 from ..constructions.yun import yun_3layer
 from ..network import Dense, Network, atomic_write_bytes
-from . import pyplot, save_figure, verdict_lines
+from . import SEEDS_TO_HOLD, claim, pyplot, save_figure, verdict_lines
+
+SEEDS = tuple(range(2, 2 + SEEDS_TO_HOLD))  # the SGD runs' seeds (shuffles): the verdict holds only from this many
 
 
 class _Flat:
@@ -110,53 +112,81 @@ def _phase(rows):
     return floor, t_star, float(np.exp(np.polyfit(np.arange(len(early)), np.log(early), 1)[0]))
 
 
+def _inside(rows) -> bool:
+    return bool(rows[:, 4].all()) and _phase(rows)[1] <= 0.8 * len(rows)
+
+
 def claims(results: dict) -> list[dict]:
-    """Theorem 5.1's statements next to the measurements (results as :func:`run` returns them)."""
-    names = sorted({name for name, _ in results})
+    """Theorem 5.1's statements next to the measurements (results as :func:`run` returns them, per
+    (memorizer, eps, SGD seed))."""
+    names = sorted({k[0] for k in results})
+    seeds = sorted({k[2] for k in results})
     out = []
     for name in names:
-        every = sorted((eps, rows) for (n, eps), rows in results.items() if n == name)
-        # the theorem needs ||xi(0)|| <= rho, small enough that no activation pattern changes: keep those eps
-        eps_rows = [(eps, rows) for eps, rows in every if rows[:, 4].all()]
-        outside = [eps for eps, rows in every if not rows[:, 4].all()]
-        if not eps_rows:
+        every = sorted({eps for n, eps, _ in results if n == name})
+        # the theorem needs ||xi(0)|| <= rho, small enough that no activation pattern changes, and speaks of t*,
+        # where xi_par reaches its floor: keep the eps for which every seed kept the pattern and reached t* (with
+        # a fifth of the epochs left at the floor)
+        inside = [eps for eps in every if all(_inside(results[(name, eps, s)]) for s in seeds)]
+        outside = [eps for eps in every if eps not in inside]
+        runs = [(eps, results[(name, eps, s)]) for eps in inside for s in seeds]
+        sizes = f"{name}; eps in {', '.join(f'{e:g}' for e in every)}"
+        statement = (
+            f"Theorem 5.1 ({name}): SGD from $\\theta^* + \\xi$, $\\|\\xi\\| = \\varepsilon \\le \\rho$, shrinks "
+            "$\\|\\xi_\\parallel\\|$ geometrically and reaches, at $t^*$, a point with $\\|\\xi\\| \\le "
+            "2\\varepsilon$ and risk $O(\\varepsilon^4)$."
+        )
+        if not runs:
             out.append(
-                {
-                    "statement": f"Theorem 5.1 ({name})",
-                    "measured": "every eps changed an activation pattern (outside rho)",
-                    "holds": None,
-                }
+                claim(
+                    statement,
+                    "no eps kept every activation pattern and reached t* (outside rho, or too few epochs)",
+                    False,
+                    seeds=len(seeds),
+                    sizes=sizes,
+                )
             )
             continue
-        phases = {eps: _phase(rows) for eps, rows in eps_rows}
-        far = max(rows[: phases[eps][1] + 1, 2].max() / eps for eps, rows in eps_rows)
-        risk = [rows[phases[eps][1], 3] / eps**4 for eps, rows in eps_rows]
-        rates = [phases[eps][2] for eps, _ in eps_rows]
+        phases = [(eps, rows, _phase(rows)) for eps, rows in runs]
+        far = max(rows[: ph[1] + 1, 2].max() / eps for eps, rows, ph in phases)
+        risk = {eps: [rows[ph[1], 3] / eps**4 for e, rows, ph in phases if e == eps] for eps in inside}
+        rates = [ph[2] for _, _, ph in phases]
+        spread = max(max(r) for r in risk.values()) / min(min(r) for r in risk.values())
         out.append(
-            {
-                "statement": f"Theorem 5.1 ({name}): SGD from $\\theta^* + \\xi$, $\\|\\xi\\| = \\varepsilon "
-                "\\le \\rho$, shrinks "
-                "$\\|\\xi_\\parallel\\|$ geometrically and reaches, at $t^*$, a point with $\\|\\xi\\| \\le "
-                "2\\varepsilon$ and risk "
-                "$O(\\varepsilon^4)$.",
-                "measured": f"inside rho (activation pattern kept) for eps = {', '.join(f'{e:g}' for e, _ in eps_rows)}"
-                + (f"; eps = {', '.join(f'{e:g}' for e in outside)} left it and are not counted" if outside else "")
+            claim(
+                statement,
+                f"inside rho (activation pattern kept) for eps = {', '.join(f'{e:g}' for e in inside)}"
+                + (
+                    f"; eps = {', '.join(f'{e:g}' for e in outside)} left it or did not reach t* and are not counted"
+                    if outside
+                    else ""
+                )
                 + f". There xi_par decays by {min(rates):.3f} to {max(rates):.3f} per epoch; max ||xi|| / eps "
-                f"up to t* = {far:.3f}; "
-                f"risk(t*) / eps^4 = {', '.join(f'{r:.3g}' for r in risk)}"
-                + ("" if len(risk) > 1 else " (one eps: the eps^4 scaling is not tested)")
+                f"up to t* = {far:.3f}; risk(t*) / eps^4 = "
+                + "; ".join(f"eps {e:g}: " + ", ".join(f"{v:.3g}" for v in vs) for e, vs in risk.items())
+                + (
+                    f" (within a factor {spread:.1f} over eps and seeds)"
+                    if len(inside) > 1
+                    else " (one eps inside rho: the eps^4 scaling is not tested)"
+                )
                 + ".",
-                "holds": bool(far <= 2 and max(rates) < 1 and max(risk) <= 100 * min(risk)),
-            }
+                bool(far <= 2 and max(rates) < 1 and spread <= 100),
+                # the eps^4 law is a scaling: tested only where at least two eps lie inside rho
+                regime="||xi(0)|| = eps <= rho (every activation pattern kept), two or more eps"
+                if len(inside) > 1
+                else None,
+                seeds=len(seeds),
+                sizes=sizes,
+            )
         )
     return out
 
 
 CAPTIONS = {
     "yun_sgd.png": "SGD started at theta* + xi (theta* a memorizing network of Theorem 3.1), one row per "
-    "network and one "
-    "colour per eps = ||xi||: the component of xi along the Hessian's range, ||xi_par||/eps (left), the distance "
-    "||xi||/eps with the theorem's bound 2 (middle), and the risk against eps^4 (right), per epoch.",
+    "network and one colour per eps = ||xi|| (the first SGD seed; the table has every seed): the component of xi "
+    "along the Hessian's range, ||xi_par||/eps (left), the distance ||xi||/eps with the theorem's bound 2 "
+    "(middle), and the risk against eps^4 (right), per epoch.",
 }
 
 
@@ -166,26 +196,27 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    batch, epochs = 4, (500 if quick else 1500)
+    batch, epochs = 4, 1500
     memorizers = {}
     for N, dx in ((12, 16), (24, 16)):
         rng = np.random.default_rng(N)
         X, y = rng.standard_normal((N, dx)), rng.uniform(-1, 1, N)
         memorizers[f"Yun Thm 3.1 ReLU N={N} dx={dx}"] = (yun_3layer(X, y, seed=0)[0], X, y)
-    epsilons = (1e-2, 1e-3, 1e-4)
-    results, lines, csv = {}, [], ["memorizer,eps,epoch,xi_par,xi,risk,pattern_kept"]
+    epsilons = (1e-2, 1e-3, 1e-4, 1e-5)
+    results, lines, csv = {}, [], ["memorizer,eps,seed,epoch,xi_par,xi,risk,pattern_kept"]
     for name, (net, X, y) in memorizers.items():
-        for eps in epsilons:
-            rows, step, (lmin, lmax), P = run_sgd(net, X, y, eps, epochs, batch, seed=2)
-            results[(name, eps)] = rows
+        for eps, seed in ((eps, seed) for eps in epsilons for seed in SEEDS):
+            rows, step, (lmin, lmax), P = run_sgd(net, X, y, eps, epochs, batch, seed=seed)
+            results[(name, eps, seed)] = rows
             csv += [
-                f"{name},{eps},{int(r[0])},{r[1]:.6e},{r[2]:.6e},{r[3]:.6e},{int(r[4])}" for r in rows
+                f"{name},{eps},{seed},{int(r[0])},{r[1]:.6e},{r[2]:.6e},{r[3]:.6e},{int(r[4])}" for r in rows
             ]  # no commas in names
             floor, t_star, rate = _phase(rows)
             lines.append(
-                f"| {name} | {eps:g} | {rate:.4f} ({1 - step * lmin / batch:.4f}) | {floor / eps**2:.3g} | {t_star} | "
-                f"{rows[:, 2].max() / eps:.3f} | {rows[0, 3] / eps**2:.3g} | {rows[t_star, 3] / eps**4:.3g} | "
-                f"{rows[-1, 3]:.2e} | {'yes' if rows[:, 4].all() else 'no'} | {P}, {lmin:.3g} / {lmax:.3g} |"
+                f"| {name} | {eps:g} | {seed} | {rate:.4f} ({1 - step * lmin / batch:.4f}) | {floor / eps**2:.3g} | "
+                f"{t_star} | {rows[:, 2].max() / eps:.3f} | {rows[0, 3] / eps**2:.3g} | "
+                f"{rows[t_star, 3] / eps**4:.3g} | {rows[-1, 3]:.2e} | {'yes' if rows[:, 4].all() else 'no'} | "
+                f"{P}, {lmin:.3g} / {lmax:.3g} |"
             )
     head = (
         f"Mini-batch B = {batch} without replacement, constant step (B / lambda_max), {epochs} epochs, squared loss, "
@@ -193,9 +224,9 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
         "xi_par decays geometrically (fitted rate per epoch; in brackets 1 - step lambda_min / B, the linearised "
         "prediction) down to a floor of order eps^2 (where the theorem's condition ||xi_par|| >= tau ||xi||^2 "
         "fails, epoch t*); there ||xi|| <= 2 eps and the risk is O(eps^4).\n\n"
-        "| theta* | eps | xi_par rate / epoch | xi_par floor / eps^2 | t* | max ‖xi‖ / eps | risk(0) / eps^2 "
-        "| risk(t*) / eps^4 | final risk | activation pattern kept | parameters, H eig min+ / max |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|"
+        "| theta* | eps | SGD seed | xi_par rate / epoch | xi_par floor / eps^2 | t* | max ‖xi‖ / eps | risk(0) / "
+        "eps^2 | risk(t*) / eps^4 | final risk | activation pattern kept | parameters, H eig min+ / max |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     verdicts = verdict_lines(claims(results))
     summary = head + "\n" + "\n".join(lines) + "\n\n" + "\n".join(verdicts) + "\n"
@@ -204,8 +235,8 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
 
     fig, axes = plt.subplots(len(memorizers), 3, figsize=(14, 4 * len(memorizers)))
     for row, name in zip(np.atleast_2d(axes), memorizers):
-        for eps, color in zip(epsilons, ("C0", "C1", "C2")):
-            r = results[(name, eps)]
+        for eps, color in zip(epsilons, ("C0", "C1", "C2", "C3")):
+            r = results[(name, eps, SEEDS[0])]
             row[0].semilogy(r[:, 0], r[:, 1] / eps, color=color, label=f"eps = {eps:g}")
             row[1].plot(r[:, 0], r[:, 2] / eps, color=color)
             row[2].loglog(r[:, 0] + 1, r[:, 3], color=color)
