@@ -28,10 +28,12 @@ test: $(VENV)/.dev browser fashion-mnist lint
 fuzz: $(VENV)/.dev
 	MEMORIZERS_FUZZ=3000 $(BIN)/python -m pytest -q -n 2 -p no:randomly tests/test_kinks.py
 
-# style, checked (not just configured): ruff's lint rules of pyproject.toml and its formatter
+# style, checked (not just configured): ruff's lint rules of pyproject.toml and its formatter; and the layer
+# contract of pyproject.toml (import-linter: no import cycle, imports inside functions counted)
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 # Debian's chromium, for the test that renders the HTML report; installed when running as root with apt,
 # otherwise that one test is skipped (CI sets MEMORIZERS_REQUIRE_CHROMIUM=1 so that there it fails instead)

@@ -41,7 +41,7 @@ def main():
     parser.add_argument("--no-certify", action="store_true", help="leave out the first seed's certificate")
     parser.add_argument("--repeat", type=int, default=1, help="also verify the first points this many times over")
     parser.add_argument("--numpy-rows", type=int, default=0, help="also verify this many points in NumPy")
-    parser.add_argument("--device", default="auto", help="where verify's forward pass runs (memorizers.gpu)")
+    parser.add_argument("--device", default="auto", help="where verify's forward pass runs (memorizers.backends)")
     parser.add_argument("--clip-margin", type=float, help="the construction's clip_margin (default: its default)")
     args = parser.parse_args()
     widths = None if args.widths == "smallest" else [int(w) for w in args.widths.split(",")]

@@ -1,4 +1,4 @@
-"""The GPU path of verify and forward (memorizers.gpu), run here with torch on the CPU: the code that runs on a
+"""The GPU path of verify and forward (memorizers.backends), run here with torch on the CPU: the code that runs on a
 CUDA device, checked against NumPy (CI has no GPU; on a machine with one, the "cuda" cases run too)."""
 
 import json
@@ -17,12 +17,12 @@ import memorizers.certify
 from conftest import ALL_ACTIVATIONS, SCALES, assert_encloses, scaled_network, structured_network
 from memorizers import build, verify
 from memorizers.arrays import pow2, pow2_at_least
+from memorizers.backends import CERTIFIABLE, torch_device
 from memorizers.certify import Certifier, forward_with_bound
 from memorizers.cli import main
 from memorizers.data import gaussian_regression
 from memorizers.errors import InvalidDataError
 from memorizers.exact import exact_forward
-from memorizers.gpu import CERTIFIABLE, torch_device
 from memorizers.intervals import Enclosure
 from memorizers.kinds import certified, score, score_torch, targets, targets_torch
 
@@ -268,3 +268,13 @@ def test_build_certifies_on_the_device(device, method, activation, on_device):
     np.testing.assert_array_equal(here.report.proved_points, there.report.proved_points)
     np.testing.assert_allclose(here.report.bounds, there.report.bounds, rtol=1e-12, atol=0)
     assert here.report.bits_sufficient == there.report.bits_sufficient is not None
+
+
+def test_the_old_module_name_still_imports_with_a_warning():
+    import importlib
+    import sys
+
+    sys.modules.pop("memorizers.gpu", None)
+    with pytest.warns(DeprecationWarning, match="memorizers.backends"):
+        gpu = importlib.import_module("memorizers.gpu")
+    assert gpu.torch_device("numpy") is None and gpu.NUMPY == "numpy"

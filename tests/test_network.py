@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from conftest import ALL_ACTIVATIONS, random_network, structured_network
 from memorizers import activations
+from memorizers.backends.numpy_backend import repeated_rows
 from memorizers.errors import MemorizersError, NetworkFileError
-from memorizers.network import Dense, Network, Residual, repeated_rows
+from memorizers.network import Dense, Network, Residual
 
 
 def test_forward_in_each_dtype(rng):

@@ -4,7 +4,7 @@
 :mod:`memorizers.kinds` are written with arithmetic operators, ``abs``, comparisons, indexing and ``@``, which
 NumPy and torch share, and with the functions below where the two differ. A NumPy array takes NumPy's own
 function (so the CPU certificate is NumPy as it stands), a torch tensor torch's, on its device
-(:mod:`memorizers.gpu`). Apart from the sparse products, whose rounding the certificate bounds as it bounds
+(:mod:`memorizers.backends`). Apart from the sparse products, whose rounding the certificate bounds as it bounds
 ``@``'s, for any order of summation, nothing here rounds a value (powers of two are made from their bits), so
 the rounding analysis of :mod:`memorizers.certify` holds for both.
 """

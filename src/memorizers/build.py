@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import gpu, labels
+from . import backends, labels
 from .constructions import METHODS
 from .errors import InvalidDataError, MemorizersError, VerificationError
 from .kinds import default_tol
@@ -99,7 +99,7 @@ def build(
         ``.report``, and saying what to try), or is returned with ``report.passed`` False.
     certify : bool
         Certify the verification (:mod:`memorizers.certify`): at scale the costliest part. It runs on the
-        verification's device where it can (:func:`memorizers.gpu.certifiable`), else on the CPU. Without it
+        verification's device where it can (:func:`memorizers.backends.certifiable`), else on the CPU. Without it
         ``report.certified`` is None.
     bits : bool
         Also find, and record in ``network.meta``, bits_sufficient: the precision that provably suffices
@@ -108,7 +108,7 @@ def build(
     progress : bool
         Show the construction's stage and the verification's progress bars (on a terminal only).
     device : str
-        Where the verification's forward pass and certificate run (:mod:`memorizers.gpu`): "auto" (a CUDA GPU
+        Where the verification's forward pass and certificate run (:mod:`memorizers.backends`): "auto" (a CUDA GPU
         when there is one), "numpy", or a torch device name. Checked before the construction starts.
     **options
         The construction's own options (widths, activation, seed, ...; see its signature).
@@ -139,7 +139,7 @@ def build(
     for key, value in options.items():  # a yes/no option takes only yes or no (a string like "maybe" is truthy)
         if isinstance(accepted[key].default, bool) and not isinstance(value, (bool, np.bool_)):
             raise InvalidDataError(f"option {key} of {method} is true or false; got {value!r}")
-    gpu.torch_device(device)  # a device that cannot be used: say so before the construction's work
+    backends.torch_device(device)  # a device that cannot be used: say so before the construction's work
     seed = options.get("seed")
     if (
         seed is not None

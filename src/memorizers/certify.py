@@ -45,11 +45,11 @@ terms of step 2. So a layer costs three products of the size of one plain produc
    enclosed as one unit: the two units' errors are one error, and cancel as they do in the network
    (enclosed separately, interval arithmetic would add them: at N = 10^5 this certified 60% of
    the points instead of 100%). The second unit of each pair then leaves the products.
-6. *Structure.* Rows that repeat up to sign (:func:`memorizers.network.repeated_rows`: the pairs'
+6. *Structure.* Rows that repeat up to sign (:func:`memorizers.backends.numpy_backend.repeated_rows`: the pairs'
    shared rows where they are not fused, and the gates of Proposition 3.2, which all read one row)
    are enclosed once, without bias, as P_j = W_j a; then z_k = sign_k P_j + b_k is added by TwoSum,
    the one rounded addition (of TwoSum's error and the low part) adding 2u its terms to the radius.
-   A sparse W (:func:`memorizers.network.is_sparse`, like Proposition 3.2's output layer) is multiplied
+   A sparse W (:func:`memorizers.backends.numpy_backend.is_sparse`, like Proposition 3.2's output layer) is multiplied
    by its nonzeros: steps 1 and 2 hold for any order of summation, and for fewer terms.
 
 Activations act on (h, l):
@@ -68,7 +68,7 @@ overflow, gives radius +inf: such a point is never certified. The final comparis
 the label (:func:`certified`) is made with outward-rounded arithmetic.
 
 **Where it runs.** The enclosure's operations are written once for NumPy arrays and torch tensors
-(:mod:`memorizers.arrays`): ``Certifier(network, device="cuda")`` runs them on a GPU (:mod:`memorizers.gpu`).
+(:mod:`memorizers.arrays`): ``Certifier(network, device="cuda")`` runs them on a GPU (:mod:`memorizers.backends`).
 Nothing above or in bits_sufficient below depends on the order of a sum or on whether a product is fused, and every
 constant built from exponents is made exactly, so the same proof covers both.
 
@@ -118,11 +118,12 @@ from .arrays import (
     to_numpy,
     where,
 )
-from .data import column_scale
+from .backends.numpy_backend import distinct_rows, is_sparse, repeated_rows
 from .exact import rounding_error
 from .intervals import ETA, U64, Enclosure, gamma, near, two_product, two_sum, up
 from .kinds import certified
-from .network import Dense, Network, distinct_rows, is_sparse, repeated_rows
+from .network import Dense, Network
+from .numerics import column_scale
 
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
 MAX_BITS = 1000  # bits_sufficient searches t in [1, MAX_BITS]; beyond that it reports inf
@@ -329,9 +330,9 @@ class Certifier:
     """The tight enclosure of one network (module doc): the parameters are split once, then
     :meth:`enclose` runs on any number of chunks of points.
 
-    ``device``: a torch device to enclose on (:mod:`memorizers.gpu`; :func:`memorizers.gpu.certifiable` says which
-    networks can), with the same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_sufficient` too; the
-    outputs are torch tensors there. None: NumPy.
+    ``device``: a torch device to enclose on (:func:`memorizers.backends.certifiable` says which networks can),
+    with the same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_sufficient` too; the outputs are
+    torch tensors there. None: NumPy.
     """
 
     def __init__(self, network: Network, equilibrate: bool = True, device: str | None = None):

@@ -23,8 +23,9 @@ from .data import DATA_FORMATS, check_finite, input_files, jitter, load_data
 from .errors import MemorizersError, VerificationError
 from .experiments.report import EXPERIMENTS
 from .export import precision_note
+from .files import atomic_write_bytes, json_text, output_path
 from .kinds import KINDS
-from .network import Network, atomic_write_bytes, json_text, output_path
+from .network import Network
 from .sweep import BACKENDS
 from .training import DTYPES as TRAIN_DTYPES
 from .training import OPTIMIZERS, RECIPES

@@ -22,8 +22,8 @@ from .errors import (
     TooLargeError,
     WidthError,
 )
+from .files import atomic_write_bytes, read_npz
 from .kinds import rows_float64_cannot_hold
-from .network import atomic_write_bytes, read_npz
 
 
 def as_array(a, error: str, dtype=None) -> np.ndarray:
@@ -199,17 +199,6 @@ def check_count(value, name: str) -> int:
     if not (np.isfinite(v) and v >= 1 and v == int(v)) or isinstance(value, bool):
         raise InvalidDataError(f"{name} must be a positive integer; got {value!r}")
     return int(v)
-
-
-def column_scale(X: np.ndarray) -> np.ndarray:
-    """Per-column powers of two s_j with max_i |X_ij| s_j in [1/2, 1) (1 for a zero column).
-
-    The general-position constructions work on X * s, so that their hyperplane fits, distances and
-    rank cut-offs do not depend on the units of the features, and fold s into the first layer's
-    weights, which is exact (a power of two changes only the exponent).
-    """
-    _, e = np.frexp(np.abs(X).max(axis=0, initial=0.0))
-    return np.ldexp(1.0, -e)
 
 
 def jitter(X, scale: float, seed=None) -> np.ndarray:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Activation
+from .backends.torch_backend import torch_module
 from .errors import ExportError, MissingDependencyError, PrecisionWarning
-from .network import Dense, Network, Residual, atomic_write_bytes
+from .files import atomic_write_bytes
+from .network import Dense, Network
 
 SIGNIFICAND_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53, "longdouble": 64}
 
@@ -76,63 +78,6 @@ def _torch():
     except ImportError:
         raise MissingDependencyError("PyTorch export needs torch: pip install 'memorizers[torch]'") from None
     return torch
-
-
-def torch_module(network: Network, dtype=None, *, fresh: bool = False, temperature: float | None = None):
-    """The network as a ``torch.nn.Module``: one ``nn.Linear`` per Dense layer (in ``network.dense_layers()``
-    order) and a forward pass that is :meth:`Network.interpret` with torch operations, so residual blocks
-    and every activation come with no code of their own.
-
-    ``fresh``: PyTorch's default initialisation instead of the network's parameters (training's starting
-    point); ``temperature``: the threshold's trainable surrogate sigmoid(t / temperature)
-    (:meth:`Activation.torch`) in ``forward``; ``module.hard(x)`` always evaluates the true threshold.
-    ``module.to_network()`` reads the (trained) parameters back into a Network of the same layout.
-    """
-    torch = _torch()
-    nn = torch.nn
-    dtype = dtype or torch.float64
-
-    class NetworkModule(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.dense = [d for d, _ in network.dense_layers()]
-            self.linears = nn.ModuleList([nn.Linear(d.n_in, d.n_out, dtype=dtype) for d in self.dense])
-            self.slot = {id(d): i for i, d in enumerate(self.dense)}
-            if not fresh:
-                with torch.no_grad():
-                    for lin, d in zip(self.linears, self.dense):
-                        lin.weight.copy_(torch.from_numpy(d.weight))
-                        lin.bias.copy_(torch.from_numpy(d.bias))
-
-        def _run(self, t, temp):
-            def dense(d: Dense, a):
-                return d.activation.torch(self.linears[self.slot[id(d)]](a), temperature=temp)
-
-            return network.interpret(t, dense, lambda a, h: a + h)
-
-        def forward(self, t):
-            return self._run(t, temperature)
-
-        def hard(self, t):
-            return self._run(t, None)
-
-        def to_network(self, meta: dict | None = None) -> Network:
-            trained = {
-                id(d): Dense(
-                    lin.weight.detach().cpu().double().numpy(), lin.bias.detach().cpu().double().numpy(), d.activation
-                )
-                for d, lin in zip(self.dense, self.linears)
-            }
-            layers = [
-                Residual([trained[id(d)] for d in layer.block]) if isinstance(layer, Residual) else trained[id(layer)]
-                for layer in network.layers
-            ]
-            return Network(layers, dict(meta or {}))
-
-        def extra_repr(self):
-            return ", ".join(d.activation.name for d in self.dense)
-
-    return NetworkModule()
 
 
 def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True):

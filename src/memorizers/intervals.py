@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from .arrays import where
+from .numerics import split
 
 U64 = 2.0**-53  # unit roundoff of float64
 ETA = 2.0**-1074  # smallest positive subnormal float64
@@ -47,15 +48,9 @@ def two_sum(a, b):
 def two_product(a, b):
     """Dekker's TwoProduct (Veltkamp's split, no FMA): p = fl(a b) and the exact error e, a b = p + e."""
     p = a * b
-    a_hi, a_lo = _veltkamp(a)
-    b_hi, b_lo = _veltkamp(b)
+    a_hi, a_lo = split(a)
+    b_hi, b_lo = split(b)
     return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-
-
-def _veltkamp(a):
-    c = 134217729.0 * a  # 2^27 + 1
-    hi = c - (c - a)
-    return hi, a - hi
 
 
 def sides(z: Enclosure, c: float):

@@ -19,12 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import lzma
-import math
-import os
-import tempfile
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
@@ -33,6 +27,7 @@ import numpy as np
 from .activations import Activation, identity
 from .errors import MemorizersError, NetworkFileError
 from .exact import bits, decode, encode, exact_values, rounded
+from .files import atomic_write_bytes, json_default, read_npz
 
 FORMAT = "memorizers-network"
 VERSION = 2  # 2: exact parameters (text, hexadecimal); files of version 1 are read too
@@ -90,98 +85,6 @@ class Dense:
     def __call__(self, a: np.ndarray) -> np.ndarray:
         dt = a.dtype
         return self.activation(a @ self.weight.T.astype(dt, copy=False) + self.bias.astype(dt, copy=False))
-
-
-def is_sparse(W: np.ndarray) -> bool:
-    """Whether products with W are computed from its nonzeros (at most 5% of at least 1024 entries)."""
-    return W.size >= 1024 and np.count_nonzero(W) <= 0.05 * W.size
-
-
-def repeated_rows(W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Rows of W that repeat up to sign: (first, index, sign) with W[k] = sign[k] * W[first[index[k]]] exactly,
-    or None when fewer than a quarter of the rows are repeats.
-
-    Yun et al.'s ReLU-like units come in pairs with one weight row, and the gates of Proposition 3.2 all
-    read one row (up to sign): such a layer's products are computed once per distinct row. Negation is
-    exact, so sign * (W_j . a) is the float dot product of row k itself, in the same order. Rows are told
-    apart by their largest |entry|, its column and 16 of their columns first, which rules most layers out
-    in one pass; the candidates are then compared whole.
-    """
-    n_out = W.shape[0]
-    if n_out < 4 or W.shape[1] == 0:
-        return None
-    A = np.abs(W)
-    peak = A.argmax(axis=1)  # the same column for rows equal up to sign
-    rows = np.arange(n_out)
-    cols = np.unique(np.linspace(0, W.shape[1] - 1, 16).astype(np.int64))
-    first, index = distinct_rows(np.column_stack([peak, A[rows, peak], A[:, cols]]) + 0.0)
-    if len(first) > 0.75 * n_out:
-        return None
-    sign = np.where(W[rows, peak] < 0, -1.0, 1.0)
-    rel = sign * sign[first[index]]
-    for s in range(0, n_out, 256):  # whole rows, a block at a time
-        if not np.array_equal(W[s : s + 256], rel[s : s + 256, None] * W[first[index[s : s + 256]]]):
-            first, index = distinct_rows(W * sign[:, None] + 0.0)  # alike in those columns only: all of them
-            if len(first) > 0.75 * n_out:
-                return None
-            return first, index, sign * sign[first[index]]
-    return first, index, rel
-
-
-def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first, index) of the distinct rows of a float array: rows[k] equals rows[first[index[k]]] bit for bit,
-    first increasing (so that gathering by index reads in order where repeats are adjacent, as pairs are)."""
-    rows = np.ascontiguousarray(rows)
-    keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
-    _, first, index = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return first[order], rank[index.reshape(-1)]
-
-
-class _Affine:
-    """a @ W.T + b of one Dense layer in one float dtype, using its structure (a valid float evaluation of
-    every row: each output is the rounded sum of its row's products, in some order): distinct rows once
-    (:func:`repeated_rows`), and sparse matrices by their nonzeros. Adding an exact zero changes no float sum;
-    a chunk with a non-finite input takes the dense product, where 0 * inf is NaN as in any runtime.
-
-    The dense product has a multiple of ``COLUMNS`` columns, zero rows of W added (their outputs are dropped),
-    so that every unit goes through BLAS's main kernel, which adds a row's products one after another. The
-    last (columns mod 4) columns of a product take a tail kernel that sums each row across vector lanes
-    (OpenBLAS's SkylakeX and MKL, measured): a ReLU pair's two cancelling products of Yun et al.'s layer 2
-    then land in different lanes, and the largest float64 error of a Theorem 3.1 network at N = 10^5 was
-    1.1e-7 to 4.3e-7 (seeds 0-5) with its 338 distinct rows, against 1.5e-8 to 7.6e-8 for the full layer's
-    676 rows in NumPy or torch, which is what padding gives."""
-
-    COLUMNS = 16
-
-    def __init__(self, d: Dense, dt: np.dtype):
-        W = d.weight
-        self.rows = repeated_rows(W)
-        if self.rows is not None:
-            W = W[self.rows[0]]
-        self.sign = None if self.rows is None else self.rows[2].astype(dt)
-        self.n = len(W)
-        with np.errstate(over="ignore"):  # float32 parameters past its range become inf, as in any float32 runtime
-            self.WT, self.b = W.T.astype(dt, copy=False), d.bias.astype(dt, copy=False)
-        self.sparse = None
-        if dt in (np.float32, np.float64) and is_sparse(W):
-            from scipy.sparse import csr_array
-
-            self.sparse = csr_array(self.WT.T)
-        elif dt in (np.float32, np.float64) and self.n % self.COLUMNS:
-            pad = np.zeros((self.WT.shape[0], -self.n % self.COLUMNS), dtype=dt)
-            self.WT = np.concatenate([self.WT, pad], axis=1)
-
-    def __call__(self, a: np.ndarray) -> np.ndarray:
-        if self.sparse is not None and np.isfinite(a).all():
-            z = (self.sparse @ a.T).T
-        else:
-            z = (a @ self.WT)[:, : self.n]
-        if self.rows is not None:
-            z = z[:, self.rows[1]] * self.sign
-        return z + self.b
 
 
 @dataclass
@@ -244,9 +147,9 @@ class Network:
 
         Parameters and inputs are cast to ``dtype`` first (float32, float64 or
         numpy.longdouble), so every operation rounds in that type. ``device``: "numpy", or
-        "auto" / a torch device name for the GPU path of :mod:`memorizers.gpu`.
+        "auto" / a torch device name (:func:`memorizers.backends.select`).
         """
-        from .gpu import chunk_activations, evaluator
+        from .backends import chunk_activations, select
 
         dt = np.dtype(dtype)
         X = np.asarray(X)
@@ -254,7 +157,7 @@ class Network:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise MemorizersError(f"network expects {self.n_in} input features, got shape {X.shape}")
-        run, _, where = evaluator(self, dt, device)
+        run, _, where = select(device, self, dt)
         rows = self.chunk_rows(chunk_activations(where))
         if len(X) <= rows:
             return run(X)
@@ -273,16 +176,11 @@ class Network:
         return rounded(exact_forward(self, np.atleast_2d(np.asarray(X, dtype=np.float64))))
 
     def evaluator(self, dtype=np.float64):
-        """The float evaluation in ``dtype`` (NumPy) as a function of chunks of rows, each layer's structure
-        found once (:class:`_Affine`); what :meth:`forward` and :func:`memorizers.verify` run."""
-        dt = np.dtype(dtype)
-        affine = {id(d): _Affine(d, dt) for d, _ in self.dense_layers()}
+        """The float evaluation in ``dtype`` (NumPy) as a function of chunks of rows
+        (:func:`memorizers.backends.numpy_backend.evaluator`): what :meth:`forward` and verify run."""
+        from .backends.numpy_backend import evaluator
 
-        def run(X: np.ndarray) -> np.ndarray:
-            a = np.asarray(X).astype(dt, copy=False)
-            return self.interpret(a, lambda d, a: d.activation(affine[id(d)](a)), lambda a, h: a + h)
-
-        return run
+        return evaluator(self, dtype)
 
     def interpret(self, a, dense, add):
         """The one walk through the network, in any arithmetic: ``dense(layer, a)`` applies a Dense layer
@@ -427,10 +325,7 @@ class Network:
                     layers.append(blocks[0])
                 else:
                     raise NetworkFileError(f"bad layer type {spec['type']!r}")
-            meta = dict(header.get("meta", {}))
-            if "bits_needed" in meta:  # files written before the name said what the number is
-                meta.setdefault("bits_sufficient", meta.pop("bits_needed"))
-            return cls(layers, meta)
+            return cls(layers, current_meta(header.get("meta", {})))
         except NetworkFileError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, MemorizersError) as e:
@@ -448,6 +343,30 @@ class Network:
         return cls.from_arrays(read_npz(path, "network"))
 
 
+# The label kind of each method, for files written before build() recorded it (frozen: new methods record it)
+_KIND_OF_METHOD = {
+    **dict.fromkeys(("universal", "relu-baum", "yun-3layer", "yun-deep", "zhang"), "real"),
+    **dict.fromkeys(("baum", "vershynin"), "binary"),
+    **dict.fromkeys(("ntk", "harmonic"), "relative"),
+    **dict.fromkeys(("yun-classifier", "yun-deep-classifier", "yun-2layer", "yun-resnet"), "onehot"),
+    "daniely": "sign",
+    "vardi": "index",
+}
+
+
+def current_meta(meta: dict) -> dict:
+    """Metadata in today's terms (a new dict): older files name bits_sufficient bits_needed, and networks that
+    build() did not record may lack the label kind (and, for the approximate methods, the tolerance: their eps)."""
+    meta = dict(meta)
+    if "bits_needed" in meta:
+        meta.setdefault("bits_sufficient", meta.pop("bits_needed"))
+    if meta.get("kind") is None and meta.get("method") in _KIND_OF_METHOD:
+        meta["kind"] = _KIND_OF_METHOD[meta["method"]]
+        if meta["kind"] == "relative" and "eps" in meta:
+            meta["tol"] = meta["eps"]
+    return meta
+
+
 def _read_dense(arrays, key: str, act: Activation) -> Dense:
     if f"{key}.weight.exact" not in arrays:
         return Dense(arrays[f"{key}.weight"], arrays[f"{key}.bias"], act)
@@ -455,106 +374,3 @@ def _read_dense(arrays, key: str, act: Activation) -> Dense:
     if len(shape) != 2:
         raise ValueError(f"layer {key}: weight shape {shape}")
     return Dense(decode(arrays[f"{key}.weight.exact"], shape), decode(arrays[f"{key}.bias.exact"], shape[:1]), act)
-
-
-# What reading a damaged archive raises: zipfile's own errors, a decompressor's, and for a member marked
-# encrypted (RuntimeError) or with a compression method zipfile lacks (NotImplementedError).
-_UNREADABLE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, lzma.LZMAError)
-_UNREADABLE += (RuntimeError, NotImplementedError)
-
-
-def read_npz(path, what: str) -> dict[str, np.ndarray]:
-    """All arrays of an .npz archive, or NetworkFileError saying why the file cannot be read."""
-    try:
-        f = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise NetworkFileError(f"{path}: no such file") from None
-    except _UNREADABLE as e:
-        raise NetworkFileError(f"{path}: not a readable .npz {what} file ({e})") from None
-    if not isinstance(f, np.lib.npyio.NpzFile):
-        raise NetworkFileError(f"{path}: expected an .npz archive ({what} file), got a plain .npy array")
-    try:
-        with f:
-            return {k: f[k] for k in f.files}
-    except MemoryError as e:
-        raise NetworkFileError(
-            f"{path}: an array in this {what} file is larger than the memory available ({e})"
-        ) from None
-    except _UNREADABLE as e:
-        raise NetworkFileError(f"{path}: corrupt {what} file ({e})") from None
-
-
-def output_path(path) -> str:
-    """Where a write to ``path`` lands: through a symlink to its target; a path that exists and is not a
-    regular file (a directory, a device, a pipe) is refused with NetworkFileError, never replaced."""
-    target = os.path.realpath(os.fspath(path))
-    if os.path.exists(target) and not os.path.isfile(target):
-        kind = "a directory" if os.path.isdir(target) else "not a regular file"
-        raise NetworkFileError(f"{os.fspath(path)} is {kind}; refusing to replace it (give a file path)")
-    folder = os.path.dirname(target)
-    while not os.path.exists(folder):  # the nearest folder that exists: the missing ones are created in it
-        folder = os.path.dirname(folder)
-    if not os.path.isdir(folder):
-        raise NetworkFileError(f"{os.fspath(path)}: {folder} is a file, so no folder can be made there")
-    return target
-
-
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that an interrupted write never leaves a partial file there.
-
-    Writes through symlinks, refuses to replace anything but a regular file (:func:`output_path`),
-    creates missing parent directories, and leaves the file with the mode a plain open() would
-    give it (the umask's, or the mode of the file it replaces).
-    """
-    target = output_path(path)
-    directory = os.path.dirname(target)
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError as e:
-        raise NetworkFileError(f"{os.fspath(path)}: cannot create the folder {directory} ({e.strerror})") from None
-    mode = os.stat(target).st_mode & 0o777 if os.path.exists(target) else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(target))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def json_text(o) -> str:
-    """Strict JSON of a report (RFC 8259, which ``JSON.parse`` and every other reader take): numpy values as
-    numbers and lists, and non-finite numbers (an infinite bound, a NaN margin) as null."""
-    return json.dumps(_finite_or_null(o), default=json_default, allow_nan=False)
-
-
-def _finite_or_null(o):
-    if isinstance(o, dict):
-        return {k: _finite_or_null(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite_or_null(v) for v in o]
-    if isinstance(o, (np.ndarray, np.generic)):
-        return _finite_or_null(o.tolist())
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return o
-
-
-def json_default(o):
-    """JSON for numpy scalars and arrays (network metadata, CLI reports)."""
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(f"cannot write {type(o).__name__} as JSON")

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import labels
+from .backends.torch_backend import torch_module
 from .data import as_array
 from .errors import InvalidDataError, MissingDependencyError
-from .export import torch_module
 from .kinds import KINDS, default_tol, targets
 from .network import Network
 from .verify import MemorizationReport, infer_kind, recorded_kind_and_tol, verify

@@ -34,14 +34,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import gpu, kinds, labels
+from . import backends, kinds, labels
 from .arrays import amax, to_numpy
 from .certify import Certifier
-from .constructions import METHODS
 from .data import as_array, check_finite
 from .errors import InvalidDataError
 from .kinds import certified, score, score_torch, targets, targets_torch
-from .network import Network
+from .network import Network, current_meta
 from .threads import thread_map
 
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
@@ -100,7 +99,7 @@ class MemorizationReport:
     judged_exactly: bool = False  # the top level is the exact evaluation's (a network with exact parameters)
     float_evaluation: FloatEvaluation | None = None  # then: what the evaluation in dtype gave
     bits_searched: bool = field(default=False, repr=False)  # bits_sufficient was searched for (None then: no t found)
-    device: str = "numpy"  # where the scored evaluation ran: "numpy" or a torch device (memorizers.gpu)
+    device: str = "numpy"  # where the scored evaluation ran: "numpy" or a torch device (memorizers.backends)
     certified_on: str | None = None  # where the certificate's enclosures ran (None: no certificate)
 
     @property
@@ -153,7 +152,7 @@ class MemorizationReport:
         return s
 
     def summary(self) -> str:
-        where = "" if self.device == gpu.NUMPY else f" on {self.device}"
+        where = "" if self.device == backends.NUMPY else f" on {self.device}"
         judged = f" (tol {self.tol:.3g})" if self.kind == "real" else ""
         arithmetic = "exact arithmetic" if self.judged_exactly else f"{self.dtype}{where}"
         s = (
@@ -185,15 +184,9 @@ class MemorizationReport:
 
 def recorded_kind_and_tol(network: Network) -> tuple[str | None, float | None]:
     """The label kind and tolerance a network was built for: ``meta["kind"]`` and ``meta["tol"]``, which
-    build() records; for files written before that, the kind of the method that built it (and the
-    eps of an approximate one)."""
-    kind, tol = network.meta.get("kind"), network.meta.get("tol")
-    method = METHODS.get(network.meta.get("method"))
-    if kind is None and method is not None:
-        kind = method.kind
-        if kind == "relative":
-            tol = network.meta.get("eps", tol)
-    return kind, tol
+    build() records; for other networks, those of the method that built it (:func:`memorizers.network.current_meta`)."""
+    meta = current_meta(network.meta)
+    return meta.get("kind"), meta.get("tol")
 
 
 def infer_kind(y: np.ndarray, n_out: int) -> str:
@@ -264,9 +257,9 @@ def verify(
     progress : bool
         Progress bars (on a terminal only).
     device : str
-        Where the forward pass runs (:mod:`memorizers.gpu`): "auto" (a CUDA GPU through PyTorch when there is
+        Where the forward pass runs (:mod:`memorizers.backends`): "auto" (a CUDA GPU through PyTorch when there is
         one, else NumPy), "numpy", or a torch device name ("cuda", "cuda:1", "cpu"). The certificate runs there
-        too (with the bits search) where :func:`memorizers.gpu.certifiable` says it can, else in NumPy;
+        too (with the bits search) where :func:`memorizers.backends.certifiable` says it can, else in NumPy;
         ``report.device`` says where the scored evaluation ran, ``report.certified_on`` where the certificate did.
 
     Returns
@@ -301,11 +294,11 @@ def verify(
     if kind == "relative":  # the aggregate budget tol ||y||^2, shared equally for the per-point scores
         score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(targets(y, network.n_out, kind) ** 2) / len(X)))
 
-    _, scored, where = gpu.evaluator(network, dt, device)
-    rows = chunk_rows or network.chunk_rows(gpu.chunk_activations(where))
+    _, scored, where = backends.select(device, network, dt)
+    rows = chunk_rows or network.chunk_rows(backends.chunk_activations(where))
     errs, margins, correct = [], [], []
     residual2, labels2 = [], []  # per point, summed once at the end, not chunk by chunk
-    label = dt.name if where == gpu.NUMPY else f"{dt.name}, {where}"
+    label = dt.name if where == backends.NUMPY else f"{dt.name}, {where}"
     for s in _progress(range(0, len(X), rows), progress, f"verify ({label})"):
         with np.errstate(all="ignore"):
             e, m, c, r2, l2 = scored(X[s : s + rows], y[s : s + rows], kind, score_kind, score_tol)
@@ -377,7 +370,17 @@ def _progress(it, show: bool, desc: str, total: int | None = None):
 
 
 def _certify(
-    report, network: Network, X, y, ok, kind: str, tol: float, bits: bool, progress: bool, only=None, where=gpu.NUMPY
+    report,
+    network: Network,
+    X,
+    y,
+    ok,
+    kind: str,
+    tol: float,
+    bits: bool,
+    progress: bool,
+    only=None,
+    where=backends.NUMPY,
 ) -> None:
     """Fill the report's certificate (and bits_sufficient) from enclosures of the exact outputs; with ``only``
     (row indices), of those points alone, the others left uncertified (bound inf).
@@ -385,10 +388,10 @@ def _certify(
     Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking. In NumPy
     they run on one thread per core (:func:`memorizers.threads.thread_map`): a third of the work
     is elementwise NumPy, which one thread would leave to one core. On a torch device (``where``, for the
-    networks :func:`memorizers.gpu.certifiable` takes) they run in turn, in larger blocks, bits search
+    networks :func:`memorizers.backends.certifiable` takes) they run in turn, in larger blocks, bits search
     included, and only the per-point results come back.
     """
-    device = where if where != gpu.NUMPY and gpu.certifiable(network) else None
+    device = where if where != backends.NUMPY and backends.certifiable(network) else None
     certifier = Certifier(network, device=device)
     size = CERT_BLOCK_GPU if (device or "").startswith("cuda") else CERT_BLOCK
     rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
@@ -433,7 +436,7 @@ def _certify(
         report.bounds[keep] = np.concatenate(bounds)
         report.certificate_margins[keep] = np.concatenate(cert_margins)
     report.certified_points = report.proved_points & ok
-    report.certified_on = device or gpu.NUMPY
+    report.certified_on = device or backends.NUMPY
     report.certified = float(report.certified_points.mean())
     report.max_error_bound = float(np.max(np.where(np.isnan(report.bounds), np.inf, report.bounds)))
     if bits:

@@ -24,12 +24,12 @@ from ..data import (
     check_memory,
     check_positive,
     check_widths,
-    column_scale,
     general_position_error,
     one_hidden_width,
 )
 from ..errors import InvalidDataError, WidthError
 from ..network import Dense, Network
+from ..numerics import column_scale
 from .geometry import hyperplane_through, on_hyperplane_tolerance
 from .registry import register
 

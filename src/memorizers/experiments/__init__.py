@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from ..errors import MissingDependencyError
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 
 SEEDS_TO_HOLD = 3  # a claim holds only from a measurement in the theorem's regime over at least this many seeds
 VERDICTS = ("holds", "not supported", "measured", "not tested at this size")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..constructions.bubeck import harmonic, ntk, relu_baum
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from . import claim, pyplot, save_figure, verdict_lines, write_csv
 
 FULL = {"d": (50, 100, 200), "ratios": (2, 5, 10, 20), "seeds": 3}

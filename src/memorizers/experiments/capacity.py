@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..capacity import capacity
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from . import claim, pyplot, save_figure, verdict_lines
 
 QUICK = {"widths": ((8, 8), (16, 16)), "seeds": 10}

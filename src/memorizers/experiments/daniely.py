@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import activations
 from ..constructions.daniely import daniely_one_step, initialisation
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from . import SEEDS_TO_HOLD, claim, pyplot, save_figure, verdict_lines, write_csv
 
 FULL = {"d": (64, 128, 256), "q": (16, 64, 256), "ratios": tuple(2.0**-k for k in range(8, 0, -1)), "seeds": 5}

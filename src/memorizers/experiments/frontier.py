@@ -28,7 +28,7 @@ import numpy as np
 
 from ..build import build
 from ..constructions import METHODS
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from . import claim, pyplot, save_figure, verdict_lines, write_csv
 
 D, C = 10, 10

@@ -19,8 +19,8 @@ import numpy as np
 from ..build import build
 from ..data import digits, load_mnist_idx
 from ..errors import InvalidDataError
+from ..files import atomic_write_bytes
 from ..labels import decode
-from ..network import atomic_write_bytes
 from . import SEEDS_TO_HOLD, claim, pyplot, save_figure, verdict_lines, write_csv
 
 METHODS = ("yun-classifier", "yun-2layer", "yun-resnet")

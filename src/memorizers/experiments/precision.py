@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..build import build
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from . import claim, pyplot, save_figure, verdict_lines, write_csv
 
 QUICK = (100, 300, 1000)

@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from . import VERDICTS, regime_text, scope, verdict
 
 EXPERIMENTS = {  # name: (module, title)

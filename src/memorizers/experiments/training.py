@@ -22,7 +22,7 @@ import numpy as np
 from ..build import build
 from ..data import load_mnist_idx
 from ..errors import InvalidDataError
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from ..training import train
 from . import claim, pyplot, save_figure, verdict_lines, write_csv
 from .heldout import digits_split, heldout_accuracy

@@ -22,7 +22,7 @@ import numpy as np
 from ..activations import relu, threshold
 from ..capacity import capacity
 from ..constructions.vershynin import gaussian_moments
-from ..network import atomic_write_bytes
+from ..files import atomic_write_bytes
 from . import SEEDS_TO_HOLD, claim, pyplot, save_figure, verdict_lines
 
 N_IN = 20

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..constructions.yun import yun_3layer
-from ..network import Dense, Network, atomic_write_bytes
+from ..files import atomic_write_bytes
+from ..network import Dense, Network
 from . import SEEDS_TO_HOLD, claim, pyplot, save_figure, verdict_lines
 
 SEEDS = tuple(range(2, 2 + SEEDS_TO_HOLD))  # the SGD runs' seeds (shuffles): the verdict holds only from this many

@@ -11,7 +11,7 @@ from ...activations import Activation, identity
 from ...data import check_count, check_dataset, check_distinct, check_memory, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
-from ..numerics import LD, dot2
+from ...numerics import LD, dot2
 from ..registry import given_widths, register
 from .classifier import class_ids, class_values, gate_units, units_per_gate
 from .three_layer import (

@@ -12,11 +12,11 @@ from ...data import (
     check_memory,
     check_positive,
     check_widths,
-    column_scale,
     general_position_error,
 )
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network, Residual
+from ...numerics import column_scale
 from ..geometry import hyperplane_through, on_hyperplane_tolerance
 from ..registry import register
 from .classifier import class_ids, gate_units, units_per_gate

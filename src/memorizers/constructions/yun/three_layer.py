@@ -14,8 +14,8 @@ from ...activations import Activation, identity
 from ...data import check_count, check_dataset, check_distinct, check_memory, check_positive, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
+from ...numerics import LD, dot2
 from ...threads import thread_map
-from ..numerics import LD, dot2
 from ..registry import register
 from .units import _pm, check_activation, hard_tanh_units, units_per_hard_tanh
 

@@ -1,5 +1,6 @@
-"""Error-free transformations shared by the constructions: Dekker's split and the Dot2 dot product (Ogita, Rump
-& Oishi 2005)."""
+"""Exact floating-point transformations and scalings shared by the constructions and the certificate: Dekker's
+split (Veltkamp's splitting, which TwoProduct uses), the Dot2 dot product (Ogita, Rump & Oishi 2005) and
+power-of-two column scaling. Imports nothing of memorizers."""
 
 from __future__ import annotations
 
@@ -37,3 +38,14 @@ def dot2(X: np.ndarray, W: np.ndarray, chunk: int = 4096) -> np.ndarray:
             hi = t
         out[s : s + chunk] = hi.astype(LD) + lo.astype(LD)
     return out
+
+
+def column_scale(X: np.ndarray) -> np.ndarray:
+    """Per-column powers of two s_j with max_i |X_ij| s_j in [1/2, 1) (1 for a zero column).
+
+    The general-position constructions work on X * s, so that their hyperplane fits, distances and
+    rank cut-offs do not depend on the units of the features, and fold s into the first layer's
+    weights, which is exact (a power of two changes only the exponent).
+    """
+    _, e = np.frexp(np.abs(X).max(axis=0, initial=0.0))
+    return np.ldexp(1.0, -e)
