@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test fuzz lint browser fashion-mnist report bench bench-train bench-imagenet bench-gpu clean
+.PHONY: demo test test-fast fuzz lint browser fashion-mnist report bench bench-train bench-imagenet bench-gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: $(VENV)/.demo
 # two workers (pytest-xdist), each test file on one of them: the report's module fixture runs once
 test: $(VENV)/.dev browser fashion-mnist lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# the edit loop's tier (under 3 minutes on 2 cores): no test marked slow, few hypothesis examples, a short fuzz
+test-fast: $(VENV)/.dev
+	MEMORIZERS_FUZZ=5 $(BIN)/python -m pytest -q -n 2 -m "not slow" --hypothesis-profile=fast
 
 # the certificate's fuzz at full count: 3000 networks per activation, pre-activations on and beside every kink,
 # every label kind (make test runs the same tests on 25)

@@ -10,6 +10,7 @@ from memorizers.arrays import to_numpy
 from memorizers.network import Dense, Network, Residual
 
 settings.register_profile("default", deadline=None, max_examples=30)
+settings.register_profile("fast", deadline=None, max_examples=5)  # make test-fast: --hypothesis-profile=fast
 settings.load_profile("default")
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # make test's workers, one per core: one BLAS and torch thread each,

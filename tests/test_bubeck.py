@@ -144,6 +144,7 @@ def test_hermite_mean_identity():
     np.testing.assert_allclose(mean, dphi * (X @ v), atol=1e-10 * np.abs(mean).max())
 
 
+@pytest.mark.slow
 def test_harmonic_weight_grows_like_sqrt_n():
     """Theorem 1: W(f) = O~(sqrt n). W/sqrt(n) within a factor 2 over n = 250 .. 2000 at d = 200, eps = 0.01
     (measured: 278, 277, 264, 249; and 261 at n = 4000, which took 24 s of the test's 36)."""

@@ -141,6 +141,7 @@ def test_failed_verification_exits_1_and_writes_nothing(tmp_path, data, capsys):
     assert code == 1 and "verification failed" in err and not out.exists()
 
 
+@pytest.mark.slow
 def test_demo_prints_a_table(capsys):
     code, out, _ = run(capsys, "demo")  # the full demo, as `make demo` runs it
     assert code == 0

@@ -11,6 +11,8 @@ import pytest
 
 from memorizers.cli import main
 
+pytestmark = pytest.mark.slow  # the report runs every experiment (minutes)
+
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):

@@ -88,6 +88,7 @@ def test_fashion_mnist_is_the_standard_split(fashion):
     assert Xt.shape == (10000, 784) and np.bincount(yt).tolist() == [1000] * 10
 
 
+@pytest.mark.slow
 def test_every_fashion_mnist_point_certified(fashion):
     """Proposition 3.2 on 5000 real images: every label reproduced, and proved, in float64."""
     X, y = fashion[0][:5000], fashion[1][:5000]
@@ -98,6 +99,7 @@ def test_every_fashion_mnist_point_certified(fashion):
     assert r32.certified <= r32.accuracy
 
 
+@pytest.mark.slow
 def test_the_certificate_benchmark_runs_quick(fashion, capsys):
     """benchmarks/certify.py --quick: every case certified in full, through the public build/verify."""
     import sys

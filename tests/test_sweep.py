@@ -68,6 +68,7 @@ def _count(db):
         return (0, 0)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume_records_every_job_exactly_once(tmp_path):
     db = tmp_path / "kill.sqlite"
     argv = [
@@ -106,6 +107,7 @@ def test_sigkill_mid_sweep_then_resume_records_every_job_exactly_once(tmp_path):
     assert all(after[k] == t for k, t in recorded.items())  # nothing finished before the kill was redone
 
 
+@pytest.mark.slow
 def test_dask_backend_on_a_local_cluster(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     jobs = [Job.make("yun-3layer", None, n, 5, s) for n in (30, 60) for s in range(3)]
@@ -124,6 +126,7 @@ def test_dask_backend_on_a_local_cluster(tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_ray_backend_on_a_local_cluster(tmp_path):
     ray = pytest.importorskip("ray")
     jobs = [Job.make("yun-3layer", None, n, 5, s) for n in (30, 60) for s in range(3)]

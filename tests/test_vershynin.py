@@ -74,6 +74,7 @@ def test_perception_separates_a_batch_or_reports_failure():
     assert perceive(twins, np.array([0]), np.array([1]), rng, tries=5, bounds="gap") is None
 
 
+@pytest.mark.slow
 def test_threshold_network_memorizes_2000_points_in_dimension_20(tmp_path, capsys):
     """The issue's target: K = 2000 unit points in R^20, random 0/1 labels, every activation a threshold."""
     X, y = sphere(2000, 20, 0)

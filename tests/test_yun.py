@@ -21,6 +21,7 @@ ACTS = {
 }
 
 
+@pytest.mark.slow
 @given(
     n=st.integers(1, 300),
     dx=st.integers(1, 6),

@@ -246,6 +246,7 @@ def test_deep_classifier_places_the_gate_layer():
         yun_deep_classifier(X, ids, widths=(20, 20, 20, 20, 19))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "method,widths,classes",
     [
