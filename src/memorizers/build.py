@@ -88,8 +88,8 @@ def build(
         method): they are encoded for the construction and the classes recorded in
         ``network.meta["classes"]`` (:mod:`memorizers.labels`).
     tol : float, optional
-        Real labels: the largest |f(x_i) - y_i| accepted (default :func:`memorizers.kinds.default_tol`: 1e-6 up
-        to N = 10^5, then 1e-6 (N / 10^5)^1.5, the rule measured on Theorem 3.1's networks). The approximate methods
+        Real labels: the largest |f(x_i) - y_i| accepted (default :func:`memorizers.kinds.default_tol` of N).
+        The approximate methods
         (kind ``"relative"``: ntk, harmonic): the eps of ||f - y||^2 <= eps ||y||^2 (Bubeck et al.,
         Lemma 1), passed to the construction as ``eps`` unless that is given.
     kind : str, optional

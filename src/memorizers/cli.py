@@ -24,7 +24,7 @@ from .errors import MemorizersError, VerificationError
 from .experiments.report import EXPERIMENTS
 from .export import precision_note
 from .files import atomic_write_bytes, json_text, output_path
-from .kinds import KINDS
+from .kinds import KINDS, TOL_RULE
 from .network import Network
 from .sweep import BACKENDS
 from .training import DTYPES as TRAIN_DTYPES
@@ -526,8 +526,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--tol",
         type=cli_args.positive,
-        help="real labels: max |f(x_i) - y_i| accepted in float64 (default 1e-6 up to N = 10^5, then "
-        "1e-6 (N / 10^5)^1.5); ntk, harmonic: eps of ||f - y||^2 <= eps ||y||^2 (default 0.01)",
+        help=f"real labels: max |f(x_i) - y_i| accepted in float64 (default {TOL_RULE}); ntk, harmonic: eps of "
+        "||f - y||^2 <= eps ||y||^2 (default 0.01)",
     )
     b.add_argument(
         "--kind", type=cli_args.choice(KINDS, "label kind"), help="label kind to score (default: the method's)"
@@ -553,7 +553,7 @@ def parser() -> argparse.ArgumentParser:
         "--tol",
         type=cli_args.positive,
         help="real labels: max |f(x_i) - y_i|; relative: eps (default: the one the network was built with, else "
-        "1e-6 up to N = 10^5, then 1e-6 (N / 10^5)^1.5)",
+        f"{TOL_RULE})",
     )
     v.add_argument(
         "--kind",
@@ -602,8 +602,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--tol",
         type=cli_args.positive,
-        help="real labels: max |f(x_i) - y_i| counted as memorized (default 1e-6 up to N = 10^5, then "
-        "1e-6 (N / 10^5)^1.5)",
+        help=f"real labels: max |f(x_i) - y_i| counted as memorized (default {TOL_RULE})",
     )
     t.add_argument("--kind", type=cli_args.choice(KINDS, "label kind"), help="label kind (default: the template's)")
     t.add_argument("--seed", type=cli_args.seed, default=0, help="initialisation and batch order")

@@ -275,17 +275,17 @@ class Index(Kind):
 KINDS: dict[str, Kind] = {k.name: k for k in (Real(), Binary(), Sign(), OneHot(), Index(), Relative())}
 
 
+TOL_RULE = "1e-6 up to N = 10^5, then 1e-6 (N / 10^5)^1.5"  # default_tol in words, for help texts
+
+
 def default_tol(n: int) -> float:
     """The tolerance of real labels when none is given, for N = n points: 1e-6 up to N = 10^5, then
     1e-6 (N / 10^5)^1.5 (5.2e-6 at N = 3 10^5, 3.2e-5 at 10^6).
 
-    Chosen from measurement (README, "The tolerance"): the largest float64 error of Theorem 3.1's networks
-    (Yun et al. 2019), the largest the library builds, over seeds, was 1.9e-7 at N = 10^5, 1.0e-6 at 3 10^5
-    and 6.1e-6 at 10^6 on the machine that set the rule: it grows like N^1.5 (the sum of layer 2's large,
-    cancelling products dominates it), and the rule keeps the room of 5 it has at 10^5. Measured again on
-    another BLAS kernel, with every product added in order (:class:`memorizers.network._Affine`): 8.3e-8,
-    2.9e-7 and 8.9e-6, room 12, 18 and 3.5. What float64 resolves, and so what can be claimed, grows with N;
-    reports print the tolerance they judged by.
+    The largest float64 error of Theorem 3.1's networks (Yun et al. 2019), the largest the library builds,
+    grows like N^1.5: the sum of layer 2's large, cancelling products dominates it. The rule follows that
+    growth with room to spare at every N (the README's tolerance table has the measurements); what float64
+    resolves, and so what can be claimed, grows with N, and reports print the tolerance they judged by.
     """
     return 1e-6 * max(1.0, n / 1e5) ** 1.5
 

@@ -126,8 +126,8 @@ def train(
     seconds : float, optional
         Wall-clock budget; training stops at the first epoch boundary past it.
     tol : float, optional
-        Real labels: max |f - y| that counts as memorized (default :func:`memorizers.kinds.default_tol`:
-        1e-6 up to N = 10^5, as for build).
+        Real labels: max |f - y| that counts as memorized (default :func:`memorizers.kinds.default_tol` of N,
+        as for build).
     batch : int, optional
         Mini-batch size (the recipe's; the full-batch recipe: the whole set).
     dtype : {"float32", "float64", "auto"}

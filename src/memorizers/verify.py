@@ -235,7 +235,7 @@ def verify(
     tol : float, optional
         Real labels: the largest |f(x_i) - y_i| accepted; relative: the eps of Lemma 1 (Bubeck et al.
         2020). Default: the network's recorded ``meta["tol"]`` if its kind is the one scored, else
-        :func:`memorizers.kinds.default_tol` of N (1e-6 up to N = 10^5).
+        :func:`memorizers.kinds.default_tol` of N.
     kind : str, optional
         The label kind (:mod:`memorizers.kinds`); default: the one the network was built for
         (``meta["kind"]``), else inferred from the labels. Labels that do not fit the kind or the

@@ -13,8 +13,8 @@ Two realisations (``exact``):
 * ``exact=False`` (default): float64 parameters, A and w computed in float64 (w by triangular
   substitution on the matrix the network itself evaluates), verified and certified like every
   float network. The substitution amplifies rounding by about the ratio of the data's spread
-  to the smallest gap, so this holds for small n and fails visibly beyond (measured in the
-  frontier experiment).
+  to the smallest gap, so this holds for small n and fails visibly beyond (the frontier experiment
+  shows where).
 * ``exact=True``: exact dyadic parameters (:mod:`memorizers.exact`). a is a dyadic with 16
   fractional bits, so every z_i is an exact dyadic; each b_i = z_i - 2^k_i with 2^k_i the largest
   power of two below the gap z_i - z_(i-1) (below 1 for i = 1), so the diagonal consists of powers

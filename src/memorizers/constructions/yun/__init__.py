@@ -38,8 +38,8 @@ Why the own directions: a layer-2 unit must clip its member's neighbours, so its
 grows like 1 / (gap to the nearest neighbour), and a float64 error e in the layer-1
 input reaches the output as about 3 e / gap times how far the unit's weight exceeds what
 clipping needs. On one random u the smallest of N gaps is about 1/N of the mean gap;
-own directions raise it to a few hundredths of the mean (measured at N = 10^5: from
-1.2e-5 to 0.03), and with it the largest weights and errors fall 30-100 times.
+own directions raise it to a few hundredths of the mean, and with it the largest weights
+and errors fall by as much.
 """
 
 from .classifier import class_ids, class_values, gate_units, smallest_classifier_widths, units_per_gate, yun_classifier

@@ -437,10 +437,9 @@ def spread_groups(X: np.ndarray, order: np.ndarray, u: np.ndarray, p: int, q: in
     columns) and S the diagonal of max_i |(B' x_i)_k| (so that anisotropic columns keep
     their share of the box). The box keeps every point within h of its place on u, so
     only points within 2 h of the group can cross, and only those enter. Solved by
-    cutting planes from the 2 (m + 1) smallest gaps. Measured at N = 10^5, dx = 64: the
-    smallest gap went from 1.2e-5 h to 0.03 h (columns scaled 1e-3 ... 1e3: 0.03 h; dx = 8
-    and such columns: 1.4e-3 h); at N = 10^4, dx = 3072 it is 0.08 h in 18 s, against
-    0.13 h in 89 s with all dx dimensions. A group whose result would not keep its order
+    cutting planes from the 2 (m + 1) smallest gaps; the m random columns for dx > 64 trade a
+    little of the gap for a large share of the time (the README's benchmarks have the figures).
+    A group whose result would not keep its order
     keeps u (never seen). A group's virtual slots follow its data h apart. About 10 ms per
     group of 300 and 50 ms per group of 1000 (HiGHS), the groups on one thread per core.
     """
@@ -634,7 +633,7 @@ def yun_3layer(
         "min_clip_margin": min_clip,
         "max_abs_w2": float(np.abs(network.layers[1].weight).max()),
     }
-    if act.kind == "relu_like":  # measured at N = 10^5, dx = 8, seed 2: max error 1.2e-7 with ReLU, 4.7e-8 hard-tanh
+    if act.kind == "relu_like":  # a ReLU pair's two cancelling products add their roundings; hard-tanh has one
         info["hint"] = "the hard-tanh activation (--option activation=hard-tanh): no ReLU pairs cancelling in layer 2"
     return network, info
 
