@@ -74,7 +74,7 @@ def test_relu_baum_float64_error_at_n_5000_d_100():
 
 @pytest.mark.parametrize("step", ["line", "lemma"])
 def test_ntk_reaches_eps_within_the_theorem_count(step):
-    from memorizers.constructions.bubeck import ntk
+    from memorizers.constructions.bubeck_boosting import ntk
 
     rng = np.random.default_rng(4)
     X = rng.standard_normal((300, 60))
@@ -98,7 +98,7 @@ def _sphere(n, d, seed):
 @pytest.mark.parametrize("D", [1, 2, 3, 4])
 def test_harmonic_neuron_is_the_complex_hermite_neuron(D):
     """The ReLU units equal Re(e^{-i theta} phi(w.x + delta e^{i theta} v.x)) / delta up to the interpolation error."""
-    from memorizers.constructions.bubeck import harmonic_neuron, harmonic_phi
+    from memorizers.constructions.bubeck_boosting import harmonic_neuron, harmonic_phi
 
     rng = np.random.default_rng(D)
     X, _ = _sphere(200, 30, D)
@@ -125,7 +125,7 @@ def test_harmonic_neuron_is_the_complex_hermite_neuron(D):
 
 def test_hermite_mean_identity():
     """E_theta h(x) = phi'(w.x) v.x exactly (the complex trick): the average over equally spaced theta."""
-    from memorizers.constructions.bubeck import harmonic_phi
+    from memorizers.constructions.bubeck_boosting import harmonic_phi
 
     rng = np.random.default_rng(0)
     X, _ = _sphere(50, 20, 0)

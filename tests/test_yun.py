@@ -292,7 +292,7 @@ def test_refined_ranks_keep_the_parity_rule_and_lower_what_they_aim_at(n, dx, dy
     takes it (the layer-2 weights' amplification of their members' layer-1 rounding, and their size), nu from
     Lemma B.1's recursion and alpha_k = max_j need_jk / nu_jk, does not grow beyond the greedy assignment's
     (and falls where a unit's range is wide)."""
-    from memorizers.constructions.yun import three_layer as T
+    from memorizers.constructions.yun import blocks as T
 
     rng = np.random.default_rng(seed)
     X, Y = rng.standard_normal((n, dx)), rng.uniform(-1, 1, (n, dy))

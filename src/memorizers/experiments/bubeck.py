@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..constructions.bubeck import harmonic, ntk, relu_baum
+from ..constructions.bubeck import relu_baum
+from ..constructions.bubeck_boosting import harmonic, ntk
 from ..files import atomic_write_bytes
 from . import claim, pyplot, save_figure, verdict_lines, write_csv
 

@@ -42,11 +42,13 @@ own directions raise it to a few hundredths of the mean, and with it the largest
 and errors fall by as much.
 """
 
+from .blocks import balanced_ranks, refine_ranks
 from .classifier import class_ids, class_values, gate_units, smallest_classifier_widths, units_per_gate, yun_classifier
 from .deep import deep_layout, yun_deep, yun_deep_classifier
 from .general_position import gates_needed, smallest_resnet_widths, yun_2layer, yun_resnet
 from .lower_bound import alternating_line
-from .three_layer import balanced_ranks, capacity, refine_ranks, smallest_widths, spread_groups, yun_3layer
+from .own_lines import spread_groups
+from .three_layer import capacity, smallest_widths, yun_3layer
 from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 __all__ = [

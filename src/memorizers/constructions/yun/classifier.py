@@ -9,7 +9,8 @@ from ...data import check_dataset, check_widths
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ..registry import register
-from .three_layer import _pad, capacity, smallest_widths, yun_3layer
+from .blocks import _pad
+from .three_layer import capacity, smallest_widths, yun_3layer
 from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 # -- gates (Appendices C and F) ---------------------------------------------------------------

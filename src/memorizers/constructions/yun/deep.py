@@ -13,16 +13,9 @@ from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network
 from ...numerics import LD, dot2
 from ..registry import given_widths, register
+from .blocks import _Block, _block, _group_shape, _layer1, _pad, _plan
 from .classifier import class_ids, class_values, gate_units, units_per_gate
-from .three_layer import (
-    _Block,
-    _block,
-    _group_shape,
-    _layer1,
-    _pad,
-    _plan,
-    _too_close_message,
-)
+from .three_layer import _too_close_message
 from .units import check_activation, units_per_hard_tanh
 
 # -- Proposition 3.4 and Corollary A.1: deep and narrow networks ----------------------------

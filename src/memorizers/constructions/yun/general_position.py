@@ -19,8 +19,8 @@ from ...network import Dense, Network, Residual
 from ...numerics import column_scale
 from ..geometry import hyperplane_through, on_hyperplane_tolerance
 from ..registry import register
+from .blocks import _pad
 from .classifier import class_ids, gate_units, units_per_gate
-from .three_layer import _pad
 from .units import check_activation, hard_tanh_units, units_per_hard_tanh
 
 
