@@ -379,7 +379,7 @@ def test_exit_0_means_the_digits_as_given_are_memorized(tmp_path, capsys, method
 
 def test_an_infinite_hidden_value_is_never_certified_and_does_not_crash():
     """A row of hidden values that overflowed (inf, not NaN) made the split's n_eff NaN: int(NaN) in gamma_bits."""
-    from memorizers.certify import Certifier, _dense_enclose
+    from memorizers.certify.enclosure import Certifier, _dense_enclose
     from memorizers.intervals import Enclosure
 
     layer = Dense(np.array([[1.0, 2.0], [3.0, -1.0]]), np.zeros(2))

@@ -35,13 +35,11 @@ from fractions import Fraction
 import numpy as np
 
 from . import backends, kinds, labels
-from .arrays import amax, to_numpy
-from .certify import Certifier
+from .certify import certify_points
 from .data import as_array, check_finite
 from .errors import InvalidDataError
-from .kinds import certified, score, score_torch, targets, targets_torch
+from .kinds import score, targets
 from .network import Network, current_meta
-from .threads import thread_map
 
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
 EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by default
@@ -310,54 +308,103 @@ def verify(
     err, margin, ok = np.concatenate(errs), np.concatenate(margins), np.concatenate(correct)
     residual2, labels2 = float(np.sum(np.concatenate(residual2))), float(np.sum(np.concatenate(labels2)))
 
-    report = MemorizationReport(
-        dtype=dt.name,
-        kind=kind,
-        tol=float(tol),
-        n_points=len(X),
-        max_abs_error=float(err.max()),
-        mean_abs_error=float(err.mean()),
-        accuracy=float(ok.mean()),
-        min_margin=float(margin.min()),
-        passed=bool(residual2 <= tol * labels2) if kind == "relative" else bool(ok.all()),
-        relative_error=residual2 / labels2 if labels2 > 0 else (0.0 if residual2 == 0 else float("inf")),
-        errors=err,
-        margins=margin,
-        device=where,
-    )
+    dtype_top = {  # the evaluation in dtype: the report's top level unless exact arithmetic judges the network
+        "max_abs_error": float(err.max()),
+        "mean_abs_error": float(err.mean()),
+        "accuracy": float(ok.mean()),
+        "min_margin": float(margin.min()),
+        "passed": bool(residual2 <= tol * labels2) if kind == "relative" else bool(ok.all()),
+        "errors": err,
+        "margins": margin,
+    }
+    cert = None
     if certify:
         # exact parameters that the dtype gets wrong somewhere: only the points it gets right are enclosed (the
         # others cannot be certified; the exact evaluation below judges the network), and no bits search
         only = np.flatnonzero(ok) if network.exact and not ok.all() else None
-        _certify(report, network, X, y, ok, score_kind, score_tol, bits and only is None, progress, only, where)
+        bars = (lambda it, total, desc: _progress(it, progress, desc, total)) if progress else None
+        cert = certify_points(
+            network,
+            X,
+            y,
+            kind,
+            score_kind,
+            score_tol,
+            bits=bits and only is None,
+            device=where,
+            only=only,
+            progress=bars,
+        )
+    check = None
     if exact or (exact is None and network.exact):
         limit = None if network.exact else exact_limit  # the one evaluation that counts: no limit
-        report.exact = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=limit)
-        if network.exact:
-            _judge_exactly(report)
-    return report
-
-
-def _judge_exactly(report: MemorizationReport) -> None:
-    """Make the exact evaluation the report's top level (a network with exact parameters is judged by it, and
-    the exact evaluation proves each point), the evaluation in dtype kept as ``float_evaluation``."""
-    e = report.exact
-    report.float_evaluation = FloatEvaluation(
-        report.dtype, report.accuracy, report.max_abs_error, report.min_margin, report.certified, report.max_error_bound
+        check = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=limit)
+    fields = {**dtype_top, **_certificate_fields(cert, ok)}
+    judged = network.exact and check is not None
+    if judged:
+        fields = _exact_fields(check, fields, dt.name, cert is not None)
+    return MemorizationReport(
+        dtype=dt.name,
+        kind=kind,
+        tol=float(tol),
+        n_points=len(X),
+        relative_error=residual2 / labels2 if labels2 > 0 else (0.0 if residual2 == 0 else float("inf")),
+        device=where,
+        exact=check,
+        judged_exactly=judged,
+        **fields,
     )
-    report.judged_exactly, report.passed = True, e.passed
-    report.accuracy, report.max_abs_error, report.min_margin = e.accuracy, e.max_abs_error, e.min_margin
-    report.errors, report.margins = e.errors, e.margins
-    report.mean_abs_error = float(np.mean(e.errors))
-    if report.certified is not None:  # exact arithmetic proves what it finds, point by point, with no radius
-        report.certified_points = report.proved_points = e.correct
-        report.certified, report.max_error_bound = float(np.mean(e.correct)), 0.0
-        report.bounds, report.certificate_margins = np.zeros(len(e.correct)), e.margins
-        report.certified_on = "exact"
 
 
-CERT_BLOCK = 2**17  # numbers per layer in one certification block: small enough to stay in cache
-CERT_BLOCK_GPU = 2**24  # on a GPU: large products; a block's dozen arrays per layer take a few GB at most
+def _certificate_fields(cert, ok: np.ndarray) -> dict:
+    """The report's certificate fields: a point is certified when the certificate proves it for the exact network
+    and the evaluation scored gets it right."""
+    if cert is None:
+        return {}
+    return {
+        "certified_points": cert.proved & ok,
+        "proved_points": cert.proved,
+        "bounds": cert.radius,
+        "certificate_margins": cert.margin,
+        "certified": float(np.mean(cert.proved & ok)),
+        "max_error_bound": float(np.max(np.where(np.isnan(cert.radius), np.inf, cert.radius))),
+        "bits_sufficient": cert.bits,
+        "bits_searched": cert.searched,
+        "certified_on": cert.device,
+    }
+
+
+def _exact_fields(e: ExactCheck, fields: dict, dtype: str, certified: bool) -> dict:
+    """The top level of a network with exact parameters: the exact evaluation's (it judges the network, and it
+    proves each point it finds right, with no radius), the evaluation in dtype kept as ``float_evaluation``."""
+    top = {
+        "float_evaluation": FloatEvaluation(
+            dtype,
+            fields["accuracy"],
+            fields["max_abs_error"],
+            fields["min_margin"],
+            fields.get("certified"),
+            fields.get("max_error_bound"),
+        ),
+        "passed": e.passed,
+        "accuracy": e.accuracy,
+        "max_abs_error": e.max_abs_error,
+        "min_margin": e.min_margin,
+        "errors": e.errors,
+        "margins": e.margins,
+        "mean_abs_error": float(np.mean(e.errors)),
+    }
+    if certified:
+        top.update(
+            certified_points=e.correct,
+            proved_points=e.correct,
+            certified=float(np.mean(e.correct)),
+            max_error_bound=0.0,
+            bounds=np.zeros(len(e.correct)),
+            certificate_margins=e.margins,
+            certified_on="exact",
+        )
+    return {**fields, **top}
 
 
 def _progress(it, show: bool, desc: str, total: int | None = None):
@@ -367,82 +414,6 @@ def _progress(it, show: bool, desc: str, total: int | None = None):
 
         return tqdm(it, desc=desc, unit="chunk", total=total, disable=None)
     return it
-
-
-def _certify(
-    report,
-    network: Network,
-    X,
-    y,
-    ok,
-    kind: str,
-    tol: float,
-    bits: bool,
-    progress: bool,
-    only=None,
-    where=backends.NUMPY,
-) -> None:
-    """Fill the report's certificate (and bits_sufficient) from enclosures of the exact outputs; with ``only``
-    (row indices), of those points alone, the others left uncertified (bound inf).
-
-    Blocks are fixed row ranges, so the result does not depend on the forward pass's chunking. In NumPy
-    they run on one thread per core (:func:`memorizers.threads.thread_map`): a third of the work
-    is elementwise NumPy, which one thread would leave to one core. On a torch device (``where``, for the
-    networks :func:`memorizers.backends.certifiable` takes) they run in turn, in larger blocks, bits search
-    included, and only the per-point results come back.
-    """
-    device = where if where != backends.NUMPY and backends.certifiable(network) else None
-    certifier = Certifier(network, device=device)
-    size = CERT_BLOCK_GPU if (device or "").startswith("cuda") else CERT_BLOCK
-    rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
-    keep = np.arange(len(X)) if only is None else np.asarray(only)
-    X, y = (X, y) if only is None else (X[keep], y[keep])
-    known = []  # the blocks' bits_sufficient so far
-
-    def block(s):
-        Xs, ys = X[s : s + rows], y[s : s + rows]
-        most = max(known, default=None)  # a block that it certifies need not search (Certifier.bits_sufficient)
-        # for the bits search, the enclosure records what a t-bit machine computes unit by unit
-        record = [] if bits and (most is None or most < np.inf) else None
-        enc = certifier.enclose(Xs, record)
-        Ys = (
-            targets(ys, network.n_out, report.kind)
-            if device is None
-            else targets_torch(ys, network.n_out, report.kind, device)
-        )
-        with np.errstate(all="ignore"):
-            margin = (score if device is None else score_torch)(enc.h + enc.l, Ys, kind, tol)[1]
-            proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
-        need = most if bits else None  # once a block needs more than MAX_BITS, so does the network
-        if record is not None:
-            need = certifier.bits_sufficient(Xs, Ys, kind, tol, record, enc, most)
-            known.append(need)  # list.append is atomic: the threads share the list safely
-        return to_numpy(proved), to_numpy(radius), to_numpy(margin), need
-
-    starts = range(0, len(X), rows)
-    blocks = thread_map(block, starts) if device is None else map(block, starts)
-    results = list(
-        _progress(blocks, progress, "certify" if device is None else f"certify ({device})", total=len(starts))
-    )
-    proved, bounds, cert_margins, counts = zip(*results) if results else ((), (), (), ())
-    n = len(ok)
-    report.proved_points, report.bounds, report.certificate_margins = (
-        np.zeros(n, bool),
-        np.full(n, np.inf),
-        np.full(n, np.nan),
-    )
-    if results:
-        report.proved_points[keep] = np.concatenate(proved)
-        report.bounds[keep] = np.concatenate(bounds)
-        report.certificate_margins[keep] = np.concatenate(cert_margins)
-    report.certified_points = report.proved_points & ok
-    report.certified_on = device or backends.NUMPY
-    report.certified = float(report.certified_points.mean())
-    report.max_error_bound = float(np.max(np.where(np.isnan(report.bounds), np.inf, report.bounds)))
-    if bits:
-        need = max(counts)
-        report.bits_sufficient = int(need) if np.isfinite(need) else None
-        report.bits_searched = True
 
 
 def exact_check(network: Network, X, Y, *, kind: str, tol: float, limit: int | None = EXACT_LIMIT) -> ExactCheck:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import concat, empty_like, isfinite, where
-from .backends.numpy_backend import distinct_rows
-from .intervals import ETA, U64, Enclosure, near, two_product, two_sum, up
-from .network import Dense, Network
+from ..arrays import concat, empty_like, isfinite, where
+from ..backends.numpy_backend import distinct_rows
+from ..intervals import ETA, U64, Enclosure, near, two_product, two_sum, up
+from ..network import Dense, Network
 
 
 def _relu_pairs(d: Dense, nxt: Dense):
