@@ -41,7 +41,7 @@ def test_classifier_width_errors():
     X, ids = rng.standard_normal((100, 4)), rng.integers(0, 5, 100)
     with pytest.raises(WidthError, match="d3 >= 4 dy; the smallest widths that work are 20,20,20"):
         yun_classifier(X, ids, widths=(20, 20, 12))
-    with pytest.raises(InvalidDataError, match="one-hot rows"):
+    with pytest.raises(InvalidDataError, match=r"exactly one 1 per row and 0 elsewhere; rows \[0, 1, 2"):
         yun_classifier(X, np.full((100, 3), 0.5))
 
 

@@ -26,6 +26,21 @@ from .errors import InvalidDataError
 from .intervals import U64, Enclosure, sides, two_sum, up
 
 
+def not_one_hot(Y: np.ndarray) -> np.ndarray:
+    """Per row of a 2-D label array: is it anything but one 1 and 0 elsewhere? The one check of one-hot rows."""
+    return ~(np.isin(Y, (0, 1)).all(axis=1) & (Y.sum(axis=1) == 1))
+
+
+def check_one_hot(Y: np.ndarray) -> np.ndarray:
+    """Y (N, C) as one-hot rows, or InvalidDataError naming the first rows that are not."""
+    bad = np.flatnonzero(not_one_hot(Y))
+    if len(bad):
+        raise InvalidDataError(
+            f"one-hot labels need exactly one 1 per row and 0 elsewhere; rows {bad[:10].tolist()} are not"
+        )
+    return Y
+
+
 class Kind:
     """The behaviour of one label kind (see the module doc)."""
 
@@ -187,9 +202,7 @@ class OneHot(Kind):
         """One-hot rows checked against the network's n_out outputs, as float64."""
         if y.shape[1] != n_out:
             raise InvalidDataError(f"one-hot labels have {y.shape[1]} columns but the network has {n_out} outputs")
-        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
-            raise InvalidDataError("one-hot labels need exactly one 1 per row and 0 elsewhere")
-        return y.astype(np.float64)
+        return check_one_hot(y).astype(np.float64)
 
     @staticmethod
     def class_ids(y, n_out):
@@ -246,9 +259,7 @@ class Index(Kind):
         if n_out != 1:
             raise InvalidDataError(f"kind 'index' needs a network with one output (the class id); this one has {n_out}")
         if y.ndim == 2 and y.shape[1] > 1:  # one-hot rows: their positions
-            if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
-                raise InvalidDataError("one-hot labels need exactly one 1 per row and 0 elsewhere")
-            y = np.argmax(y, axis=1)
+            y = np.argmax(check_one_hot(y), axis=1)
         ids = y.reshape(-1)
         if not (np.array_equal(np.rint(ids), ids) and ids.min(initial=0) >= 0):
             raise InvalidDataError("kind 'index' needs class ids: integers >= 0")

@@ -38,7 +38,7 @@ from . import backends, kinds, labels
 from .certify import certify_points
 from .data import as_array, check_finite
 from .errors import InvalidDataError
-from .kinds import score, targets
+from .kinds import not_one_hot, score, targets
 from .network import Network, current_meta
 
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
@@ -194,8 +194,7 @@ def infer_kind(y: np.ndarray, n_out: int) -> str:
         return "onehot"  # integer class ids
     Y = y.reshape(len(y), -1)
     if Y.shape[1] > 1:
-        onehot = np.isin(Y, (0, 1)).all() and (Y.sum(axis=1) == 1).all()
-        return "onehot" if onehot else "real"
+        return "real" if not_one_hot(Y).any() else "onehot"
     if np.isin(Y, (0, 1)).all():
         return "binary"
     if np.isin(Y, (-1, 1)).all():

@@ -7,6 +7,7 @@ import numpy as np
 from ...activations import Activation, identity
 from ...data import check_dataset, check_widths
 from ...errors import InvalidDataError, WidthError
+from ...kinds import check_one_hot
 from ...network import Dense, Network
 from ..registry import register
 from .blocks import _pad
@@ -45,12 +46,7 @@ def class_ids(y, n_classes: int | None = None) -> tuple[np.ndarray, int]:
     """Integer class ids (N,) and the number of classes from one-hot rows (N, dy) or ids (N,)."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] > 1:
-        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
-            bad = np.flatnonzero(~(np.isin(y, (0, 1)).all(axis=1) & (y.sum(axis=1) == 1)))
-            raise InvalidDataError(
-                f"labels must be one-hot rows or integer class ids >= 0; rows {bad[:10].tolist()} are not"
-            )
-        return y.argmax(axis=1), y.shape[1]
+        return check_one_hot(y).argmax(axis=1), y.shape[1]
     ids = y.reshape(-1)
     if len(ids) == 0:
         raise InvalidDataError("y is empty")
