@@ -33,6 +33,13 @@ def command(sub, name: str, text: str, **kw):
     )
 
 
+def certificate_flags(p, no_certify_help: str) -> None:
+    """--no-certify, --no-bits and --device: what the certificate costs and where it runs (build, verify)."""
+    p.add_argument("--no-certify", action="store_true", help=no_certify_help)
+    p.add_argument("--no-bits", action="store_true", help=NO_BITS_HELP)
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
+
+
 def data_flags(p, labels_needed: bool = True) -> None:
     """--data, --labels and --target: a dataset in the formats people have."""
     p.add_argument("--data", required=True, help=f"the points: {DATA_FORMATS}")

@@ -20,11 +20,10 @@ from ..network import Network
 from ..verify import DTYPES, recorded_kind_and_tol, verify
 from . import args as args_
 from .common import (
-    DEVICE_HELP,
-    NO_BITS_HELP,
     Failed,
     activation_option,
     cell,
+    certificate_flags,
     command,
     data_flags,
     load,
@@ -225,9 +224,7 @@ def add_build(sub) -> None:
     b.add_argument(
         "--keep-failed", action="store_true", help="write the network even when it fails verification (exit status 1)"
     )
-    b.add_argument("--no-certify", action="store_true", help="skip the certificate (costliest at scale; on the CPU)")
-    b.add_argument("--no-bits", action="store_true", help=NO_BITS_HELP)
-    b.add_argument("--device", default="auto", help=DEVICE_HELP)
+    certificate_flags(b, "skip the certificate (costliest at scale; on the CPU)")
     b.add_argument("--json", action="store_true", help="print one JSON object (an error too)")
     b.set_defaults(func=cmd_build)
 
@@ -288,11 +285,7 @@ def add_verify(sub) -> None:
         type=args_.choice(KINDS, "label kind"),
         help="label kind (default: the one the network was built for, else inferred)",
     )
-    v.add_argument(
-        "--no-certify", action="store_true", help="skip the certificate and bits_sufficient (most of the work)"
-    )
-    v.add_argument("--no-bits", action="store_true", help=NO_BITS_HELP)
-    v.add_argument("--device", default="auto", help=DEVICE_HELP)
+    certificate_flags(v, "skip the certificate and bits_sufficient (most of the work)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
 
