@@ -45,15 +45,25 @@ def test_relu_baum_uses_exactly_4_ceil_n_over_d_units():
         build("relu-baum", X, y, widths=79)
 
 
-@pytest.mark.parametrize("method", ["baum", "relu-baum"])
-def test_general_position_is_checked(method):
+def test_baum_chooses_its_groups_around_a_degenerate_line():
+    """Point 10 (label 0) lies on the line through 0 and 1 (the minority, label 1): no slab holds 0 and 1 and not
+    10, so Baum's choice puts them in groups of their own, and every seed memorizes, certified."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 2))
+    X[10] = 0.3 * X[0] + 0.7 * X[1]
+    y = np.zeros(30)
+    y[[0, 1]] = 1.0
+    for seed in range(20):
+        built = build("baum", X, y, seed=seed)
+        assert built.info["groups"] == 2 and built.report.certified == 1.0  # one group of d = 2 in general position
+
+
+def test_general_position_is_checked():
     rng = np.random.default_rng(3)
     X = rng.standard_normal((30, 2))
     X[10] = 0.3 * X[0] + 0.7 * X[1]  # on the line through 0 and 1
-    y = np.zeros(30)
-    y[[0, 1]] = 1.0
-    if method == "relu-baum":
-        y = rng.standard_normal(30)
+    y = rng.standard_normal(30)
+    method = "relu-baum"
     # find a seed whose grouping puts 0 and 1 together
     for seed in range(200):
         try:

@@ -30,7 +30,7 @@ from ..data import (
 from ..errors import InvalidDataError
 from ..network import Dense, Network
 from ..numerics import column_scale
-from .geometry import hyperplane_through, on_hyperplane_tolerance
+from .geometry import gate_groups, hyperplane_through, on_hyperplane_tolerance
 from .registry import register
 
 
@@ -156,7 +156,9 @@ def baum(X, y, *, widths=None, seed=None):
     (no other point on it) gives two units 1{u.x - c + tau > 0} - 1{u.x - c - tau > 0}, the
     indicator of a slab of half-width tau = half the distance of the nearest other point.
     If 1 is the majority label, the minority is 0 and one more unit (the constant 1{1 > 0})
-    turns the sum into 1 - (indicator): 2 ceil(n_minority / d) (+1) <= n/d + 3 units.
+    turns the sum into 1 - (indicator): 2 ceil(n_minority / d) (+1) <= n/d + 3 units. Data not in
+    general position gets its groups as Baum's argument allows (:func:`~.geometry.gate_groups`: points
+    of the minority label on a group's hyperplane join its slab), and more of them.
     """
     X, Y = check_dataset(X, y)
     if Y.shape[1] != 1 or not np.isin(Y, (0.0, 1.0)).all():
@@ -167,19 +169,16 @@ def baum(X, y, *, widths=None, seed=None):
     yv = Y[:, 0]
     n, d = X.shape
     flip = bool(yv.sum() > n / 2)
-    minority = np.flatnonzero(yv == (0.0 if flip else 1.0))
     rng = np.random.default_rng(seed)
-    minority = rng.permutation(minority)
-    groups = [minority[s : s + d] for s in range(0, len(minority), d)]
-    need = baum_units(yv, d)  # 2 len(groups) + 1{flip}
+    groups, planes = gate_groups(X, (yv == (0.0 if flip else 1.0)).astype(np.int64), (1,), rng)
+    need = 2 * len(groups) + int(flip)  # baum_units in general position
     k = one_hidden_width(
         widths, need, "Proposition 3", f"Baum's construction needs {need} threshold units here (<= n/d + 3)"
     )
     check_memory(8.0 * (3 * k * (d + 2) + 2 * n * d), f"{k} threshold units")
     W, b = np.zeros((k, d)), np.zeros(k)
     a = np.zeros(k)
-    for g, S in enumerate(groups):
-        u, c = hyperplane_through(X[S], rng, X)
+    for g, (S, (u, c)) in enumerate(zip(groups, planes)):
         tau = 0.5 * _other_points_off(np.abs(X @ u + c), S, "Proposition 3", on_hyperplane_tolerance(X[S], u, c))
         W[2 * g], b[2 * g], a[2 * g] = u, c + tau, 1.0  # 1{u.x + c > -tau}
         W[2 * g + 1], b[2 * g + 1], a[2 * g + 1] = u, c - tau, -1.0  # 1{u.x + c > tau}

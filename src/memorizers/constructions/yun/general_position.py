@@ -17,7 +17,7 @@ from ...data import (
 from ...errors import InvalidDataError, WidthError
 from ...network import Dense, Network, Residual
 from ...numerics import column_scale
-from ..geometry import hyperplane_through, on_hyperplane_tolerance
+from ..geometry import gate_groups, hyperplane_through, on_hyperplane_tolerance
 from ..registry import register
 from .blocks import _pad
 from .classifier import class_ids, gate_units, units_per_gate
@@ -30,9 +30,9 @@ def _pick_gates(
     """One gate per group of points of one class: the hyperplane through them, scaled to block the rest.
 
     members: the groups (index arrays); planes: their hyperplanes (u, c) in the coordinates H * column_scale(H)
-    where :func:`_class_groups` fitted them on this H, else None (fitted here). Returns rows alpha u and biases
-    alpha c. Raises InvalidDataError naming the points if a point that is not in a group lies on (or within
-    rounding of) its hyperplane: the general position assumption fails.
+    where :func:`~memorizers.constructions.geometry.gate_groups` fitted them on this H, else None (fitted
+    here). Returns rows alpha u and biases alpha c. Raises InvalidDataError naming the points if a point that
+    is not in a group lies on (or within rounding of) its hyperplane: the general position assumption fails.
     """
     rows, biases = [], []
     scale = column_scale(H)  # hyperplanes fitted in units-free coordinates, folded back exactly
@@ -48,63 +48,6 @@ def _pick_gates(
         rows.append(alpha * u * scale)
         biases.append(alpha * c)
     return np.array(rows), np.array(biases)
-
-
-def _class_groups(X: np.ndarray, ids: np.ndarray, dy: int, rng) -> tuple[list[np.ndarray], list]:
-    """Each class's points in groups, each with a hyperplane through it that no point of another class is on:
-    (groups, hyperplanes (u, c) in the coordinates X * column_scale(X)).
-
-    Data in general position (Assumption 4.1) gets random groups of dx points, sum_k ceil(N_k / dx) of them
-    (:func:`gates_needed`). Real data is often not: it lies in a lower-dimensional affine subspace (constant
-    pixels), and repeated coordinate values put other points on a hyperplane through dx of them. Baum's argument
-    lets the groups be chosen instead: a group takes, in random order, only points affinely independent of its
-    members (so a hyperplane through it exists that avoids every point outside its affine hull); while a point of
-    another class lies on its hyperplane, its last member goes back to the pool (the hyperplanes through the rest
-    form a larger family, and the best of several random ones is taken); points of its own class on the
-    hyperplane join it, since its gate gives them their label. Raises InvalidDataError when a point of another
-    class lies on the hyperplane through a single point, which distinct points never do.
-    """
-    Z = X * column_scale(X)
-    groups, planes = [], []
-    for k in range(dy):
-        pool = list(rng.permutation(np.flatnonzero(ids == k)))
-        while pool:
-            S = _independent(Z, pool)
-            while True:
-                u, c = hyperplane_through(Z[S], rng, Z)
-                dist = np.abs(Z @ u + c)
-                on = dist <= on_hyperplane_tolerance(Z[S], u, c)
-                on[S] = False
-                other = np.flatnonzero(on & (ids != k))
-                if not len(other):
-                    break
-                if len(S) == 1:
-                    raise general_position_error(int(other[0]), S, float(dist[other[0]]), "a gate needs its hyperplane")
-                S = S[:-1]
-            S = np.union1d(S, np.flatnonzero(on))  # own-class points on the hyperplane: this gate labels them too
-            taken = set(S.tolist())
-            pool = [i for i in pool if i not in taken]
-            groups.append(S)
-            planes.append((u, c))
-    return groups, planes
-
-
-def _independent(Z: np.ndarray, pool: list[int]) -> np.ndarray:
-    """The first points of ``pool`` (in its order) that are affinely independent, at most dx of them: each
-    candidate is kept when its offset from the first is not, to a relative 1e-8, in the span of the others'."""
-    first, dx = pool[0], Z.shape[1]
-    S, Q = [first], np.zeros((0, dx))  # Q: an orthonormal basis of the members' offsets from the first
-    for i in pool[1:]:
-        if len(S) == dx:
-            break
-        v = Z[i] - Z[first]
-        r = v - Q.T @ (Q @ v)
-        r = r - Q.T @ (Q @ r)  # twice is enough (Kahan, Parlett)
-        n = np.linalg.norm(r)
-        if n > 1e-8 * np.linalg.norm(v):
-            S.append(i)
-            Q = np.vstack([Q, r / n])
-    return np.array(S)
 
 
 def gates_needed(ids: np.ndarray, dy: int, dx: int) -> int:
@@ -161,7 +104,7 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     d1 = None if widths is None else check_widths(widths, "Corollary 4.2", count=1)[0]
     check_memory(8.0 * ((d1 or per * gates_needed(ids, dy, dx)) * (dx + dy + 2) + 3 * N * dx), f"a network for N = {N}")
     rng = np.random.default_rng(seed)
-    groups, planes = _class_groups(X, ids, dy, rng)
+    groups, planes = gate_groups(X, ids, range(dy), rng)
     G = len(groups)
     d1 = per * G if d1 is None else d1
     if d1 // per < G:
@@ -225,7 +168,7 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     planned = widths or smallest_resnet_widths(ids, dy, dx, act)
     check_memory(8.0 * (sum(planned[:-1]) * 2 * dx + planned[-1] * (dx + dy) + 4 * N * dx), f"a ResNet for N = {N}")
     rng = np.random.default_rng(seed)
-    groups, planes = _class_groups(X, ids, dy, rng)
+    groups, planes = gate_groups(X, ids, range(dy), rng)
     G = len(groups)
     smallest = (per * G, u * dy)
     widths = widths or smallest
