@@ -390,3 +390,13 @@ def test_an_infinite_hidden_value_is_never_certified_and_does_not_crash():
         z = _dense_enclose(L, Enclosure(h, np.zeros_like(h), np.array([[0.0, 0.0], [1e-20, 0.0], [np.nan, 0.0]])))
     assert not (z.r[0] < np.inf).any() and not (z.r[2] < np.inf).any()  # the overflowed and the NaN rows
     assert (z.r[1] < 1e-12).all()  # the other point keeps a radius of its own
+
+
+def test_no_output_replaces_idx_labels_named_the_torchvision_way(tmp_path, capsys):
+    """A directory whose IDX files are named train-*.idx?-ubyte (a name load_mnist_idx reads) is protected too."""
+    images, labels = _idx_pair(tmp_path)
+    images.rename(tmp_path / "train-images.idx3-ubyte")
+    labels = labels.rename(tmp_path / "train-labels.idx1-ubyte")
+    before = labels.read_bytes()
+    code, _, err = _cli(capsys, "build", "--method", "yun-classifier", "--data", tmp_path, "--out", labels)
+    assert code == 2 and "refusing to overwrite" in err and labels.read_bytes() == before

@@ -306,15 +306,11 @@ def input_files(path, labels=None) -> list[str]:
     path = os.fspath(path)
     files = [path] + ([os.fspath(labels)] if labels is not None else [])
     if os.path.isdir(path):
-        for stem in (
-            "train-images-idx3-ubyte",
-            "train-labels-idx1-ubyte",
-            "t10k-images-idx3-ubyte",
-            "t10k-labels-idx1-ubyte",
-        ):
-            files += [f for f in (os.path.join(path, n) for n in (stem, stem + ".gz")) if os.path.exists(f)]
+        for split in ("train", "t10k"):
+            for stem in (f"{split}-images-idx3-ubyte", f"{split}-labels-idx1-ubyte"):
+                files += [f for f in _idx_candidates(path, stem) if os.path.exists(f)]
     elif "idx3" in os.path.basename(path).lower():
-        files.append(path.replace("images-idx3", "labels-idx1"))
+        files.append(_labels_beside(path))
     return files
 
 
@@ -514,7 +510,7 @@ def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndar
         labels = _idx_file(path, f"{split}-labels-idx1-ubyte")
     else:
         images = path
-        labels = path.replace("images-idx3", "labels-idx1")
+        labels = _labels_beside(path)
         if labels == images:
             raise InvalidDataError(
                 f"{path}: cannot tell the labels file from an images file name without 'images-idx3'"
@@ -525,9 +521,19 @@ def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndar
     return X.reshape(len(X), -1).astype(np.float64) / 255.0, y.astype(np.int64)
 
 
+def _idx_candidates(directory: str, stem: str) -> list[str]:
+    """The names an IDX file of ``stem`` goes by in a directory, in the order they are looked for."""
+    names = (stem + ".gz", stem, stem.replace("-idx", ".idx") + ".gz", stem.replace("-idx", ".idx"))
+    return [os.path.join(directory, name) for name in names]
+
+
 def _idx_file(directory: str, stem: str) -> str:
-    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx") + ".gz", stem.replace("-idx", ".idx")):
-        candidate = os.path.join(directory, name)
+    for candidate in _idx_candidates(directory, stem):
         if os.path.exists(candidate):
             return candidate
     raise InvalidDataError(f"{directory}: no {stem}[.gz]")
+
+
+def _labels_beside(images: str) -> str:
+    """The labels file of an IDX images file (the same name with labels-idx1 for images-idx3)."""
+    return images.replace("images-idx3", "labels-idx1")
