@@ -35,3 +35,25 @@ def test_no_import_cycles():
     root = Path(__file__).parent.parent
     done = subprocess.run([lint, "--no-cache"], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_build_encodes_the_labels_once_and_verify_scores_that_value(monkeypatch):
+    """One labels value crosses the boundary: build encodes the user's labels once, the construction and verify
+    get the same value, and verify given it scores what it scores on the labels as the user has them."""
+    from memorizers import build, labels, verify
+
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((120, 4)), rng.choice(["cat", "dog", "eel"], 120)
+    calls = []
+    encode = labels.encode
+    monkeypatch.setattr(labels, "encode", lambda *a, **k: calls.append(a[1]) or encode(*a, **k))
+    built = build("yun-classifier", X, y, seed=0, bits=False)
+    assert calls == ["onehot"]  # once, in build
+    given = labels.for_network(built.network, y, "onehot")
+    assert isinstance(given, labels.Labels) and given.classes == ["cat", "dog", "eel"]
+    assert labels.for_network(built.network, given, "onehot") is given  # encoded labels pass through
+    raw, encoded = verify(built.network, X, y, bits=False), verify(built.network, X, given, bits=False)
+    assert np.array_equal(raw.margins, encoded.margins) and np.array_equal(raw.bounds, encoded.bounds)
+    assert raw.certified == encoded.certified == built.report.certified == 1.0
+    with pytest.raises(labels.InvalidDataError, match="cannot be scored as kind 'index'"):
+        labels.for_network(built.network, given, "index")

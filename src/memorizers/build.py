@@ -152,9 +152,8 @@ def build(
             options.setdefault("eps", tol)
         tol = options.get("eps", accepted["eps"].default)
     kind = kind or m.kind
-    y_raw = y
-    y, classes = labels.encode(y, kind, n_classes=options.get("n_classes"))
-    if kind not in labels.CLASS_KINDS and np.asarray(y).dtype.kind in "USO":
+    given = labels.labelled(y, kind, n_classes=options.get("n_classes"))  # encoded once, for all that follows
+    if kind not in labels.CLASS_KINDS and given.values.dtype.kind in "USO":
         raise InvalidDataError(
             f"{method} fits real-valued labels, and these are not numbers; for class labels use a classifier "
             f"({', '.join(k for k, v in METHODS.items() if v.kind in labels.CLASS_KINDS)})"
@@ -165,14 +164,14 @@ def build(
         except TypeError:  # not a sequence of points: the construction says so next
             n = ""
         print(f"memorizers: constructing {method}{n} ...", file=sys.stderr, flush=True)
-    network, info = m.construct(X, y, **options)
+    network, info = m.construct(X, given.values, **options)
     if tol is None:  # real labels: the rule for N points (X is checked by now)
         tol = default_tol(len(np.asarray(X)))
     # what verify, predict, the CLI and the exports read back: the label kind and classes, then the tolerance
-    # and the bits proved to suffice; verify sees the labels as the user gave them, through the classes
-    network.meta.update(kind=kind, classes=classes)
+    # and the bits proved to suffice; verify scores the same encoded labels the construction was given
+    network.meta.update(kind=kind, classes=given.classes)
     report = verify(
-        network, X, y_raw, tol=tol, kind=kind, certify=certify, bits=bits and certify, progress=progress, device=device
+        network, X, given, tol=tol, kind=kind, certify=certify, bits=bits and certify, progress=progress, device=device
     )
     network.meta.update(tol=report.tol, bits_sufficient=report.bits_sufficient)
     if not report.passed and on_failure == "raise":

@@ -5,15 +5,21 @@ class ids 0..C-1 (or one-hot rows), ``binary`` {0, 1}, ``sign`` {-1, +1}. :func:
 labels to that encoding and returns the sorted class values it used, which :func:`memorizers.build`
 records in the network (``meta["classes"]``) so that verify, train, predict and the scikit-learn
 estimators map labels the same way, and :func:`decode` maps outputs back.
+
+:class:`Labels` is the value that crosses the boundary: the labels encoded once, with their kind and
+classes. :func:`memorizers.build` encodes the user's labels into one and hands the same value to the
+construction (its ``values``) and to :func:`memorizers.verify`, which encodes only labels it is given raw.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from .data import as_array
 from .errors import InvalidDataError
-from .kinds import KINDS
+from .kinds import KINDS, targets
 
 CLASS_KINDS = tuple(name for name, k in KINDS.items() if k.classes)
 _NATIVE = {"binary": KINDS["binary"].values, "sign": KINDS["sign"].values}  # the encodings the kinds score
@@ -65,6 +71,29 @@ def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np
     return (pos if kind == "binary" else 2 * pos - 1).astype(np.float64), classes.tolist()
 
 
+@dataclass(frozen=True)
+class Labels:
+    """Labels encoded once: ``values`` as ``kind`` scores them (class ids, {0, 1}, {-1, +1}, or the reals as
+    given) and the class values they index (None for real kinds and for one-hot rows given as such)."""
+
+    values: np.ndarray
+    kind: str
+    classes: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def targets(self, n_out: int, rows=slice(None)) -> np.ndarray:
+        """The rows' target outputs (len(rows), n_out) the kind scores against (:func:`memorizers.kinds.targets`)."""
+        return targets(self.values[rows], n_out, self.kind)
+
+
+def labelled(y, kind: str, classes=None, n_classes: int | None = None) -> Labels:
+    """``y`` encoded for ``kind`` (:func:`encode`) as a :class:`Labels` value."""
+    values, classes = encode(y, kind, classes, n_classes)
+    return Labels(values, kind, classes)
+
+
 def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> np.ndarray:
     values = np.unique(y)
     if numeric and not np.array_equal(values, np.rint(values)):  # continuous values: real labels, not classes
@@ -90,12 +119,17 @@ def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> 
     return values
 
 
-def for_network(network, y, kind: str) -> np.ndarray:
-    """Labels encoded with the classes recorded in ``network`` (when it was built for ``kind``)."""
+def for_network(network, y, kind: str) -> Labels:
+    """Labels as ``network`` reads them: encoded with the classes it records when it was built for ``kind``,
+    else as given; a :class:`Labels` value already encoded for ``kind`` passes through."""
+    if isinstance(y, Labels):
+        if y.kind != kind:
+            raise InvalidDataError(f"labels encoded for kind {y.kind!r} cannot be scored as kind {kind!r}")
+        return y
     classes = network.meta.get("classes")
     if classes is None or kind != network.meta.get("kind"):
-        return np.asarray(y)
-    return encode(y, kind, classes)[0]
+        return Labels(np.asarray(y), kind)
+    return labelled(y, kind, classes)
 
 
 def decode(F: np.ndarray, kind: str, classes=None) -> np.ndarray:

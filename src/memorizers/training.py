@@ -40,7 +40,7 @@ from . import labels
 from .backends.torch_backend import torch_module
 from .data import as_array
 from .errors import InvalidDataError, MissingDependencyError
-from .kinds import KINDS, default_tol, targets
+from .kinds import KINDS, default_tol
 from .network import Network
 from .verify import MemorizationReport, infer_kind, recorded_kind_and_tol, verify
 
@@ -162,7 +162,7 @@ def train(
         raise InvalidDataError(f"y must hold one label per point of X ({len(X)}); got shape {y_shape}")
     tol = default_tol(len(X)) if tol is None else tol
     kind = kind or recorded_kind_and_tol(template)[0] or infer_kind(np.asarray(y), template.n_out)
-    Y = targets(labels.for_network(template, y, kind), template.n_out, kind)  # the template's classes, as verify reads
+    Y = labels.for_network(template, y, kind).targets(template.n_out)  # the template's classes, as verify reads
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     if setup["dtype"] == "auto":
         setup["dtype"] = "float64" if not KINDS[kind].classes and tol < 1e-4 else "float32"

@@ -38,7 +38,7 @@ from . import backends, kinds, labels
 from .certify import certify_points
 from .data import as_array, check_finite
 from .errors import InvalidDataError
-from .kinds import not_one_hot, score, targets
+from .kinds import not_one_hot, score
 from .network import Network, current_meta
 
 DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
@@ -225,8 +225,9 @@ def verify(
     network : Network
     X : array_like, shape (N, network.n_in)
         Real points.
-    y : array_like
-        Labels: as the network was built for (class labels through its recorded ``meta["classes"]``).
+    y : array_like or Labels
+        Labels: as the network was built for (class labels through its recorded ``meta["classes"]``), or
+        a :class:`memorizers.labels.Labels` value encoded already (what :func:`memorizers.build` passes).
     dtype : {"float64", "float32", "longdouble"} or numpy type
         The precision of the evaluation scored.
     tol : float, optional
@@ -267,7 +268,9 @@ def verify(
     dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
     if dt not in (np.dtype(t) for t in DTYPES.values()):
         raise InvalidDataError(f"unsupported dtype {dtype!r}; use one of {', '.join(DTYPES)}")
-    X, y = as_array(X, "data is not an array"), as_array(y, "data is not an array")
+    given = y if isinstance(y, labels.Labels) else None  # labels encoded already (build's), else as the user has them
+    X = as_array(X, "data is not an array")
+    y = given.values if given is not None else as_array(y, "data is not an array")
     if X.ndim != 2 or X.shape[1] != network.n_in:
         raise InvalidDataError(f"X must have shape (N, {network.n_in}) for this network; got {X.shape}")
     if X.dtype.kind not in "biuf":
@@ -280,16 +283,18 @@ def verify(
     if len(y) != len(X):
         raise InvalidDataError(f"X has {len(X)} points but y has {len(y)} labels")
     built_kind, built_tol = recorded_kind_and_tol(network)
-    kind = kind or built_kind or infer_kind(y, network.n_out)  # what it was built for, else a guess
+    if kind is None:  # the kind of labels encoded already, else what it was built for, else a guess
+        kind = given.kind if given is not None else built_kind or infer_kind(y, network.n_out)
     if tol is None:  # the tolerance it was built for (eps for relative), else the default for N points
         tol = float(built_tol) if built_tol is not None and kind == built_kind else kinds.default_tol(len(X))
     kinds.kind(kind)  # an unknown kind: InvalidDataError naming the known ones
-    y = labels.for_network(network, y, kind)  # class labels as the network encodes them (meta["classes"])
-    targets(y[:1], network.n_out, kind)  # the shape and the kind fit the network, before any work
+    given = labels.for_network(network, y if given is None else given, kind)  # class labels as the network encodes them
+    y = given.values
+    given.targets(network.n_out, slice(0, 1))  # the shape and the kind fit the network, before any work
     bits = certify if bits is None else bits
     score_kind, score_tol = kind, tol
     if kind == "relative":  # the aggregate budget tol ||y||^2, shared equally for the per-point scores
-        score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(targets(y, network.n_out, kind) ** 2) / len(X)))
+        score_kind, score_tol = "real", float(np.sqrt(tol * np.sum(given.targets(network.n_out) ** 2) / len(X)))
 
     _, scored, where = backends.select(device, network, dt)
     rows = chunk_rows or network.chunk_rows(backends.chunk_activations(where))
@@ -337,7 +342,7 @@ def verify(
     check = None
     if exact or (exact is None and network.exact):
         limit = None if network.exact else exact_limit  # the one evaluation that counts: no limit
-        check = exact_check(network, X, targets(y, network.n_out, kind), kind=kind, tol=tol, limit=limit)
+        check = exact_check(network, X, given.targets(network.n_out), kind=kind, tol=tol, limit=limit)
     fields = {**dtype_top, **_certificate_fields(cert, ok)}
     judged = network.exact and check is not None
     if judged:
