@@ -51,6 +51,17 @@ def test_float_realisation_is_a_plain_float_network_within_tolerance():
     assert built.network.stats()["edges"] == 2 * 300 + 6
 
 
+def test_float_realisation_takes_the_best_conditioned_direction():
+    """The float substitution's error grows with spread / smallest gap of the projections: of ``tries`` draws the
+    projection kept has the smallest ratio, so 154 Gaussian points in the plane (where the first separating draw
+    left 9 points beyond the default tolerance) build with defaults, and the ratio never grows with more draws."""
+    rng = np.random.default_rng(119829)
+    X, y, seed = rng.standard_normal((154, 2)), rng.uniform(-1, 1, 154), int(rng.integers(2**31))
+    one, many = (build("zhang", X, y, seed=seed, tries=t, on_failure="return") for t in (1, 20))
+    assert many.info["spread_over_gap"] <= one.info["spread_over_gap"]
+    assert many.report.passed and many.report.certified == 1.0
+
+
 def test_width_below_n_is_refused():
     X = np.random.default_rng(0).standard_normal((10, 2))
     with pytest.raises(WidthError, match="uses n = 10 units"):

@@ -13,8 +13,8 @@ Two realisations (``exact``):
 * ``exact=False`` (default): float64 parameters, A and w computed in float64 (w by triangular
   substitution on the matrix the network itself evaluates), verified and certified like every
   float network. The substitution amplifies rounding by about the ratio of the data's spread
-  to the smallest gap, so this holds for small n and fails visibly beyond (the frontier experiment
-  shows where).
+  to the smallest gap, so of ``tries`` random directions a is the one with the smallest ratio; this
+  holds for small n and fails visibly beyond (the frontier experiment shows where).
 * ``exact=True``: exact dyadic parameters (:mod:`memorizers.exact`). a is a dyadic with 16
   fractional bits, so every z_i is an exact dyadic; each b_i = z_i - 2^k_i with 2^k_i the largest
   power of two below the gap z_i - z_(i-1) (below 1 for i = 1), so the diagonal consists of powers
@@ -69,23 +69,30 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
     check_memory(8.0 * (n * n if not exact else 4 * n) + 8.0 * k * (d + 2), f"{k} units for {n} points")
     rng = np.random.default_rng(seed)
     xs = Dyadic.from_float(X) if exact else None  # X exactly, as integers m 2^e with one exponent e
-    for _ in range(tries):
-        a = np.round(rng.standard_normal(d) * 2.0**A_BITS) / 2.0**A_BITS  # a dyadic: exact z in the exact case
-        if exact:
+    if exact:
+        for _ in range(tries):
+            a = _direction(rng, d)
             am = Dyadic.from_float(a)
             z = xs.m.dot(am.m)  # a . x_i = z_i 2^(xs.e + am.e), exactly: one integer product per entry
             order = sorted(range(n), key=z.__getitem__)
             zs = [(int(z[i]), xs.e + am.e) for i in order]  # (m, e) pairs, sorted
-            distinct = all(p[0] < q[0] for p, q in zip(zs, zs[1:]))
+            if all(p[0] < q[0] for p, q in zip(zs, zs[1:])):
+                break
         else:
-            z = X @ a
-            order = np.argsort(z, kind="stable")
-            zs = z[order]
-            distinct = bool(np.all(np.diff(zs) > 0))
-        if distinct:
-            break
-    else:
-        raise InvalidDataError(f"no projection in {tries} random draws separates the points (equal a . x)")
+            raise InvalidDataError(f"no projection in {tries} random draws separates the points (equal a . x)")
+    else:  # the best conditioned of the draws: the float substitution's error grows with spread / smallest gap
+        A = np.stack([_direction(rng, d) for _ in range(tries)], axis=1)
+        Z = np.sort(X @ A, axis=0)
+        gap = np.diff(Z, axis=0).min(axis=0, initial=np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            quality = np.where(gap > 0, gap / np.maximum(Z[-1] - Z[0], np.finfo(float).tiny), -1.0)
+        best = int(np.argmax(quality))
+        if quality[best] < 0:
+            raise InvalidDataError(f"no projection in {tries} random draws separates the points (equal a . x)")
+        a = A[:, best]
+        z = X @ a
+        order = np.argsort(z, kind="stable")
+        zs = z[order]
     if exact:
         b, w = _exact_solution(zs, Y[order])
     else:
@@ -101,6 +108,11 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
         "spread_over_gap": float((values[-1] - values[0]) / gaps.min()) if n > 1 else 1.0,
         "exact": bool(exact),
     }
+
+
+def _direction(rng, d: int) -> np.ndarray:
+    """A Gaussian direction rounded to a dyadic with A_BITS fractional bits (exact z in the exact realisation)."""
+    return np.round(rng.standard_normal(d) * 2.0**A_BITS) / 2.0**A_BITS
 
 
 def _pad(a, rows: int):
