@@ -7,6 +7,9 @@ The structure, each fact in one place:
   a-priori bound, affine pieces, torch, ONNX);
 * :mod:`.activations`: each activation kind's whole behaviour, in every arithmetic those walks use;
 * :mod:`.kinds`: each label kind's targets, scoring, rigorous comparison and training loss;
+  :mod:`.labels`: the user's labels encoded once (:class:`.labels.Labels`) for the constructions and verify;
+* :mod:`.backends`: the one evaluation seam (``select(device, network, dtype)``: NumPy or torch);
+  :mod:`.certify`: the certificate, which schedules its own blocks, device and bits search;
 * :mod:`.constructions`: one module per paper, each construction registered beside its definition
   (:func:`.constructions.register`), which gives it ``build``, the CLI and the conformance battery;
 * :func:`build` constructs and verifies; :func:`verify` is the one path that scores and certifies.
