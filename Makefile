@@ -28,9 +28,9 @@ test-fast: $(VENV)/.dev
 	MEMORIZERS_FUZZ=5 $(BIN)/python -m pytest -q -n 2 -m "not slow" --hypothesis-profile=fast
 
 # the certificate's fuzz at full count: 3000 networks per activation, pre-activations on and beside every kink,
-# every label kind (make test runs the same tests on 25)
+# every label kind (make test runs the same tests on 25); 600 per activation and format against the emulator
 fuzz: $(VENV)/.dev
-	MEMORIZERS_FUZZ=3000 $(BIN)/python -m pytest -q -n 2 -p no:randomly tests/test_kinks.py
+	MEMORIZERS_FUZZ=3000 $(BIN)/python -m pytest -q -n 2 -p no:randomly tests/test_kinks.py tests/test_formats.py
 
 # style, checked (not just configured): ruff's lint rules of pyproject.toml and its formatter; and the layer
 # contract of pyproject.toml (import-linter: no import cycle, imports inside functions counted)

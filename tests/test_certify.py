@@ -381,7 +381,7 @@ def test_the_record_covers_every_unit_of_the_network_with_its_followers(method):
     entries = [e for e in record if e[0] == "dense"]
     assert len(entries) == len(layers)
     ar = np.abs(Xr)
-    for k, ((_, z, mag, _, _), d) in enumerate(zip(entries, layers)):
+    for k, ((_, z, mag, _, _, l1, w1), d) in enumerate(zip(entries, layers)):
         assert z.h.shape[1] == d.n_out  # followers included
         pre = Network([*layers[:k], Dense(d.weight, d.bias, activations.identity())])
         assert_encloses(z, exact_forward(pre, Xr))
@@ -390,6 +390,11 @@ def test_the_record_covers_every_unit_of_the_network_with_its_followers(method):
             a = [frac(v) for v in ar[i]]
             for o in range(d.n_out):
                 assert frac(mag[i, o]) >= sum(w * v for w, v in zip(W[o], a)) + b[o], (k, i, o)
+            # the formats' ||a||_1 and ||W_k||_1, of layer 1 as evaluated: without the column scaling
+            unscale = c.input_scale if k == 0 and c.input_scale is not None else np.ones(d.n_in)
+            assert frac(l1[i]) >= sum(v * frac(s) for v, s in zip(a, unscale)), (k, i)
+        for o in range(d.n_out):
+            assert frac(w1[0, o]) >= sum(w / frac(s) for w, s in zip(W[o], unscale)), (k, o)
         act = d.activation.enclose(z)
         ar = np.abs(act.h) + np.abs(act.l) + act.r
 

@@ -73,7 +73,7 @@ def test_shape_errors():
     with pytest.raises(InvalidDataError, match="3 points but y has 2"):
         verify(net, np.ones((3, 2)), np.ones(2))
     with pytest.raises(InvalidDataError, match="dtype"):
-        verify(net, np.ones((3, 2)), np.ones(3), dtype="float16")
+        verify(net, np.ones((3, 2)), np.ones(3), dtype="bfloat16")
 
 
 def test_chunked_verification_equals_one_pass(rng):

@@ -35,13 +35,13 @@ from fractions import Fraction
 import numpy as np
 
 from . import backends, kinds, labels
-from .certify import certify_points
+from .certify import FORMATS, certify_points
 from .data import as_array, check_finite
 from .errors import InvalidDataError
 from .kinds import not_one_hot, score
 from .network import Network, current_meta
 
-DTYPES = {"float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
+DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "longdouble": np.longdouble}
 EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by default
 
 
@@ -99,6 +99,7 @@ class MemorizationReport:
     bits_searched: bool = field(default=False, repr=False)  # bits_sufficient was searched for (None then: no t found)
     device: str = "numpy"  # where the scored evaluation ran: "numpy" or a torch device (memorizers.backends)
     certified_on: str | None = None  # where the certificate's enclosures ran (None: no certificate)
+    any_order: dict | None = None  # per format: the fraction of points right in every evaluation in it, any order
 
     @property
     def bits_needed(self) -> int | None:
@@ -164,6 +165,8 @@ class MemorizationReport:
             s += f"; certified {self.certified:.2%} ({proof})"
             if self.certified < 1:
                 s += "; " + self.uncertified_summary()
+        if self.any_order:
+            s += "; certified in any order: " + ", ".join(f"{k} {v:.2%}" for k, v in self.any_order.items())
         if self.bits_sufficient is not None:
             s += f"; any summation order from {self.bits_sufficient} bits (bits_sufficient)"
         elif self.bits_searched:
@@ -217,6 +220,7 @@ def verify(
     chunk_rows: int | None = None,
     progress: bool = False,
     device: str = "auto",
+    any_order=None,
 ) -> MemorizationReport:
     """Verify that ``network`` reproduces (X, y), and certify it.
 
@@ -259,15 +263,27 @@ def verify(
         one, else NumPy), "numpy", or a torch device name ("cuda", "cuda:1", "cpu"). The certificate runs there
         too (with the bits search) where :func:`memorizers.backends.certifiable` says it can, else in NumPy;
         ``report.device`` says where the scored evaluation ran, ``report.certified_on`` where the certificate did.
+    any_order : str or sequence of str, optional
+        Formats of :data:`memorizers.certify.FORMATS` ("float64", "float32", "bfloat16", "float16", or "all") in
+        which to certify the points for every evaluation, in any order of summation, with or without fused
+        multiply-add and flush-to-zero (:mod:`memorizers.certify.formats`); ``report.any_order`` gives the
+        fraction per format. Default: the format of ``dtype`` (only with ``certify``).
 
     Returns
     -------
     MemorizationReport
         Per point errors and margins; accuracy, certified share, enclosure radii, bits_sufficient.
     """
-    dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
-    if dt not in (np.dtype(t) for t in DTYPES.values()):
-        raise InvalidDataError(f"unsupported dtype {dtype!r}; use one of {', '.join(DTYPES)}")
+    try:
+        dt = np.dtype(DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt not in (np.dtype(t) for t in DTYPES.values()):
+        raise InvalidDataError(
+            f"unsupported dtype {dtype!r}; use one of {', '.join(DTYPES)} (every format, bfloat16 too, is certified "
+            "in any order with any_order)"
+        )
+    formats = _formats(any_order, dt.name) if certify else ()
     given = y if isinstance(y, labels.Labels) else None  # labels encoded already (build's), else as the user has them
     X = as_array(X, "data is not an array")
     y = given.values if given is not None else as_array(y, "data is not an array")
@@ -337,6 +353,7 @@ def verify(
             bits=bits and only is None,
             device=where,
             only=only,
+            formats=formats,
             progress=bars,
         )
     check = None
@@ -375,7 +392,20 @@ def _certificate_fields(cert, ok: np.ndarray) -> dict:
         "bits_sufficient": cert.bits,
         "bits_searched": cert.searched,
         "certified_on": cert.device,
+        "any_order": {f: float(np.mean(p)) for f, p in cert.any_order.items()} or None,
     }
+
+
+def _formats(any_order, dtype: str) -> tuple:
+    """The formats named by verify's ``any_order`` (default: the dtype's, if it is one)."""
+    if any_order is None:
+        return (dtype,) if dtype in FORMATS else ()
+    names = tuple(FORMATS) if any_order == "all" else (any_order,) if isinstance(any_order, str) else any_order
+    names = tuple(dict.fromkeys(names))
+    unknown = [f for f in names if f not in FORMATS]
+    if unknown:
+        raise InvalidDataError(f"unknown format {unknown[0]!r} for any_order; known: {', '.join(FORMATS)} or all")
+    return names
 
 
 def _exact_fields(e: ExactCheck, fields: dict, dtype: str, certified: bool) -> dict:

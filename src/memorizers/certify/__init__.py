@@ -18,18 +18,20 @@ gets it right too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import backends
 from ..arrays import amax, to_numpy
+from ..errors import InvalidDataError
 from ..intervals import U64, gamma
 from ..kinds import certified, score, score_torch, targets, targets_torch
 from ..network import Network
 from ..threads import thread_map
 from .apriori import forward_with_bound
 from .enclosure import BIG, MAX_BITS, Certifier, enclose
+from .formats import FORMATS, Format
 
 BLOCK = 2**17  # numbers per layer in one certification block: small enough to stay in cache
 BLOCK_GPU = 2**24  # on a GPU: large products; a block's dozen arrays per layer take a few GB at most
@@ -43,7 +45,8 @@ class Certificate:
     outputs (inf: nothing claimed); margin: the criterion's margin at the enclosures' midpoints (NaN for points
     not enclosed); bits: bits_sufficient (None: no precision up to MAX_BITS certifies every point, or not
     searched); searched: whether the bits were searched; device: where the enclosures ran ("numpy" or a torch
-    device)."""
+    device); any_order: per format asked for (:data:`.formats.FORMATS`), the points that every evaluation in
+    that format gets right, in any order of summation (:mod:`.formats`)."""
 
     proved: np.ndarray
     radius: np.ndarray
@@ -51,6 +54,7 @@ class Certificate:
     bits: int | None
     searched: bool
     device: str
+    any_order: dict = field(default_factory=dict)
 
 
 def certify_points(
@@ -64,6 +68,7 @@ def certify_points(
     bits: bool = True,
     device: str = backends.NUMPY,
     only=None,
+    formats=(),
     progress=None,
 ) -> Certificate:
     """The certificate of ``network`` on the points X with labels y of ``label_kind``, judged as ``kind`` at
@@ -75,9 +80,13 @@ def certify_points(
     NumPy, which one thread would leave to one core. On a torch ``device`` (for the networks
     :func:`memorizers.backends.certifiable` takes) they run in turn, in larger blocks, bits search included, and
     only the per-point results come back. ``bits``: also search bits_sufficient (:meth:`Certifier.bits_sufficient`;
-    a block that an earlier block's answer certifies does not search). ``progress(blocks, total, desc)``: wraps
-    the blocks for a progress bar.
+    a block that an earlier block's answer certifies does not search). ``formats``: names of
+    :data:`.formats.FORMATS` to certify the points in, in any order of summation. ``progress(blocks, total,
+    desc)``: wraps the blocks for a progress bar.
     """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise InvalidDataError(f"unknown format {unknown[0]!r}; known: {', '.join(FORMATS)}")
     dev = device if device != backends.NUMPY and backends.certifiable(network) else None
     certifier = Certifier(network, device=dev)
     size = BLOCK_GPU if (dev or "").startswith("cuda") else BLOCK
@@ -91,7 +100,8 @@ def certify_points(
         Xs, ys = X[s : s + rows], y[s : s + rows]
         most = max(known, default=None)  # a block that it certifies need not search (Certifier.bits_sufficient)
         # for the bits search, the enclosure records what a t-bit machine computes unit by unit
-        record = [] if bits and (most is None or most < np.inf) else None
+        search = bits and (most is None or most < np.inf)
+        record = [] if search or formats else None
         enc = certifier.enclose(Xs, record)
         Ys = (
             targets(ys, network.n_out, label_kind) if dev is None else targets_torch(ys, network.n_out, label_kind, dev)
@@ -100,10 +110,11 @@ def certify_points(
             margin = (score if dev is None else score_torch)(enc.h + enc.l, Ys, kind, tol)[1]
             proved, radius = certified(enc, Ys, kind, tol), amax(enc.r, 1, 0.0)
         need = most if bits else None  # once a block needs more than MAX_BITS, so does the network
-        if record is not None:
+        if search:
             need = certifier.bits_sufficient(Xs, Ys, kind, tol, record, enc, most)
             known.append(need)  # list.append is atomic: the threads share the list safely
-        return to_numpy(proved), to_numpy(radius), to_numpy(margin), need
+        fmt = [to_numpy(certifier.any_order(Xs, Ys, kind, tol, record, enc, FORMATS[f])) for f in formats]
+        return to_numpy(proved), to_numpy(radius), to_numpy(margin), need, fmt
 
     starts = range(0, len(X), rows)
     blocks = thread_map(block, starts) if dev is None else map(block, starts)
@@ -111,11 +122,13 @@ def certify_points(
         blocks = progress(blocks, len(starts), "certify" if dev is None else f"certify ({dev})")
     results = list(blocks)
     proved, radius, margin = np.zeros(n, bool), np.full(n, np.inf), np.full(n, np.nan)
-    need = None
+    need, any_order = None, {f: np.zeros(n, bool) for f in formats}
     if results:
-        p, r, m, counts = zip(*results)
+        p, r, m, counts, fmt = zip(*results)
         proved[keep], radius[keep], margin[keep] = np.concatenate(p), np.concatenate(r), np.concatenate(m)
         need = max(counts) if bits else None
+        for i, f in enumerate(formats):
+            any_order[f][keep] = np.concatenate([block[i] for block in fmt])
     return Certificate(
         proved=proved,
         radius=radius,
@@ -123,6 +136,7 @@ def certify_points(
         bits=int(need) if need is not None and np.isfinite(need) else None,
         searched=bits,
         device=dev or backends.NUMPY,
+        any_order=any_order,
     )
 
 
@@ -132,6 +146,8 @@ __all__ = [
     "U64",
     "Certificate",
     "Certifier",
+    "FORMATS",
+    "Format",
     "certify_points",
     "enclose",
     "forward_with_bound",

@@ -123,6 +123,7 @@ from ..intervals import ETA, U64, Enclosure, gamma, two_sum, up
 from ..kinds import certified
 from ..network import Dense, Network
 from ..numerics import column_scale
+from .formats import Format, any_order
 from .relu_pairs import _activate_with_pairs, _fold, _with_followers, _with_pairs_first, _without_followers
 
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
@@ -429,7 +430,13 @@ class Certifier:
         c = amax(prev[2] if prev is not None and prev[2].shape[1] == full.n_in else ar, 0, 0.0)
         c = maximum(c, max(float(amax(c, 0, 0.0)) * 2.0**-30, 2.0**-1000))
         wc = _with_follower_rows(c[None, :], L, prev_pair, pair)[0]
-        record.append(("dense", z, mag, 1.0 / c, up(wc, d.n_in)))
+        # for the formats' absolute terms (:mod:`.formats`): the inputs' ||a||_1 and the rows' ||W_k||_1 of the
+        # network as evaluated, so of layer 1 without its column scaling (x / s and W s: powers of two)
+        unscale = self.put(self.input_scale) if self.input_scale is not None and not record else None
+        l1 = (ar if unscale is None else ar * unscale).sum(1)
+        ones = self.put(np.ones((1, ar.shape[1]))) if unscale is None else 1.0 / unscale[None, :]
+        w1 = _with_follower_rows(ones, L, prev_pair, pair)
+        record.append(("dense", z, mag, 1.0 / c, up(wc, d.n_in), up(l1, d.n_in), up(w1, d.n_in + 1)))
 
     def bits_sufficient(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
@@ -483,6 +490,15 @@ class Certifier:
                 t = (lo + hi) // 2
         return float(hi)
 
+    def any_order(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, fmt: Format):
+        """Per point, whether every evaluation of the network in the format ``fmt``, in any order of summation,
+        reproduces its label (:mod:`.formats`); ``record`` and ``final`` come from :meth:`enclose` on the same X."""
+        c, _ = self._route(X)
+        scale = None if c.input_scale is None else c.put(c.input_scale)
+        with np.errstate(all="ignore"):
+            X = c.put(np.asarray(X, dtype=np.float64))
+            return any_order(c.network, X, scale, Y, kind, tol, record, final, fmt, self.original)
+
     def _bits_pass(self, X, record: list, u: float) -> np.ndarray:
         """Per output, a bound on |t-bit evaluation - exact| with u = 2^-t (module doc).
 
@@ -500,7 +516,7 @@ class Certifier:
         return self.network.interpret(R, lambda d, R: self._bits_dense(d, R, next(it), u), add)
 
     def _bits_dense(self, d: Dense, R, entry, u: float):
-        _, z, mag, inv_c, wc = entry
+        _, z, mag, inv_c, wc = entry[:5]
         n = d.n_in
         g = gamma(n + 1, u)
         with np.errstate(invalid="ignore"):  # 0 * inf: an exact input (R = 0) of a column whose c underflowed

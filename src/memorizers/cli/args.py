@@ -75,6 +75,16 @@ def choice(known, what: str):
     return parse
 
 
+def formats(text: str) -> tuple[str, ...]:
+    """An argparse type: comma-separated names of floating-point formats (memorizers.certify.FORMATS), or all."""
+    from ..certify.formats import FORMATS
+
+    if text == "all":
+        return tuple(FORMATS)
+    parse = choice(FORMATS, "format")
+    return tuple(parse(name.strip()) for name in text.split(","))
+
+
 def number(kind, test, what: str):
     def parse(text: str):
         try:

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import activations, labels
 from ..build import build, option_names
+from ..certify.formats import FORMATS
 from ..constructions import METHODS
 from ..data import check_finite, input_files, jitter
 from ..errors import MemorizersError, VerificationError
@@ -245,6 +246,7 @@ def cmd_verify(args) -> int:
         bits=not (args.no_certify or args.no_bits),
         progress=not args.json,
         device=args.device,
+        any_order=args.any_order,
     )
     stats = network.stats()
     out = {**stats, **report.to_dict()}  # the bits_sufficient measured now, over the one recorded
@@ -286,6 +288,13 @@ def add_verify(sub) -> None:
         help="label kind (default: the one the network was built for, else inferred)",
     )
     certificate_flags(v, "skip the certificate and bits_sufficient (most of the work)")
+    v.add_argument(
+        "--any-order",
+        type=args_.formats,
+        metavar="FORMATS",
+        help=f"certify every evaluation in these formats ({', '.join(FORMATS)}, comma-separated, or all) in any "
+        "order of summation, with or without FMA and flush-to-zero (default: --dtype's)",
+    )
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
 
