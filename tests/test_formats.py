@@ -111,3 +111,20 @@ def test_any_order_defaults_to_the_dtype_and_refuses_unknown_formats():
     assert verify(net, X, y, kind="real", tol=1e-9, certify=False).any_order is None
     with pytest.raises(InvalidDataError, match="unknown format 'tf32'"):
         verify(net, X, y, kind="real", any_order="tf32")
+
+
+def test_any_order_on_torch_is_numpys():
+    """The formats' bound runs with the certificate on a torch device, with the same operations (CPU here)."""
+    rng = np.random.default_rng(1)
+    net = Network(
+        [
+            Dense(rng.standard_normal((12, 3)), rng.standard_normal(12), relu()),
+            Dense(rng.standard_normal((2, 12)), np.zeros(2)),
+        ]
+    )
+    X = rng.standard_normal((200, 3))
+    y = np.argmax(net.forward(X), axis=1)
+    on_numpy = verify(net, X, y, kind="onehot", any_order="all", device="numpy")
+    on_torch = verify(net, X, y, kind="onehot", any_order="all", device="cpu")
+    assert on_torch.certified_on == "cpu" and on_numpy.any_order == on_torch.any_order
+    assert 0 < on_numpy.any_order["float16"] < 1  # some points, not all: the comparison means something
