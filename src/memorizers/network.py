@@ -282,6 +282,22 @@ class Network:
 
     # -- serialisation ----------------------------------------------------------------
 
+    @classmethod
+    def from_onnx(cls, model) -> "Network":
+        """The network an ONNX model computes (a path or ``onnx.ModelProto``), parameters exactly as stored
+        (:func:`memorizers.readers.from_onnx`)."""
+        from .readers import from_onnx
+
+        return from_onnx(model)
+
+    @classmethod
+    def from_torch(cls, module) -> "Network":
+        """The network a PyTorch module computes, parameters exactly as stored
+        (:func:`memorizers.readers.from_torch`)."""
+        from .readers import from_torch
+
+        return from_torch(module)
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """A flat dict of arrays (plus a JSON header) that :meth:`from_arrays` inverts exactly."""
         arrays: dict[str, np.ndarray] = {}

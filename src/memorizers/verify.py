@@ -228,7 +228,8 @@ def verify(
     ----------
     network : Network
     X : array_like, shape (N, network.n_in)
-        Real points.
+        Real points (for a network read from a model whose input is float32 or float16, ``meta["input_dtype"]``,
+        rounded to it, as the model reads them).
     y : array_like or Labels
         Labels: as the network was built for (class labels through its recorded ``meta["classes"]``), or
         a :class:`memorizers.labels.Labels` value encoded already (what :func:`memorizers.build` passes).
@@ -294,6 +295,9 @@ def verify(
     check_finite(X, "X")
     if len(X) == 0:
         raise InvalidDataError("no points to verify")
+    reads = network.meta.get("input_dtype")  # a model that reads float32 (memorizers.readers) sees X rounded to it
+    if reads in ("float32", "float16"):
+        X = X.astype(reads).astype(np.float64)
     if y.ndim == 0:
         raise InvalidDataError("y must hold one label per point; got a scalar")
     if len(y) != len(X):

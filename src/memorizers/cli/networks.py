@@ -18,6 +18,7 @@ from ..export import precision_note
 from ..files import atomic_write_bytes, json_text, output_path
 from ..kinds import KINDS, TOL_RULE
 from ..network import Network
+from ..readers import read_model
 from ..verify import DTYPES, recorded_kind_and_tol, verify
 from . import args as args_
 from .common import (
@@ -231,7 +232,7 @@ def add_build(sub) -> None:
 
 
 def cmd_verify(args) -> int:
-    network = Network.load(args.network)
+    network = read_model(args.network)
     data = load(args, network)
     report = verify(
         network,
@@ -269,7 +270,11 @@ def cmd_verify(args) -> int:
 def add_verify(sub) -> None:
     """verify: check that a network reproduces a dataset, and certify it."""
     v = command(sub, "verify", "check that a network reproduces a dataset, and certify it")
-    v.add_argument("network", help="a network file (.npz) written by build or train")
+    v.add_argument(
+        "network",
+        help="a network file (.npz) written by build or train, an ONNX model (.onnx) or a torch module saved whole "
+        "(.pt, .pth: unpickled, so only files you trust)",
+    )
     data_flags(v)
     v.add_argument("--dtype", choices=list(DTYPES), default="float64", help="evaluate in this precision")
     v.add_argument("--exact", action="store_true", help="also evaluate exactly in rational arithmetic (small cases)")
