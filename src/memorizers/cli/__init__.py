@@ -1,11 +1,12 @@
-"""Command line: ``memorizers build | verify | predict | train | demo | capacity | sweep | reproduce``.
+"""Command line: ``memorizers methods | build | verify | predict | train | demo | capacity | sweep | reproduce``.
 
 Errors a user can cause are printed as one line on stderr with exit code 2 (bad input) or 1
 (a network that fails verification), and with ``--json`` also as a JSON object on stdout;
 Ctrl-C prints one line and exits with 130, leaving no partial file. Never a traceback.
 
 Each command is a ``cmd_<name>`` beside the ``add_<name>`` that declares its flags: :mod:`.networks` (build,
-verify, predict), :mod:`.runs` (demo, train, capacity, sweep, reproduce); :mod:`.common` holds what they share
+verify, predict), :mod:`.runs` (demo, train, capacity, sweep, reproduce), :mod:`.methods` (methods);
+:mod:`.common` holds what they share
 and :mod:`.args` the argument types, help formatting and examples.
 """
 
@@ -19,6 +20,7 @@ from ..errors import MemorizersError
 from ..files import json_text
 from . import args as args_
 from .common import Failed
+from .methods import add_methods
 from .networks import add_build, add_predict, add_verify
 from .runs import add_capacity, add_demo, add_reproduce, add_sweep, add_train
 
@@ -29,7 +31,17 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--version", action="version", version=f"memorizers {version('memorizers')}")
     sub = top.add_subparsers(dest="command", required=True, parser_class=args_.Parser)
-    for add in (add_build, add_verify, add_predict, add_demo, add_train, add_capacity, add_sweep, add_reproduce):
+    for add in (
+        add_methods,
+        add_build,
+        add_verify,
+        add_predict,
+        add_demo,
+        add_train,
+        add_capacity,
+        add_sweep,
+        add_reproduce,
+    ):
         add(sub)
     return top
 
