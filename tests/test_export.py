@@ -87,3 +87,53 @@ def test_exports_default_to_float64_and_never_lose_memorization_silently(tmp_pat
         warnings.simplefilter("error")
         net.to_onnx(None, dtype=np.float32, check=False)  # asked for: no check, no warning
     assert next(net.to_torch().parameters()).dtype == torch.float64
+
+
+@pytest.mark.parametrize("kind_labels", ["strings", "binary", "sign", "index"])
+def test_onnx_carries_the_record_and_returns_predicts_labels(tmp_path, kind_labels):
+    """The model's metadata is the network's record; its label output is what predict returns (strings too)."""
+    import json
+
+    import onnx
+
+    from memorizers import build, labels
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 4))
+    method, y = {
+        "strings": ("yun-classifier", rng.choice(["cat", "dog", "eel"], 120)),
+        "binary": ("baum", rng.choice([3, 7], 120)),
+        "sign": ("daniely", None),
+        "index": ("vardi", rng.integers(0, 4, 120)),
+    }[kind_labels]
+    if kind_labels == "sign":
+        X = rng.standard_normal((40, 64))
+        y = rng.choice(["no", "yes"], 40)
+    net = build(method, X, y, seed=0, bits=False).network
+    path = tmp_path / "n.onnx"
+    to_onnx(net, path, X=X, y=y, check=not net.exact)  # vardi's exact parameters: float64 does not hold them
+    model = onnx.load(path)
+    props = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(props["method"]) == method and json.loads(props["kind"]) == net.meta["kind"]
+    assert json.loads(props["classes"]) == net.meta["classes"] and "memorizers_version" in props
+    session = ort.InferenceSession(str(path))
+    scores, label = session.run(None, {"x": X})
+    expected = labels.decode(net.forward(X), net.meta["kind"], net.meta["classes"])
+    assert [str(v) for v in label] == [str(v) for v in expected]
+    if not net.exact:
+        assert [str(v) for v in label] == [str(v) for v in y]
+
+
+def test_the_torch_module_survives_save_load_and_torch_export(tmp_path):
+    from memorizers import build
+
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((150, 5)), rng.uniform(-1, 1, 150)
+    net = build("yun-3layer", X, y, seed=0, bits=False).network
+    module = net.to_torch()
+    torch.save(module, tmp_path / "m.pt")
+    loaded = torch.load(tmp_path / "m.pt", weights_only=False)
+    x = torch.from_numpy(X)
+    assert torch.equal(loaded(x), module(x))
+    exported = torch.export.export(module, (x,))
+    assert torch.equal(exported.module()(x), module(x))

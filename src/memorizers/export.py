@@ -7,7 +7,7 @@ import numpy as np
 from .activations import Activation
 from .backends.torch_backend import torch_module
 from .errors import ExportError, MissingDependencyError, PrecisionWarning
-from .files import atomic_write_bytes
+from .files import atomic_write_bytes, json_text
 from .network import Dense, Network
 
 SIGNIFICAND_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53, "longdouble": 64}
@@ -164,15 +164,73 @@ def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=No
 
     t = network.interpret("x", dense, lambda t, h: node("Add", [t, h]))
     nodes.append(helper.make_node("Identity", [t], ["y"]))
+    outputs = [helper.make_tensor_value_info("y", elem, ["N", network.n_out])]
+    label = _label_nodes(network, node, const, numpy_helper, inits)
+    if label is not None:
+        nodes.append(helper.make_node("Identity", [label[0]], ["label"]))
+        outputs.append(helper.make_tensor_value_info("label", label[1], ["N"]))
     graph = helper.make_graph(
-        nodes,
-        "memorizers",
-        [helper.make_tensor_value_info("x", elem, ["N", network.n_in])],
-        [helper.make_tensor_value_info("y", elem, ["N", network.n_out])],
-        inits,
+        nodes, "memorizers", [helper.make_tensor_value_info("x", elem, ["N", network.n_in])], outputs, inits
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="memorizers")
+    helper.set_model_props(model, _metadata(network))
     onnx.checker.check_model(model)
     if path is not None:
         atomic_write_bytes(path, model.SerializeToString())
     return model
+
+
+METADATA = (
+    "method",
+    "statement",
+    "kind",
+    "tol",
+    "bits_sufficient",
+    "classes",
+    "features",
+    "label_scale",
+    "label_offset",
+)
+
+
+def _metadata(network: Network) -> dict[str, str]:
+    """What the model was built as, for whoever loads it: the network's record, JSON-encoded, and the version."""
+    from importlib.metadata import version
+
+    meta = {k: json_text(network.meta[k]) for k in METADATA if network.meta.get(k) is not None}
+    return {**meta, "memorizers_version": version("memorizers")}
+
+
+def _label_nodes(network: Network, node, const, numpy_helper, inits):
+    """(tensor, element type) of the predicted labels, as :func:`memorizers.labels.decode` gives them, for a network
+    built for class labels: the argmax (onehot), the threshold (binary, sign) or the nearest id (index), mapped
+    through the recorded classes (strings included). None for real labels."""
+    from onnx import TensorProto
+
+    kind, classes = network.meta.get("kind"), network.meta.get("classes")
+    if kind not in ("onehot", "binary", "sign", "index"):
+        return None
+    if kind == "onehot":
+        index = node("ArgMax", ["y"], axis=1, keepdims=0)
+    elif kind == "index":
+        top = (len(classes) if classes is not None else 2**31) - 1
+        rounded = node("Clip", [node("Round", ["y"]), const(0.0), const(float(top))])
+        index = node("Cast", [node("Squeeze", [rounded, _int64(numpy_helper, inits, [1])])], to=TensorProto.INT64)
+    else:
+        above = node(
+            "Greater",
+            [node("Squeeze", ["y", _int64(numpy_helper, inits, [1])]), const(0.5 if kind == "binary" else 0.0)],
+        )
+        index = node("Cast", [above], to=TensorProto.INT64)
+    if classes is None:
+        return index, TensorProto.INT64
+    values = np.array(classes, dtype=object if isinstance(classes[0], str) else np.int64)
+    name = f"classes_{len(inits)}"
+    inits.append(numpy_helper.from_array(values, name))
+    return node("Gather", [name, index], axis=0), TensorProto.STRING if values.dtype == object else TensorProto.INT64
+
+
+def _int64(numpy_helper, inits, values) -> str:
+    name = f"axes_{len(inits)}"
+    inits.append(numpy_helper.from_array(np.array(values, dtype=np.int64), name))
+    return name

@@ -27,60 +27,83 @@ def _torch():
 
 
 def torch_module(network: Network, dtype=None, *, fresh: bool = False, temperature: float | None = None):
-    """The network as a ``torch.nn.Module``: one ``nn.Linear`` per Dense layer (in ``network.dense_layers()``
-    order) and a forward pass that is :meth:`Network.interpret` with torch operations, so residual blocks
-    and every activation come with no code of their own.
+    """The network as a ``torch.nn.Module`` (:class:`NetworkModule`): one ``nn.Linear`` per Dense layer (in
+    ``network.dense_layers()`` order) and a forward pass that is :meth:`Network.interpret` with torch operations,
+    so residual blocks and every activation come with no code of their own. It survives ``torch.save`` /
+    ``torch.load`` and ``torch.export``.
 
     ``fresh``: PyTorch's default initialisation instead of the network's parameters (training's starting
     point); ``temperature``: the threshold's trainable surrogate sigmoid(t / temperature)
     (:meth:`Activation.torch`) in ``forward``; ``module.hard(x)`` always evaluates the true threshold.
     ``module.to_network()`` reads the (trained) parameters back into a Network of the same layout.
     """
+    return _module_class()(network, dtype, fresh, temperature)
+
+
+_CLASS = []
+
+
+def _module_class():
+    """NetworkModule, defined once torch is imported (torch is optional); a module attribute, so pickle finds it."""
+    if _CLASS:
+        return _CLASS[0]
     torch = _torch()
     nn = torch.nn
-    dtype = dtype or torch.float64
 
     class NetworkModule(nn.Module):
-        def __init__(self):
+        def __init__(self, network: Network, dtype=None, fresh: bool = False, temperature: float | None = None):
             super().__init__()
-            self.dense = [d for d, _ in network.dense_layers()]
-            self.linears = nn.ModuleList([nn.Linear(d.n_in, d.n_out, dtype=dtype) for d in self.dense])
-            self.slot = {id(d): i for i, d in enumerate(self.dense)}
+            dtype = dtype or torch.float64
+            self.network, self.temperature = network, temperature
+            dense = [d for d, _ in network.dense_layers()]
+            self.linears = nn.ModuleList([nn.Linear(d.n_in, d.n_out, dtype=dtype) for d in dense])
             if not fresh:
                 with torch.no_grad():
-                    for lin, d in zip(self.linears, self.dense):
+                    for lin, d in zip(self.linears, dense):
                         lin.weight.copy_(torch.from_numpy(d.weight))
                         lin.bias.copy_(torch.from_numpy(d.bias))
 
         def _run(self, t, temp):
-            def dense(d: Dense, a):
-                return d.activation.torch(self.linears[self.slot[id(d)]](a), temperature=temp)
+            linears = iter(self.linears)  # interpret visits the Dense layers in dense_layers() order
 
-            return network.interpret(t, dense, lambda a, h: a + h)
+            def dense(d: Dense, a):
+                return d.activation.torch(next(linears)(a), temperature=temp)
+
+            return self.network.interpret(t, dense, lambda a, h: a + h)
 
         def forward(self, t):
-            return self._run(t, temperature)
+            return self._run(t, self.temperature)
 
         def hard(self, t):
             return self._run(t, None)
 
         def to_network(self, meta: dict | None = None) -> Network:
-            trained = {
-                id(d): Dense(
+            linears = iter(self.linears)
+
+            def trained(d: Dense) -> Dense:
+                lin = next(linears)
+                return Dense(
                     lin.weight.detach().cpu().double().numpy(), lin.bias.detach().cpu().double().numpy(), d.activation
                 )
-                for d, lin in zip(self.dense, self.linears)
-            }
+
             layers = [
-                Residual([trained[id(d)] for d in layer.block]) if isinstance(layer, Residual) else trained[id(layer)]
-                for layer in network.layers
+                Residual([trained(d) for d in layer.block]) if isinstance(layer, Residual) else trained(layer)
+                for layer in self.network.layers
             ]
             return Network(layers, dict(meta or {}))
 
         def extra_repr(self):
-            return ", ".join(d.activation.name for d in self.dense)
+            return ", ".join(d.activation.name for d, _ in self.network.dense_layers())
 
-    return NetworkModule()
+    NetworkModule.__module__, NetworkModule.__qualname__ = __name__, "NetworkModule"
+    _CLASS.append(NetworkModule)
+    return NetworkModule
+
+
+def __getattr__(name: str):
+    if name == "NetworkModule":  # for pickle, and for isinstance checks
+        return _module_class()
+    raise AttributeError(name)
 
 
 class TorchForward:

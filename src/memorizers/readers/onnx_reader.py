@@ -12,6 +12,7 @@ reads labels as the model returns them. Anything else is refused in one line nam
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -82,6 +83,9 @@ def from_onnx(model) -> "chain.Network":
     classes = _classes(graph, producer, consts)
     if classes is not None:
         meta.update(kind="onehot", classes=classes)
+    if model.producer_name == "memorizers":  # our export's record: the label kind, classes, tolerance, features
+        recorded = {p.key: p.value for p in model.metadata_props}
+        meta.update({k: json.loads(v) for k, v in recorded.items() if k in ("kind", "classes", "tol", "features")})
     return chain.network(values[scores], meta)
 
 
