@@ -116,8 +116,8 @@ def test_errors_are_one_line_without_traceback(tmp_path, data, capsys):
     np.savez(bad, X=np.ones((3, 2)))
     assert "lacks array(s) y" in error("build", "--method", "yun-3layer", "--data", bad, "--out", out)
     X = np.ones((3, 2))
-    save_npz(bad, X, np.zeros(3))
-    assert "duplicate points at indices [0, 1, 2]" in error(
+    save_npz(bad, X, np.array([0.0, 0.5, 0.0]))  # one point, two labels (equal labels would be built once)
+    assert "points 0 and 1 are identical but labelled 0.0 and 0.5" in error(
         "build", "--method", "yun-3layer", "--data", bad, "--out", out
     )
     garbage = tmp_path / "garbage.npz"
@@ -206,3 +206,17 @@ def test_outputs_never_damage_what_is_at_the_path(tmp_path, data, capsys):
         os.umask(old)
     assert (tmp_path / "link.npz").is_symlink() and Network.load(tmp_path / "target.npz").meta["method"] == "yun-3layer"
     assert stat.S_IMODE(os.stat(tmp_path / "new" / "n.npz").st_mode) == 0o640
+
+
+def test_methods_lists_every_construction_and_its_options(capsys):
+    from memorizers.constructions import METHODS
+
+    code, out, _ = run(capsys, "methods", "--json")
+    assert code == 0 and [r["method"] for r in json.loads(out)] == list(METHODS)
+    code, out, _ = run(capsys, "methods", "zhang", "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["options"] == {"widths": "None", "exact": "False", "seed": "None", "tries": "20"}
+    assert "Theorem 1" in shown["doc"] and shown["kind"] == "real"
+    with pytest.raises(SystemExit) as e:
+        main(["methods", "zang"])
+    assert e.value.code == 2 and "did you mean 'zhang'" in capsys.readouterr().err

@@ -249,15 +249,17 @@ def test_exact_limit_must_be_a_positive_number(tmp_path, capsys, value):
 
 
 def test_the_regressor_speaks_in_the_labels_units():
-    """Labels near 1e12 are divided by 2^40 for Theorem 3.1: a failure names tol in y's units and the estimator's
-    parameter, not the scaled problem's tolerance and the CLI's flags."""
+    """Labels near 1e12 are built as (y - c) / 2^30 for Theorem 3.1 and fit at the default tolerance, which is
+    relative to their scale; a tol below float64's resolution there fails naming tol in y's units and the
+    estimator's parameter, not the scaled problem's tolerance and the CLI's flags."""
     from memorizers.errors import VerificationError
     from memorizers.sklearn import MemorizingRegressor
 
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((200, 5)), 1e12 + rng.uniform(-1e9, 1e9, 200)
+    assert MemorizingRegressor().fit(X, y).report_.passed
     with pytest.raises(VerificationError) as e:
-        MemorizingRegressor().fit(X, y)
+        MemorizingRegressor(tol=1e-6).fit(X, y)
     text = str(e.value)
     assert "tol=1e-06" in text and "y's units" in text and "--" not in text
     need = float(text.split("at least ")[1].split()[0])

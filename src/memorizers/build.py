@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from . import backends, labels
 from .constructions import METHODS
-from .errors import InvalidDataError, MemorizersError, VerificationError
+from .errors import DuplicatePointsError, InvalidDataError, MemorizersError, VerificationError
 from .kinds import default_tol
-from .network import Network
+from .network import Dense, Network
 from .verify import MemorizationReport, verify
 
 
@@ -66,6 +68,7 @@ def build(
     y,
     *,
     tol: float | None = None,
+    rtol: float | None = None,
     kind: str | None = None,
     on_failure: str = "raise",
     certify: bool = True,
@@ -88,10 +91,16 @@ def build(
         method): they are encoded for the construction and the classes recorded in
         ``network.meta["classes"]`` (:mod:`memorizers.labels`).
     tol : float, optional
-        Real labels: the largest |f(x_i) - y_i| accepted (default :func:`memorizers.kinds.default_tol` of N).
+        Real labels: the largest |f(x_i) - y_i| accepted, in y's units (default :func:`memorizers.kinds.default_tol`
+        of N times the labels' scale 2^k, which is 1 for labels in [-1, 1]). Real labels beyond [-1, 1] are built
+        as (y - c) / 2^k in [-1, 1], c their midpoint on a short dyadic grid (:func:`memorizers.labels.real_scale`),
+        and the output layer maps back: weights times 2^k (exact), bias times 2^k plus c (``meta["label_scale"]``,
+        ``meta["label_offset"]``).
         The approximate methods
         (kind ``"relative"``: ntk, harmonic): the eps of ||f - y||^2 <= eps ||y||^2 (Bubeck et al.,
         Lemma 1), passed to the construction as ``eps`` unless that is given.
+    rtol : float, optional
+        Real labels: the tolerance as a fraction of the largest |y_i| (tol = rtol max |y_i|), instead of ``tol``.
     kind : str, optional
         The label kind to score (:mod:`memorizers.kinds`; default: what the method's theorem promises).
     on_failure : {"raise", "return"}
@@ -152,6 +161,11 @@ def build(
             options.setdefault("eps", tol)
         tol = options.get("eps", accepted["eps"].default)
     kind = kind or m.kind
+    if rtol is not None:
+        if tol is not None:
+            raise MemorizersError("give tol or rtol, not both")
+        if kind != "real" or not (isinstance(rtol, (int, float, np.floating)) and 0 < rtol < math.inf):
+            raise InvalidDataError(f"rtol is a positive fraction of the largest |y| for real labels; got {rtol!r}")
     given = labels.labelled(y, kind, n_classes=options.get("n_classes"))  # encoded once, for all that follows
     if kind not in labels.CLASS_KINDS and given.values.dtype.kind in "USO":
         raise InvalidDataError(
@@ -164,9 +178,19 @@ def build(
         except TypeError:  # not a sequence of points: the construction says so next
             n = ""
         print(f"memorizers: constructing {method}{n} ...", file=sys.stderr, flush=True)
-    network, info = m.construct(X, given.values, **options)
-    if tol is None:  # real labels: the rule for N points (X is checked by now)
-        tol = default_tol(len(np.asarray(X)))
+    real = kind == "real" and m.kind == "real" and given.values.dtype.kind in "biuf"
+    fold = labels.real_scale(given.values) if real else None
+    if fold is None:
+        network, info = _construct(m, X, given.values, y, options)
+    else:  # labels beyond [-1, 1]: built for (y - c) / 2^k, and the output layer maps back (docstring: tol)
+        scale, offset, values = fold
+        network, info = _construct(m, X, values, y, options)
+        network = _fold_output(network, scale, offset)
+        network.meta.update(label_scale=scale, label_offset=offset)
+    if tol is None:  # real labels: the rule for N points (X is checked by now), in the labels' scale
+        tol = default_tol(len(np.asarray(X))) * (fold[0] if fold else 1.0)
+    if rtol is not None:
+        tol = rtol * float(np.abs(np.asarray(given.values, dtype=np.float64)).max(initial=0.0))
     # what verify, predict, the CLI and the exports read back: the label kind and classes, then the tolerance
     # and the bits proved to suffice; verify scores the same encoded labels the construction was given
     network.meta.update(kind=kind, classes=given.classes)
@@ -181,6 +205,48 @@ def build(
             report,
         )
     return Built(network, report, info, method, m.statement)
+
+
+def _construct(m, X, values: np.ndarray, y, options: dict) -> tuple[Network, dict]:
+    """The construction on (X, values); repeated points with equal labels are built once (the network gives a
+    repeated point its one label, and verify checks every row), and ``info["repeated_rows_merged"]`` counts the
+    rows left out. Repeated points with different labels raise DuplicatePointsError naming two rows and labels."""
+    try:
+        return m.construct(X, values, **options)
+    except DuplicatePointsError as e:
+        values = np.asarray(values)
+        for group in e.groups:
+            first = group[0]
+            for other in group[1:]:
+                if not np.array_equal(values[first], values[other]):
+                    shown = np.asarray(y)
+                    raise DuplicatePointsError(
+                        f"points {first} and {other} are identical but labelled {shown[first].tolist()!r} and "
+                        f"{shown[other].tolist()!r}: no function gives one point two labels",
+                        e.groups,
+                    ) from None
+        drop = {i for group in e.groups for i in group[1:]}
+        keep = np.setdiff1d(np.arange(len(values)), np.fromiter(drop, dtype=np.int64, count=len(drop)))
+        network, info = m.construct(np.asarray(X)[keep], values[keep], **options)
+        return network, {**info, "repeated_rows_merged": len(drop)}
+
+
+def _fold_output(network: Network, scale: float, offset: float) -> Network:
+    """The network with its output layer scaled by ``scale`` (a power of two: exact) and shifted by ``offset``:
+    f -> scale f + offset. Exact parameters stay exact; float64 ones round the shifted bias once, which the
+    verification that follows judges with every other rounding."""
+    last = network.layers[-1]
+    if not isinstance(last, Dense) or not last.activation.is_identity:
+        raise InvalidDataError(
+            f"{network.meta.get('method', 'this method')} takes real labels in [-1, 1]; its output layer is not "
+            "linear, so larger labels cannot be scaled into it: divide them by a power of two"
+        )
+    if last.exact:
+        s, c = Fraction(scale), Fraction(offset)
+        out = Dense(last.exact_weight * s, np.array([v * s + c for v in last.exact_bias], dtype=object))
+    else:
+        out = Dense(last.weight * scale, last.bias * scale + offset)
+    return Network([*network.layers[:-1], out], network.meta)
 
 
 def _remedies(method: str, report: MemorizationReport, info: dict) -> str:

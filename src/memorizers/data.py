@@ -360,6 +360,8 @@ def _read_table(path: str, target, features, need_labels: bool) -> Dataset:
     table = np.array(rows[1:], dtype=str)
     if target is None and need_labels:
         target = len(header) - 1
+    if not need_labels and isinstance(target, str) and target not in header:  # new data, unlabelled: no target
+        target = None
     column = None if target is None else _column(header, target, path)
     if features is not None:
         missing = [c for c in features if c not in header]

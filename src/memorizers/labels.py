@@ -13,12 +13,14 @@ construction (its ``values``) and to :func:`memorizers.verify`, which encodes on
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .data import as_array
 from .errors import InvalidDataError
+from .intervals import two_sum
 from .kinds import KINDS, targets
 
 CLASS_KINDS = tuple(name for name, k in KINDS.items() if k.classes)
@@ -92,6 +94,33 @@ def labelled(y, kind: str, classes=None, n_classes: int | None = None) -> Labels
     """``y`` encoded for ``kind`` (:func:`encode`) as a :class:`Labels` value."""
     values, classes = encode(y, kind, classes, n_classes)
     return Labels(values, kind, classes)
+
+
+def real_scale(values: np.ndarray) -> tuple[float, float, np.ndarray] | None:
+    """(scale 2^k, offset c, (y - c) / 2^k) that bring real labels outside [-1, 1] into it, or None for labels
+    inside [-1, 1].
+
+    c is the labels' midpoint on a grid of 2^(k-8) (a short dyadic), 2^k the smallest power of two above their
+    half-range with 1/128 to spare (the grid's rounding). The transformation is exact, so that s (y - c) / s + c
+    is y again in exact arithmetic (constructions with exact parameters keep their exactness): where some y - c
+    would round, c is 0 and 2^k above max |y|; where even y / 2^k would round (a label below float64's normal
+    range), the midpoint's transformation, rounded."""
+    Y = np.asarray(values, dtype=np.float64)
+    if Y.size == 0 or not np.isfinite(Y).all() or np.abs(Y).max() <= 1:
+        return None
+    lo, hi = float(Y.min()), float(Y.max())
+    first = None
+    for low, high in ((lo, hi), (-max(-lo, hi), max(-lo, hi))):
+        half = high / 2 - low / 2
+        scale = 2.0 ** min(math.ceil(math.log2(half) + 2.0**-6), 1023) if half > 0 else 1.0
+        grid = scale * 2.0**-8
+        offset = float(round((low / 2 + high / 2) / grid) * grid)
+        shifted, error = two_sum(Y, -offset)
+        scaled = shifted / scale
+        if not error.any() and np.array_equal(scaled * scale, shifted) and np.abs(scaled).max() <= 1:
+            return scale, offset, scaled
+        first = first or (scale, offset, np.clip(scaled, -1.0, 1.0))
+    return first
 
 
 def _classes(y: np.ndarray, kind: str, numeric: bool, n_classes: int | None) -> np.ndarray:

@@ -4,9 +4,8 @@
 :func:`memorizers.build` (so every fit is verified: a network that does not reproduce its
 training data raises VerificationError, never a silent failure) and keep it as
 ``network_``, with the verification report as ``report_``. They work in a ``Pipeline``
-and pass :func:`sklearn.utils.estimator_checks.check_estimator`, except for the checks
-listed in :data:`EXPECTED_FAILED_CHECKS`, which contradict the theorems (they fit data with
-repeated points; a memorizing network must give two equal inputs their two labels).
+and pass :func:`sklearn.utils.estimator_checks.check_estimator` (:data:`EXPECTED_FAILED_CHECKS` is empty:
+repeated points with equal labels are built once, :func:`memorizers.build`).
 
 Needs scikit-learn (``pip install 'memorizers[demo]'``).
 """
@@ -18,7 +17,6 @@ import numpy as np
 from . import labels
 from .build import build
 from .errors import InvalidDataError, MissingDependencyError, VerificationError
-from .kinds import default_tol
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -29,11 +27,7 @@ except ImportError:  # pragma: no cover - the estimators need scikit-learn
         "memorizers.sklearn needs scikit-learn >= 1.6: pip install 'memorizers[demo]'"
     ) from None
 
-EXPECTED_FAILED_CHECKS = {
-    "check_positive_only_tag_during_fit": "fits data with repeated points, which no network can give two "
-    "different labels "
-    "and every memorization theorem excludes (DuplicatePointsError names them)",
-}
+EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
 
 class _Memorizing(BaseEstimator):
@@ -122,9 +116,8 @@ class MemorizingRegressor(RegressorMixin, _Memorizing):
     method : str, default None (``"yun-3layer"``)
         A construction for real labels: ``yun-3layer`` (Yun et al. 2019, Theorem 3.1), ``yun-deep``,
         ``universal`` (Bubeck et al. 2020, Proposition 2), ``relu-baum`` (Proposition 4).
-        Yun's theorems take labels in [-1, 1]: larger labels are divided by a power of two
-        2^k >= max |y| for the construction and the factor folded into the output layer, which
-        is exact (tol is divided by it too, so the tolerance holds in the original units).
+        Labels beyond [-1, 1] are built as (y - c) / 2^k and the output layer maps them back
+        (:func:`memorizers.build`); tol is in y's units, by default relative to the labels' scale.
     widths, activation, seed, tol, options, certify : as for :class:`MemorizingClassifier`.
     """
 
@@ -132,33 +125,17 @@ class MemorizingRegressor(RegressorMixin, _Memorizing):
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
-        bound = float(np.abs(y).max(initial=0.0))
-        scale = 1.0
-        if self._method in ("yun-3layer", "yun-deep") and bound > 1:
-            scale = float(2.0 ** np.ceil(np.log2(bound)))  # exact: y / scale and the folded weights
-        if scale == 1.0:
+        try:
             return self._build(X, y, self.tol, self.certify)
-        self._build_scaled(X, y, scale, default_tol(len(X)) if self.tol is None else self.tol)
-        return self
-
-    def _build_scaled(self, X, y, scale, tol):
-        from .verify import verify
-
-        # bits_sufficient, if asked, of the folded network below; a failure is said in the labels' units
-        self._build(X, y / scale, tol / scale, bits=False, on_failure="return")
-        last = self.network_.layers[-1]
-        last.weight, last.bias = last.weight * scale, last.bias * scale
-        self.report_ = r = verify(self.network_, X, y, tol=tol, certify=True, bits=self.certify)
-        self.network_.meta.update(tol=tol, label_scale=scale)
-        if not r.passed:
-            top = float(np.abs(y).max())
+        except VerificationError as e:  # said in the estimator's terms: its tol, in y's units
+            r, top = e.report, float(np.abs(y).max(initial=0.0))
             raise VerificationError(
                 f"{type(self).__name__}(method={self._method!r}): the network misses the labels by up to "
-                f"{r.max_abs_error:.3g}, above tol={tol:.3g} (float64 resolves about {np.spacing(top):.2g} at "
+                f"{r.max_abs_error:.3g}, above tol={r.tol:.3g} (float64 resolves about {np.spacing(top):.2g} at "
                 f"|y| = {top:.3g}); give a tol of at least {2 * r.max_abs_error:.2g} in y's units, or another seed",
-                self.network_,
+                e.network,
                 r,
-            )
+            ) from None
 
     def predict(self, X):
         F = self._outputs(X)

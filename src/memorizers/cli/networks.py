@@ -83,6 +83,7 @@ def cmd_build(args) -> int:
             X,
             data.y,
             tol=args.tol,
+            rtol=args.rtol,
             kind=args.kind,
             certify=not args.no_certify,
             bits=not args.no_bits,
@@ -128,6 +129,9 @@ def cmd_build(args) -> int:
                 f"network {where}"
             )
     built.network.save(args.out)
+    merged = built.info.get("repeated_rows_merged")
+    if merged:
+        notes.append(f"{merged} repeated row(s) (identical points with equal labels) built once; every row verified")
     idle, total = _idle_units(built.network)
     if idle and args.widths is not None:
         notes.append(
@@ -219,8 +223,13 @@ def add_build(sub) -> None:
     b.add_argument(
         "--tol",
         type=args_.positive,
-        help=f"real labels: max |f(x_i) - y_i| accepted in float64 (default {TOL_RULE}); ntk, harmonic: eps of "
-        "||f - y||^2 <= eps ||y||^2 (default 0.01)",
+        help=f"real labels: max |f(x_i) - y_i| accepted in float64, in y's units (default {TOL_RULE}, times the "
+        "labels' scale 2^k for labels beyond [-1, 1]); ntk, harmonic: eps of ||f - y||^2 <= eps ||y||^2 (default 0.01)",
+    )
+    b.add_argument(
+        "--rtol",
+        type=args_.positive,
+        help="real labels: the tolerance as a fraction of the largest |y_i| (instead of --tol)",
     )
     b.add_argument("--kind", type=args_.choice(KINDS, "label kind"), help="label kind to score (default: the method's)")
     b.add_argument(
@@ -298,7 +307,7 @@ def add_verify(sub) -> None:
         type=args_.formats,
         metavar="FORMATS",
         help=f"certify every evaluation in these formats ({', '.join(FORMATS)}, comma-separated, or all) in any "
-        "order of summation, with or without FMA and flush-to-zero (default: --dtype's)",
+        "order of summation, with or without FMA and flush-to-zero (default: --dtype's, if below float64)",
     )
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.set_defaults(func=cmd_verify)
