@@ -9,7 +9,7 @@ from memorizers import build
 from memorizers.cli import main
 from memorizers.data import save_npz
 from memorizers.errors import InvalidDataError
-from memorizers.training import LR_CANDIDATES, one_cycle, train
+from memorizers.training import LR_CANDIDATES, RECIPES, one_cycle, train
 
 
 def test_training_keeps_the_architecture_and_verifies():
@@ -139,6 +139,9 @@ def test_auto_learning_rate_picks_a_candidate_within_the_budget():
     template = build("yun-2layer", X, ids, seed=0).network
     result = train(template, X, ids, lr="auto", epochs=200, seed=0)
     assert result.lr in LR_CANDIDATES and result.network.meta["lr"] == result.lr
+    trials = result.network.meta["lr_trials"]  # what it tried, on equal time: the winner memorized the most
+    assert [t[0] for t in trials] == sorted(LR_CANDIDATES)
+    assert max(t[1] for t in trials) == next(t[1] for t in trials if t[0] == result.lr)
 
 
 @pytest.mark.parametrize(
@@ -210,3 +213,5 @@ def test_seconds_budget_holds_for_the_whole_call():
     for lr in (1e-3, "auto"):
         result = train(template, X, y, lr=lr, seconds=2.0, tol=1e-12, seed=0)  # 1e-12: never memorized
         assert not result.report.passed and result.seconds <= 2.0 + 0.5
+    # a time budget alone: the clock stops training, not the recipe's 500 epochs (one step each here)
+    assert train(template, X, y, seconds=2.0, tol=1e-12, seed=0).epochs > RECIPES["strong"]["epochs"]

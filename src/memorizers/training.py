@@ -20,9 +20,10 @@ Two recipes (:data:`RECIPES`); any argument given explicitly overrides the recip
   the regularisers off) under a one-cycle learning-rate schedule (Smith & Topping 2019: cosine
   warm-up from lr/25 to lr over the first quarter, cosine decay to lr/10^4). The schedule spans
   the budget: its position is the larger of the epochs and the seconds used, as a fraction of
-  their budgets. ``lr="auto"`` first tries :data:`LR_CANDIDATES` on a twentieth of the budget each
-  and keeps the one that memorized the most points (lowest loss on ties); that search is part of
-  the reported time. The float32 model is stopped only when a float64 copy of it memorizes too,
+  their budgets (a time budget alone: no epoch limit). ``lr="auto"`` first tries :data:`LR_CANDIDATES`
+  and the recipe's rate for equal time, a twentieth of the budget each, and keeps the one that memorized the
+  most points (lowest loss, then the recipe's, on ties; ``meta["lr_trials"]`` records them); that search is
+  part of the reported time. The float32 model is stopped only when a float64 copy of it memorizes too,
   so that the float64 verification agrees.
 - ``"full-batch"``: the earlier baseline: the whole set per step, float64, Adam, constant lr 1e-3.
 """
@@ -52,6 +53,7 @@ OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("onecycle", "constant")
 DTYPES = ("float32", "float64", "auto")
 LR_CANDIDATES = (1e-3, 3e-3, 1e-2)
+UNLIMITED = 10**9  # epochs when a time budget alone stops training
 
 
 @dataclass
@@ -122,7 +124,7 @@ def train(
     lr : float or "auto"
         The (peak) learning rate, positive; "auto" picks one of :data:`LR_CANDIDATES` by a short trial each.
     epochs : int
-        At most this many passes over the data.
+        At most this many passes over the data (default: the recipe's; with ``seconds`` alone, no limit).
     seconds : float, optional
         Wall-clock budget; training stops at the first epoch boundary past it.
     tol : float, optional
@@ -153,6 +155,8 @@ def train(
         raise InvalidDataError(f"recipe must be one of {', '.join(RECIPES)}; got {recipe!r}")
     given = {"optimizer": optimizer, "lr": lr, "epochs": epochs, "batch": batch, "dtype": dtype, "schedule": schedule}
     setup = {**RECIPES[recipe], **{k: v for k, v in given.items() if v is not None}}
+    if seconds is not None and epochs is None:  # a time budget alone: the clock, not the recipe's epochs, stops it
+        setup["epochs"] = UNLIMITED
     _check(setup, seconds)
     torch = _torch()
     X, y_shape = as_array(X, "data is not a numeric array", np.float64), as_array(y, "labels are not an array").shape
@@ -167,14 +171,17 @@ def train(
     if setup["dtype"] == "auto":
         setup["dtype"] = "float64" if not KINDS[kind].classes and tol < 1e-4 else "float32"
     start = time.perf_counter()
+    trials = None
     if setup["lr"] == "auto":
-        setup["lr"] = _search_lr(template, X, Y, kind, tol, setup, seconds, temperature, seed, dev)
+        setup["lr"], trials = _search_lr(template, X, Y, kind, tol, setup, seconds, temperature, seed, dev, recipe)
     run = _Run(template, X, Y, kind, tol, setup, temperature, seed, dev)
     used = time.perf_counter() - start  # the lr search and the setup (torch's optimizer import: seconds, once)
     budget = None if seconds is None else max(seconds - used, 0.0)
     run.fit(setup["epochs"], budget, progress)
     elapsed = time.perf_counter() - start
     record = {"method": "trained", "recipe": recipe, **setup, "epochs": run.epoch, "kind": kind, "tol": tol}
+    if trials is not None:
+        record["lr_trials"] = trials
     trained = run.model.to_network(record)
     if template.meta.get("classes") is not None and kind == template.meta.get("kind"):
         trained.meta["classes"] = template.meta["classes"]
@@ -199,17 +206,28 @@ def _check(setup: dict, seconds) -> None:
             raise InvalidDataError(f"{name} must be one of {', '.join(known)}; got {setup[name]!r}")
 
 
-def _search_lr(template, X, Y, kind, tol, setup, seconds, temperature, seed, dev) -> float:
-    """lr="auto": the candidate that memorizes the most points (then: the lowest loss) when trained on a
-    twentieth of the budget, each from the same initialisation."""
-    best = None
-    for lr in LR_CANDIDATES:
-        run = _Run(template, X, Y, kind, tol, {**setup, "lr": lr}, temperature, seed, dev)
-        run.fit(max(1, setup["epochs"] // 20), None if seconds is None else seconds / 20, progress=False)
-        score = (run.fraction, -(run.history[-1] if run.history else 0.0))
+def _search_lr(template, X, Y, kind, tol, setup, seconds, temperature, seed, dev, recipe) -> tuple[float, list]:
+    """lr="auto": of :data:`LR_CANDIDATES` and the recipe's own rate, the one that memorizes the most points (then:
+    the lowest loss; then: the recipe's) when each trains from the same initialisation for the same time, a
+    twentieth of the budget (without one: the time the recipe's rate takes for a twentieth of its epochs).
+    Returns it with what was tried: (lr, fraction memorized, loss) per candidate."""
+    own = RECIPES[recipe]["lr"]
+    candidates = sorted({*LR_CANDIDATES, own})
+    slice_s = None if seconds is None else seconds / 20
+    epochs = UNLIMITED if slice_s is not None else max(1, setup["epochs"] // 20)
+    trials, best = [], None
+    for lr in [own] + [c for c in candidates if c != own]:  # the recipe's first: it sets the slice without a budget
+        run = _Run(template, X, Y, kind, tol, {**setup, "lr": lr, "epochs": epochs}, temperature, seed, dev)
+        t0 = time.perf_counter()
+        run.fit(epochs, slice_s, progress=False)
+        if slice_s is None:  # the others get the time the recipe's rate took
+            slice_s, epochs = max(time.perf_counter() - t0, 1e-3), UNLIMITED
+        loss = run.history[-1] if run.history else 0.0
+        trials.append((lr, run.fraction, loss))
+        score = (run.fraction, -loss, lr == own)
         if best is None or score > best[0]:
             best = (score, lr)
-    return best[1]
+    return best[1], sorted(trials)
 
 
 class _Run:

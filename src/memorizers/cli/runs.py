@@ -65,6 +65,7 @@ def cmd_train(args) -> int:
         "device": result.device,
         "lr": result.lr,
         "final_loss": result.history[-1] if result.history else None,
+        "lr_trials": result.network.meta.get("lr_trials"),
         **result.report.to_dict(),
         **result.network.stats(),
     }
@@ -75,6 +76,8 @@ def cmd_train(args) -> int:
             f"trained {result.epochs} epochs in {result.seconds:.2f}s on {result.device} ({args.recipe} recipe, "
             f"lr {result.lr:g}): {result.report.summary()}"
         )
+        for lr, fraction, loss in result.network.meta.get("lr_trials") or ():
+            print(f"  lr {lr:g} on equal time: memorized {fraction:.2%}, loss {loss:.3e}")
     return 0 if result.report.passed else 1
 
 
