@@ -129,3 +129,14 @@ def test_any_order_on_torch_is_numpys():
     on_torch = verify(net, X, y, kind="onehot", any_order="all", device="cpu")
     assert on_torch.certified_on == "cpu" and on_numpy.any_order == on_torch.any_order
     assert 0 < on_numpy.any_order["float16"] < 1  # some points, not all: the comparison means something
+
+
+def test_a_slope_above_one_that_overflows_the_format_is_not_certified():
+    """relu_like(2, 0.5) doubles 40000 to 80000, beyond float16's 65504, though every sum stays below it."""
+    from memorizers.activations import relu_like
+
+    net = Network([Dense(np.ones((1, 1)), np.zeros(1), relu_like(2.0, 0.5)), Dense(np.full((1, 1), 0.5), np.zeros(1))])
+    X = np.array([[40000.0], [100.0]])
+    r = verify(net, X, np.array([1.0, 1.0]), kind="sign", any_order=["float16", "float32"])
+    assert r.any_order == {"float16": 0.5, "float32": 1.0}
+    assert not right_everywhere(net, X[0], [1.0], "sign", 0.0, "float16")  # the emulator overflows there

@@ -19,7 +19,8 @@ exponent range:
   + the absolute terms, which must stay at most M (rounding to nearest is monotone and M is representable,
   so a sum of exact magnitude at most M never rounds to infinity); where it might not, the point gets
   radius inf;
-* activations add their rounding in T (:meth:`memorizers.activations.Activation.bits_error`) and lambda.
+* activations add their rounding in T (:meth:`memorizers.activations.Activation.bits_error`) and lambda, and a
+  ReLU-like slope above 1 must not carry a value beyond M.
 
 The formats, as IEEE 754 and the bfloat16 of Google's TPUs define them (:data:`FORMATS`). TF32 (float32
 storage and accumulation, products of inputs rounded to 10 bits) is not one of them: a certificate for it
@@ -104,7 +105,12 @@ def _format_dense(d, R, entry, fmt: Format):
     rz = up((1 + u) * (1 + g) * spread + (u + g * (1 + u)) * mag + absolute, 6)
     partial = up((1 + u) * (1 + g) * (mag + spread) + absolute, 4)  # every partial sum's magnitude
     rz = where(partial <= fmt.max, rz, np.inf)
-    return up(d.activation.bits_error(z, rz, u) + tiny, 1)
+    out = up(d.activation.bits_error(z, rz, u) + tiny, 1)
+    act = d.activation
+    if act.kind == "relu_like" and max(abs(act.s_plus), abs(act.s_minus)) > 1:  # a slope above 1 may overflow
+        grown = up(max(abs(act.s_plus), abs(act.s_minus)) * (1 + u) * (abs(z.h) + abs(z.l) + z.r + rz), 4)
+        out = where(grown <= fmt.max, out, np.inf)
+    return out
 
 
 def _beyond(d, fmt: Format) -> bool:

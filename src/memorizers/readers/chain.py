@@ -57,7 +57,10 @@ def matmul(x: Value, weight: np.ndarray, where: str) -> Value:
 def add_constant(x: Value, c: np.ndarray, where: str) -> Value:
     """x + c: the pending map's bias (an identity map is opened where none is pending)."""
     p = x.pending if x.pending is not None else _identity_map(x, c, where)
-    c = np.broadcast_to(np.reshape(c, -1) if c.ndim > 1 and c.shape[0] == 1 else c, (p.n_out,)).astype(np.float64)
+    try:
+        c = np.broadcast_to(np.reshape(c, -1) if c.ndim > 1 and c.shape[0] == 1 else c, (p.n_out,)).astype(np.float64)
+    except ValueError:
+        raise UnsupportedModelError(f"{where}: a constant of shape {np.shape(c)} added to {p.n_out} units") from None
     bias = p.bias + c
     if not np.array_equal(bias - c, p.bias):  # two constants whose float64 sum rounds: not the graph's function
         raise UnsupportedModelError(f"{where}: a second bias whose sum with the first is not exact in float64")
