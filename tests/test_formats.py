@@ -97,6 +97,9 @@ def test_a_trained_network_is_certified_where_its_margins_allow():
     r = verify(net, X, y, kind="onehot", any_order="all")
     assert r.any_order["float64"] == r.any_order["float32"] == r.any_order["float16"] == 1.0
     assert r.any_order["bfloat16"] < 1.0
+    # by how much: bfloat16's bound must shrink by a finite factor above 1 (its 8 bits against float16's 11)
+    assert set(r.any_order_shortfall) == {"bfloat16"} and 1 < r.any_order_shortfall["bfloat16"] < np.inf
+    assert "bfloat16" in r.summary() and "must shrink" in r.summary()
     T = targets(y, 3, "onehot")
     assert all(right_everywhere(net, X[i], T[i], "onehot", 0.0, "float16") for i in range(0, len(X), 4))
 

@@ -46,7 +46,8 @@ class Certificate:
     not enclosed); bits: bits_sufficient (None: no precision up to MAX_BITS certifies every point, or not
     searched); searched: whether the bits were searched; device: where the enclosures ran ("numpy" or a torch
     device); any_order: per format asked for (:data:`.formats.FORMATS`), the points that every evaluation in
-    that format gets right, in any order of summation (:mod:`.formats`)."""
+    that format gets right, in any order of summation (:mod:`.formats`); any_order_radius: per format, the
+    points' radii there."""
 
     proved: np.ndarray
     radius: np.ndarray
@@ -55,6 +56,7 @@ class Certificate:
     searched: bool
     device: str
     any_order: dict = field(default_factory=dict)
+    any_order_radius: dict = field(default_factory=dict)
 
 
 def certify_points(
@@ -113,7 +115,7 @@ def certify_points(
         if search:
             need = certifier.bits_sufficient(Xs, Ys, kind, tol, record, enc, most)
             known.append(need)  # list.append is atomic: the threads share the list safely
-        fmt = [to_numpy(certifier.any_order(Xs, Ys, kind, tol, record, enc, FORMATS[f])) for f in formats]
+        fmt = [tuple(map(to_numpy, certifier.any_order(Xs, Ys, kind, tol, record, enc, FORMATS[f]))) for f in formats]
         return to_numpy(proved), to_numpy(radius), to_numpy(margin), need, fmt
 
     starts = range(0, len(X), rows)
@@ -123,12 +125,14 @@ def certify_points(
     results = list(blocks)
     proved, radius, margin = np.zeros(n, bool), np.full(n, np.inf), np.full(n, np.nan)
     need, any_order = None, {f: np.zeros(n, bool) for f in formats}
+    any_order_radius = {f: np.full(n, np.inf) for f in formats}
     if results:
         p, r, m, counts, fmt = zip(*results)
         proved[keep], radius[keep], margin[keep] = np.concatenate(p), np.concatenate(r), np.concatenate(m)
         need = max(counts) if bits else None
         for i, f in enumerate(formats):
-            any_order[f][keep] = np.concatenate([block[i] for block in fmt])
+            any_order[f][keep] = np.concatenate([block[i][0] for block in fmt])
+            any_order_radius[f][keep] = np.concatenate([block[i][1] for block in fmt])
     return Certificate(
         proved=proved,
         radius=radius,
@@ -137,6 +141,7 @@ def certify_points(
         searched=bits,
         device=dev or backends.NUMPY,
         any_order=any_order,
+        any_order_radius=any_order_radius,
     )
 
 

@@ -492,7 +492,8 @@ class Certifier:
 
     def any_order(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, fmt: Format):
         """Per point, whether every evaluation of the network in the format ``fmt``, in any order of summation,
-        reproduces its label (:mod:`.formats`); ``record`` and ``final`` come from :meth:`enclose` on the same X."""
+        reproduces its label (:mod:`.formats`), and its enclosure's radius in fmt; ``record`` and ``final`` come
+        from :meth:`enclose` on the same X."""
         c, _ = self._route(X)
         scale = None if c.input_scale is None else c.put(c.input_scale)
         with np.errstate(all="ignore"):

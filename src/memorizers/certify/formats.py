@@ -63,15 +63,15 @@ FORMATS = {
 
 
 def any_order(network, X, scale, Y, kind: str, tol: float, record: list, final: Enclosure, fmt: Format, original):
-    """Per point, whether every evaluation of ``original`` in ``fmt`` reproduces its label (module doc).
+    """Per point, whether every evaluation of ``original`` in ``fmt`` reproduces its label (module doc), and the
+    radius of its outputs' enclosure in fmt (inf: nothing claimed).
 
     ``network`` is the certifier's form of it (pairs first; the first layer's columns scaled by the powers of
     two ``scale``, its inputs X / scale), on which :meth:`memorizers.certify.Certifier.enclose` made ``record``
     and ``final`` for the rows X (NumPy or torch arrays, as given: their rounding to fmt is part of the bound)."""
-    if any(_beyond(d, fmt) for d, _ in original.dense_layers()):  # a parameter rounds to infinity
-        return certified(Enclosure(final.h, final.l, final.r + np.inf), Y, kind, tol)
-    R = _format_pass(network, X, scale, record, fmt)
-    return certified(Enclosure(final.h, final.l, final.r + R), Y, kind, tol)
+    beyond = any(_beyond(d, fmt) for d, _ in original.dense_layers())  # a parameter rounds to infinity
+    r = final.r + (np.inf if beyond else _format_pass(network, X, scale, record, fmt))
+    return certified(Enclosure(final.h, final.l, r), Y, kind, tol), amax(r, 1, 0.0)
 
 
 def _format_pass(network, X, scale, record: list, fmt: Format):
