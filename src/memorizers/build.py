@@ -12,6 +12,7 @@ import numpy as np
 
 from . import backends, labels
 from .constructions import METHODS
+from .data import as_array, available_memory, check_finite
 from .errors import DuplicatePointsError, InvalidDataError, MemorizersError, VerificationError
 from .kinds import default_tol
 from .network import Dense, Network
@@ -55,6 +56,96 @@ class Built:
     def used(self):
         """The same quantity in the network built."""
         return self.info["used"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What :func:`build` would make of the data, known before any work: the theorem's hidden widths, the
+    network's parameters and their memory (None where they are decided while building), and the estimated time
+    of one float64 forward pass (N x parameters multiply-adds at this machine's measured matrix-product rate)."""
+
+    method: str
+    n_points: int
+    n_in: int
+    n_out: int
+    widths: list[int] | None
+    parameters: int | None
+    parameter_bytes: int | None
+    construction_bytes: int | None  # the construction's own work, where the registry knows it dominates
+    available_bytes: int
+    forward_seconds: float | None
+
+    def summary(self) -> str:
+        if self.widths is None:
+            return (
+                f"{self.method} on {self.n_points} points of dimension {self.n_in}: its size is decided while "
+                "building (the boosting rounds it takes)"
+            )
+        w = self.widths
+        shown = str(w) if len(w) <= 12 else f"{len(w)} layers of {min(w)} to {max(w)} units"
+        s = f"{self.method} on {self.n_points} points of dimension {self.n_in}: hidden widths {shown}"
+        if self.parameters is None:
+            return s + " (the theorem's formula); its parameters and memory are counted after building"
+        need = self.parameter_bytes + (self.construction_bytes or 0)
+        work = "" if not self.construction_bytes else f", its construction {self.construction_bytes / 2**30:.1f} GiB"
+        fits = need <= 0.8 * self.available_bytes
+        return (
+            f"{s} (the theorem's formula), {self.parameters:,} parameters ({self.parameter_bytes / 2**20:.1f} "
+            f"MiB as float64{work}; {self.available_bytes / 2**30:.1f} GiB available"
+            f"{'' if fits else ': does not fit, build refuses it'}); one float64 forward pass about "
+            f"{self.forward_seconds:.2g} s here, and the construction, verification and certificate take several"
+        )
+
+
+def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
+    """What :func:`build` would make (:class:`Plan`), without building: the data and labels checked as build
+    checks them, the widths from the theorem's formula (the registry's), the parameters from the method's
+    layout."""
+    try:
+        m = METHODS[method]
+    except KeyError:
+        raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}") from None
+    X = as_array(X, "data is not a numeric array", np.float64)
+    if X.ndim != 2:
+        raise InvalidDataError(f"X must have shape (N, dx); got {X.shape}")
+    check_finite(X, "X")
+    given = labels.labelled(y, kind or m.kind, n_classes=options.get("n_classes"))
+    values = np.asarray(given.values)
+    if given.kind in ("onehot",) and given.classes is not None:
+        n_out = len(given.classes)
+    elif given.kind in ("index", "binary", "sign") or values.ndim == 1:
+        n_out = 1
+    else:
+        n_out = values.shape[1]
+    widths = parameters = None
+    given_widths = options.get("widths")
+    formula = list(np.ravel(given_widths)) if given_widths is not None else m.widths(X, values, {**options})
+    if None not in formula:  # None: decided while building (the boosting methods' rounds)
+        widths = [int(w) for w in formula]
+        parameters = None if m.parameters is None else int(m.parameters(X.shape[1], widths, n_out))
+    return Plan(
+        method,
+        len(X),
+        X.shape[1],
+        n_out,
+        widths,
+        parameters,
+        None if parameters is None else 8 * parameters,
+        None if m.memory is None else int(m.memory(X, values, options)),
+        int(available_memory()),
+        None if parameters is None else 2.0 * len(X) * parameters / _matmul_rate(),
+    )
+
+
+def _matmul_rate() -> float:
+    """This machine's float64 matrix-product rate in operations per second (a 512 x 1024 x 1024 product)."""
+    import time
+
+    a, b = np.ones((512, 1024)), np.ones((1024, 1024))
+    a @ b  # the first call pays BLAS's start-up
+    start = time.perf_counter()
+    a @ b
+    return 2.0 * 512 * 1024 * 1024 / max(time.perf_counter() - start, 1e-9)
 
 
 def option_names(method: str) -> list[str]:

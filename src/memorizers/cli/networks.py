@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import asdict
 
 import numpy as np
 
 from .. import activations, labels
-from ..build import build, option_names
+from ..build import build, option_names, plan
 from ..certify.formats import FORMATS
 from ..constructions import METHODS
 from ..data import check_finite, input_files, jitter
@@ -69,8 +70,15 @@ def _idle_units(network: Network) -> tuple[int, int]:
 
 
 def cmd_build(args) -> int:
-    refuse_overwriting(args.out, *input_files(args.data, args.labels))
     options = _build_options(args)  # before reading any data
+    if args.dry_run:
+        data = load(args)
+        found = plan(args.method, data.X, data.y, kind=args.kind, **options)
+        print(json_text(asdict(found)) if args.json else found.summary())
+        return 0
+    if args.out is None:
+        raise MemorizersError("build needs --out (where to write the network), or --dry-run")
+    refuse_overwriting(args.out, *input_files(args.data, args.labels))
     output_path(args.out)
     data = load(args)
     X = data.X
@@ -188,7 +196,12 @@ def add_build(sub) -> None:
         help="; ".join(f"{k}: {m.statement}: {m.summary}" for k, m in sorted(METHODS.items())),
     )
     data_flags(b)
-    b.add_argument("--out", required=True, help="where to write the network (.npz)")
+    b.add_argument("--out", help="where to write the network (.npz); required unless --dry-run")
+    b.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the widths, parameters, memory and the time of one forward pass, and build nothing",
+    )
     b.add_argument(
         "--activation",
         type=args_.choice(activations.NAMES, "activation"),

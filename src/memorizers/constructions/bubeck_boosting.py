@@ -28,8 +28,9 @@ from .registry import register
 
 
 def _boost_units(per_round):
-    """Units of a boosting network: per_round(info) ReLUs per round, and the constant unit if there is one."""
-    return lambda shape, y, info: per_round(info) * info["rounds"] + info.get("constant_unit", 0) if info else 1
+    """Units of a boosting network: per_round(info) ReLUs per round, and the constant unit if there is one (None
+    before building: the rounds are not known)."""
+    return lambda shape, y, info: per_round(info) * info["rounds"] + info.get("constant_unit", 0) if info else None
 
 
 def generic_constants(X: np.ndarray, chunk: int = 2048) -> tuple[float, float]:

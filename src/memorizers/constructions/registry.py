@@ -27,7 +27,12 @@ class Method:
     -> the hidden widths the theorem's formula gives for that data (``info``: the construction's
     record, for the boosting methods whose size is counted in rounds). quantity: what the shared record
     fields ``bound`` (the theorem's figure) and ``used`` (the network's) count; for ``"hidden neurons"`` the
-    registry fills them from ``widths`` and the network, for any other quantity the construction does.
+    registry fills them from ``widths`` and the network, for any other quantity the construction does. A widths
+    function whose answer needs the record (the boosting methods' rounds) returns None entries without it.
+    parameters: ``(n_in, widths, n_out)`` -> the network's parameter count for those hidden widths (default: a
+    chain of dense layers, :func:`chain_parameters`), or None where the layout is known only after building;
+    :func:`memorizers.build.plan` reports it before any work. memory: ``(X, y, options)`` -> the bytes the
+    construction's own work needs beyond its network, where that dominates (zhang's n x n system), else None.
     """
 
     name: str
@@ -37,12 +42,30 @@ class Method:
     summary: str
     widths: Callable
     quantity: str = "hidden neurons"
+    parameters: Callable | None = None
+    memory: Callable | None = None
 
 
 METHODS: dict[str, Method] = {}
 
 
-def register(name: str, *, kind: str, statement: str, summary: str, widths: Callable, quantity: str = "hidden neurons"):
+def chain_parameters(n_in: int, widths: list[int], n_out: int) -> int:
+    """Weights and biases of dense layers n_in -> widths -> n_out."""
+    dims = [n_in, *widths, n_out]
+    return int(sum((a + 1) * b for a, b in zip(dims, dims[1:])))
+
+
+def register(
+    name: str,
+    *,
+    kind: str,
+    statement: str,
+    summary: str,
+    widths: Callable,
+    quantity: str = "hidden neurons",
+    parameters: Callable | None = chain_parameters,
+    memory: Callable | None = None,
+):
     """Register the decorated construction as ``name`` (see :class:`Method`)."""
 
     def decorate(construct):
@@ -66,7 +89,7 @@ def register(name: str, *, kind: str, statement: str, summary: str, widths: Call
 
         if name in METHODS:
             raise ValueError(f"method {name!r} is registered twice")
-        METHODS[name] = Method(name, stamped, kind, statement, summary, widths, quantity)
+        METHODS[name] = Method(name, stamped, kind, statement, summary, widths, quantity, parameters, memory)
         return stamped
 
     return decorate

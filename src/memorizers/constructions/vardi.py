@@ -150,6 +150,7 @@ def _widths(X, y, options, info=None) -> list[int]:
     summary="width 10, Õ(√N) parameters of Õ(√N) bits (exact), output = the class id",
     widths=_widths,
     quantity="width (Theorem 3.1: 12; with depth=L, the selection layer's 2M + 1)",
+    parameters=None,  # exact parameters of thousands of bits: counted after building
 )
 def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classes=None, seed=None, tries: int = 20):
     """Theorem 3.1 of Vardi, Yehudai & Shamir (2022), as reconstructed (module doc).

@@ -53,6 +53,8 @@ def _widths(X, y, options, info=None) -> list[int]:
     statement="Zhang, Bengio, Hardt, Recht & Vinyals (2017), Theorem 1",
     summary="n ReLUs on one projection, 2n + d weights, any real labels (exact=True: exact parameters)",
     widths=_widths,
+    parameters=lambda d, widths, dy: d + 1 + 2 * widths[0] + (widths[0] + 1) * dy,  # a; the units; w (module doc)
+    memory=lambda X, y, options: _work_bytes(len(X), bool(options.get("exact", False))),
 )
 def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20):
     """Theorem 1 of Zhang et al. (2017): c(x) = sum_j w_j relu(a . x - b_j), 2n + d weights (module doc).
@@ -66,7 +68,7 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
     check_distinct(X)
     n, d = X.shape
     k = one_hidden_width(widths, n, "Theorem 1 of Zhang et al.", f"Zhang et al.'s Theorem 1 uses n = {n} units")
-    check_memory(8.0 * (n * n if not exact else 4 * n) + 8.0 * k * (d + 2), f"{k} units for {n} points")
+    check_memory(_work_bytes(n, exact) + 8.0 * k * (d + 2), f"{k} units for {n} points")
     rng = np.random.default_rng(seed)
     xs = Dyadic.from_float(X) if exact else None  # X exactly, as integers m 2^e with one exponent e
     if exact:
@@ -108,6 +110,11 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
         "spread_over_gap": float((values[-1] - values[0]) / gaps.min()) if n > 1 else 1.0,
         "exact": bool(exact),
     }
+
+
+def _work_bytes(n: int, exact: bool) -> float:
+    """The float realisation's n x n matrix A (float64), or the exact one's O(n) running sums."""
+    return 8.0 * (n * n if not exact else 4 * n)
 
 
 def _direction(rng, d: int) -> np.ndarray:

@@ -135,6 +135,7 @@ def smallest_resnet_widths(ids: np.ndarray, dy: int, dx: int, act: Activation) -
     statement="Yun, Sra & Jadbabaie (2019), Theorem 4.1",
     summary="residual network, classification, data in general position, dx >= dy",
     widths=resnet_widths,
+    parameters=None,  # residual blocks: counted after building
 )
 def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: int | None = None, margin: float = 1.0):
     """Theorem 4.1 of Yun et al.: a residual network h^l = h^{l-1} + V^l sigma(U^l h^{l-1} + b^l) + c^l.
