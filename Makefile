@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast fuzz lint browser fashion-mnist report bench bench-train bench-imagenet bench-gpu clean
+.PHONY: demo test test-fast fuzz lint docs browser fashion-mnist report bench bench-train bench-imagenet bench-gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(VENV)/.demo
 	$(BIN)/memorizers demo
 
 # two workers (pytest-xdist), each test file on one of them: the report's module fixture runs once
-test: $(VENV)/.dev browser fashion-mnist lint
+test: $(VENV)/.dev browser fashion-mnist lint docs
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # the edit loop's tier (under 3 minutes on 2 cores): no test marked slow, few hypothesis examples, a short fuzz
@@ -38,6 +38,11 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports --no-cache
+
+# the documentation (docs/): Sphinx with warnings as errors and every cross-reference checked (-W -n); the gallery
+# (examples/) is executed, so its figures are what the code draws today
+docs: $(VENV)/.dev
+	MPLBACKEND=Agg $(BIN)/sphinx-build -q -E -W -n --keep-going -b html docs docs/_build/html
 
 # Debian's chromium, for the test that renders the HTML report; installed when running as root with apt,
 # otherwise that one test is skipped (CI sets MEMORIZERS_REQUIRE_CHROMIUM=1 so that there it fails instead)

@@ -2,16 +2,16 @@
 
 The structure, each fact in one place:
 
-* :mod:`.network`: the Network (Dense / Residual layers, float64 or exact dyadic parameters) and its one
+* ``network``: the Network (Dense / Residual layers, float64 or exact dyadic parameters) and its one
   interpreter, :meth:`Network.interpret`, which every evaluation walks (float, exact, certificate,
   a-priori bound, affine pieces, torch, ONNX);
-* :mod:`.activations`: each activation kind's whole behaviour, in every arithmetic those walks use;
+* ``activations``: each activation kind's whole behaviour, in every arithmetic those walks use;
 * :mod:`.kinds`: each label kind's targets, scoring, rigorous comparison and training loss;
   :mod:`.labels`: the user's labels encoded once (:class:`.labels.Labels`) for the constructions and verify;
 * :mod:`.backends`: the one evaluation seam (``select(device, network, dtype)``: NumPy or torch);
   :mod:`.certify`: the certificate, which schedules its own blocks, device and bits search;
 * :mod:`.constructions`: one module per paper, each construction registered beside its definition
-  (:func:`.constructions.register`), which gives it ``build``, the CLI and the conformance battery;
+  (``constructions.register``), which gives it ``build``, the CLI and the conformance battery;
 * :func:`build` constructs and verifies; :func:`verify` is the one path that scores and certifies.
 """
 

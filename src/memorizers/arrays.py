@@ -1,6 +1,6 @@
 """The array operations the certificate runs on NumPy arrays and torch tensors alike.
 
-:mod:`memorizers.certify` and the enclosures of :mod:`memorizers.intervals`, :mod:`memorizers.activations` and
+:mod:`memorizers.certify` and the enclosures of :mod:`memorizers.intervals`, ``memorizers.activations`` and
 :mod:`memorizers.kinds` are written with arithmetic operators, ``abs``, comparisons, indexing and ``@``, which
 NumPy and torch share, and with the functions below where the two differ. A NumPy array takes NumPy's own
 function (so the CPU certificate is NumPy as it stands), a torch tensor torch's, on its device

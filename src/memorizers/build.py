@@ -60,7 +60,7 @@ class Built:
 
 @dataclass(frozen=True)
 class Plan:
-    """What :func:`build` would make of the data, known before any work: the theorem's hidden widths, the
+    """What ``build`` would make of the data, known before any work: the theorem's hidden widths, the
     network's parameters and their memory (None where they are decided while building), and the estimated time
     of one float64 forward pass (N x parameters multiply-adds at this machine's measured matrix-product rate)."""
 
@@ -98,7 +98,7 @@ class Plan:
 
 
 def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
-    """What :func:`build` would make (:class:`Plan`), without building: the data and labels checked as build
+    """What ``build`` would make (a ``Plan``), without building: the data and labels checked as build
     checks them, the widths from the theorem's formula (the registry's), the parameters from the method's
     layout."""
     try:

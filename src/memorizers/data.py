@@ -1,6 +1,6 @@
 """Datasets: validation at the boundary, loaders and generators.
 
-Every construction calls :func:`check_dataset` once, so the same mistake gets the same
+Every construction calls ``check_dataset`` once, so the same mistake gets the same
 error everywhere.
 """
 
@@ -264,7 +264,7 @@ DATA_FORMATS = ".npz (arrays X, y), .npy (X; labels from a second .npy), .csv/.t
 def load_data(
     path, *, labels=None, target=None, features: list[str] | None = None, need_labels: bool = True
 ) -> Dataset:
-    """Read a dataset in the formats people have; the CLI's ``--data`` (see :data:`DATA_FORMATS`).
+    """Read a dataset in the formats people have; the CLI's ``--data`` (see ``DATA_FORMATS``).
 
     * ``.npz``: arrays ``X`` (N x dx) and ``y`` (N or N x dy); ``y`` may be absent when not needed.
     * ``.npy``: X alone; the labels come from ``labels`` (another ``.npy``), if given.
@@ -491,7 +491,7 @@ def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndar
 
     ``path``: a directory holding ``{split}-images-idx3-ubyte[.gz]`` and the matching labels
     (``train`` or ``t10k``; ``test`` means ``t10k``), or the images file itself. Without a path,
-    Fashion-MNIST is looked for in :data:`FASHION_MNIST_DIRS` (Debian's package
+    Fashion-MNIST is looked for in ``FASHION_MNIST_DIRS`` (Debian's package
     ``dataset-fashion-mnist`` installs it in the first).
     """
     split = {"test": "t10k"}.get(split, split)

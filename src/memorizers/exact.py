@@ -1,8 +1,8 @@
 """Exact parameters, and exact evaluation of a network in rational arithmetic.
 
 Every float is a dyadic rational m * 2**e, and every activation of
-:mod:`memorizers.activations` maps dyadics to dyadics, so the forward pass of a stored
-network can be carried out exactly with Python integers: a :class:`Dyadic` array is an
+``memorizers.activations`` maps dyadics to dyadics, so the forward pass of a stored
+network can be carried out exactly with Python integers: a ``Dyadic`` array is an
 object array of ints ``m`` with one shared exponent ``e``. This is far faster than
 ``fractions.Fraction`` (no gcds) and gives the true output of the network as stored,
 so any difference from the floating-point forward pass is rounding.
@@ -10,9 +10,9 @@ so any difference from the floating-point forward pass is rounding.
 *Exact parameters.* A Dense layer may also hold exact parameters: dyadic rationals of any
 size (Python ints, or Fractions whose denominators are powers of two), as the constructions
 with large bit complexity need (Vardi, Yehudai & Shamir 2022: weights of thousands of bits,
-which float64 cannot hold). :func:`exact_values` checks them, :func:`rounded` gives their nearest
+which float64 cannot hold). ``exact_values`` checks them, ``rounded`` gives their nearest
 float64 values (+-inf past the float64 range: a float evaluation then fails visibly), and
-:func:`encode` / :func:`decode` store them losslessly as text (hexadecimal, so no limit on
+``encode`` / ``decode`` store them losslessly as text (hexadecimal, so no limit on
 the number of digits applies) in the network file, with no pickle.
 """
 
@@ -64,7 +64,7 @@ class Dyadic:
 
     @classmethod
     def from_exact(cls, a: np.ndarray) -> "Dyadic":
-        """An object array of ints and dyadic Fractions (see :func:`exact_values`) as one Dyadic."""
+        """An object array of ints and dyadic Fractions (see ``exact_values``) as one Dyadic."""
         dens = [v.denominator for v in a.ravel() if isinstance(v, Fraction)]
         k = max(dens, default=1).bit_length() - 1  # every denominator divides 2^k
         m = np.empty(a.shape, dtype=object)
@@ -175,7 +175,7 @@ def encode(a: np.ndarray) -> np.ndarray:
 
 
 def decode(data: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """The inverse of :func:`encode` (ValueError on anything malformed)."""
+    """The inverse of ``encode`` (ValueError on anything malformed)."""
     text = bytes(np.asarray(data).item()).decode("ascii")
     parts = text.split(",") if text else []
     size = int(np.prod(shape))

@@ -81,12 +81,12 @@ def _torch():
 
 
 def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True):
-    """A ``torch.nn.Module`` computing the same function, in float64 by default (:func:`torch_module`).
+    """A ``torch.nn.Module`` computing the same function, in float64 by default (``torch_module``).
 
-    A lower precision is checked first (:func:`check_export`: against X, y when given,
+    A lower precision is checked first (``check_export``: against X, y when given,
     else against the network's recorded bits_sufficient) unless ``check`` is False.
     Dense layers become ``nn.Linear`` with the stored weights; activations are their exact torch
-    counterparts (:meth:`Activation.torch`).
+    counterparts (``Activation.torch``).
     """
     torch = _torch()
     dtype = dtype or torch.float64
@@ -107,14 +107,14 @@ def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=No
         The graph's element type.
     opset : int
     X, y : array_like, optional
-        Data to check a lower precision (or exact parameters) against (:func:`check_export`).
+        Data to check a lower precision (or exact parameters) against (``check_export``).
     check : bool
         False skips that check.
 
     Returns
     -------
     onnx.ModelProto
-        Checked by ``onnx.checker``. Every activation has its ONNX form (:meth:`Activation.onnx`).
+        Checked by ``onnx.checker``. Every activation has its ONNX form (``Activation.onnx``).
 
     Raises
     ------

@@ -2,7 +2,7 @@
 
 A value is carried as (h, l, r): the exact value lies within r of the real number h + l
 (:class:`Enclosure`). Radii are sums of nonnegative float64 terms inflated for their own
-rounding (:func:`up`), with an absolute term per operation for gradual underflow (Higham's
+rounding (``up``), with an absolute term per operation for gradual underflow (Higham's
 model with eta, *Accuracy and Stability of Numerical Algorithms*, Section 2.1), so they are
 upper bounds in exact arithmetic. See :mod:`memorizers.certify` for how they are used.
 """

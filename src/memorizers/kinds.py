@@ -11,7 +11,7 @@ them (in floats or exactly), how the certificate proves the criterion, and the t
 * ``index``: class ids (or one-hot rows), one output that returns the class id itself, memorized when it
   rounds to it, |f(x_i) - y_i| < 1/2 (the networks of Vardi, Yehudai & Shamir 2022 output the label).
 
-:data:`KINDS` maps each name to its object; verify, the certificate and training go through it.
+``KINDS`` maps each name to its object; verify, the certificate and training go through it.
 Class labels as users have them are mapped to these encodings by :mod:`memorizers.labels`.
 """
 

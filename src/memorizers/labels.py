@@ -86,7 +86,7 @@ class Labels:
         return len(self.values)
 
     def targets(self, n_out: int, rows=slice(None)) -> np.ndarray:
-        """The rows' target outputs (len(rows), n_out) the kind scores against (:func:`memorizers.kinds.targets`)."""
+        """The rows' target outputs (len(rows), n_out) the kind scores against (``memorizers.kinds.targets``)."""
         return targets(self.values[rows], n_out, self.kind)
 
 

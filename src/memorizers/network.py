@@ -147,7 +147,7 @@ class Network:
 
         Parameters and inputs are cast to ``dtype`` first (float32, float64 or
         numpy.longdouble), so every operation rounds in that type. ``device``: "numpy", or
-        "auto" / a torch device name (:func:`memorizers.backends.select`).
+        "auto" / a torch device name (``memorizers.backends.select``).
         """
         from .backends import chunk_activations, select
 
@@ -177,7 +177,7 @@ class Network:
 
     def evaluator(self, dtype=np.float64):
         """The float evaluation in ``dtype`` (NumPy) as a function of chunks of rows
-        (:func:`memorizers.backends.numpy_backend.evaluator`): what :meth:`forward` and verify run."""
+        (``memorizers.backends.numpy_backend.evaluator``): what :meth:`forward` and verify run."""
         from .backends.numpy_backend import evaluator
 
         return evaluator(self, dtype)
@@ -225,7 +225,7 @@ class Network:
 
         hidden_neurons, edges (number of weights), parameters (weights + biases),
         nonzero_parameters, max_abs_weight (over weights and biases; inf past float64), bit_complexity (the
-        most bits of one parameter in fixed point: integer part plus fraction, :func:`memorizers.exact.bits`),
+        most bits of one parameter in fixed point: integer part plus fraction, ``memorizers.exact.bits``),
         total_bits (their sum over all parameters), bits_sufficient (the significand precision proved to suffice,
         recorded by :func:`memorizers.build`; None if unknown) and total_weight
 
@@ -299,7 +299,7 @@ class Network:
         return from_torch(module)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """A flat dict of arrays (plus a JSON header) that :meth:`from_arrays` inverts exactly."""
+        """A flat dict of arrays (plus a JSON header) that ``from_arrays`` inverts exactly."""
         arrays: dict[str, np.ndarray] = {}
         layout = []
         for i, layer in enumerate(self.layers):

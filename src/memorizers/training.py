@@ -1,6 +1,6 @@
 """Gradient-training baseline: train the architecture of a construction with PyTorch.
 
-``train(template, X, y)`` takes a :class:`Network` (usually one a construction built) for
+``train(template, X, y)`` takes a ``Network`` (usually one a construction built) for
 its layer widths and activations, initialises a fresh PyTorch copy (PyTorch's default
 initialisation), and trains it until every point is memorized (max |f - y| <= tol for real
 labels, every point classified right otherwise) or a budget of epochs or seconds runs out.

@@ -1,6 +1,6 @@
 """The one verification path: does a network reproduce its dataset, and by what margin?
 
-:func:`verify` evaluates the network in the dtype asked for (streaming the data in
+``verify`` evaluates the network in the dtype asked for (streaming the data in
 chunks, so memory stays bounded) and, on request, exactly in rational arithmetic
 (:mod:`memorizers.exact`). Labels are scored by their kind:
 
@@ -104,7 +104,7 @@ class MemorizationReport:
 
     @property
     def bits_needed(self) -> int | None:
-        """Deprecated name of :attr:`bits_sufficient`, a precision that suffices in any order, not a need."""
+        """Deprecated name of ``bits_sufficient``, a precision that suffices in any order, not a need."""
         import warnings
 
         warnings.warn("bits_needed is now bits_sufficient", DeprecationWarning, stacklevel=2)
@@ -270,7 +270,7 @@ def verify(
         too (with the bits search) where :func:`memorizers.backends.certifiable` says it can, else in NumPy;
         ``report.device`` says where the scored evaluation ran, ``report.certified_on`` where the certificate did.
     any_order : str or sequence of str, optional
-        Formats of :data:`memorizers.certify.FORMATS` ("float64", "float32", "bfloat16", "float16", or "all") in
+        Formats of ``memorizers.certify.FORMATS`` ("float64", "float32", "bfloat16", "float16", or "all") in
         which to certify the points for every evaluation, in any order of summation, with or without fused
         multiply-add and flush-to-zero (:mod:`memorizers.certify.formats`); ``report.any_order`` gives the
         fraction per format. Default: the format of ``dtype`` below float64 (only with ``certify``); each format

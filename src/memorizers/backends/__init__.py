@@ -1,7 +1,7 @@
 """Where and how a network is evaluated: the one seam between the model and the arithmetic that runs it.
 
-:func:`select` gives a :class:`Backend` for a device: NumPy (:mod:`.numpy_backend`: the float evaluation in any
-NumPy dtype, each layer's structure found once) or torch (:mod:`.torch_backend`: the network as a torch module,
+``select`` gives a ``Backend`` for a device: NumPy (``numpy_backend``: the float evaluation in any
+NumPy dtype, each layer's structure found once) or torch (``torch_backend``: the network as a torch module,
 float64 or float32, on the CPU or a CUDA GPU). ``device="auto"`` (the default of :func:`memorizers.verify` and
 :func:`memorizers.build`) takes CUDA when PyTorch is installed and sees a GPU, NumPy otherwise (on Linux without
 NVIDIA's driver files it does not even import torch); ``"numpy"`` always takes NumPy; any torch device name
@@ -14,8 +14,8 @@ power-of-two constructions (:mod:`memorizers.arrays`), and its rounding analysis
 summation and for fused multiply-adds, so for cuBLAS's float64 products too; so does the bits search
 (:meth:`memorizers.certify.Certifier.bits_sufficient`). Only per-point results come back.
 
-The backends import the model (:mod:`memorizers.network`); the model reaches them only through its facades
-(:meth:`Network.forward`, :meth:`Network.evaluator`), lazily.
+The backends import the model (``memorizers.network``); the model reaches them only through its facades
+(``Network.forward``, ``Network.evaluator``), lazily.
 """
 
 from __future__ import annotations

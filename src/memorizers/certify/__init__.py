@@ -9,11 +9,12 @@ gets it right too.
 * :func:`certify_points` is the certificate of a dataset: it schedules the enclosures in blocks (threads in
   NumPy, in turn on a torch device), compares them with the labels and searches bits_sufficient, and returns a
   frozen :class:`Certificate` of per-point results.
-* :class:`Certifier` (:mod:`.enclosure`) is the tight enclosure of one network in double-double arithmetic at
+* :class:`Certifier` (``enclosure``) is the tight enclosure of one network in double-double arithmetic at
   BLAS speed, and :meth:`Certifier.bits_sufficient` the precision that provably suffices in any summation order;
-  :mod:`.enclosure`'s module doc has the mathematics, step by step, with its soundness argument.
-* :func:`forward_with_bound` (:mod:`.apriori`) is the a-priori bound of any evaluation in a float type.
-* :mod:`.relu_pairs`: Yun et al.'s hard-tanh from two ReLU-like units, enclosed as one unit.
+  the documentation's certificate page (docs/certificate.rst) has the mathematics, step by step, with its
+  soundness argument.
+* :func:`forward_with_bound` (``apriori``) is the a-priori bound of any evaluation in a float type.
+* ``relu_pairs``: Yun et al.'s hard-tanh from two ReLU-like units, enclosed as one unit.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def certify_points(
     left unproved (radius inf).
 
     Blocks are fixed row ranges, so the result does not depend on how the caller evaluated the points. In NumPy
-    they run on one thread per core (:func:`memorizers.threads.thread_map`): a third of the work is elementwise
+    they run on one thread per core (``memorizers.threads.thread_map``): a third of the work is elementwise
     NumPy, which one thread would leave to one core. On a torch ``device`` (for the networks
     :func:`memorizers.backends.certifiable` takes) they run in turn, in larger blocks, bits search included, and
     only the per-point results come back. ``bits``: also search bits_sufficient (:meth:`Certifier.bits_sufficient`;

@@ -1,92 +1,17 @@
 """Certificates: rigorous enclosures of the exact network's outputs, and the bits a network needs.
 
-The *exact network* is the stored float64 parameters applied in exact real arithmetic to the
-float64 rows of X. A point is certified when an enclosure of the exact output proves that the
-label criterion holds. Two bounds live here.
+The *exact network* is the stored parameters applied in exact real arithmetic to the float64 rows of X; a point
+is certified when an enclosure of its exact outputs proves the label criterion. :class:`Certifier` evaluates
+each layer in double-double arithmetic at BLAS speed: error-free splitting of inputs and weights (Ozaki, Ogita,
+Oishi & Rump 2012) makes one product of the high parts exact in any summation order, two more products carry
+the rest with Higham's bound, radii are rank-one (or sparse) majorants, Yun et al.'s ReLU pairs are enclosed as
+one clipped unit, and rows that repeat up to sign are multiplied once. Every radius is an upper bound in exact
+arithmetic, underflow and overflow included. :meth:`Certifier.bits_sufficient` searches the smallest
+significand precision with which the a-priori bound (Higham, Lemma 3.1) certifies every point in any order of
+summation; :meth:`Certifier.any_order` does the same for a format (:mod:`.formats`).
 
-**The tight enclosure** (:func:`enclose`, what :func:`memorizers.verify` certifies with). Every
-layer is evaluated in double-double arithmetic at BLAS speed, so that the bound follows the
-rounding this computation actually commits instead of the worst case of plain summation.
-Values are carried as (h, l, r): the exact value lies within r of the real number h + l.
-For a dense layer z = W a + b with a = a_h + a_l (input radius r):
-
-1. *Error-free splitting* (Ozaki, Ogita, Oishi & Rump 2012; Rump, Ogita & Oishi 2008,
-   ExtractScalar). Per row i of a, with 2^e_i >= max_j |a_h,ij| and sigma_i = 2^(e_i + 53 - beta),
-   a_hi = (a_h + sigma_i) - sigma_i is an integer multiple of s_i = 2^(e_i - beta) of at most
-   beta + 1 bits, and a_lo = (a_h - a_hi) + a_l, whose first subtraction is exact, |a_h - a_hi| <= s_i.
-   Per output row k of W likewise, W_hi a multiple of t_k = 2^(e_k - gamma), W_lo = W - W_hi.
-   With beta + gamma = 51 - ceil(log2 n) every product W_hi,kj a_hi,ij is an integer multiple
-   of s_i t_k below about 2^(beta+gamma), so every partial sum is an integer multiple of s_i t_k
-   below 2^53: **P_hi = a_hi W_hi^T is exact in any summation order**, BLAS
-   blocking and FMA included (as long as s_i t_k >= 2^-1074; entries where it is not are
-   given the a-priori bound instead).
-2. P_lo = a_lo W_hi^T + a_h W_lo^T is computed by BLAS with Higham's bound
-   |fl(P_lo) - P_lo| <= gamma_2n (|a_lo| |W_hi|^T + |a_h| |W_lo|^T), and |W_lo| <= t_k,
-   so this is bounded by the rank-one matrix
-   gamma_2n (max_j |a_lo,ij| ||W_hi,k||_1 + ||a_h,i||_1 t_k): about 2n u 2^-20 |W||a|,
-   against n u |W||a| for plain float64. The missing a_l W_lo^T and the rounding of a_lo
-   are bounded the same way.
-3. b = b_hi + b_lo with b_hi on the grid of every row's P_hi, so that P_hi + b_hi is exact too
-   (rows where it might not be take TwoSum instead); then z_h + z_l = TwoSum(P_hi + b_hi,
-   P_lo + b_lo) (Knuth; exact), normalised so that |z_l| <= u |z_h| for the next layer.
-4. The input radius contributes |W| r. Where at most 1/16 of r's entries are nonzero it is computed
-   as a sparse product: in Yun et al.'s layers every unit but a point's own is saturated, with radius
-   0, so a point's radius has one nonzero entry per block of units. Otherwise it is bounded by
-   rho (|W| c)^T with c_j = max_i r_ij and rho_i = max_j r_ij / c_j: a rank-one majorant that costs
-   a matrix-vector product, and that for such sparse radii adds up every unit's largest radius (so it
-   serves dense radii only).
-
-The split point (beta against gamma) is chosen per block of points to balance the two rank-one
-terms of step 2. So a layer costs three products of the size of one plain product.
-
-5. *ReLU pairs.* Yun et al. realise a hard-tanh unit by two ReLU-like units with identical weight
-   rows, biases c1 > c2 and opposite outgoing weights. Their exact pre-activations share one
-   product P, so the pair's contribution s- H + (s+ - s-) clip(P + c1, 0, H), H = c1 - c2, is
-   enclosed as one unit: the two units' errors are one error, and cancel as they do in the network
-   (enclosed separately, interval arithmetic would add them, and at scale most points would not be
-   certified). The second unit of each pair then leaves the products (:mod:`memorizers.relu_pairs`).
-6. *Structure.* Rows that repeat up to sign (:func:`memorizers.backends.numpy_backend.repeated_rows`: the pairs'
-   shared rows where they are not fused, and the gates of Proposition 3.2, which all read one row)
-   are enclosed once, without bias, as P_j = W_j a; then z_k = sign_k P_j + b_k is added by TwoSum,
-   the one rounded addition (of TwoSum's error and the low part) adding 2u its terms to the radius.
-   A sparse W (:func:`memorizers.backends.numpy_backend.is_sparse`, like Proposition 3.2's output layer) is multiplied
-   by its nonzeros: steps 1 and 2 hold for any order of summation, and for fewer terms.
-
-Activations act on (h, l):
-ReLU-like slopes in {0, +-1} and hard-tanh's clipping are exact; other slopes, tanh and the
-logistic add their rounding (tanh within 2 ulp, as glibc documents: for these two the
-certificate rests on that documented accuracy). The radius passes through an activation by
-its slope on the side the interval z +- r lies on (its Lipschitz constant if it straddles);
-a threshold unit gets radius 0 where the interval excludes 0 and 1 otherwise; hard-tanh 0
-where the interval is saturated. Residual blocks add by TwoSum.
-
-Every radius is a sum of nonnegative float64 terms, inflated for its own rounding and
-increased by a multiple of the smallest subnormal 2^-1074 per operation, so it is an upper
-bound in exact arithmetic even under gradual underflow (Higham's model with its absolute
-term eta). Any non-finite intermediate, or a magnitude from which a partial sum could
-overflow, gives radius +inf: such a point is never certified. The final comparison with
-the label (:func:`certified`) is made with outward-rounded arithmetic.
-
-**Where it runs.** The enclosure's operations are written once for NumPy arrays and torch tensors
-(:mod:`memorizers.arrays`): ``Certifier(network, device="cuda")`` runs them on a GPU (:mod:`memorizers.backends`).
-Nothing above or in bits_sufficient below depends on the order of a sum or on whether a product is fused, and every
-constant built from exponents is made exactly, so the same proof covers both.
-
-**The a-priori bound** (:func:`forward_with_bound`): for any evaluation of a dense layer in a
-floating-point type with unit roundoff u, in any order of summation,
-|fl(W a + b) - (W a + b)| <= gamma_{n+1} (|W||a| + |b|) + (n+1) eta,
-gamma_k = k u / (1 - k u) (Higham, *Accuracy and Stability of Numerical Algorithms*,
-eq. (3.5), Lemma 3.1, and Section 2.1 for eta). It holds for every BLAS, torch and
-ONNX runtime, and is what :func:`bits_sufficient` uses.
-
-**bits_sufficient**: the smallest significand precision t such that the network with its
-parameters, its inputs and every operation rounded to t bits (round to nearest, unbounded
-exponent range, any order of summation) provably reproduces every label, from the a-priori
-bound with u = 2^-t around the tight enclosure. It is an upper bound on what a t-bit machine
-needs: plain summation is assumed to be worst-case, so a typical evaluation succeeds with
-about log2(fan-in) fewer bits. What it needs of each layer is recorded in the certificate's own walk, without
-the pairs' followers (:meth:`Certifier._record`): a t-bit machine computes a follower, whose pre-activation is
-its leader's minus H, and whose inputs to the next layer are its leader's negated.
+The mathematics, step by step with its soundness argument, is the documentation's certificate page
+(``docs/certificate.rst``).
 """
 
 from __future__ import annotations
@@ -148,7 +73,7 @@ def _split(A, bits: int, peak=None):
 
 
 class _Layer:
-    """One Dense layer's parameters and their splits (module doc, step 1), each made once per network, in NumPy;
+    """One Dense layer's parameters and their splits (certificate page, step 1), each made once per network, in NumPy;
     ``put`` moves what the enclosure reads per block to where it runs (a torch device: :mod:`memorizers.arrays`)."""
 
     def __init__(self, d: Dense, put=numpy_arrays):
@@ -164,7 +89,7 @@ class _Layer:
         abs_w_T = np.ascontiguousarray(rows.T)
         self.abs_w_sum = up(abs_w_T.sum(axis=0), n)  # per unit, ||W_k||_1 rounded up
         self.abs_w_T, self.bias, self.abs_w_sum_put = put(abs_w_T), put(d.bias), put(self.abs_w_sum)
-        # structure (module doc, step 6): rows repeated up to sign are enclosed once; sparse products skip zeros
+        # structure (certificate page, step 6): rows repeated up to sign are enclosed once; sparse products skip zeros
         self.rows = None if d.exact else repeated_rows(d.weight)
         if self.rows is not None:
             distinct = d.weight[self.rows[0]]
@@ -205,7 +130,7 @@ class _Split:
             self.w_hi_T, self.w_lo_T = sparse_T(w_hi), sparse_T(w_lo)
         else:
             self.w_hi_T, self.w_lo_T = put(np.ascontiguousarray(w_hi.T)), put(np.ascontiguousarray(w_lo.T))
-        # the rows of the rank-one radius terms (module doc, step 2), inflated for the small
+        # the rows of the rank-one radius terms (certificate page, step 2), inflated for the small
         # product cols @ rows that evaluates them (5 nonnegative terms); the last row is the constant
         g = gamma(2 * n + 2, U64)
         inflate = 1 + 2 * gamma(8, U64)
@@ -223,14 +148,14 @@ class _Split:
 
 def _sparse_radius(r, abs_w_T, n: int):
     """|W| r (r finite) as a sparse product, rounded up, where at most SPARSE_RADIUS of r's entries are nonzero
-    (module doc, step 4); else None."""
+    (certificate page, step 4); else None."""
     if count_nonzero(r) > r.shape[0] * r.shape[1] * SPARSE_RADIUS:
         return None
     return up(sparse_rows(r) @ abs_w_T, n)
 
 
 def _majorant(r, abs_w_T, n: int):
-    """(rho, |W| c) with r_ij <= rho_i c_j (r finite): then |W| r <= rho (|W| c)^T (module doc, step 4)."""
+    """(rho, |W| c) with r_ij <= rho_i c_j (r finite): then |W| r <= rho (|W| c)^T (certificate page, step 4)."""
     c = maximum(amax(r, 0, 0.0), 2.0**-1000)  # any c_j >= max_i r_ij will do; this keeps 1 / c finite
     return up(amax(r * (1.0 / c), 1, 0.0), 3), up(c @ abs_w_T, n)
 
@@ -251,7 +176,7 @@ def _bias_split(b: np.ndarray, t: np.ndarray, S: float):
 
 
 def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
-    """(pre-activation, activation) enclosures of one Dense layer (module doc, steps 1-4).
+    """(pre-activation, activation) enclosures of one Dense layer (certificate page, steps 1-4).
 
     The input's low part is at most u |a_h| + eta (every enclosure is normalised by TwoSum).
     """
@@ -314,7 +239,7 @@ def _dense_enclose(L: _Layer, a: Enclosure) -> Enclosure:
 
 
 def _expand(L: _Layer, p: Enclosure) -> Enclosure:
-    """The enclosure of W a + b from the enclosure p of the distinct rows' products (module doc, step 6):
+    """The enclosure of W a + b from the enclosure p of the distinct rows' products (certificate page, step 6):
     z_k = sign_k p_index(k) + b_k, added in double-double and normalised by TwoSum."""
     index, sign = L.index, L.sign
     ph, pl = p.h[:, index] * sign, p.l[:, index] * sign  # exact
@@ -328,8 +253,8 @@ def _expand(L: _Layer, p: Enclosure) -> Enclosure:
 
 
 class Certifier:
-    """The tight enclosure of one network (module doc): the parameters are split once, then
-    :meth:`enclose` runs on any number of chunks of points.
+    """The tight enclosure of one network (docs/certificate.rst): the parameters are split once, then
+    :meth:`memorizers.certify.Certifier.enclose` runs on any number of chunks of points.
 
     ``device``: a torch device to enclose on (:func:`memorizers.backends.certifiable` says which networks can),
     with the same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_sufficient` too; the outputs are
@@ -338,7 +263,7 @@ class Certifier:
 
     def __init__(self, network: Network, equilibrate: bool = True, device: str | None = None):
         # Column equilibration of layer 1 (exact: powers of two): W s and x / s give the same products, and
-        # the split of x then does not depend on the units of the features (module doc, step 1).
+        # the split of x then does not depend on the units of the features (certificate page, step 1).
         self.input_scale, self.original, self._plain, self.device = None, network, None, device
         first = network.layers[0]
         if equilibrate and isinstance(first, Dense) and not first.exact:
@@ -360,8 +285,8 @@ class Certifier:
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
 
-        The ReLU pairs' followers are left out (:func:`_without_followers`). ``record``, if given, receives
-        per layer of the network with them what :meth:`bits_sufficient` needs (:meth:`_record`): for a Dense
+        The ReLU pairs' followers are left out (``_without_followers``). ``record``, if given, receives
+        per layer of the network with them what :meth:`bits_sufficient` needs (``_record``): for a Dense
         layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|, the scales of
         the t-bit error bound), for a residual block ("residual", the enclosure of the sum).
         """
@@ -440,7 +365,7 @@ class Certifier:
 
     def bits_sufficient(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
         """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
-        ``record`` and ``final`` come from :meth:`enclose` on the same X.
+        ``record`` and ``final`` come from :meth:`memorizers.certify.Certifier.enclose` on the same X.
 
         ``known``: a precision that other points need (another block's answer). If it certifies these points
         it is returned as it is, without the search: the largest answer over all blocks, the network's
@@ -493,7 +418,7 @@ class Certifier:
     def any_order(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, fmt: Format):
         """Per point, whether every evaluation of the network in the format ``fmt``, in any order of summation,
         reproduces its label (:mod:`.formats`), and its enclosure's radius in fmt; ``record`` and ``final`` come
-        from :meth:`enclose` on the same X."""
+        from :meth:`memorizers.certify.Certifier.enclose` on the same X."""
         c, _ = self._route(X)
         scale = None if c.input_scale is None else c.put(c.input_scale)
         with np.errstate(all="ignore"):

@@ -19,7 +19,7 @@ exponent range:
   + the absolute terms, which must stay at most M (rounding to nearest is monotone and M is representable,
   so a sum of exact magnitude at most M never rounds to infinity); where it might not, the point gets
   radius inf;
-* activations add their rounding in T (:meth:`memorizers.activations.Activation.bits_error`) and lambda, and a
+* activations add their rounding in T (``memorizers.activations.Activation.bits_error``) and lambda, and a
   ReLU-like slope above 1 must not carry a value beyond M.
 
 The formats, as IEEE 754 and the bfloat16 of Google's TPUs define them (:data:`FORMATS`). TF32 (float32

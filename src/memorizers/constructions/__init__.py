@@ -1,7 +1,7 @@
 """Constructions, one module per paper (and the ``yun`` package, one module per technique).
 
 Each construction registers itself beside its definition with
-:func:`~memorizers.constructions.registry.register`, which puts it in :data:`METHODS` under its
+``memorizers.constructions.registry.register``, which puts it in :data:`METHODS` under its
 CLI name; importing this package imports every construction module, so :data:`METHODS` is complete.
 """
 

@@ -157,7 +157,7 @@ def baum(X, y, *, widths=None, seed=None):
     indicator of a slab of half-width tau = half the distance of the nearest other point.
     If 1 is the majority label, the minority is 0 and one more unit (the constant 1{1 > 0})
     turns the sum into 1 - (indicator): 2 ceil(n_minority / d) (+1) <= n/d + 3 units. Data not in
-    general position gets its groups as Baum's argument allows (:func:`~.geometry.gate_groups`: points
+    general position gets its groups as Baum's argument allows (``geometry.gate_groups``: points
     of the minority label on a group's hyperplane join its slab), and more of them.
     """
     X, Y = check_dataset(X, y)
@@ -211,7 +211,7 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
     (eq. 2) equal psi'(u.x - b) v.x on the data for delta as in eq. (4), so
     f = f_{u,v,c-tau} - f_{u,v,c+tau} is v.x on S and 0 elsewhere once tau is below the
     distance of every other point to the hyperplane; v solves v.x_i = y_i on S (least norm
-    in the span of S). See :func:`_slab` for delta, tau and the orientation; repair_rounds
+    in the span of S). See ``_slab`` for delta, tau and the orientation; repair_rounds
     swaps of points between groups raise the smallest delta.
     """
     check_positive(margin, "margin", below=1)

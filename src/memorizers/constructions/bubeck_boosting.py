@@ -300,7 +300,7 @@ def harmonic(
     one constant unit. The network the rounds add up is exactly what is evaluated for the
     line search, so the stopping test ||f - y||^2 <= eps ||y||^2 holds for the network itself.
     Points must be unit vectors (x_i on the sphere, as the theorem assumes). degree: D, by
-    default the smallest with lambda_min(V^{oD}) >= 1/2 (:func:`hermite_degree`).
+    default the smallest with lambda_min(V^{oD}) >= 1/2 (``hermite_degree``).
     """
     boost = _Boost(X, y, eps=eps, widths=widths, what="the harmonic network", seed=seed)
     X = boost.X

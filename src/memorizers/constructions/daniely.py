@@ -81,7 +81,7 @@ def daniely_one_step(
     """One full-batch gradient step from orthogonal initialisation (Daniely 2020, Theorem 1).
 
     X (m, d); y (m,) in {-1, +1}. widths: q (an int or a 1-tuple); None takes the smallest
-    q Theorem 1 covers (:func:`theorem_width`, often > d: then W is stacked orthogonal
+    q Theorem 1 covers (``theorem_width``, often > d: then W is stacked orthogonal
     blocks). activation: "abs" (default) or any activation with E sigma'(X) = 0; others,
     such as ReLU, raise unless ``force`` (the theorem does not cover them). seed: W and
     the balanced signs a (q/2 of each, shuffled).

@@ -11,7 +11,7 @@ threshold output memorizes 0/1 labels of unit, separated points in three moves:
   O(1/sqrt d)-orthogonal, v_k.
 * **Perception** (Lemma 6.1, Theorem 6.2): each batch I of positive points gets
   w = sum_{k in I} xi_k v_k with random signs and the mirror pair phi(<w, v> - t),
-  phi(-<w, v> - t); signs are redrawn until the batch is separated (:func:`perceive`).
+  phi(-<w, v> - t); signs are redrawn until the batch is separated (``perceive``).
 
 Theorem 7.1 is the shallow case [n, m, d, r]; Theorem 7.2 stacks blocks (enrichment II
 then perception) along the depth (Figure 2): layer 1 enriches once, "carry" units pass
@@ -246,7 +246,7 @@ def vershynin(
     separation: the smallest distance allowed between a point labelled 0 and one
     labelled 1 (default 0.5 sqrt(log log d / log m), the form of (1.4) with our constant
     0.5); closer pairs raise InvalidDataError naming them. bounds: "gap" (default) or
-    "paper" for the perception test (see :func:`perceive`). Enrichment layers whose outputs
+    "paper" for the perception test (see ``perceive``). Enrichment layers whose outputs
     miss ``min_norm`` (every |u_k|, |v_k| >= min_norm; Lemma 5.3 concludes 1/2, the default
     for threshold layers; 1/4 for ReLU ones, measured: ReLU codes spread more, the
     smallest |v_k| falls below 1/2 from a few hundred points on, while the normalised

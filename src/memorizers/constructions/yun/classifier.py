@@ -104,16 +104,15 @@ def yun_classifier(
 
     Sufficient widths: 4 floor(d1/2) floor(d2/2) >= N and d3 >= 2 dy (hard-tanh), or
     4 floor(d1/4) floor(d2/4) >= N and d3 >= 4 dy (ReLU-like). Appendix C: class j gets
-    the value rho_j (:func:`class_values`); layers 1-2 are Theorem 3.1's construction for
+    the value rho_j (``class_values``); layers 1-2 are Theorem 3.1's construction for
     the scalar targets rho_{y_i}, so s(x_i) = sum_k a^2_k(x_i) - 1 = rho_{y_i}; layer 3 holds
-    one gate per class,
-        sigma_G(t) = (sigma_H(2t + 1) + sigma_H(-2t + 1)) / 2,
+    one gate per class, sigma_G(t) = (sigma_H(2t + 1) + sigma_H(-2t + 1)) / 2,
     which is 1 at t = 0 and 0 for |t| >= 1, applied to t = (s - rho_j) / spacing, so gate j
     passes rho_j and blocks every other class; each gate is two hard-tanh or four
     ReLU-like units, and gate j feeds output j.
 
     y: one-hot rows (N, dy) or integer class ids (N,) (then dy = max id + 1, or
-    ``n_classes``). Other options as in :func:`yun_3layer`.
+    ``n_classes``). Other options as in ``yun_3layer``.
     """
     act = check_activation(activation)
     X, Y = check_dataset(X, y)

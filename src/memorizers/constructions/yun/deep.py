@@ -80,7 +80,7 @@ def yun_deep(
     """Proposition 3.4 (hard-tanh) and Corollary A.1 (ReLU-like) of Yun et al.: deep and/or narrow networks.
 
     widths: the hidden widths d_1, ..., d_{L-1} (required). The layer pairs are chosen by
-    :func:`deep_layout`; the data, sorted along one projection u, is cut into consecutive
+    ``deep_layout``; the data, sorted along one projection u, is cut into consecutive
     subsets, one per block, of sizes in proportion to the blocks' capacities. Appendix E:
     a "circle" unit carries c' = a u.x + b in (0, 1) up to layer l_m - 1; block j is
     Theorem 3.1's layers 1-2 on c' (on x for l_1 = 1) fitted to (y - 1)/2 for its subset,
@@ -118,7 +118,7 @@ def yun_deep(
 
 
 def _deep_fit(X, Y, widths, blocks, act: Activation, seed, clip_margin: float, n_projections):
-    """Fit Y (N, dy) in [-1, 1] with the blocks of a :func:`deep_layout` in hidden layers ``widths``.
+    """Fit Y (N, dy) in [-1, 1] with the blocks of a ``deep_layout`` in hidden layers ``widths``.
 
     Returns the network (output 2 diamonds - 1 = y) and the number of points per block.
     """

@@ -151,7 +151,7 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     earlier layers (as stored in float64) really produce.
 
     widths: (d_1, ..., d_{L-1}, d_L): residual-layer widths, then the last layer's.
-    Without widths: one residual layer with exactly the gates needed (:func:`gates_needed`).
+    Without widths: one residual layer with exactly the gates needed (``gates_needed``).
     """
     check_positive(margin, "margin")
     act = check_activation(activation)

@@ -1,0 +1,89 @@
+"""The documentation: Sphinx builds it with warnings as errors and every cross-reference checked (as make docs
+does), the gallery's examples run and draw, and headless Chromium renders the index and a gallery page with the
+mathematics as MathML, offline."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+pytest.importorskip("sphinx")
+pytest.importorskip("pydata_sphinx_theme")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("docs")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-E", "-W", "-n", "--keep-going", "-b", "html", "docs", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def test_every_paper_has_a_page_and_an_executed_example_with_a_figure(site):
+    for paper in ("yun", "bubeck", "vershynin", "daniely", "zhang", "vardi"):
+        assert (site / "papers" / f"{paper}.html").exists()
+    examples = sorted((site / "auto_examples").glob("plot_*.html"))
+    assert len(examples) >= 6
+    for page in examples:
+        assert re.search(r'<img [^>]*src="[^"]*sphx_glr_plot_[^"]*\.png"', page.read_text()), page.name
+
+
+def test_the_api_reference_covers_the_public_names(site):
+    import memorizers
+
+    for name in memorizers.__all__:
+        obj = getattr(memorizers, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            continue  # the errors are documented with the functions that raise them
+        assert (site / "generated" / f"memorizers.{name}.html").exists(), name
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("MEMORIZERS_REQUIRE_CHROMIUM"):
+        pytest.fail("MEMORIZERS_REQUIRE_CHROMIUM is set but no chromium is installed")
+    pytest.skip("no chromium on this machine (make test installs Debian's chromium where it can)")
+
+
+@pytest.mark.parametrize("page", ["index.html", "papers/yun.html", "auto_examples/plot_zhang.html"])
+def test_pages_render_in_headless_chromium_with_their_mathematics(site, page, tmp_path):
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    done = subprocess.run(
+        [_chromium(), *flags, "--virtual-time-budget=5000", "--dump-dom", (site / page).as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "<main" in done.stdout and "</html>" in done.stdout
+    if page.startswith("papers"):
+        assert "<math" in done.stdout  # the theorems' mathematics, as MathML: no script, no network
+    if page.startswith("auto_examples"):
+        assert re.search(r"<img [^>]*sphx_glr_plot_zhang", done.stdout)  # the example's figure
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if "Error" in line or "Uncaught" in line], console[:3]
