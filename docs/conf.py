@@ -32,7 +32,10 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build"]
 nitpicky = True
 # no network when the docs are built, so no intersphinx inventories: the other libraries' types are not links
-nitpick_ignore_regex = [(r"py:.*", r"(numpy|torch|onnx|sklearn|scipy|dask|ray|fractions)(\..*)?"), (r"py:.*", r"array_like")]
+nitpick_ignore_regex = [
+    (r"py:.*", r"(numpy|torch|onnx|sklearn|scipy|dask|ray|fractions)(\..*)?"),
+    (r"py:.*", r"array_like"),
+]
 
 autosummary_generate = True
 numpydoc_show_class_members = False
