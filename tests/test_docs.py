@@ -87,3 +87,11 @@ def test_pages_render_in_headless_chromium_with_their_mathematics(site, page, tm
         assert re.search(r"<img [^>]*sphx_glr_plot_zhang", done.stdout)  # the example's figure
     console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "Error" in line or "Uncaught" in line], console[:3]
+
+
+def test_the_readme_is_short_and_the_manual_is_in_the_site(site):
+    """The README says what it is, the two commands, an example, the methods and where to read on; the long form
+    is the site's manual."""
+    readme = (ROOT / "README.md").read_text().splitlines()
+    assert len(readme) <= 150 and any("make test" in line for line in readme)
+    assert "Theorem 3.1 is built" in (site / "manual.html").read_text()

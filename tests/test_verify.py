@@ -39,7 +39,8 @@ def test_real_labels_report_errors_and_margins():
 
 
 def test_default_tolerance_is_1e6_up_to_1e5_points_then_grows_with_n():
-    """With no tolerance given or recorded, real labels are judged at default_tol(N) (README, "The tolerance")."""
+    """With no tolerance given or recorded, real labels are judged at default_tol(N) (docs/manual.md, "The
+    tolerance")."""
     net = _linear([[1.0]], [0.0])  # f(x) = x, exact on this grid
     assert default_tol(10) == default_tol(10**5) == 1e-6 and default_tol(4 * 10**5) == 8e-6
     for n, offset, passed in [(10**5, 1.5e-6, False), (2 * 10**5, 2.5e-6, True), (2 * 10**5, 3e-6, False)]:

@@ -295,8 +295,8 @@ def default_tol(n: int) -> float:
 
     The largest float64 error of Theorem 3.1's networks (Yun et al. 2019), the largest the library builds,
     grows like N^1.5: the sum of layer 2's large, cancelling products dominates it. The rule follows that
-    growth with room to spare at every N (the README's tolerance table has the measurements); what float64
-    resolves, and so what can be claimed, grows with N, and reports print the tolerance they judged by.
+    growth with room to spare at every N (the tolerance table of docs/manual.md has the measurements); what
+    float64 resolves, and so what can be claimed, grows with N, and reports print the tolerance they judged by.
     """
     return 1e-6 * max(1.0, n / 1e5) ** 1.5
 

@@ -11,7 +11,7 @@ canonical JSON and the table's primary key, so a sweep killed at any moment, eve
 SIGKILL, and started again skips what is recorded, redoes only the jobs that were in
 flight, and ends with every job recorded exactly once.
 
-Cluster set-up (see README): ``pip install 'memorizers[dask]'``; start ``dask scheduler``
+Cluster set-up (see the manual, docs/manual.md): ``pip install 'memorizers[dask]'``; start ``dask scheduler``
 on one machine and ``dask worker tcp://HOST:8786`` on each of the others (every worker
 needs memorizers installed), then pass ``backend="dask", scheduler="tcp://HOST:8786"``
 (CLI: ``--backend dask --scheduler tcp://HOST:8786``). Without a scheduler address a local

@@ -45,7 +45,7 @@ def spread_groups(X: np.ndarray, order: np.ndarray, u: np.ndarray, p: int, q: in
     their share of the box). The box keeps every point within h of its place on u, so
     only points within 2 h of the group can cross, and only those enter. Solved by
     cutting planes from the 2 (m + 1) smallest gaps; the m random columns for dx > 64 trade a
-    little of the gap for a large share of the time (the README's benchmarks have the figures).
+    little of the gap for a large share of the time (the manual's benchmarks, docs/manual.md, have the figures).
     A group whose result would not keep its order
     keeps u (never seen). A group's virtual slots follow its data h apart. About 10 ms per
     group of 300 and 50 ms per group of 1000 (HiGHS), the groups on one thread per core.
