@@ -41,3 +41,15 @@ def test_dry_run_builds_nothing(tmp_path, capsys):
     assert "hidden widths [" in out and "parameters" in out and not list(tmp_path.glob("*.npz"))[1:]
     assert main(["build", "--method", "yun-3layer", "--data", data]) == 2
     assert "needs --out" in capsys.readouterr().err
+
+
+def test_a_plan_checks_options_as_build_does():
+    from memorizers.errors import MemorizersError
+
+    X, y = np.random.default_rng(2).standard_normal((50, 4)), np.zeros(50)
+    with pytest.raises(MemorizersError, match="needs option widths"):
+        plan("yun-deep", X, y)
+    with pytest.raises(MemorizersError, match="takes no option bogus"):
+        plan("yun-3layer", X, y, bogus=1)
+    assert "(as given)" in plan("yun-deep", X, y, widths=(14, 14, 14, 14, 14)).summary()
+    assert "(the theorem's formula)" in plan("yun-3layer", X, y).summary()

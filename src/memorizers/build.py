@@ -74,6 +74,7 @@ class Plan:
     construction_bytes: int | None  # the construction's own work, where the registry knows it dominates
     available_bytes: int
     forward_seconds: float | None
+    widths_given: bool = False  # the widths option, not the theorem's formula
 
     def summary(self) -> str:
         if self.widths is None:
@@ -81,16 +82,16 @@ class Plan:
                 f"{self.method} on {self.n_points} points of dimension {self.n_in}: its size is decided while "
                 "building (the boosting rounds it takes)"
             )
-        w = self.widths
+        w, source = self.widths, "as given" if self.widths_given else "the theorem's formula"
         shown = str(w) if len(w) <= 12 else f"{len(w)} layers of {min(w)} to {max(w)} units"
         s = f"{self.method} on {self.n_points} points of dimension {self.n_in}: hidden widths {shown}"
         if self.parameters is None:
-            return s + " (the theorem's formula); its parameters and memory are counted after building"
+            return s + f" ({source}); its parameters and memory are counted after building"
         need = self.parameter_bytes + (self.construction_bytes or 0)
         work = "" if not self.construction_bytes else f", its construction {self.construction_bytes / 2**30:.1f} GiB"
         fits = need <= 0.8 * self.available_bytes
         return (
-            f"{s} (the theorem's formula), {self.parameters:,} parameters ({self.parameter_bytes / 2**20:.1f} "
+            f"{s} ({source}), {self.parameters:,} parameters ({self.parameter_bytes / 2**20:.1f} "
             f"MiB as float64{work}; {self.available_bytes / 2**30:.1f} GiB available"
             f"{'' if fits else ': does not fit, build refuses it'}); one float64 forward pass about "
             f"{self.forward_seconds:.2g} s here, and the construction, verification and certificate take several"
@@ -105,6 +106,7 @@ def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
         m = METHODS[method]
     except KeyError:
         raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}") from None
+    _check_options(method, options)
     X = as_array(X, "data is not a numeric array", np.float64)
     if X.ndim != 2:
         raise InvalidDataError(f"X must have shape (N, dx); got {X.shape}")
@@ -134,6 +136,7 @@ def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
         None if m.memory is None else int(m.memory(X, values, options)),
         int(available_memory()),
         None if parameters is None else 2.0 * len(X) * parameters / _matmul_rate(),
+        given_widths is not None,
     )
 
 
@@ -146,6 +149,33 @@ def _matmul_rate() -> float:
     start = time.perf_counter()
     a @ b
     return 2.0 * 512 * 1024 * 1024 / max(time.perf_counter() - start, 1e-9)
+
+
+def _check_options(method: str, options: dict):
+    """The construction's parameters, after refusing unknown and missing options, non-boolean values of yes/no
+    options and bad seeds, in one line each (build and plan alike)."""
+    accepted = inspect.signature(METHODS[method].construct).parameters
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise MemorizersError(
+            f"method {method!r} takes no option {', '.join(unknown)} (its options: {', '.join(option_names(method))})"
+        )
+    required = [k for k, p in accepted.items() if k not in ("X", "y") and p.default is p.empty and k not in options]
+    if required:
+        raise MemorizersError(
+            f"method {method!r} needs option {', '.join(required)} (e.g. --widths 64,64,64 on the command line)"
+        )
+    for key, value in options.items():  # a yes/no option takes only yes or no (a string like "maybe" is truthy)
+        if isinstance(accepted[key].default, bool) and not isinstance(value, (bool, np.bool_)):
+            raise InvalidDataError(f"option {key} of {method} is true or false; got {value!r}")
+    seed = options.get("seed")
+    if (
+        seed is not None
+        and not (isinstance(seed, (int, np.integer)) and seed >= 0)
+        and not isinstance(seed, np.random.Generator)
+    ):
+        raise InvalidDataError(f"seed must be a non-negative integer; got {seed!r}")
+    return accepted
 
 
 def option_names(method: str) -> list[str]:
@@ -225,28 +255,8 @@ def build(
         raise MemorizersError(f"unknown method {method!r}; known: {', '.join(METHODS)}") from None
     if on_failure not in ("raise", "return"):
         raise MemorizersError(f"on_failure must be 'raise' or 'return', got {on_failure!r}")
-    accepted = inspect.signature(m.construct).parameters
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        raise MemorizersError(
-            f"method {method!r} takes no option {', '.join(unknown)} (its options: {', '.join(option_names(method))})"
-        )
-    required = [k for k, p in accepted.items() if k not in ("X", "y") and p.default is p.empty and k not in options]
-    if required:
-        raise MemorizersError(
-            f"method {method!r} needs option {', '.join(required)} (e.g. --widths 64,64,64 on the command line)"
-        )
-    for key, value in options.items():  # a yes/no option takes only yes or no (a string like "maybe" is truthy)
-        if isinstance(accepted[key].default, bool) and not isinstance(value, (bool, np.bool_)):
-            raise InvalidDataError(f"option {key} of {method} is true or false; got {value!r}")
+    accepted = _check_options(method, options)
     backends.torch_device(device)  # a device that cannot be used: say so before the construction's work
-    seed = options.get("seed")
-    if (
-        seed is not None
-        and not (isinstance(seed, (int, np.integer)) and seed >= 0)
-        and not isinstance(seed, np.random.Generator)
-    ):
-        raise InvalidDataError(f"seed must be a non-negative integer; got {seed!r}")
     if m.kind == "relative":
         if tol is not None:
             options.setdefault("eps", tol)
