@@ -35,8 +35,8 @@ fuzz: $(VENV)/.dev
 # style, checked (not just configured): ruff's lint rules of pyproject.toml and its formatter; and the layer
 # contract of pyproject.toml (import-linter: no import cycle, imports inside functions counted)
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks examples docs
-	$(BIN)/ruff format --check src tests benchmarks examples docs
+	$(BIN)/ruff check src tests benchmarks examples docs/conf.py docs/_ext
+	$(BIN)/ruff format --check src tests benchmarks examples docs/conf.py docs/_ext
 	$(BIN)/lint-imports --no-cache
 
 # the documentation (docs/): Sphinx with warnings as errors and every cross-reference checked (-W -n); the gallery
