@@ -53,3 +53,11 @@ def test_a_plan_checks_options_as_build_does():
         plan("yun-3layer", X, y, bogus=1)
     assert "(as given)" in plan("yun-deep", X, y, widths=(14, 14, 14, 14, 14)).summary()
     assert "(the theorem's formula)" in plan("yun-3layer", X, y).summary()
+
+
+def test_a_plan_counts_repeated_points_once_as_build_does():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)  # two identical flowers
+    planned, built = plan("yun-classifier", X, y), build("yun-classifier", X, y, seed=0, certify=False)
+    assert planned.n_points == 150 and planned.widths == built.network.hidden_widths

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import backends, labels
 from .constructions import METHODS
-from .data import as_array, available_memory, check_finite
+from .data import as_array, available_memory, check_finite, find_duplicates
 from .errors import DuplicatePointsError, InvalidDataError, MemorizersError, VerificationError
 from .kinds import default_tol
 from .network import Dense, Network
@@ -119,6 +119,10 @@ def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
         n_out = 1
     else:
         n_out = values.shape[1]
+    repeats = {i for group in find_duplicates(X) for i in group[1:]} if len(X) else set()
+    if repeats:  # build makes the network for the distinct points (_construct)
+        keep = np.setdiff1d(np.arange(len(X)), np.fromiter(repeats, dtype=np.int64, count=len(repeats)))
+        X, values = X[keep], values[keep]
     widths = parameters = None
     given_widths = options.get("widths")
     formula = list(np.ravel(given_widths)) if given_widths is not None else m.widths(X, values, {**options})
@@ -127,7 +131,7 @@ def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
         parameters = None if m.parameters is None else int(m.parameters(X.shape[1], widths, n_out))
     return Plan(
         method,
-        len(X),
+        len(X) + len(repeats),
         X.shape[1],
         n_out,
         widths,
