@@ -137,3 +137,15 @@ def test_the_torch_module_survives_save_load_and_torch_export(tmp_path):
     assert torch.equal(loaded(x), module(x))
     exported = torch.export.export(module, (x,))
     assert torch.equal(exported.module()(x), module(x))
+
+
+def test_a_sign_network_without_classes_labels_minus_one_and_one(tmp_path):
+    """A network whose record has the kind but no classes: the label output is decode's, -1 and +1 for sign."""
+    from memorizers import labels
+    from memorizers.network import Dense, Network
+
+    net = Network([Dense(np.array([[1.0]]), np.zeros(1))], {"kind": "sign"})
+    X = np.array([[-2.0], [3.0]])
+    session = ort.InferenceSession(to_onnx(net, check=False).SerializeToString())
+    _, label = session.run(None, {"x": X})
+    assert list(label) == list(labels.decode(net.forward(X), "sign")) == [-1, 1]

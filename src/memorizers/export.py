@@ -210,6 +210,8 @@ def _label_nodes(network: Network, node, const, numpy_helper, inits):
     kind, classes = network.meta.get("kind"), network.meta.get("classes")
     if kind not in ("onehot", "binary", "sign", "index"):
         return None
+    if classes is None and kind in ("binary", "sign"):  # the kinds' own values, as decode gives them
+        classes = [0, 1] if kind == "binary" else [-1, 1]
     if kind == "onehot":
         index = node("ArgMax", ["y"], axis=1, keepdims=0)
     elif kind == "index":
