@@ -152,3 +152,17 @@ def test_torch_modules_that_are_not_read_say_what():
         prelu.weight.copy_(torch.tensor([0.1, 0.2, 0.3]))
     with pytest.raises(UnsupportedModelError, match="differ between units"):
         Network.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), prelu))
+
+
+class _Indexing(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.lin(x)[:, :1]
+
+
+def test_an_unread_torch_operation_is_one_line_not_a_traceback():
+    with pytest.raises(UnsupportedModelError, match="getitem .*is not read"):
+        Network.from_torch(_Indexing())

@@ -57,8 +57,13 @@ def from_torch(module, meta: dict | None = None):
 
 
 def _read(node, values, modules, torch):
-    where = f"{node.target if node.op != 'call_module' else type(modules[node.target]).__name__} (node {node.name!r})"
-    args = [values.get(a) if not isinstance(a, (int, float)) else a for a in node.args]
+    what = (
+        type(modules[node.target]).__name__
+        if node.op == "call_module"
+        else getattr(node.target, "__name__", node.target)
+    )
+    where = f"{what} (node {node.name!r})"
+    args = [values.get(a) if isinstance(a, torch.fx.Node) else a for a in node.args]
     x = args[0] if args else None
     if node.op == "call_module":
         m = modules[node.target]
