@@ -49,6 +49,8 @@ def from_onnx(model) -> "chain.Network":
     source = None
     if not isinstance(model, onnx.ModelProto):
         source = os.fspath(model)
+        if not os.path.isfile(source):
+            raise chain.NetworkFileError(f"{source}: no such file")
         try:
             model = onnx.load(source)
         except Exception as e:  # onnx raises DecodeError and OSError subclasses alike
