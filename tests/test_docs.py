@@ -95,3 +95,9 @@ def test_the_readme_is_short_and_the_manual_is_in_the_site(site):
     readme = (ROOT / "README.md").read_text().splitlines()
     assert len(readme) <= 150 and any("make test" in line for line in readme)
     assert "Theorem 3.1 is built" in (site / "manual.html").read_text()
+
+
+def test_the_command_line_page_has_every_commands_options(site):
+    page = (site / "cli.html").read_text()
+    for flag in ("--dry-run", "--any-order", "--rtol", "--seconds", "--keep-failed", "--jitter"):
+        assert flag in page, flag
