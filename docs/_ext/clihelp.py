@@ -20,7 +20,9 @@ class CliHelp(Directive):
         else:
             sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
             text = sub.choices[self.arguments[0]].format_help()
-        return [nodes.literal_block(text, text)]
+        block = nodes.literal_block(text, text)
+        block["language"] = "text"  # no highlighting: the help as printed
+        return [block]
 
 
 def setup(app):
