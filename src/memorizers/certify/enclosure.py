@@ -51,6 +51,7 @@ from ..numerics import column_scale
 from .formats import Format, any_order
 from .relu_pairs import _activate_with_pairs, _fold, _with_followers, _with_pairs_first, _without_followers
 
+FLOOR = 2.0**-600  # magnitudes below it are bounded by it in the bits search's record (_record)
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
 MAX_BITS = 1000  # bits_sufficient searches t in [1, MAX_BITS]; beyond that it reports inf
 SPARSE_RADIUS = 1 / 16  # input radii with at most this share of nonzero entries are multiplied through (step 4)
@@ -348,7 +349,13 @@ class Certifier:
         ar = _magnitude(getattr(a, "unfused", a))
         L, prev_pair = self.layers[id(d)], getattr(a, "pair", None)
         bias = L.bias if pair is None else self.put(full.bias)  # the followers have their own biases
-        mag = up(_with_follower_rows(ar, L, prev_pair, pair) + abs(bias), d.n_in + 2)
+        # magnitudes below FLOOR (the radii's subnormal terms of the saturated units) enter as FLOOR ||W_k||_1, not
+        # through the product: a BLAS product with subnormal entries runs tens of times slower
+        ar = where(ar < FLOOR, 0.0, ar)
+        wsum = _with_follower_rows(
+            self.put(np.ones((1, ar.shape[1]))), L, prev_pair, pair
+        )  # ||W_k||_1, as evaluated here
+        mag = up(_with_follower_rows(ar, L, prev_pair, pair) + abs(bias) + FLOOR * wsum, d.n_in + 3)
         # a fixed scale per input unit, shaped like the t-bit error it will bound: the previous
         # layer's |W||a| + |b| (that error is u times about it), or the inputs' magnitudes
         prev = record[-1] if record and record[-1][0] == "dense" else None
@@ -358,9 +365,10 @@ class Certifier:
         # for the formats' absolute terms (:mod:`.formats`): the inputs' ||a||_1 and the rows' ||W_k||_1 of the
         # network as evaluated, so of layer 1 without its column scaling (x / s and W s: powers of two)
         unscale = self.put(self.input_scale) if self.input_scale is not None and not record else None
-        l1 = (ar if unscale is None else ar * unscale).sum(1)
-        ones = self.put(np.ones((1, ar.shape[1]))) if unscale is None else 1.0 / unscale[None, :]
-        w1 = _with_follower_rows(ones, L, prev_pair, pair)
+        l1 = (ar if unscale is None else ar * unscale).sum(1) + ar.shape[1] * FLOOR * (
+            1.0 if unscale is None else amax(unscale, 0, 1.0)
+        )
+        w1 = wsum if unscale is None else _with_follower_rows(1.0 / unscale[None, :], L, prev_pair, pair)
         record.append(("dense", z, mag, 1.0 / c, up(wc, d.n_in), up(l1, d.n_in), up(w1, d.n_in + 1)))
 
     def bits_sufficient(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
