@@ -17,8 +17,8 @@ DEVICE_HELP = (
     "one, else NumPy), numpy, or a torch device such as cuda:1"
 )
 NO_BITS_HELP = (
-    "certify without searching bits_sufficient, the precision that provably suffices (the search takes about a "
-    "third of a default build at N = 10^6)"
+    "certify without searching bits_sufficient, the precision that provably suffices (the search costs about as "
+    "much as the certificate)"
 )
 
 
