@@ -1,4 +1,5 @@
 import os
+import shutil
 from fractions import Fraction
 
 import numpy as np
@@ -109,3 +110,26 @@ SMOOTH_ACTIVATIONS = [activations.tanh(), activations.sigmoid(), activations.sof
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def chromium_flags(profile) -> list[str]:
+    """Headless Chromium's path and flags for rendering a local page offline (skips, or fails where CI requires
+    Chromium, when there is none)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            break
+    else:
+        if os.environ.get("MEMORIZERS_REQUIRE_CHROMIUM"):
+            pytest.fail("MEMORIZERS_REQUIRE_CHROMIUM is set but no chromium is installed")
+        pytest.skip("no chromium on this machine (make test installs Debian's chromium where it can)")
+    return [
+        shutil.which(name),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]

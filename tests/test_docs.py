@@ -4,12 +4,13 @@ mathematics as MathML, offline."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import chromium_flags
 
 ROOT = Path(__file__).parent.parent
 pytest.importorskip("sphinx")
@@ -51,31 +52,18 @@ def test_the_api_reference_covers_the_public_names(site):
         assert (site / "generated" / f"memorizers.{name}.html").exists(), name
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    if os.environ.get("MEMORIZERS_REQUIRE_CHROMIUM"):
-        pytest.fail("MEMORIZERS_REQUIRE_CHROMIUM is set but no chromium is installed")
-    pytest.skip("no chromium on this machine (make test installs Debian's chromium where it can)")
-
-
 @pytest.mark.parametrize("page", ["index.html", "papers/yun.html", "auto_examples/plot_zhang.html"])
 def test_pages_render_in_headless_chromium_with_their_mathematics(site, page, tmp_path):
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    chromium = chromium_flags(tmp_path / "profile")
     done = subprocess.run(
-        [_chromium(), *flags, "--virtual-time-budget=5000", "--dump-dom", (site / page).as_uri()],
+        [
+            *chromium,
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            (site / page).as_uri(),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -3,12 +3,12 @@
 import csv
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import chromium_flags
 from memorizers.cli import main
 
 pytestmark = pytest.mark.slow  # the report runs every experiment (minutes)
@@ -84,29 +84,11 @@ def test_heldout_accuracy_on_real_images(report):
         assert "fashion-mnist" in {r["dataset"] for r in rows}
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    if os.environ.get("MEMORIZERS_REQUIRE_CHROMIUM"):
-        pytest.fail("MEMORIZERS_REQUIRE_CHROMIUM is set but no chromium is installed")
-    pytest.skip("no chromium on this machine (make test installs Debian's chromium where it can)")
-
-
 def test_report_renders_in_headless_chromium_with_every_image(report, tmp_path):
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    chromium = chromium_flags(tmp_path / "profile")
     url = (report / "index.html").as_uri()
     dom = subprocess.run(
-        [_chromium(), *flags, "--virtual-time-budget=10000", "--dump-dom", url],
+        [*chromium, "--virtual-time-budget=10000", "--dump-dom", url],
         capture_output=True,
         text=True,
         timeout=120,
@@ -117,7 +99,7 @@ def test_report_renders_in_headless_chromium_with_every_image(report, tmp_path):
     assert "<h1>memorizers: reproduction report (quick size)</h1>" in dom
     shot = tmp_path / "page.png"
     subprocess.run(
-        [_chromium(), *flags, "--window-size=1200,2000", f"--screenshot={shot}", url], capture_output=True, timeout=120
+        [*chromium, "--window-size=1200,2000", f"--screenshot={shot}", url], capture_output=True, timeout=120
     )
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
 
