@@ -166,3 +166,32 @@ class _Indexing(torch.nn.Module):
 def test_an_unread_torch_operation_is_one_line_not_a_traceback():
     with pytest.raises(UnsupportedModelError, match="getitem .*is not read"):
         Network.from_torch(_Indexing())
+
+
+def test_torch_onnx_export_is_read_like_the_module(tmp_path):
+    """torch's own ONNX export (Gemm with transB, LeakyRelu, a final Softmax) reads as the module does: the same
+    layers, parameters and outputs (the slope as ONNX stores it, a float32)."""
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.LeakyReLU(0.125), torch.nn.Linear(8, 3), torch.nn.Softmax(dim=1)
+    )
+    path = tmp_path / "t.onnx"
+    torch.onnx.export(
+        module, (torch.randn(2, 4),), str(path), dynamo=False, input_names=["x"], dynamic_axes={"x": {0: "n"}}
+    )
+    from_file, from_module = Network.from_onnx(path), Network.from_torch(module)
+    assert from_file.meta["stripped"] == from_module.meta["stripped"] == "Softmax"
+    for (a, _), (b, _) in zip(from_file.dense_layers(), from_module.dense_layers()):
+        assert np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias)
+        assert a.activation == b.activation  # 0.125: a float32 exactly
+    x = np.random.default_rng(0).standard_normal((20, 4))
+    assert np.array_equal(from_file.forward(x), from_module.forward(x))
+
+
+def test_predict_with_an_onnx_classifier_returns_its_labels(wine_mlp, capsys, tmp_path):
+    clf, X, names, paths, d = wine_mlp
+    np.savez(tmp_path / "new.npz", X=X[:7])
+    out = tmp_path / "pred.csv"
+    code, _, err = _cli(capsys, "predict", paths[False], "--data", tmp_path / "new.npz", "--out", out)
+    assert code == 0, err
+    assert out.read_text().split()[1:] == list(clf.predict(X[:7]))

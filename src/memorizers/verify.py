@@ -301,9 +301,7 @@ def verify(
     check_finite(X, "X")
     if len(X) == 0:
         raise InvalidDataError("no points to verify")
-    reads = network.meta.get("input_dtype")  # a model that reads float32 (memorizers.readers) sees X rounded to it
-    if reads in ("float32", "float16"):
-        X = X.astype(reads).astype(np.float64)
+    X = network.as_read(X)  # a model that reads float32 (memorizers.readers) sees X rounded to it
     if y.ndim == 0:
         raise InvalidDataError("y must hold one label per point; got a scalar")
     if len(y) != len(X):

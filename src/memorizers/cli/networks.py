@@ -327,7 +327,7 @@ def add_verify(sub) -> None:
 
 
 def cmd_predict(args) -> int:
-    network = Network.load(args.network)
+    network = read_model(args.network)
     refuse_overwriting(args.out, *input_files(args.data, args.labels), args.network)
     output_path(args.out)
     data = load(args, network, need_labels=False)
@@ -335,7 +335,7 @@ def cmd_predict(args) -> int:
     if X.ndim != 2 or X.shape[1] != network.n_in or X.dtype.kind not in "biuf":
         raise MemorizersError(f"--data must hold real points of dimension {network.n_in}; got {X.dtype} {X.shape}")
     check_finite(X, "--data")
-    F = network.outputs(X)  # exact parameters: evaluated exactly
+    F = network.outputs(network.as_read(X))  # exact parameters: evaluated exactly
     kind = recorded_kind_and_tol(network)[0] or "real"
     predicted = labels.decode(F, kind, network.meta.get("classes"))
     name = os.fspath(args.out).lower()
@@ -364,7 +364,7 @@ def cmd_predict(args) -> int:
 def add_predict(sub) -> None:
     """predict: a network's predictions for new points."""
     p = command(sub, "predict", "write a network's predictions for new points (class labels for classifiers)")
-    p.add_argument("network", help="a network file (.npz)")
+    p.add_argument("network", help="a network file (.npz), an ONNX model (.onnx) or a torch module saved whole (.pt)")
     data_flags(p, labels_needed=False)
     p.add_argument("--out", required=True, help="predictions: .csv/.tsv (one column) or .npz (arrays y and outputs)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
