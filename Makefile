@@ -23,8 +23,9 @@ demo: $(VENV)/.demo
 test: $(VENV)/.dev browser fashion-mnist lint docs
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-# the edit loop's tier (under 3 minutes on 2 cores): no test marked slow, few hypothesis examples, a short fuzz
-test-fast: $(VENV)/.dev
+# the edit loop's tier (under 3 minutes on 2 cores): the docs (every docstring's references are checked there), no
+# test marked slow, few hypothesis examples, a short fuzz
+test-fast: $(VENV)/.dev docs
 	MEMORIZERS_FUZZ=5 $(BIN)/python -m pytest -q -n 2 -m "not slow" --hypothesis-profile=fast
 
 # the certificate's fuzz at full count: 3000 networks per activation, pre-activations on and beside every kink,

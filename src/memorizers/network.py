@@ -284,7 +284,7 @@ class Network:
 
     def as_read(self, X: np.ndarray) -> np.ndarray:
         """X as the network reads it: rounded to float32 or float16 for a network read from a model whose input
-        has that type (``meta["input_dtype"]``, :mod:`memorizers.readers`), as float64 values; else X itself."""
+        has that type (``meta["input_dtype"]``, ``memorizers.readers``), as float64 values; else X itself."""
         reads = self.meta.get("input_dtype")
         if reads in ("float32", "float16"):
             with np.errstate(over="ignore"):
