@@ -65,6 +65,7 @@ report: $(VENV)/.dev
 bench: $(VENV)/.dev fashion-mnist
 	$(BIN)/python benchmarks/yun3.py
 	$(BIN)/python benchmarks/certify.py
+	$(BIN)/python benchmarks/build_profile.py
 	$(BIN)/python benchmarks/vardi.py
 
 bench-train: $(VENV)/.dev
