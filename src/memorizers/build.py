@@ -119,10 +119,9 @@ def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
         n_out = 1
     else:
         n_out = values.shape[1]
-    repeats = {i for group in find_duplicates(X) for i in group[1:]} if len(X) else set()
-    if repeats:  # build makes the network for the distinct points (_construct)
-        keep = np.setdiff1d(np.arange(len(X)), np.fromiter(repeats, dtype=np.int64, count=len(repeats)))
-        X, values = X[keep], values[keep]
+    keep = _distinct(find_duplicates(X), len(X)) if len(X) else np.arange(0)
+    repeats = len(X) - len(keep)
+    X, values = X[keep], values[keep]  # build makes the network for the distinct points (_construct)
     widths = parameters = None
     given_widths = options.get("widths")
     formula = list(np.ravel(given_widths)) if given_widths is not None else m.widths(X, values, {**options})
@@ -131,7 +130,7 @@ def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
         parameters = None if m.parameters is None else int(m.parameters(X.shape[1], widths, n_out))
     return Plan(
         method,
-        len(X) + len(repeats),
+        len(X) + repeats,
         X.shape[1],
         n_out,
         widths,
@@ -330,10 +329,15 @@ def _construct(m, X, values: np.ndarray, y, options: dict) -> tuple[Network, dic
                         f"{shown[other].tolist()!r}: no function gives one point two labels",
                         e.groups,
                     ) from None
-        drop = {i for group in e.groups for i in group[1:]}
-        keep = np.setdiff1d(np.arange(len(values)), np.fromiter(drop, dtype=np.int64, count=len(drop)))
+        keep = _distinct(e.groups, len(values))
         network, info = m.construct(np.asarray(X)[keep], values[keep], **options)
-        return network, {**info, "repeated_rows_merged": len(drop)}
+        return network, {**info, "repeated_rows_merged": len(values) - len(keep)}
+
+
+def _distinct(groups: list[list[int]], n: int) -> np.ndarray:
+    """The rows of n that remain when each group of repeated points keeps its first."""
+    drop = [i for group in groups for i in group[1:]]
+    return np.setdiff1d(np.arange(n), np.asarray(drop, dtype=np.int64))
 
 
 def _fold_output(network: Network, scale: float, offset: float) -> Network:

@@ -8,6 +8,7 @@ from .activations import Activation
 from .backends.torch_backend import torch_module
 from .errors import ExportError, MissingDependencyError, PrecisionWarning
 from .files import atomic_write_bytes, json_text
+from .kinds import KINDS
 from .network import Dense, Network
 
 SIGNIFICAND_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53, "longdouble": 64}
@@ -211,7 +212,7 @@ def _label_nodes(network: Network, node, const, numpy_helper, inits):
     if kind not in ("onehot", "binary", "sign", "index"):
         return None
     if classes is None and kind in ("binary", "sign"):  # the kinds' own values, as decode gives them
-        classes = [0, 1] if kind == "binary" else [-1, 1]
+        classes = list(KINDS[kind].values)
     if kind == "onehot":
         index = node("ArgMax", ["y"], axis=1, keepdims=0)
     elif kind == "index":

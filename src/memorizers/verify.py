@@ -36,6 +36,7 @@ import numpy as np
 
 from . import backends, kinds, labels
 from .certify import FORMATS, certify_points
+from .certify.formats import named
 from .data import as_array, check_finite
 from .errors import InvalidDataError
 from .kinds import not_one_hot, score
@@ -426,12 +427,7 @@ def _formats(any_order, dtype: str) -> tuple:
     """The formats named by verify's ``any_order`` (default: the dtype's, if it is one below float64)."""
     if any_order is None:  # float64: bits_sufficient says as much but the exponent range, and the record costs
         return (dtype,) if dtype in FORMATS and dtype != "float64" else ()
-    names = tuple(FORMATS) if any_order == "all" else (any_order,) if isinstance(any_order, str) else any_order
-    names = tuple(dict.fromkeys(names))
-    unknown = [f for f in names if f not in FORMATS]
-    if unknown:
-        raise InvalidDataError(f"unknown format {unknown[0]!r} for any_order; known: {', '.join(FORMATS)} or all")
-    return names
+    return named(any_order)
 
 
 def _exact_fields(e: ExactCheck, fields: dict, dtype: str, certified: bool) -> dict:

@@ -25,14 +25,13 @@ import numpy as np
 
 from .. import backends
 from ..arrays import amax, to_numpy
-from ..errors import InvalidDataError
 from ..intervals import U64, gamma
 from ..kinds import certified, score, score_torch, targets, targets_torch
 from ..network import Network
 from ..threads import thread_map
 from .apriori import forward_with_bound
 from .enclosure import BIG, MAX_BITS, Certifier, enclose
-from .formats import FORMATS, Format
+from .formats import FORMATS, Format, named
 
 BLOCK = 2**17  # numbers per layer in one certification block: small enough to stay in cache
 BLOCK_GPU = 2**24  # on a GPU: large products; a block's dozen arrays per layer take a few GB at most
@@ -87,9 +86,7 @@ def certify_points(
     :data:`.formats.FORMATS` to certify the points in, in any order of summation. ``progress(blocks, total,
     desc)``: wraps the blocks for a progress bar.
     """
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise InvalidDataError(f"unknown format {unknown[0]!r}; known: {', '.join(FORMATS)}")
+    formats = named(formats)
     dev = device if device != backends.NUMPY and backends.certifiable(network) else None
     certifier = Certifier(network, device=dev)
     size = BLOCK_GPU if (dev or "").startswith("cuda") else BLOCK

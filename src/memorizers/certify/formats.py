@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arrays import amax, where
+from ..errors import InvalidDataError
 from ..intervals import Enclosure, gamma, up
 from ..kinds import certified
 
@@ -60,6 +61,15 @@ FORMATS = {
     "bfloat16": Format("bfloat16", 8, 2.0**-126, (2 - 2.0**-7) * 2.0**127),
     "float16": Format("float16", 11, 2.0**-14, 65504.0),
 }
+
+
+def named(names) -> tuple[str, ...]:
+    """Format names as given (one, several, or "all"), each once, in order; InvalidDataError names an unknown one."""
+    names = tuple(FORMATS) if names == "all" else (names,) if isinstance(names, str) else tuple(names)
+    unknown = [f for f in names if f not in FORMATS]
+    if unknown:
+        raise InvalidDataError(f"unknown format {unknown[0]!r}; known: {', '.join(FORMATS)} or all")
+    return tuple(dict.fromkeys(names))
 
 
 def any_order(network, X, scale, Y, kind: str, tol: float, record: list, final: Enclosure, fmt: Format, original):

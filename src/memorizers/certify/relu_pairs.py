@@ -121,8 +121,8 @@ def _fold(ar, pair):
     """Per row, a pair layer's activation magnitudes with each follower's added to its leader's (rounded up).
 
     A sum of two nonnegative floats is exact below the normal range and within u above it, so (1 + 4u) bounds it
-    without the subnormal term of :func:`up`, which would put a subnormal in every zero entry (and slow the BLAS
-    product that reads them tens of times)."""
+    without the subnormal term of :func:`up`, which would put a subnormal in every zero entry (and send the BLAS
+    product that reads them down its slow path for subnormals)."""
     leaders, followers = pair[0], pair[1]
     return concat([(ar[:, leaders] + ar[:, followers]) * (1 + 4 * U64), ar[:, followers.stop :]], 1)
 
