@@ -32,7 +32,7 @@ html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
 html_title = "memorizers"
 html_math_renderer = "mathml"
 templates_path = ["_templates"]
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "benchmarks"]  # benchmarks/*.md: included by benchmarks.md
 nitpicky = True
 # no network when the docs are built, so no intersphinx inventories: the other libraries' types are not links
 nitpick_ignore_regex = [
@@ -43,9 +43,10 @@ nitpick_ignore_regex = [
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
-# numpydoc's validation on what the API reference documents: every object has a docstring (GL08); the
-# Parameters/Returns sections (PR*, RT*) are not yet required of the prose docstrings
-numpydoc_validation_checks = {"GL08"}
+# numpydoc's validation on what the API reference documents: every object has a docstring (GL08), every
+# parameter is documented in order with a type and a description (PR01-PR04, PR07), every function that
+# returns says what (RT01, RT03)
+numpydoc_validation_checks = {"GL08", "PR01", "PR02", "PR03", "PR04", "PR07", "RT01", "RT03"}
 
 bibtex_bibfiles = ["references.bib"]
 bibtex_default_style = "plain"

@@ -39,8 +39,13 @@ SMOOTH = {"tanh": (1.0, True), "sigmoid": (0.25, False), "softplus": (1.0, True)
 class Activation:
     """An elementwise activation.
 
-    kind: ``"relu_like"`` (slopes ``s_plus``, ``s_minus``), ``"hard_tanh"``, ``"threshold"``,
-    ``"tanh"`` or ``"sigmoid"`` (1 / (1 + exp(-t))).
+    Parameters
+    ----------
+    kind : {"relu_like", "hard_tanh", "threshold", "tanh", "sigmoid"}
+        ``"relu_like"`` is s_plus t for t >= 0 and s_minus t below (ReLU: 1 and 0); ``"hard_tanh"`` clips to
+        [-1, 1]; ``"threshold"`` is 1{t > 0}; ``"sigmoid"`` is 1 / (1 + exp(-t)).
+    s_plus, s_minus : float
+        The slopes of a ``"relu_like"`` activation.
     """
 
     kind: str
@@ -100,7 +105,19 @@ class Activation:
 
     def derivative(self, t: np.ndarray) -> np.ndarray:
         """sigma'(t) in floating point (at a kink: the mean of the two one-sided slopes, a null set).
-        ReLU-like and hard-tanh only (the threshold's derivative is 0 almost everywhere and no gradient)."""
+
+        ReLU-like and hard-tanh only (the threshold's derivative is 0 almost everywhere and no gradient).
+
+        Parameters
+        ----------
+        t : numpy.ndarray
+            Pre-activations.
+
+        Returns
+        -------
+        numpy.ndarray
+            sigma'(t), in t's dtype.
+        """
         if self.kind == "hard_tanh":
             return (np.abs(t) < 1).astype(t.dtype)
         if self.kind == "relu_like":
@@ -115,8 +132,13 @@ class Activation:
         raise MemorizersError(f"{self.name} has no derivative to use")
 
     def mean_derivative(self) -> float:
-        """E sigma'(X) for X ~ N(0, 1), in closed form; NaN where sigma is not Lipschitz (threshold) or not
-        piecewise linear (Daniely's Theorem 1 asks E sigma'(X) = 0)."""
+        """E sigma'(X) for X ~ N(0, 1), in closed form (Daniely's Theorem 1 asks E sigma'(X) = 0).
+
+        Returns
+        -------
+        float
+            The mean; NaN where sigma is not Lipschitz (threshold) or not piecewise linear.
+        """
         if self.kind == "relu_like":
             return (self.s_plus + self.s_minus) / 2
         if self.kind == "hard_tanh":
@@ -124,8 +146,24 @@ class Activation:
         return float("nan")
 
     def exact(self, m: np.ndarray, e: int) -> tuple[np.ndarray, int]:
-        """The activation of the exact dyadic array m * 2^e (m: an object array of Python ints), as (m', e').
-        Piecewise-linear kinds only: they map dyadic rationals to dyadic rationals."""
+        """The activation of the exact dyadic array m * 2^e, exactly.
+
+        Piecewise-linear kinds only: they map dyadic rationals to dyadic rationals.
+
+        Parameters
+        ----------
+        m : numpy.ndarray of object
+            Python ints, the mantissas.
+        e : int
+            The common binary exponent.
+
+        Returns
+        -------
+        m_out : numpy.ndarray of object
+            The activations' mantissas.
+        e_out : int
+            Their common exponent.
+        """
         if self.kind == "threshold":
             return (m > 0).astype(np.int64).astype(object), 0
         if self.kind == "hard_tanh":
@@ -144,7 +182,13 @@ class Activation:
         return np.where(m > 0, m * pos, m * neg), e + es
 
     def kinks(self) -> tuple[Fraction, ...]:
-        """Where a piecewise-linear activation changes slope (or jumps)."""
+        """Where a piecewise-linear activation changes slope (or jumps).
+
+        Returns
+        -------
+        tuple of fractions.Fraction
+            The kinks, ascending (empty for the identity).
+        """
         if self.kind == "hard_tanh":
             return (Fraction(-1), Fraction(1))
         if self.kind == "threshold" or (self.kind == "relu_like" and not self.is_identity):
@@ -154,8 +198,20 @@ class Activation:
         raise MemorizersError(f"{self.name} is not piecewise linear")
 
     def on_piece(self, slope, icpt, t_mid):
-        """The activation of the affine forms slope t + icpt (object arrays of Fractions) on an interval with
-        no kink inside, decided at its midpoint t_mid: the new (slope, icpt)."""
+        """The activation of affine forms slope t + icpt on an interval with no kink inside, decided at its midpoint.
+
+        Parameters
+        ----------
+        slope, icpt : numpy.ndarray of object
+            Fractions: the forms' slopes and intercepts in t.
+        t_mid : fractions.Fraction
+            The interval's midpoint.
+
+        Returns
+        -------
+        slope, icpt : numpy.ndarray of object
+            The activated forms.
+        """
         z = slope * t_mid + icpt
         if self.kind == "hard_tanh":
             hi, lo = z >= 1, z <= -1
@@ -168,8 +224,21 @@ class Activation:
         return k * slope, k * icpt
 
     def torch(self, t, temperature: float | None = None):
-        """The same function on a torch tensor. ``temperature``: the threshold's trainable surrogate
-        sigmoid(t / temperature) instead of 1{t > 0} (training; the network is evaluated with the threshold)."""
+        """The same function on a torch tensor.
+
+        Parameters
+        ----------
+        t : torch.Tensor
+            Pre-activations.
+        temperature : float, optional
+            The threshold's trainable surrogate sigmoid(t / temperature) instead of 1{t > 0} (training; the network
+            is evaluated with the threshold).
+
+        Returns
+        -------
+        torch.Tensor
+            The activations.
+        """
         import torch
 
         if self.kind == "hard_tanh":
@@ -187,9 +256,26 @@ class Activation:
         return torch.where(t > 0, self.s_plus * t, self.s_minus * t)
 
     def onnx(self, node, const, t: str, float32: bool) -> str:
-        """ONNX nodes computing the same function of tensor ``t``; returns the output's name.
-        ``node(op, inputs, **attributes)`` appends a node and returns its output's name; ``const(value)`` names
-        a constant of the graph's element type. LeakyRelu's alpha is a float32 attribute: float32 graphs only."""
+        """ONNX nodes computing the same function of tensor ``t``.
+
+        LeakyRelu's alpha is a float32 attribute: used in float32 graphs only.
+
+        Parameters
+        ----------
+        node : callable
+            ``node(op, inputs, **attributes)`` appends a node and returns its output's name.
+        const : callable
+            ``const(value)`` names a constant of the graph's element type.
+        t : str
+            The input tensor's name.
+        float32 : bool
+            Whether the graph's element type is float32.
+
+        Returns
+        -------
+        str
+            The output tensor's name.
+        """
         if self.kind == "hard_tanh":
             return node("Clip", [t, const(-1.0), const(1.0)])
         if self.kind == "threshold":
@@ -213,8 +299,21 @@ class Activation:
     # -- the certificate's interval behaviour (memorizers.certify): radii rigorous in exact arithmetic --
 
     def lipschitz(self, z: Enclosure):
-        """Per unit, a Lipschitz constant over the interval h + l +- r: the slope on the side the interval lies
-        on (0 where hard-tanh is saturated), the larger slope where it straddles a kink. The threshold has none."""
+        """Per unit, a Lipschitz constant over the interval h + l +- r of an enclosure.
+
+        The slope on the side the interval lies on (0 where hard-tanh is saturated), the larger slope where it
+        straddles a kink. The threshold has none.
+
+        Parameters
+        ----------
+        z : Enclosure
+            Pre-activations.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            The constants, per unit (a float for the smooth kinds, whose constant is global).
+        """
         if self.kind in SMOOTH:
             return SMOOTH[self.kind][0]
         if self.kind == "hard_tanh":
@@ -230,8 +329,20 @@ class Activation:
         return where(pos, sp, where(neg, sm, max(sp, sm)))
 
     def enclose(self, z: Enclosure) -> Enclosure:
-        """An enclosure of the activation of every exact value in z (float64 evaluation; see the module doc
-        of :mod:`memorizers.certify` for the rounding each kind adds)."""
+        """An enclosure of the activation of every exact value in z.
+
+        Float64 evaluation; the module doc of :mod:`memorizers.certify` says what rounding each kind adds.
+
+        Parameters
+        ----------
+        z : Enclosure
+            Pre-activations.
+
+        Returns
+        -------
+        Enclosure
+            Contains the activation of every value z contains.
+        """
         if self.kind == "threshold":
             pos, neg = sides(z, 0.0)
             out = as_float(z.h + z.l > 0)
@@ -274,9 +385,25 @@ class Activation:
         return Enclosure(h, l, up(r, 3) + 4 * ETA)
 
     def bits_error(self, z: Enclosure, rz, u: float):
-        """|act(z_t) - act(z)| (plus the t-bit rounding of the activation, u = 2^-t) when |z_t - z| <= rz and z
-        lies in z +- r: both lie in z +- (r + rz), so the Lipschitz constant there times rz (an undecided
-        threshold: 1)."""
+        """A bound on |act(z_t) - act(z)| (plus the t-bit rounding of the activation) when |z_t - z| <= rz.
+
+        z lies in z +- r, so both lie in z +- (r + rz): the Lipschitz constant there times rz (an undecided
+        threshold: 1).
+
+        Parameters
+        ----------
+        z : Enclosure
+            The exact pre-activations.
+        rz : numpy.ndarray
+            The bound on the t-bit evaluation's distance from them.
+        u : float
+            The unit roundoff 2^-t.
+
+        Returns
+        -------
+        numpy.ndarray
+            Per unit, the bound.
+        """
         wide = Enclosure(z.h, z.l, z.r + rz)
         if self.kind == "threshold":
             pos, neg = sides(wide, 0.0)
@@ -289,8 +416,28 @@ class Activation:
         return up(R, 4)
 
     def apriori(self, z, zf, ez, u: float, eta: float):
-        """The activation of z (computed in its dtype, unit roundoff u, smallest subnormal eta) and a bound on
-        its distance to the exact activation when the exact pre-activation is within ez of zf = float64(z)."""
+        """The activation of z and a bound on its distance to the exact activation.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Pre-activations computed in their dtype.
+        zf : numpy.ndarray
+            float64(z).
+        ez : numpy.ndarray
+            A bound on the distance of the exact pre-activation from zf.
+        u : float
+            The dtype's unit roundoff.
+        eta : float
+            Its smallest subnormal.
+
+        Returns
+        -------
+        out : numpy.ndarray
+            The activation, in z's dtype.
+        bound : numpy.ndarray
+            Its distance to the exact activation, at most.
+        """
         out = self(z)
         if self.kind == "threshold":
             return out, np.where(np.abs(zf) > ez, 0.0, 1.0)

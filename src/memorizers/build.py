@@ -25,7 +25,21 @@ class Built:
     with what built it: the method's name and the paper's statement.
 
     Every record shares ``bound`` (the theorem's figure) and ``used`` (the same quantity in the network
-    built), named by :attr:`quantity`; the rest of ``info`` is method-specific."""
+    built), named by :attr:`quantity`; the rest of ``info`` is method-specific.
+
+    Parameters
+    ----------
+    network : Network
+        The network built.
+    report : MemorizationReport
+        Its verification on the data it was built for (float64, certified unless ``build(certify=False)``).
+    info : dict
+        The construction's record: its choices and diagnostics, with ``bound`` and ``used``.
+    method : str
+        The registered name of the construction (:data:`memorizers.constructions.METHODS`).
+    statement : str
+        The paper's statement it follows, e.g. "Yun, Sra & Jadbabaie (2019), Theorem 3.1".
+    """
 
     network: Network
     report: MemorizationReport
@@ -62,7 +76,29 @@ class Built:
 class Plan:
     """What ``build`` would make of the data, known before any work: the theorem's hidden widths, the
     network's parameters and their memory (None where they are decided while building), and the estimated time
-    of one float64 forward pass (N x parameters multiply-adds at this machine's measured matrix-product rate)."""
+    of one float64 forward pass (N x parameters multiply-adds at this machine's measured matrix-product rate).
+
+    Parameters
+    ----------
+    method : str
+        The construction.
+    n_points : int
+        The distinct points it would be built for (repeated rows are built once).
+    n_in, n_out : int
+        Input dimension and output units.
+    widths : list of int or None
+        Hidden widths (None for the boosting methods, whose size is decided while building).
+    parameters, parameter_bytes : int or None
+        The network's weights and biases, and their float64 memory (None where decided while building).
+    construction_bytes : int or None
+        The construction's own working memory, where the registry knows that it dominates.
+    available_bytes : int
+        The memory available on this machine.
+    forward_seconds : float or None
+        Estimated time of one float64 forward pass over the data.
+    widths_given : bool
+        Whether the widths were given as an option rather than taken from the theorem's formula.
+    """
 
     method: str
     n_points: int
@@ -99,9 +135,32 @@ class Plan:
 
 
 def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
-    """What ``build`` would make (a ``Plan``), without building: the data and labels checked as build
-    checks them, the widths from the theorem's formula (the registry's), the parameters from the method's
-    layout."""
+    """What ``build`` would make, without building: the data and labels checked as build checks them, the
+    widths from the theorem's formula (the registry's), the parameters from the method's layout.
+
+    Parameters
+    ----------
+    method : str
+        A registered construction (:data:`memorizers.constructions.METHODS`).
+    X : array_like, shape (N, dx)
+        The points.
+    y : array_like, shape (N,) or (N, dy)
+        Their labels, as :func:`memorizers.build` takes them.
+    kind : str, optional
+        The label kind (default: the method's).
+    **options
+        The construction's options, as ``build`` would pass them (``widths`` among them).
+
+    Returns
+    -------
+    Plan
+        Widths, parameters, memory and the estimated forward time; ``Plan.summary()`` says it in a sentence.
+
+    Raises
+    ------
+    MemorizersError
+        An unknown method or option; the data or labels errors that ``build`` raises.
+    """
     try:
         m = METHODS[method]
     except KeyError:

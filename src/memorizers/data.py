@@ -249,8 +249,19 @@ def _npz_arrays(path, need) -> dict[str, np.ndarray]:
 
 @dataclass
 class Dataset:
-    """What :func:`load_data` read: features X (N, dx), labels y (None when the file has none), and for a
-    CSV/TSV table the feature columns' names and the label column's name (else None)."""
+    """What :func:`load_data` read.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (N, dx)
+        The features.
+    y : numpy.ndarray or None
+        The labels (None when the file has none).
+    feature_names : list of str, optional
+        A CSV/TSV table's feature columns.
+    target_name : str, optional
+        A table's label column.
+    """
 
     X: np.ndarray
     y: np.ndarray | None
@@ -269,11 +280,33 @@ def load_data(
     * ``.npz``: arrays ``X`` (N x dx) and ``y`` (N or N x dy); ``y`` may be absent when not needed.
     * ``.npy``: X alone; the labels come from ``labels`` (another ``.npy``), if given.
     * ``.csv``, ``.tsv`` (any other extension: the delimiter is sniffed): a header row, then one row per
-      point. ``target`` names the label column (or gives its index; default the last column when labels
-      are needed); the other columns are the features, which must be numbers. Class labels may be
-      strings. ``features``: take exactly these columns (by header name), as recorded by a build.
+      point; the columns other than the label's are the features, which must be numbers. Class labels may
+      be strings.
     * The MNIST family's IDX files: the images file (``...-images-idx3-ubyte[.gz]``) or a directory
       holding them (the ``train`` split); the labels file is found beside it.
+
+    Parameters
+    ----------
+    path : path-like
+        The data file (or an IDX directory).
+    labels : path-like, optional
+        A ``.npy`` of labels for a ``.npy`` of points.
+    target : str or int, optional
+        A table's label column, by header name or index (default the last column when labels are needed).
+    features : list of str, optional
+        Take exactly these columns of a table (by header name), as recorded by a build.
+    need_labels : bool
+        False reads points without labels (for predict): a table then has no label column by default.
+
+    Returns
+    -------
+    Dataset
+        X (N, dx) float64, y (or None), and the feature names of a table.
+
+    Raises
+    ------
+    InvalidDataError
+        No such file, a format it does not read, or contents that are not a dataset (one line saying which).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -489,10 +522,27 @@ def read_idx(path) -> np.ndarray:
 def load_mnist_idx(path=None, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """(X, y) of an MNIST-family split: X (N, 784) float64 in [0, 1], y (N,) class ids.
 
-    ``path``: a directory holding ``{split}-images-idx3-ubyte[.gz]`` and the matching labels
-    (``train`` or ``t10k``; ``test`` means ``t10k``), or the images file itself. Without a path,
-    Fashion-MNIST is looked for in ``FASHION_MNIST_DIRS`` (Debian's package
+    Without a path, Fashion-MNIST is looked for in ``FASHION_MNIST_DIRS`` (Debian's package
     ``dataset-fashion-mnist`` installs it in the first).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A directory holding ``{split}-images-idx3-ubyte[.gz]`` and the matching labels, or the images file.
+    split : {"train", "test", "t10k"}
+        Which split (``test`` means ``t10k``).
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (N, 784)
+        The images, float64 in [0, 1].
+    y : numpy.ndarray, shape (N,)
+        Their class ids.
+
+    Raises
+    ------
+    InvalidDataError
+        An unknown split, no files found, or files that are not IDX.
     """
     split = {"test": "t10k"}.get(split, split)
     if split not in ("train", "t10k"):

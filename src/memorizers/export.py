@@ -84,10 +84,30 @@ def _torch():
 def to_torch(network: Network, dtype=None, X=None, y=None, *, check: bool = True):
     """A ``torch.nn.Module`` computing the same function, in float64 by default (``torch_module``).
 
-    A lower precision is checked first (``check_export``: against X, y when given,
-    else against the network's recorded bits_sufficient) unless ``check`` is False.
     Dense layers become ``nn.Linear`` with the stored weights; activations are their exact torch
     counterparts (``Activation.torch``).
+
+    Parameters
+    ----------
+    network : Network
+        The network to export.
+    dtype : torch.dtype, optional
+        The module's parameter type (default ``torch.float64``).
+    X, y : array_like, optional
+        Data to check a lower precision against (``check_export``); without them the check uses the
+        network's recorded bits_sufficient.
+    check : bool
+        False skips that check.
+
+    Returns
+    -------
+    torch.nn.Module
+        Picklable; its ``to_network`` reads it back.
+
+    Raises
+    ------
+    ExportError
+        When the export would no longer memorize X, y.
     """
     torch = _torch()
     dtype = dtype or torch.float64
@@ -102,11 +122,13 @@ def to_onnx(network: Network, path=None, dtype=np.float64, opset: int = 17, X=No
     Parameters
     ----------
     network : Network
+        The network to export.
     path : path-like, optional
         Written atomically (never over an input or a non-regular file).
     dtype : {numpy.float64, numpy.float32}
         The graph's element type.
     opset : int
+        The ONNX operator set version.
     X, y : array_like, optional
         Data to check a lower precision (or exact parameters) against (``check_export``).
     check : bool

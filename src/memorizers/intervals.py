@@ -19,7 +19,15 @@ ETA = 2.0**-1074  # smallest positive subnormal float64
 
 
 class Enclosure:
-    """Exact values lie within ``r`` of ``h + l`` (all float64 arrays of one shape)."""
+    """Exact values lie within ``r`` of ``h + l`` (all float64 arrays of one shape).
+
+    Parameters
+    ----------
+    h, l : numpy.ndarray
+        The midpoint as an unevaluated sum of a high and a low part.
+    r : numpy.ndarray
+        The radius.
+    """
 
     def __init__(self, h, l, r):
         self.h, self.l, self.r = h, l, r

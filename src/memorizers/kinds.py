@@ -290,13 +290,22 @@ TOL_RULE = "1e-6 up to N = 10^5, then 1e-6 (N / 10^5)^1.5"  # default_tol in wor
 
 
 def default_tol(n: int) -> float:
-    """The tolerance of real labels when none is given, for N = n points: 1e-6 up to N = 10^5, then
-    1e-6 (N / 10^5)^1.5 (5.2e-6 at N = 3 10^5, 3.2e-5 at 10^6).
+    """The tolerance of real labels when none is given: 1e-6 up to N = 10^5, then 1e-6 (N / 10^5)^1.5.
 
     The largest float64 error of Theorem 3.1's networks (Yun et al. 2019), the largest the library builds,
     grows like N^1.5: the sum of layer 2's large, cancelling products dominates it. The rule follows that
     growth with room to spare at every N (the tolerance table of docs/manual.md has the measurements); what
     float64 resolves, and so what can be claimed, grows with N, and reports print the tolerance they judged by.
+
+    Parameters
+    ----------
+    n : int
+        The number of points N.
+
+    Returns
+    -------
+    float
+        The tolerance (5.2e-6 at N = 3 10^5, 3.2e-5 at 10^6).
     """
     return 1e-6 * max(1.0, n / 1e5) ** 1.5
 
@@ -390,5 +399,21 @@ def certified(enc, Y: np.ndarray, name: str, tol: float) -> np.ndarray:
 
     Rigorous: the differences are formed by TwoSum and every comparison leaves an outward
     margin for its own rounding, so True proves the criterion for the exact outputs.
+
+    Parameters
+    ----------
+    enc : Enclosure
+        The outputs' enclosure.
+    Y : numpy.ndarray
+        The targets (``memorizers.kinds.targets``).
+    name : str
+        The label kind.
+    tol : float
+        The criterion's tolerance.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per point, proved.
     """
     return kind(name).certified(enc, Y if is_torch(Y) else np.asarray(Y, dtype=np.float64), tol)

@@ -36,7 +36,29 @@ def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np
     ``classes`` (default the sorted distinct labels; 0..n_classes-1 when ``n_classes`` is given and
     the labels are such ids). binary and sign: two label values, the smaller one standing for 0
     (binary) or -1 (sign); {0, 1} and {-1, +1} keep their meaning whichever of them occur.
-    Labels not among ``classes`` raise InvalidDataError naming them.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,), (N, 1) or (N, C)
+        The labels as given.
+    kind : str
+        The label kind (:mod:`memorizers.kinds`).
+    classes : sequence, optional
+        The class values the ids index (default: from the labels).
+    n_classes : int, optional
+        The number of classes when the labels are ids 0..n_classes-1 (some may not occur).
+
+    Returns
+    -------
+    values : numpy.ndarray
+        The labels as ``kind`` scores them.
+    classes : list or None
+        The class values ``values`` index (None for real kinds and for one-hot rows given as such).
+
+    Raises
+    ------
+    InvalidDataError
+        Labels not among ``classes`` (named), non-finite numbers, or a shape the kind does not take.
     """
     y = as_array(y, "labels are not an array")
     if kind not in CLASS_KINDS or y.ndim == 0 or len(y) == 0 or (y.ndim == 2 and y.shape[1] == 0):
@@ -76,7 +98,17 @@ def encode(y, kind: str, classes=None, n_classes: int | None = None) -> tuple[np
 @dataclass(frozen=True)
 class Labels:
     """Labels encoded once: ``values`` as ``kind`` scores them (class ids, {0, 1}, {-1, +1}, or the reals as
-    given) and the class values they index (None for real kinds and for one-hot rows given as such)."""
+    given) and the class values they index (None for real kinds and for one-hot rows given as such).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The encoded labels (:func:`encode`).
+    kind : str
+        Their label kind.
+    classes : list, optional
+        The class values they index.
+    """
 
     values: np.ndarray
     kind: str
@@ -86,7 +118,20 @@ class Labels:
         return len(self.values)
 
     def targets(self, n_out: int, rows=slice(None)) -> np.ndarray:
-        """The rows' target outputs (len(rows), n_out) the kind scores against (``memorizers.kinds.targets``)."""
+        """The rows' target outputs the kind scores against (``memorizers.kinds.targets``).
+
+        Parameters
+        ----------
+        n_out : int
+            The network's outputs.
+        rows : slice or array_like of int
+            Which labels.
+
+        Returns
+        -------
+        numpy.ndarray, shape (len(rows), n_out)
+            The targets.
+        """
         return targets(self.values[rows], n_out, self.kind)
 
 
@@ -104,7 +149,18 @@ def real_scale(values: np.ndarray) -> tuple[float, float, np.ndarray] | None:
     half-range with 1/128 to spare (the grid's rounding). The transformation is exact, so that s (y - c) / s + c
     is y again in exact arithmetic (constructions with exact parameters keep their exactness): where some y - c
     would round, c is 0 and 2^k above max |y|; where even y / 2^k would round (a label below float64's normal
-    range), the midpoint's transformation, rounded."""
+    range), the midpoint's transformation, rounded.
+
+    Parameters
+    ----------
+    values : array_like
+        Real labels.
+
+    Returns
+    -------
+    tuple of (float, float, numpy.ndarray) or None
+        (2^k, c, (y - c) / 2^k), or None when every label is in [-1, 1] already.
+    """
     Y = np.asarray(values, dtype=np.float64)
     if Y.size == 0 or not np.isfinite(Y).all() or np.abs(Y).max() <= 1:
         return None
@@ -163,7 +219,22 @@ def for_network(network, y, kind: str) -> Labels:
 
 def decode(F: np.ndarray, kind: str, classes=None) -> np.ndarray:
     """Predicted labels from network outputs F (N, n_out): the class values for classification kinds
-    (argmax for onehot, the threshold 1/2 for binary, the sign for sign), F itself for real ones."""
+    (argmax for onehot, the threshold 1/2 for binary, the sign for sign), F itself for real ones.
+
+    Parameters
+    ----------
+    F : numpy.ndarray, shape (N, n_out)
+        Network outputs.
+    kind : str
+        The label kind.
+    classes : sequence, optional
+        The class values (default the ids themselves, or the kind's native values).
+
+    Returns
+    -------
+    numpy.ndarray
+        One label per row (F's rows for real kinds with several outputs).
+    """
     F = np.asarray(F)
     if kind not in CLASS_KINDS:
         return F[:, 0] if F.shape[1] == 1 else F

@@ -40,6 +40,15 @@ class Dense:
     ``weight`` and ``bias`` given as object arrays (Python ints, dyadic Fractions) are exact parameters
     (module doc), kept in ``exact_weight`` and ``exact_bias``: the network is then one for exact arithmetic,
     judged by its exact evaluation, even where float64 holds every parameter.
+
+    Parameters
+    ----------
+    weight : numpy.ndarray, shape (n_out, n_in)
+        Float64, or an object array of Python ints and dyadic Fractions (exact parameters).
+    bias : numpy.ndarray, shape (n_out,)
+        Float64 or exact, as ``weight``.
+    activation : Activation
+        Applied elementwise (default the identity).
     """
 
     weight: np.ndarray
@@ -69,7 +78,20 @@ class Dense:
         return self.exact_weight is not None
 
     def take(self, rows=slice(None), cols=slice(None)) -> "Dense":
-        """The layer restricted to (or permuted by) these output rows and input columns, exact parameters kept."""
+        """The layer restricted to (or permuted by) these output rows and input columns, exact parameters kept.
+
+        Parameters
+        ----------
+        rows : slice or array_like of int
+            Output units.
+        cols : slice or array_like of int
+            Input columns.
+
+        Returns
+        -------
+        Dense
+            The sub-layer.
+        """
         if self.exact:
             return Dense(self.exact_weight[rows][:, cols], self.exact_bias[rows], self.activation)
         return Dense(self.weight[rows][:, cols], self.bias[rows], self.activation)
@@ -89,7 +111,13 @@ class Dense:
 
 @dataclass
 class Residual:
-    """a + block(a), where block is a list of Dense layers mapping the width back to itself."""
+    """a + block(a), where block is a list of Dense layers mapping the width back to itself.
+
+    Parameters
+    ----------
+    block : list of Dense
+        Its first layer's input width equals its last layer's output width.
+    """
 
     block: list[Dense]
 
@@ -117,7 +145,15 @@ Layer = Union[Dense, Residual]
 
 @dataclass
 class Network:
-    """An ordered list of layers; ``meta`` records what built it (method, theorem, options)."""
+    """An ordered list of layers; ``meta`` records what built it (method, theorem, options).
+
+    Parameters
+    ----------
+    layers : list of Dense or Residual
+        Applied in order; each one's input width is the previous one's output width.
+    meta : dict
+        What built it and how to read its output: method, theorem, options, label kind, classes, label scale.
+    """
 
     layers: list[Layer]
     meta: dict = field(default_factory=dict)
@@ -143,11 +179,23 @@ class Network:
         return self.layers[-1].n_out
 
     def forward(self, X, dtype=np.float64, device: str = "numpy") -> np.ndarray:
-        """Evaluate on the rows of X (N, n_in) in ``dtype``; returns (N, n_out).
+        """Evaluate on the rows of X in ``dtype``.
 
-        Parameters and inputs are cast to ``dtype`` first (float32, float64 or
-        numpy.longdouble), so every operation rounds in that type. ``device``: "numpy", or
-        "auto" / a torch device name (``memorizers.backends.select``).
+        Parameters and inputs are cast to ``dtype`` first, so every operation rounds in that type.
+
+        Parameters
+        ----------
+        X : array_like, shape (N, n_in)
+            The points.
+        dtype : numpy type
+            float32, float64 or numpy.longdouble.
+        device : str
+            "numpy", or "auto" / a torch device name (``memorizers.backends.select``).
+
+        Returns
+        -------
+        numpy.ndarray, shape (N, n_out)
+            The outputs, in ``dtype``.
         """
         from .backends import chunk_activations, select
 
@@ -167,8 +215,21 @@ class Network:
         return out
 
     def outputs(self, X) -> np.ndarray:
-        """The outputs as float64 the way the network is meant to be evaluated: exactly, then rounded once, when
-        it has exact parameters (:mod:`memorizers.exact`), else :meth:`forward` in float64. What predictions use."""
+        """The outputs as float64 the way the network is meant to be evaluated: what predictions use.
+
+        Exactly, then rounded once, when it has exact parameters (:mod:`memorizers.exact`), else :meth:`forward`
+        in float64.
+
+        Parameters
+        ----------
+        X : array_like, shape (N, n_in)
+            The points.
+
+        Returns
+        -------
+        numpy.ndarray, shape (N, n_out)
+            Float64 outputs.
+        """
         if not self.exact:
             return self.forward(X)
         from .exact import exact_forward
@@ -176,17 +237,42 @@ class Network:
         return rounded(exact_forward(self, np.atleast_2d(np.asarray(X, dtype=np.float64))))
 
     def evaluator(self, dtype=np.float64):
-        """The float evaluation in ``dtype`` (NumPy) as a function of chunks of rows
-        (``memorizers.backends.numpy_backend.evaluator``): what :meth:`forward` and verify run."""
+        """The float evaluation in ``dtype`` (NumPy) as a function of chunks of rows, what :meth:`forward` runs.
+
+        Parameters
+        ----------
+        dtype : numpy type
+            float32, float64 or numpy.longdouble.
+
+        Returns
+        -------
+        callable
+            ``evaluate(X_chunk)`` returning its outputs (``memorizers.backends.numpy_backend.evaluator``).
+        """
         from .backends.numpy_backend import evaluator
 
         return evaluator(self, dtype)
 
     def interpret(self, a, dense, add):
-        """The one walk through the network, in any arithmetic: ``dense(layer, a)`` applies a Dense layer
-        (its affine map and activation) to the value ``a``, ``add(a, h)`` closes a residual block
-        a + block(a). Float evaluation, exact evaluation, the certificate's enclosures, the a-priori
-        bound, the affine pieces and the ONNX graph are this walk with their own two operations."""
+        """The one walk through the network, in any arithmetic.
+
+        Float evaluation, exact evaluation, the certificate's enclosures, the a-priori bound, the affine pieces
+        and the ONNX graph are this walk with their own two operations.
+
+        Parameters
+        ----------
+        a : object
+            The input, in the arithmetic's representation.
+        dense : callable
+            ``dense(layer, a)`` applies a Dense layer (its affine map and activation) to the value ``a``.
+        add : callable
+            ``add(a, h)`` closes a residual block: a + block(a).
+
+        Returns
+        -------
+        object
+            The output, in the same representation.
+        """
         for layer in self.layers:
             if isinstance(layer, Residual):
                 h = a
@@ -198,7 +284,18 @@ class Network:
         return a
 
     def chunk_rows(self, activations: int = 2**21) -> int:
-        """Rows per chunk so that one layer's activations hold about ``activations`` numbers."""
+        """Rows per chunk so that one layer's activations hold about ``activations`` numbers.
+
+        Parameters
+        ----------
+        activations : int
+            The numbers one chunk's widest layer may hold.
+
+        Returns
+        -------
+        int
+            At least 1.
+        """
         return max(1, activations // max(self.n_in, self.n_out, *self.hidden_widths, 1))
 
     __call__ = forward
@@ -223,17 +320,19 @@ class Network:
     def stats(self) -> dict:
         """Size of the network.
 
-        hidden_neurons, edges (number of weights), parameters (weights + biases),
-        nonzero_parameters, max_abs_weight (over weights and biases; inf past float64), bit_complexity (the
-        most bits of one parameter in fixed point: integer part plus fraction, ``memorizers.exact.bits``),
-        total_bits (their sum over all parameters), bits_sufficient (the significand precision proved to suffice,
-        recorded by :func:`memorizers.build`; None if unknown) and total_weight
-
-            W(f) = sum over hidden neurons v of ||a_v||_2 * sqrt(||w_v||^2 + b_v^2),
-
-        where (w_v, b_v) are v's incoming weights and bias and a_v its outgoing weights.
-        For a two-layer net with scalar output this is Bubeck et al.'s
+        For a two-layer net with scalar output the total weight is Bubeck et al.'s
         W(f) = sum_l |a_l| sqrt(||w_l||^2 + b_l^2); deeper nets sum it over every hidden layer.
+
+        Returns
+        -------
+        dict
+            hidden_neurons, edges (number of weights), parameters (weights + biases), nonzero_parameters,
+            max_abs_weight (over weights and biases; inf past float64), bit_complexity (the most bits of one
+            parameter in fixed point: integer part plus fraction, ``memorizers.exact.bits``), total_bits (their sum
+            over all parameters), bits_sufficient (the significand precision proved to suffice, recorded by
+            :func:`memorizers.build`; None if unknown) and total_weight
+            W(f) = sum over hidden neurons v of ||a_v||_2 * sqrt(||w_v||^2 + b_v^2), where (w_v, b_v) are v's
+            incoming weights and bias and a_v its outgoing weights.
         """
         dense = list(self.dense_layers())
         params = [(d.exact_weight, d.exact_bias) if d.exact else (d.weight, d.bias) for d, _ in dense]
@@ -268,14 +367,45 @@ class Network:
     # -- export -----------------------------------------------------------------------
 
     def to_torch(self, dtype=None, X=None, y=None, *, check: bool = True):
-        """A torch.nn.Module computing the same function, float64 by default (see
-        :func:`memorizers.export.to_torch`)."""
+        """A torch.nn.Module computing the same function, float64 by default.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            The module's parameter type.
+        X, y : array_like, optional
+            Data to check a lower precision against.
+        check : bool
+            False skips that check.
+
+        Returns
+        -------
+        torch.nn.Module
+            See :func:`memorizers.export.to_torch`.
+        """
         from .export import to_torch
 
         return to_torch(self, dtype, X, y, check=check)
 
     def to_onnx(self, path=None, dtype=np.float64, X=None, y=None, *, check: bool = True):
-        """An ONNX model of this network, float64 by default (see :func:`memorizers.export.to_onnx`)."""
+        """An ONNX model of this network, float64 by default.
+
+        Parameters
+        ----------
+        path : path-like, optional
+            Written atomically, if given.
+        dtype : {numpy.float64, numpy.float32}
+            The graph's element type.
+        X, y : array_like, optional
+            Data to check a lower precision against.
+        check : bool
+            False skips that check.
+
+        Returns
+        -------
+        onnx.ModelProto
+            See :func:`memorizers.export.to_onnx`.
+        """
         from .export import to_onnx
 
         return to_onnx(self, path, dtype, X=X, y=y, check=check)
@@ -283,8 +413,21 @@ class Network:
     # -- serialisation ----------------------------------------------------------------
 
     def as_read(self, X: np.ndarray) -> np.ndarray:
-        """X as the network reads it: rounded to float32 or float16 for a network read from a model whose input
-        has that type (``meta["input_dtype"]``, ``memorizers.readers``), as float64 values; else X itself."""
+        """X as the network reads it.
+
+        Rounded to float32 or float16 for a network read from a model whose input has that type
+        (``meta["input_dtype"]``, ``memorizers.readers``), as float64 values; else X itself.
+
+        Parameters
+        ----------
+        X : numpy.ndarray, shape (N, n_in)
+            The points.
+
+        Returns
+        -------
+        numpy.ndarray
+            The points the network computes on.
+        """
         reads = self.meta.get("input_dtype")
         if reads in ("float32", "float16"):
             with np.errstate(over="ignore"):
@@ -293,22 +436,48 @@ class Network:
 
     @classmethod
     def from_onnx(cls, model) -> "Network":
-        """The network an ONNX model computes (a path or ``onnx.ModelProto``), parameters exactly as stored
-        (:func:`memorizers.readers.from_onnx`)."""
+        """The network an ONNX model computes, parameters exactly as stored.
+
+        Parameters
+        ----------
+        model : path-like or onnx.ModelProto
+            The model (:func:`memorizers.readers.from_onnx`).
+
+        Returns
+        -------
+        Network
+            The same function.
+        """
         from .readers import from_onnx
 
         return from_onnx(model)
 
     @classmethod
     def from_torch(cls, module) -> "Network":
-        """The network a PyTorch module computes, parameters exactly as stored
-        (:func:`memorizers.readers.from_torch`)."""
+        """The network a PyTorch module computes, parameters exactly as stored.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            The module (:func:`memorizers.readers.from_torch`).
+
+        Returns
+        -------
+        Network
+            The same function.
+        """
         from .readers import from_torch
 
         return from_torch(module)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """A flat dict of arrays (plus a JSON header) that ``from_arrays`` inverts exactly."""
+        """A flat dict of arrays (plus a JSON header) that ``from_arrays`` inverts exactly.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            What :meth:`save` writes.
+        """
         arrays: dict[str, np.ndarray] = {}
         layout = []
         for i, layer in enumerate(self.layers):
@@ -357,14 +526,36 @@ class Network:
             raise NetworkFileError(f"malformed network file: {e}") from e
 
     def save(self, path) -> None:
-        """Write to one .npz file, atomically (temporary file, then rename)."""
+        """Write to one .npz file, atomically (temporary file, then rename).
+
+        Parameters
+        ----------
+        path : path-like
+            The file; never an input or a non-regular file.
+        """
         buf = io.BytesIO()
         np.savez(buf, **self.to_arrays())
         atomic_write_bytes(path, buf.getvalue())
 
     @classmethod
     def load(cls, path) -> "Network":
-        """Read a file written by :meth:`save`; raises NetworkFileError on anything else."""
+        """Read a file written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path-like
+            A .npz file written by :meth:`save`.
+
+        Returns
+        -------
+        Network
+            Exactly the network saved, exact parameters included.
+
+        Raises
+        ------
+        NetworkFileError
+            Anything else.
+        """
         return cls.from_arrays(read_npz(path, "network"))
 
 

@@ -70,8 +70,14 @@ class MemorizingClassifier(ClassifierMixin, _Memorizing):
         A construction for class labels: ``yun-classifier`` (Yun et al. 2019, Proposition 3.2),
         ``yun-2layer`` (Corollary 4.2), ``yun-resnet`` (Theorem 4.1), ``yun-deep-classifier``,
         or, for two classes, ``baum`` (Bubeck et al. 2020, Proposition 3), ``vershynin``, ``daniely``.
-    widths, activation, seed, tol : the construction's hidden widths (default its smallest),
-        activation, random seed and tolerance (see :func:`memorizers.build`).
+    widths : tuple of int, optional
+        The construction's hidden widths (default the smallest its theorem allows).
+    activation : str, optional
+        Its activation (default its own).
+    seed : int, optional
+        Its random seed.
+    tol : float, optional
+        The tolerance of the verification (:func:`memorizers.build`).
     options : dict, optional
         Any other option of the construction (e.g. ``{"margin": 2.0}``).
     certify : bool, default False
@@ -79,8 +85,16 @@ class MemorizingClassifier(ClassifierMixin, _Memorizing):
 
     Attributes
     ----------
-    classes_, n_features_in_, network_ (the :class:`memorizers.Network`), report_ (its
-    :class:`memorizers.verify.MemorizationReport`), info_ (the construction's record).
+    classes_ : numpy.ndarray
+        The class values seen in fit.
+    n_features_in_ : int
+        The input dimension.
+    network_ : Network
+        The network built.
+    report_ : MemorizationReport
+        Its verification on the training set.
+    info_ : dict
+        The construction's record.
     """
 
     default_method = "yun-classifier"
@@ -94,7 +108,18 @@ class MemorizingClassifier(ClassifierMixin, _Memorizing):
         return self._build(X, y, self.tol, self.certify)
 
     def decision_function(self, X):
-        """The network's outputs: one column per class; for two classes, one score (positive: classes_[1])."""
+        """The network's outputs: one column per class; for two classes, one score (positive: classes_[1]).
+
+        Parameters
+        ----------
+        X : array_like, shape (N, n_features)
+            The points.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N, n_classes), or (N,) for two classes.
+        """
         F = self._outputs(X)
         kind = self.network_.meta["kind"]
         if kind == "onehot":
@@ -118,7 +143,18 @@ class MemorizingRegressor(RegressorMixin, _Memorizing):
         ``universal`` (Bubeck et al. 2020, Proposition 2), ``relu-baum`` (Proposition 4).
         Labels beyond [-1, 1] are built as (y - c) / 2^k and the output layer maps them back
         (:func:`memorizers.build`); tol is in y's units, by default relative to the labels' scale.
-    widths, activation, seed, tol, options, certify : as for :class:`MemorizingClassifier`.
+    widths : tuple of int, optional
+        As for :class:`MemorizingClassifier`.
+    activation : str, optional
+        As for :class:`MemorizingClassifier`.
+    seed : int, optional
+        As for :class:`MemorizingClassifier`.
+    tol : float, optional
+        The largest |f(x_i) - y_i| accepted, in y's units.
+    options : dict, optional
+        As for :class:`MemorizingClassifier`.
+    certify : bool, default False
+        As for :class:`MemorizingClassifier`.
     """
 
     default_method = "yun-3layer"

@@ -58,7 +58,27 @@ UNLIMITED = 10**9  # epochs when a time budget alone stops training
 
 @dataclass
 class TrainResult:
-    """The trained network, its float64 verification, and what training cost."""
+    """The trained network, its float64 verification, and what training cost.
+
+    Parameters
+    ----------
+    network : Network
+        The trained network (the template's layout).
+    report : MemorizationReport
+        Its float64 verification.
+    epochs : int
+        Epochs run.
+    seconds : float
+        Wall-clock, the learning-rate search included.
+    device : str
+        Where it trained.
+    history : list of float
+        The loss after each epoch.
+    curve : list of (float, float)
+        (seconds, fraction of points memorized) after each epoch.
+    lr : float
+        The (peak) learning rate used: the given one, or the one lr="auto" chose.
+    """
 
     network: Network
     report: MemorizationReport
@@ -130,17 +150,23 @@ def train(
     tol : float, optional
         Real labels: max |f - y| that counts as memorized (default :func:`memorizers.kinds.default_tol` of N,
         as for build).
+    kind : str, optional
+        The label kind to score.
     batch : int, optional
         Mini-batch size (the recipe's; the full-batch recipe: the whole set).
     dtype : {"float32", "float64", "auto"}
         The arithmetic of training; the result is verified in float64 whatever it is. "auto": float64 for
         real (and relative) labels with tol < 1e-4, float32 otherwise.
     schedule : {"onecycle", "constant"}
+        The learning rate's schedule.
     temperature : float
         The threshold's surrogate sigmoid(t / temperature) while training.
     seed : int, optional
+        The initialisation's and the batches' seed.
     device : str
         "auto" (CUDA when present), "cpu" or a torch device name.
+    progress : bool
+        Show a progress bar per epoch (on a terminal only).
 
     Returns
     -------
@@ -148,8 +174,10 @@ def train(
         The trained network (same layout as ``template``), its float64 verification, epochs, seconds (the
         lr search included), device, the loss and the fraction memorized per epoch, and the learning rate.
 
-    Bad values (recipe, optimizer, lr, epochs, batch, seconds, dtype, schedule) raise InvalidDataError
-    before training starts.
+    Raises
+    ------
+    InvalidDataError
+        Bad values (recipe, optimizer, lr, epochs, batch, seconds, dtype, schedule), before training starts.
     """
     if recipe not in RECIPES:
         raise InvalidDataError(f"recipe must be one of {', '.join(RECIPES)}; got {recipe!r}")

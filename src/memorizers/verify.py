@@ -48,7 +48,21 @@ EXACT_LIMIT = 10**6  # N * parameters above which exact checks refuse to run by 
 
 @dataclass
 class ExactCheck:
-    """Result of evaluating the stored network exactly (no rounding in the forward pass)."""
+    """Result of evaluating the stored network exactly (no rounding in the forward pass).
+
+    Parameters
+    ----------
+    max_abs_error : float
+        The largest |f(x_i) - y_i| of the exact outputs.
+    accuracy, min_margin : float
+        The fraction of points the exact network gets right, and the smallest margin.
+    passed : bool
+        Every point right.
+    errors, margins : numpy.ndarray, optional
+        Per point.
+    correct : numpy.ndarray of bool, optional
+        Per point, right.
+    """
 
     max_abs_error: float
     accuracy: float
@@ -61,7 +75,19 @@ class ExactCheck:
 
 @dataclass
 class FloatEvaluation:
-    """How the float evaluation of a network with exact parameters did: shown, not the verdict."""
+    """How the float evaluation of a network with exact parameters did: shown, not the verdict.
+
+    Parameters
+    ----------
+    dtype : str
+        The evaluation's type.
+    accuracy, max_abs_error, min_margin : float
+        The fraction of points it got right, its largest |f(x_i) - y_i| and its smallest margin.
+    certified : float or None
+        The certified share, where the certificate ran.
+    max_error_bound : float or None
+        The largest enclosure radius.
+    """
 
     dtype: str
     accuracy: float
@@ -73,7 +99,59 @@ class FloatEvaluation:
 
 @dataclass
 class MemorizationReport:
-    """What a network does on a dataset. Arrays are per point; ``to_dict`` leaves them out."""
+    """What a network does on a dataset. Arrays are per point; ``to_dict`` leaves them out.
+
+    Parameters
+    ----------
+    dtype : str
+        The floating-point type of the scored evaluation ("float64", "float32", "longdouble", ...).
+    kind : str
+        The label kind scored (:mod:`memorizers.kinds`).
+    tol : float
+        Real labels: the largest |f(x_i) - y_i| accepted; other kinds: the margin's tolerance.
+    n_points : int
+        The points verified.
+    max_abs_error, mean_abs_error : float
+        The largest and mean |f(x_i) - y_i| against the labels as numbers.
+    accuracy : float
+        The fraction of points whose evaluation in ``dtype`` gives their label.
+    min_margin : float
+        The smallest margin by which a point's evaluation gives its label (negative: wrong).
+    passed : bool
+        Every point right (the verdict; with exact parameters, the exact evaluation's).
+    relative_error : float
+        ||f - y||^2 / ||y||^2, the criterion of the approximate methods (Bubeck et al., Lemma 1).
+    errors, margins : numpy.ndarray
+        Per point: |f(x_i) - y_i| and the margin.
+    certified : float, optional
+        The fraction of points proved right for the exact network and right in ``dtype`` (None: no certificate).
+    max_error_bound : float, optional
+        The largest radius of the enclosure of an exact output.
+    bits_sufficient : int, optional
+        Significand bits that provably suffice for every point in any order of summation (None: not searched,
+        or no t <= 1000 found; ``bits_searched`` tells which).
+    certified_points, proved_points : numpy.ndarray, optional
+        Per point: certified (proved and right in ``dtype``), and proved for the exact network.
+    bounds, certificate_margins : numpy.ndarray, optional
+        Per point: the largest enclosure radius, and the margin of the enclosure.
+    exact : ExactCheck, optional
+        The exact rational evaluation of a sample or of every point, where it ran.
+    judged_exactly : bool
+        The verdict is the exact evaluation's (a network whose parameters need exact arithmetic).
+    float_evaluation : FloatEvaluation, optional
+        Then: what the evaluation in ``dtype`` gave, shown but not the verdict.
+    bits_searched : bool
+        Whether ``bits_sufficient`` was searched for.
+    device : str
+        Where the scored evaluation ran: "numpy" or a torch device (:mod:`memorizers.backends`).
+    certified_on : str, optional
+        Where the certificate's enclosures ran (None: no certificate).
+    any_order : dict, optional
+        Per format (:data:`memorizers.certify.formats.FORMATS`): the fraction of points right in every
+        evaluation in it, in any order of summation.
+    any_order_shortfall : dict, optional
+        Per format short of 100%: the factor by which its rounding bound would have to shrink.
+    """
 
     dtype: str
     kind: str
@@ -84,24 +162,24 @@ class MemorizationReport:
     accuracy: float
     min_margin: float
     passed: bool
-    relative_error: float  # ||f - y||^2 / ||y||^2 against the labels as numbers
+    relative_error: float
     errors: np.ndarray = field(repr=False)
     margins: np.ndarray = field(repr=False)
-    certified: float | None = None  # fraction of points proved right for the exact network and right in dtype
-    max_error_bound: float | None = None  # largest radius of the enclosure of an exact output
-    bits_sufficient: int | None = None  # significand bits that provably suffice for every point (None: no t <= 1000)
-    certified_points: np.ndarray | None = field(default=None, repr=False)  # proved, and right in dtype
-    proved_points: np.ndarray | None = field(default=None, repr=False)  # the exact network provably right
-    bounds: np.ndarray | None = field(default=None, repr=False)  # per point, the largest enclosure radius
-    certificate_margins: np.ndarray | None = field(default=None, repr=False)  # per point, the enclosure's margin
+    certified: float | None = None
+    max_error_bound: float | None = None
+    bits_sufficient: int | None = None
+    certified_points: np.ndarray | None = field(default=None, repr=False)
+    proved_points: np.ndarray | None = field(default=None, repr=False)
+    bounds: np.ndarray | None = field(default=None, repr=False)
+    certificate_margins: np.ndarray | None = field(default=None, repr=False)
     exact: ExactCheck | None = None
-    judged_exactly: bool = False  # the top level is the exact evaluation's (a network with exact parameters)
-    float_evaluation: FloatEvaluation | None = None  # then: what the evaluation in dtype gave
-    bits_searched: bool = field(default=False, repr=False)  # bits_sufficient was searched for (None then: no t found)
-    device: str = "numpy"  # where the scored evaluation ran: "numpy" or a torch device (memorizers.backends)
-    certified_on: str | None = None  # where the certificate's enclosures ran (None: no certificate)
-    any_order: dict | None = None  # per format: the fraction of points right in every evaluation in it, any order
-    any_order_shortfall: dict | None = None  # per format short of 100%: how far its bound must shrink (see _shortfall)
+    judged_exactly: bool = False
+    float_evaluation: FloatEvaluation | None = None
+    bits_searched: bool = field(default=False, repr=False)
+    device: str = "numpy"
+    certified_on: str | None = None
+    any_order: dict | None = None
+    any_order_shortfall: dict | None = None
 
     @property
     def bits_needed(self) -> int | None:
@@ -133,7 +211,13 @@ class MemorizationReport:
         return d
 
     def uncertified_summary(self) -> str:
-        """How many points are not certified, and for the worst one its bound against its margin."""
+        """How many points are not certified, and for the worst one its bound against its margin.
+
+        Returns
+        -------
+        str
+            One sentence ("every point certified" when every point is).
+        """
         bad = np.count_nonzero(~self.certified_points)
         if not bad:
             return "every point certified"
@@ -233,6 +317,7 @@ def verify(
     Parameters
     ----------
     network : Network
+        The network: built, trained, or read from a model (``memorizers.readers``).
     X : array_like, shape (N, network.n_in)
         Real points (for a network read from a model whose input is float32 or float16, ``meta["input_dtype"]``,
         rounded to it, as the model reads them).
@@ -261,6 +346,8 @@ def verify(
     bits : bool, optional
         Also find bits_sufficient, the significand precision with which the network provably memorizes
         every point (default: ``certify``).
+    exact_limit : int, optional
+        The largest N * parameters an exact check runs on unasked (default 10^6); None: no limit.
     chunk_rows : int, optional
         Rows per streamed chunk of the forward pass (default: ``Network.chunk_rows()``, 32 times more on a GPU).
     progress : bool

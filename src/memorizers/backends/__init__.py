@@ -91,9 +91,21 @@ CERTIFIABLE = ("relu_like", "hard_tanh", "threshold")  # activation kinds whose 
 
 
 def certifiable(network) -> bool:
-    """Whether the certificate of ``network`` can run on a torch device (:class:`memorizers.certify.Certifier`):
-    float parameters and piecewise-linear activations (ReLU-like, hard-tanh, threshold), whose enclosures are
-    the same operators in NumPy and torch (:mod:`memorizers.arrays`); the smooth ones call NumPy's functions."""
+    """Whether the certificate of ``network`` can run on a torch device (:class:`memorizers.certify.Certifier`).
+
+    Float parameters and piecewise-linear activations (ReLU-like, hard-tanh, threshold), whose enclosures are
+    the same operators in NumPy and torch (:mod:`memorizers.arrays`); the smooth ones call NumPy's functions.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+
+    Returns
+    -------
+    bool
+        Whether it can.
+    """
     return not network.exact and all(d.activation.kind in CERTIFIABLE for d, _ in network.dense_layers())
 
 

@@ -41,13 +41,26 @@ BLOCK_GPU = 2**24  # on a GPU: large products; a block's dozen arrays per layer 
 class Certificate:
     """What the certificate proved of a dataset, per point (arrays of length N).
 
-    proved: the exact network meets the point's criterion; radius: the largest radius of the enclosures of its
-    outputs (inf: nothing claimed); margin: the criterion's margin at the enclosures' midpoints (NaN for points
-    not enclosed); bits: bits_sufficient (None: no precision up to MAX_BITS certifies every point, or not
-    searched); searched: whether the bits were searched; device: where the enclosures ran ("numpy" or a torch
-    device); any_order: per format asked for (:data:`.formats.FORMATS`), the points that every evaluation in
-    that format gets right, in any order of summation (:mod:`.formats`); any_order_radius: per format, the
-    points' radii there."""
+    Parameters
+    ----------
+    proved : numpy.ndarray of bool
+        The exact network meets the point's criterion.
+    radius : numpy.ndarray
+        The largest radius of the enclosures of the point's outputs (inf: nothing claimed).
+    margin : numpy.ndarray
+        The criterion's margin at the enclosures' midpoints (NaN for points not enclosed).
+    bits : int or None
+        bits_sufficient (None: no precision up to MAX_BITS certifies every point, or not searched).
+    searched : bool
+        Whether the bits were searched.
+    device : str
+        Where the enclosures ran ("numpy" or a torch device).
+    any_order : dict
+        Per format asked for (:data:`.formats.FORMATS`), the points that every evaluation in that format gets
+        right, in any order of summation (:mod:`.formats`).
+    any_order_radius : dict
+        Per format, the points' radii there.
+    """
 
     proved: np.ndarray
     radius: np.ndarray
@@ -81,10 +94,38 @@ def certify_points(
     they run on one thread per core (``memorizers.threads.thread_map``): a third of the work is elementwise
     NumPy, which one thread would leave to one core. On a torch ``device`` (for the networks
     :func:`memorizers.backends.certifiable` takes) they run in turn, in larger blocks, bits search included, and
-    only the per-point results come back. ``bits``: also search bits_sufficient (:meth:`Certifier.bits_sufficient`;
-    a block that an earlier block's answer certifies does not search). ``formats``: names of
-    :data:`.formats.FORMATS` to certify the points in, in any order of summation. ``progress(blocks, total,
-    desc)``: wraps the blocks for a progress bar.
+    only the per-point results come back.
+
+    Parameters
+    ----------
+    network : Network
+        The network (float or exact parameters).
+    X : array_like, shape (N, n_in)
+        The points.
+    y : numpy.ndarray
+        Their encoded labels (:class:`memorizers.labels.Labels` values).
+    label_kind : str
+        The kind ``y`` is encoded as.
+    kind : str
+        The kind the points are judged as (:func:`memorizers.kinds.certified`).
+    tol : float
+        The criterion's tolerance.
+    bits : bool
+        Also search bits_sufficient (:meth:`Certifier.bits_sufficient`; a block that an earlier block's answer
+        certifies does not search).
+    device : str
+        Where to enclose ("numpy" or a torch device).
+    only : array_like of int, optional
+        Row indices: certify those points alone, the others left unproved (radius inf).
+    formats : sequence of str or "all"
+        Names of :data:`.formats.FORMATS` to certify the points in, in any order of summation.
+    progress : callable, optional
+        ``progress(blocks, total, desc)`` wraps the blocks for a progress bar.
+
+    Returns
+    -------
+    Certificate
+        Per point: proved, radius, margin, and per format the any-order verdicts.
     """
     formats = named(formats)
     dev = device if device != backends.NUMPY and backends.certifiable(network) else None

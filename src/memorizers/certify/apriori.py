@@ -38,6 +38,22 @@ def forward_with_bound(network: Network, X, dtype) -> tuple[np.ndarray, np.ndarr
     exact network's output that holds for any order of summation (module doc).
 
     Rounding X to ``dtype`` is part of what the bound covers.
+
+    Parameters
+    ----------
+    network : Network
+        The network, with float parameters.
+    X : array_like, shape (N, n_in)
+        The points, as float64.
+    dtype : numpy.dtype or str
+        The evaluation's type.
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        The forward pass in ``dtype``.
+    bounds : numpy.ndarray
+        Per output, the bound on its distance to the exact output (inf where it overflowed).
     """
     dt = np.dtype(dtype)
     X = np.asarray(X, dtype=np.float64)

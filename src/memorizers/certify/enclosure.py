@@ -257,9 +257,17 @@ class Certifier:
     """The tight enclosure of one network (docs/certificate.rst): the parameters are split once, then
     :meth:`memorizers.certify.Certifier.enclose` runs on any number of chunks of points.
 
-    ``device``: a torch device to enclose on (:func:`memorizers.backends.certifiable` says which networks can),
-    with the same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_sufficient` too; the outputs are
-    torch tensors there. None: NumPy.
+    Parameters
+    ----------
+    network : Network
+        The network to enclose.
+    equilibrate : bool
+        Scale layer 1's columns by powers of two first (exact; the split of x then does not depend on the
+        units of the features).
+    device : str, optional
+        A torch device to enclose on (:func:`memorizers.backends.certifiable` says which networks can), with the
+        same operations as in NumPy (:mod:`memorizers.arrays`), :meth:`bits_sufficient` too; the outputs are
+        torch tensors there. None: NumPy.
     """
 
     def __init__(self, network: Network, equilibrate: bool = True, device: str | None = None):
@@ -286,10 +294,21 @@ class Certifier:
     def enclose(self, X, record: list | None = None) -> Enclosure:
         """An enclosure of the exact network's outputs on the float64 rows of X.
 
-        The ReLU pairs' followers are left out (``_without_followers``). ``record``, if given, receives
-        per layer of the network with them what :meth:`bits_sufficient` needs (``_record``): for a Dense
-        layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|, the scales of
-        the t-bit error bound), for a residual block ("residual", the enclosure of the sum).
+        The ReLU pairs' followers are left out (``_without_followers``).
+
+        Parameters
+        ----------
+        X : array_like, shape (N, n_in)
+            The points.
+        record : list, optional
+            Receives per layer of the network with the followers what :meth:`bits_sufficient` needs (``_record``):
+            for a Dense layer ("dense", its pre-activation enclosure, an upper bound of |W|(|a| + r) + |b|, the scales
+            of the t-bit error bound), for a residual block ("residual", the enclosure of the sum).
+
+        Returns
+        -------
+        Enclosure
+            Every exact output lies within its radius of its midpoint.
         """
         c, X = self._route(X)
         with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
@@ -372,12 +391,32 @@ class Certifier:
         record.append(("dense", z, mag, 1.0 / c, up(wc, d.n_in), up(l1, d.n_in), up(w1, d.n_in + 1)))
 
     def bits_sufficient(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, known=None) -> float:
-        """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point (inf if none);
-        ``record`` and ``final`` come from :meth:`memorizers.certify.Certifier.enclose` on the same X.
+        """The smallest t in [1, MAX_BITS] for which the t-bit network is certified on every point.
 
-        ``known``: a precision that other points need (another block's answer). If it certifies these points
-        it is returned as it is, without the search: the largest answer over all blocks, the network's
-        bits_sufficient, is the same either way."""
+        Parameters
+        ----------
+        X : numpy.ndarray
+            The points, as enclosed.
+        Y : numpy.ndarray
+            Their target outputs.
+        kind : str
+            The label kind.
+        tol : float
+            The criterion's tolerance.
+        record : list
+            What :meth:`memorizers.certify.Certifier.enclose` recorded on the same X.
+        final : Enclosure
+            Its result.
+        known : int, optional
+            A precision that other points need (another block's answer). If it certifies these points it is
+            returned as it is, without the search: the largest answer over all blocks, the network's
+            bits_sufficient, is the same either way.
+
+        Returns
+        -------
+        float
+            t, or inf if none.
+        """
         c, X = self._route(X)
         with np.errstate(all="ignore"):
             return c._bits_sufficient(c.put(X), Y, kind, tol, record, final, known)
@@ -424,9 +463,32 @@ class Certifier:
         return float(hi)
 
     def any_order(self, X, Y, kind: str, tol: float, record: list, final: Enclosure, fmt: Format):
-        """Per point, whether every evaluation of the network in the format ``fmt``, in any order of summation,
-        reproduces its label (:mod:`.formats`), and its enclosure's radius in fmt; ``record`` and ``final`` come
-        from :meth:`memorizers.certify.Certifier.enclose` on the same X."""
+        """Per point, whether every evaluation of the network in ``fmt``, in any order of summation, gives its label.
+
+        Parameters
+        ----------
+        X : numpy.ndarray
+            The points, as enclosed.
+        Y : numpy.ndarray
+            Their target outputs.
+        kind : str
+            The label kind.
+        tol : float
+            The criterion's tolerance.
+        record : list
+            What :meth:`memorizers.certify.Certifier.enclose` recorded on the same X.
+        final : Enclosure
+            Its result.
+        fmt : Format
+            The format (:mod:`.formats`).
+
+        Returns
+        -------
+        proved : numpy.ndarray of bool
+            Per point, right in every evaluation in ``fmt``.
+        radius : numpy.ndarray
+            Per point, the enclosure's radius in ``fmt``.
+        """
         c, _ = self._route(X)
         scale = None if c.input_scale is None else c.put(c.input_scale)
         with np.errstate(all="ignore"):
@@ -475,5 +537,18 @@ def _magnitude(a: Enclosure):
 
 
 def enclose(network: Network, X) -> Enclosure:
-    """A rigorous enclosure of the exact network's outputs on the float64 rows of X (module doc)."""
+    """A rigorous enclosure of the exact network's outputs on the float64 rows of X (module doc).
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    X : array_like, shape (N, n_in)
+        The points, as float64.
+
+    Returns
+    -------
+    Enclosure
+        Midpoints and radii: every exact output lies within its radius of its midpoint.
+    """
     return Certifier(network).enclose(X)

@@ -41,8 +41,19 @@ from ..kinds import certified
 
 @dataclass(frozen=True)
 class Format:
-    """A binary floating-point format: ``bits`` of significand (with the hidden bit), the smallest normal
-    ``tiny`` and the largest finite value ``max``."""
+    """A binary floating-point format.
+
+    Parameters
+    ----------
+    name : str
+        Its name, e.g. "float32".
+    bits : int
+        Significand bits, with the hidden bit.
+    tiny : float
+        The smallest normal value.
+    max : float
+        The largest finite value.
+    """
 
     name: str
     bits: int

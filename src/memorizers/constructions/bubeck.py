@@ -82,13 +82,33 @@ def universal(X, y, *, widths=None, activation="relu", seed=None, tries: int = 2
     The outer weights solve Phi a = y exactly (LU). w_l ~ N(0, I/d), and unit l's kink sits in
     the pi(l)-th gap between the data's projections on w_l (pi a random permutation), so
     no unit is inactive on every point and no two share a kink position; a draw
-    whose matrix is numerically singular is redrawn (``tries`` times). For the threshold,
+    whose matrix is numerically singular is redrawn. For the threshold,
     whose random patterns are singular in practice, one random direction with thresholds
     between consecutive projections (a triangular Phi); the bounded smooth ones (tanh, sigmoid) use
-    the same cuts with each unit's slope set to 4 / (its gap), a smoothed triangular Phi. Activations: any
-    non-polynomial one the library has (ReLU, leaky ReLU, |.|, hard-tanh, threshold, tanh,
-    sigmoid, softplus).
-    info["condition_number"] is cond(Phi).
+    the same cuts with each unit's slope set to 4 / (its gap), a smoothed triangular Phi.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Distinct points.
+    y : array_like, shape (N,)
+        Real labels.
+    widths : int or tuple of int, optional
+        n, at least N (default N).
+    activation : str or Activation
+        Any non-polynomial one the library has (ReLU, leaky ReLU, abs, hard-tanh, threshold, tanh, sigmoid,
+        softplus).
+    seed : int, optional
+        The random units' seed.
+    tries : int
+        Draws before giving up on a singular Phi.
+
+    Returns
+    -------
+    network : Network
+        One hidden layer of n units.
+    info : dict
+        ``condition_number``: cond(Phi).
     """
     act = activation if isinstance(activation, Activation) else by_name(activation)
     if act.is_identity:
@@ -159,6 +179,24 @@ def baum(X, y, *, widths=None, seed=None):
     turns the sum into 1 - (indicator): 2 ceil(n_minority / d) (+1) <= n/d + 3 units. Data not in
     general position gets its groups as Baum's argument allows (``geometry.gate_groups``: points
     of the minority label on a group's hyperplane join its slab), and more of them.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Distinct points.
+    y : array_like, shape (N,)
+        0/1 labels.
+    widths : int or tuple of int, optional
+        Pads the hidden layer with zero units up to this width.
+    seed : int, optional
+        The order in which groups are formed.
+
+    Returns
+    -------
+    network : Network
+        One hidden layer of threshold units.
+    info : dict
+        The slabs, their half-widths, ``bound`` (n/d + 3) and ``used``.
     """
     X, Y = check_dataset(X, y)
     if Y.shape[1] != 1 or not np.isin(Y, (0.0, 1.0)).all():
@@ -211,8 +249,30 @@ def relu_baum(X, y, *, widths=None, seed=None, margin: float = 0.5, repair_round
     (eq. 2) equal psi'(u.x - b) v.x on the data for delta as in eq. (4), so
     f = f_{u,v,c-tau} - f_{u,v,c+tau} is v.x on S and 0 elsewhere once tau is below the
     distance of every other point to the hyperplane; v solves v.x_i = y_i on S (least norm
-    in the span of S). See ``_slab`` for delta, tau and the orientation; repair_rounds
-    swaps of points between groups raise the smallest delta.
+    in the span of S). See ``_slab`` for delta, tau and the orientation.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Distinct points.
+    y : array_like, shape (N,)
+        Real labels.
+    widths : int or tuple of int, optional
+        Pads the hidden layer with zero units up to this width.
+    seed : int, optional
+        The grouping's seed.
+    margin : float
+        The first candidate for tau, as a fraction of the nearest other point's distance to the hyperplane; among
+        it and the fractions 0.05, 0.10, ..., 0.95 the one that allows the largest delta is taken.
+    repair_rounds : int
+        Swaps of points between groups that raise the smallest delta.
+
+    Returns
+    -------
+    network : Network
+        One hidden layer of 4 ceil(n/d) ReLU units.
+    info : dict
+        The groups' delta and tau, ``bound`` and ``used``.
     """
     check_positive(margin, "margin", below=1)
     X, Y = check_dataset(X, y)

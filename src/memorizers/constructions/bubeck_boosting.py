@@ -158,13 +158,34 @@ def ntk(X, y, *, eps: float = 0.01, widths=None, step: str = "line", seed=None, 
     Each round draws u ~ N(0, I_d), takes v = sum_{i: u.x_i >= 0} r_i x_i on the current
     residual r (eq. 8) and the derivative neuron f_u(x) = psi'(u.x) v.x (eq. 9), realised by
     two ReLU units with delta = min_i |u.x_i| / (2 |v.x_i|) (Lemma 2, with the min where it
-    belongs); the residual drops by eta f_u with eta the exact line search (r.f)/(f.f)
-    (``step="line"``) or Lemma 1's alpha/beta (``step="lemma"``, alpha =
-    sqrt(log(1/gamma)/log(2n))/10, beta = omega n/d). Stops when ||f - y||^2 <= eps ||y||^2:
-    approximate memorization, verified with the ``relative`` criterion. ``widths`` caps the
-    units (the network is padded with zero units up to it). info reports the units used,
-    (gamma, omega) of the data and the unit count of eq. (5),
-    k >= 20 omega n log(1/eps) log(2n) / (d log(1/gamma)).
+    belongs); the residual drops by eta f_u. Stops when ||f - y||^2 <= eps ||y||^2:
+    approximate memorization, verified with the ``relative`` criterion.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Distinct points.
+    y : array_like, shape (N,)
+        Real labels.
+    eps : float
+        The approximation: ||f - y||^2 <= eps ||y||^2.
+    widths : int or tuple of int, optional
+        Caps the units (the network is padded with zero units up to it).
+    step : {"line", "lemma"}
+        eta by the exact line search (r.f)/(f.f), or Lemma 1's alpha/beta (alpha =
+        sqrt(log(1/gamma)/log(2n))/10, beta = omega n/d).
+    seed : int, optional
+        The rounds' draws.
+    max_rounds : int, optional
+        The most rounds before giving up (default 10 max(n, eq. (5)'s count) + 10).
+
+    Returns
+    -------
+    network : Network
+        One hidden layer, two ReLU units per round.
+    info : dict
+        The rounds and the relative error reached, (gamma, omega) of the data and the unit count of eq. (5),
+        k >= 20 omega n log(1/eps) log(2n) / (d log(1/gamma)), as ``bound``.
     """
     if step not in ("line", "lemma"):
         raise InvalidDataError(f"step must be 'line' or 'lemma', got {step!r}")
@@ -299,8 +320,34 @@ def harmonic(
     on [-R_j, R_j], R_j = max_i |w_j.x_i| (spec 4.4 (A)): 2 knots (D + 1) ReLUs per round and
     one constant unit. The network the rounds add up is exactly what is evaluated for the
     line search, so the stopping test ||f - y||^2 <= eps ||y||^2 holds for the network itself.
-    Points must be unit vectors (x_i on the sphere, as the theorem assumes). degree: D, by
-    default the smallest with lambda_min(V^{oD}) >= 1/2 (``hermite_degree``).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Unit vectors (x_i on the sphere, as the theorem assumes).
+    y : array_like, shape (N,)
+        Real labels.
+    eps : float
+        The approximation: ||f - y||^2 <= eps ||y||^2.
+    widths : int or tuple of int, optional
+        Caps the units.
+    degree : int, optional
+        D; by default the smallest with lambda_min(V^{oD}) >= 1/2 (``hermite_degree``).
+    delta_scale : float
+        delta times max_i |v.x_i|.
+    knots : int
+        Knots a side of each polynomial's interpolant.
+    seed : int, optional
+        The rounds' draws.
+    max_rounds : int, optional
+        The most rounds before giving up (default 50 ceil(n/d) ceil(log(1/eps)) + 200).
+
+    Returns
+    -------
+    network : Network
+        One hidden layer of ReLU units.
+    info : dict
+        The rounds, the relative error reached, D and the knots.
     """
     boost = _Boost(X, y, eps=eps, widths=widths, what="the harmonic network", seed=seed)
     X = boost.X

@@ -80,11 +80,29 @@ def daniely_one_step(
 ) -> tuple[Network, dict]:
     """One full-batch gradient step from orthogonal initialisation (Daniely 2020, Theorem 1).
 
-    X (m, d); y (m,) in {-1, +1}. widths: q (an int or a 1-tuple); None takes the smallest
-    q Theorem 1 covers (``theorem_width``, often > d: then W is stacked orthogonal
-    blocks). activation: "abs" (default) or any activation with E sigma'(X) = 0; others,
-    such as ReLU, raise unless ``force`` (the theorem does not cover them). seed: W and
-    the balanced signs a (q/2 of each, shuffled).
+    Parameters
+    ----------
+    X : array_like, shape (m, d)
+        The points.
+    y : array_like, shape (m,)
+        Labels in {-1, +1}.
+    widths : int or tuple of int, optional
+        q (an int or a 1-tuple); None takes the smallest q Theorem 1 covers (``theorem_width``, often > d: then W
+        is stacked orthogonal blocks).
+    activation : str or Activation
+        "abs" (default) or any activation with E sigma'(X) = 0; others, such as ReLU, raise unless ``force``.
+    seed : int, optional
+        W and the balanced signs a (q/2 of each, shuffled).
+    force : bool
+        Build with an activation the theorem does not cover.
+
+    Returns
+    -------
+    network : Network
+        h(x) = q^(-1/2) sum_i a_i sigma(<w_i, x>) after the step.
+    info : dict
+        q, the step size eta, the fraction memorized, the smallest margin over ln d, and whether (m, d, q) lies in
+        the theorem's regime.
     """
     act = activation if isinstance(activation, Activation) else by_name(activation)
     X, Y = check_dataset(X, y)

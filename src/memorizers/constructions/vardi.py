@@ -171,6 +171,8 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
         C (default: the largest id + 1).
     seed : int, optional
         The projection's direction.
+    tries : int
+        Random directions drawn before giving up on one that separates the points.
 
     Returns
     -------

@@ -230,30 +230,55 @@ def vershynin(
 ):
     """Theorem 7.1 (3 hidden layers [m, d, r]) and Theorem 7.2 (deeper): memorize 0/1 labels of unit, separated points.
 
-    widths: hidden widths h_1, ..., h_L (L >= 3); default (measured, not a theorem's
-    minimum) [m, m, 2 ceil(K1 / batch)], batch (default 4) positive points per perception pair, m = 1000 for
-    threshold layers and 2000 when any layer is ReLU (at m = 1000, ReLU failed perception
-    at K = 5000; threshold memorized K = 10^4). activation: "threshold", "relu" or one per
-    hidden layer (any mix); the output node is a threshold. sparsity: p of enrichment I
-    (E phi(gamma - b)^2 = p; the paper's C_2 log^2 N / (eps^2 m) with unknown C_2; default
-    100 / m clipped to [0.05, 0.25] for a threshold first layer, 125 / m clipped to
-    [0.1, 0.25] for a ReLU one, chosen by measurement: sparser codes left some |v_k| small
-    (threshold at m = 500, ReLU at m = 1000 and 2000) or cut the ReLU capacity at m = 300
-    (55 against 123 points at 300-300-40), and a ReLU code of 0.25 failed perception at
-    m = 2000); sparsity2: p of enrichment II (default 1/sqrt(d), Lemma
-    5.3). batch: the most positive points one mirror pair memorizes (Theorem 6.2's batches,
-    size unspecified there); default: the block's positives spread over all its pairs.
-    separation: the smallest distance allowed between a point labelled 0 and one
-    labelled 1 (default 0.5 sqrt(log log d / log m), the form of (1.4) with our constant
-    0.5); closer pairs raise InvalidDataError naming them. bounds: "gap" (default) or
-    "paper" for the perception test (see ``perceive``). Enrichment layers whose outputs
-    miss ``min_norm`` (every |u_k|, |v_k| >= min_norm; Lemma 5.3 concludes 1/2, the default
-    for threshold layers; 1/4 for ReLU ones, measured: ReLU codes spread more, the
-    smallest |v_k| falls below 1/2 from a few hundred points on, while the normalised
-    perception still separates them) are redrawn, perception signs too, at most ``tries``
-    times each; then InvalidDataError says which layer failed.
-    info: the layout, per-stage diagnostics (max | |u|^2 - 1 |, max |<u_i, u_j>|), draws
-    used, batch sizes, and Theorem 1.1's deep connections W against K log^5 K.
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Unit vectors.
+    y : array_like, shape (N,)
+        0/1 labels.
+    widths : sequence of int, optional
+        Hidden widths h_1, ..., h_L (L >= 3); default (measured, not a theorem's minimum) [m, m, 2 ceil(K1 /
+        batch)], m = 1000 for threshold layers and 2000 when any layer is ReLU (at m = 1000, ReLU failed
+        perception at K = 5000; threshold memorized K = 10^4).
+    activation : str or sequence of str
+        "threshold", "relu" or one per hidden layer (any mix); the output node is a threshold.
+    enrich_width : int, optional
+        Units of enrichment I in hidden layer 1 (default: all of it with 3 hidden layers, else the smaller of h_1
+        and a third of the narrowest middle layer; ``layout``).
+    sparsity : float, optional
+        p of enrichment I (E phi(gamma - b)^2 = p; the paper's C_2 log^2 N / (eps^2 m) with unknown C_2); default
+        100 / m clipped to [0.05, 0.25] for a threshold first layer, 125 / m clipped to [0.1, 0.25] for a ReLU
+        one, chosen by measurement: sparser codes left some |v_k| small (threshold at m = 500, ReLU at m = 1000
+        and 2000) or cut the ReLU capacity at m = 300 (55 against 123 points at 300-300-40), and a ReLU code of
+        0.25 failed perception at m = 2000.
+    sparsity2 : float, optional
+        p of enrichment II (default 1/sqrt(d), Lemma 5.3).
+    batch : int, optional
+        The most positive points one mirror pair memorizes (Theorem 6.2's batches, size unspecified there);
+        default: the block's positives spread over all its pairs (4 per pair for the default widths).
+    separation : float, optional
+        The smallest distance allowed between a point labelled 0 and one labelled 1 (default 0.5 sqrt(log log d
+        / log m), the form of (1.4) with our constant 0.5); closer pairs raise InvalidDataError naming them.
+    bounds : {"gap", "paper"}
+        The perception test (see ``perceive``).
+    min_norm : float, optional
+        Enrichment layers whose outputs miss it (every |u_k|, |v_k| >= min_norm; Lemma 5.3 concludes 1/2, the
+        default for threshold layers; 1/4 for ReLU ones, measured: ReLU codes spread more, the smallest |v_k|
+        falls below 1/2 from a few hundred points on, while the normalised perception still separates them) are
+        redrawn.
+    tries : int
+        Redraws of an enrichment layer, and of the perception signs, before InvalidDataError says which layer
+        failed.
+    seed : int, optional
+        The random maps' seed.
+
+    Returns
+    -------
+    network : Network
+        The hidden layers, then a threshold output.
+    info : dict
+        The layout, per-stage diagnostics (max | |u|^2 - 1 |, max |<u_i, u_j>|), draws used, batch sizes, and
+        Theorem 1.1's deep connections W against K log^5 K.
     """
     X, Y = check_dataset(X, y)
     if Y.shape[1] != 1 or not np.isin(Y, (0.0, 1.0)).all():

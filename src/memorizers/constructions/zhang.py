@@ -60,9 +60,30 @@ def zhang(X, y, *, widths=None, exact: bool = False, seed=None, tries: int = 20)
     """Theorem 1 of Zhang et al. (2017): c(x) = sum_j w_j relu(a . x - b_j), 2n + d weights (module doc).
 
     The network is Dense(a, 0, identity) -> Dense(1, -b, relu) -> Dense(w, 0): its edges are exactly
-    d + n + n = 2n + d; its other parameters are the n biases -b_j and two zero biases. ``widths``
-    (one hidden layer) pads with zero units; ``exact`` chooses the realisation (module doc).
-    info: the smallest gap between sorted projections, and the ratio of their spread to it.
+    d + n + n = 2n + d; its other parameters are the n biases -b_j and two zero biases.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Distinct points.
+    y : array_like, shape (n,)
+        Real labels.
+    widths : int or tuple of int, optional
+        The one hidden layer's width; pads with zero units.
+    exact : bool
+        The realisation (module doc): float64, or exact dyadic parameters judged by exact evaluation.
+    seed : int, optional
+        The direction a.
+    tries : int
+        Random directions drawn: the one whose smallest gap between projections is largest against their
+        spread is taken (none separating the points raises InvalidDataError).
+
+    Returns
+    -------
+    network : Network
+        Widths d-1-n-1.
+    info : dict
+        The smallest gap between sorted projections, and the ratio of their spread to it.
     """
     X, Y = check_dataset(X, y)
     check_distinct(X)

@@ -22,7 +22,25 @@ def read_model(path):
     """The Network in the file ``path``, by its suffix (module doc).
 
     A .pt / .pth file is unpickled (``torch.load(weights_only=False)``), which runs code stored in it: read only
-    files you trust, as with any pickle."""
+    files you trust, as with any pickle.
+
+    Parameters
+    ----------
+    path : path-like
+        A network saved by memorizers (.npz), an ONNX model (.onnx) or a pickled torch module (.pt, .pth).
+
+    Returns
+    -------
+    Network
+        With its parameters exactly as stored.
+
+    Raises
+    ------
+    NetworkFileError
+        No such file, or not a file of its suffix's kind.
+    UnsupportedModelError
+        A model with an operator or structure the readers do not read (named in the message).
+    """
     name = os.fspath(path)
     low = name.lower()
     if low.endswith(".onnx"):

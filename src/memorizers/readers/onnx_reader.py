@@ -37,9 +37,24 @@ ORDER_KEEPING = {"Softmax", "LogSoftmax"}  # left out at the end of the scores: 
 
 
 def from_onnx(model) -> "chain.Network":
-    """The Network an ONNX model computes (module doc): ``model`` is a path or an ``onnx.ModelProto``.
+    """The Network an ONNX model computes (module doc).
 
-    Raises UnsupportedModelError (one line, naming the operator and node) for anything it does not read.
+    Parameters
+    ----------
+    model : path-like or onnx.ModelProto
+        The model; its initializers are read exactly as stored.
+
+    Returns
+    -------
+    Network
+        The same function, with the model's record when memorizers wrote it.
+
+    Raises
+    ------
+    UnsupportedModelError
+        One line naming the operator and node, for anything it does not read.
+    NetworkFileError
+        No such file, or not an ONNX model.
     """
     try:
         import onnx

@@ -19,7 +19,25 @@ from .chain import UnsupportedModelError, Value, activate, add, add_constant, ma
 
 
 def from_torch(module, meta: dict | None = None):
-    """The Network a torch module computes (module doc); parameters read exactly as stored."""
+    """The Network a torch module computes (module doc); parameters read exactly as stored.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A feed-forward module that ``torch.fx`` can trace (or one exported by memorizers).
+    meta : dict, optional
+        Added to the network's record.
+
+    Returns
+    -------
+    Network
+        The same function.
+
+    Raises
+    ------
+    UnsupportedModelError
+        A module that cannot be traced, or a layer or operation the reader does not read.
+    """
     if hasattr(module, "to_network") and hasattr(module, "linears"):  # exported by memorizers: its own layout
         return module.to_network({"method": "torch", **(meta or {})})
     import torch

@@ -111,8 +111,31 @@ def yun_classifier(
     passes rho_j and blocks every other class; each gate is two hard-tanh or four
     ReLU-like units, and gate j feeds output j.
 
-    y: one-hot rows (N, dy) or integer class ids (N,) (then dy = max id + 1, or
-    ``n_classes``). Other options as in ``yun_3layer``.
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points.
+    y : array_like, shape (N, dy) or (N,)
+        One-hot rows, or integer class ids (then dy = max id + 1, or ``n_classes``).
+    widths : tuple of (int, int, int), optional
+        (d1, d2, d3); None picks the smallest the proposition allows.
+    activation : str or Activation
+        As in :func:`memorizers.constructions.yun.three_layer.yun_3layer`.
+    seed : int, optional
+        The random directions' seed.
+    n_classes : int, optional
+        dy for class ids of which some may not occur.
+    clip_margin : float
+        As in :func:`memorizers.constructions.yun.three_layer.yun_3layer`.
+    n_projections : int, optional
+        As in :func:`memorizers.constructions.yun.three_layer.yun_3layer`.
+
+    Returns
+    -------
+    network : Network
+        Widths dx-d1-d2-d3-dy.
+    info : dict
+        Theorem 3.1's record for layers 1-2, the class values and the gates.
     """
     act = check_activation(activation)
     X, Y = check_dataset(X, y)

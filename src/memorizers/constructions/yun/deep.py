@@ -79,14 +79,37 @@ def yun_deep(
 ):
     """Proposition 3.4 (hard-tanh) and Corollary A.1 (ReLU-like) of Yun et al.: deep and/or narrow networks.
 
-    widths: the hidden widths d_1, ..., d_{L-1} (required). The layer pairs are chosen by
-    ``deep_layout``; the data, sorted along one projection u, is cut into consecutive
-    subsets, one per block, of sizes in proportion to the blocks' capacities. Appendix E:
+    The layer pairs are chosen by ``deep_layout``; the data, sorted along one projection u, is cut into
+    consecutive subsets, one per block, of sizes in proportion to the blocks' capacities. Appendix E:
     a "circle" unit carries c' = a u.x + b in (0, 1) up to layer l_m - 1; block j is
     Theorem 3.1's layers 1-2 on c' (on x for l_1 = 1) fitted to (y - 1)/2 for its subset,
     so its layer-2 units sum to (y + 1)/2 there and to 0 beyond its range (we clip the
     out-of-range points with the same margin as the data); "diamond" units accumulate these
     sums and carry them to the output, which returns 2 diamond - 1 = y.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points.
+    y : array_like, shape (N,) or (N, dy)
+        Labels with entries in [-1, 1].
+    widths : sequence of int
+        The hidden widths d_1, ..., d_{L-1} (required).
+    activation : str or Activation
+        As in :func:`memorizers.constructions.yun.three_layer.yun_3layer`.
+    seed : int, optional
+        The projection's seed.
+    clip_margin : float
+        As in :func:`memorizers.constructions.yun.three_layer.yun_3layer`.
+    n_projections : int, optional
+        As in :func:`memorizers.constructions.yun.three_layer.yun_3layer`.
+
+    Returns
+    -------
+    network : Network
+        The given hidden widths.
+    info : dict
+        The layout of blocks, circles and diamonds, and each block's subset.
     """
     act = check_activation(activation)
     X, Y = check_dataset(X, y, label_range=(-1.0, 1.0))

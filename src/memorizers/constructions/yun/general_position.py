@@ -91,8 +91,34 @@ def yun_2layer(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     its outgoing weights are e_k. The construction needs sum_k ceil(N_k/dx) gates, which
     is at most the statement's bound; without widths it uses exactly that many units.
 
-    y: one-hot rows or integer class ids. Raises InvalidDataError naming the points when
-    the data is not in general position.
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points.
+    y : array_like, shape (N, dy) or (N,)
+        One-hot rows or integer class ids.
+    widths : int or tuple of int, optional
+        d1 (padded with zero units); None: exactly the gates needed.
+    activation : str or Activation
+        "relu", "leaky-relu" or "hard-tanh".
+    seed : int, optional
+        The gates' random choices.
+    n_classes : int, optional
+        dy for class ids of which some may not occur.
+    margin : float
+        How far beyond 1 every other point's gate pre-activation lies.
+
+    Returns
+    -------
+    network : Network
+        One hidden layer of gates.
+    info : dict
+        The groups, gates and margins.
+
+    Raises
+    ------
+    InvalidDataError
+        Naming the points, when the data is not in general position.
     """
     check_positive(margin, "margin")
     act = check_activation(activation)
@@ -150,8 +176,30 @@ def yun_resnet(X, y, *, widths=None, activation="relu", seed=None, n_classes: in
     the one-hot label off. Hyperplanes of later layers are fitted to the positions the
     earlier layers (as stored in float64) really produce.
 
-    widths: (d_1, ..., d_{L-1}, d_L): residual-layer widths, then the last layer's.
-    Without widths: one residual layer with exactly the gates needed (``gates_needed``).
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points, dx >= dy.
+    y : array_like, shape (N, dy) or (N,)
+        One-hot rows or integer class ids.
+    widths : tuple of int, optional
+        (d_1, ..., d_{L-1}, d_L): residual-layer widths, then the last layer's. None: one residual layer with
+        exactly the gates needed (``gates_needed``).
+    activation : str or Activation
+        "relu", "leaky-relu" or "hard-tanh".
+    seed : int, optional
+        The gates' random choices and the pushes beta.
+    n_classes : int, optional
+        dy for class ids of which some may not occur.
+    margin : float
+        As in :func:`yun_2layer`.
+
+    Returns
+    -------
+    network : Network
+        Residual blocks, then the read-out layer.
+    info : dict
+        The gates per layer and the margins.
     """
     check_positive(margin, "margin")
     act = check_activation(activation)

@@ -76,20 +76,37 @@ def yun_3layer(
 ) -> tuple[Network, dict]:
     """Theorem 3.1 of Yun et al.: a 3-layer network with f(x_i) = y_i for all i.
 
-    X (N, dx) distinct points; y (N,) or (N, dy) with entries in [-1, 1].
-    widths: (d1, d2); None picks the smallest the theorem allows (``smallest_widths``).
-    activation: "relu", "leaky-relu", "hard-tanh", or any ReLU-like Activation with
-    s_plus > s_minus >= 0. clip_margin: every clipped layer-2 pre-activation of a data point
-    lies at least this far beyond +-1 (in exact arithmetic); the scale alpha of each
-    layer-2 unit is the smallest that achieves it. n_projections: random directions u
-    tried, the one with the smallest predicted rounding error wins (``_plan``);
-    default clip(2**20 / N, 8, 256): about 2**20 slot updates, a fraction of a second, and
-    less than one forward pass at N >= 10^5. spread: give each layer-1 unit its own
-    direction near the winner, widening its group's smallest gaps (``spread_groups``,
-    our addition); False keeps the paper's single direction.
-
-    Returns the network and a record of the choices made (p, q, u, scores, margins).
     The network is not verified here; :func:`memorizers.build` does that.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points.
+    y : array_like, shape (N,) or (N, dy)
+        Labels with entries in [-1, 1].
+    widths : tuple of (int, int), optional
+        (d1, d2); None picks the smallest the theorem allows (``smallest_widths``).
+    activation : str or Activation
+        "relu", "leaky-relu", "hard-tanh", or any ReLU-like Activation with s_plus > s_minus >= 0.
+    seed : int, optional
+        The random directions' seed.
+    clip_margin : float
+        Every clipped layer-2 pre-activation of a data point lies at least this far beyond +-1 (in exact
+        arithmetic); the scale alpha of each layer-2 unit is the smallest that achieves it.
+    n_projections : int, optional
+        Random directions u tried, the one with the smallest predicted rounding error wins (``_plan``); default
+        clip(2**20 / N, 8, 256): about 2**20 slot updates, a fraction of a second, and less than one forward pass
+        at N >= 10^5.
+    spread : bool
+        Give each layer-1 unit its own direction near the winner, widening its group's smallest gaps
+        (``spread_groups``, our addition); False keeps the paper's single direction.
+
+    Returns
+    -------
+    network : Network
+        Widths dx-d1-d2-dy.
+    info : dict
+        The choices made: p, q, u, the directions' scores, margins, ``bound`` and ``used``.
     """
     act = check_activation(activation)
     X, Y = check_dataset(X, y, label_range=(-1.0, 1.0))
