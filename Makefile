@@ -62,17 +62,16 @@ fashion-mnist:
 report: $(VENV)/.dev
 	$(BIN)/memorizers reproduce all --out results
 
+# each script's tables are printed and written to docs/benchmarks/<script>.md (date, machine, commit), which the
+# documentation's benchmarks page shows: commit them with the change they measure
 bench: $(VENV)/.dev fashion-mnist
-	$(BIN)/python benchmarks/yun3.py
-	$(BIN)/python benchmarks/certify.py
-	$(BIN)/python benchmarks/build_profile.py
-	$(BIN)/python benchmarks/vardi.py
+	$(BIN)/python benchmarks/publish.py yun3 certify build_profile vardi
 
-bench-train: $(VENV)/.dev
-	$(BIN)/python benchmarks/construct_vs_train.py
+bench-train: $(VENV)/.dev fashion-mnist
+	$(BIN)/python benchmarks/publish.py construct_vs_train
 
 bench-imagenet: $(VENV)/.dev
-	$(BIN)/python benchmarks/imagenet_scale.py
+	$(BIN)/python benchmarks/publish.py imagenet_scale
 
 # on a machine with a CUDA GPU whose python3 has PyTorch, NumPy and SciPy (no venv: such machines may have no
 # network): the GPU path's tests on CUDA, then Proposition 3.2 at N = 10^7 built, verified and certified there
