@@ -89,3 +89,30 @@ def test_the_command_line_page_has_every_commands_options(site):
     page = (site / "cli.html").read_text()
     for flag in ("--dry-run", "--any-order", "--rtol", "--seconds", "--keep-failed", "--jitter"):
         assert flag in page, flag
+
+
+def test_the_benchmarks_page_shows_every_table_make_bench_writes_with_its_provenance(site):
+    """make bench writes each script's tables to docs/benchmarks/ (benchmarks/publish.py); the page includes every
+    one, each with the date, machine and commit it was measured at."""
+    scripts = re.search(r"publish\.py ([\w ]+)\n", (ROOT / "Makefile").read_text()).group(1).split()
+    page = (site / "benchmarks.html").read_text()
+    assert len(scripts) >= 4
+    for script in scripts:
+        text = (ROOT / "docs" / "benchmarks" / f"{script}.md").read_text()
+        measured = re.search(r"Measured \d{4}-\d{2}-\d{2} on .+, \d+ cores, .+; commit [\w-]+\.", text)
+        assert measured and measured.group(0) in page, script
+        lines = text.splitlines()
+        rules = [i for i, line in enumerate(lines) if line.startswith("|-")]
+        assert rules and lines[rules[0] + 1].startswith("| "), script  # a table with at least one row
+
+
+def test_the_benchmark_publisher_records_what_a_reader_needs_to_compare():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import publish
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    line = publish.provenance()
+    assert re.fullmatch(
+        r"Measured \d{4}-\d{2}-\d{2} on .+, \d+ cores, .+; Python [\d.]+, NumPy [\d.]+; commit .+\.", line
+    )

@@ -23,8 +23,23 @@ from .sweep import Job, run_sweep
 
 @dataclass
 class CapacityResult:
-    """The largest N found (0: not even ``start``); per N tried: (N, passed seeds, seeds), and in ``errors``
-    the seeds whose build raised (N -> (count, the first error's text)): an error is not "not memorized"."""
+    """The outcome of a capacity search.
+
+    Parameters
+    ----------
+    method : str
+        The construction.
+    widths : tuple of int or None
+        Its hidden widths.
+    dx : int
+        The input dimension.
+    capacity : int
+        The largest N found (0: not even ``start``).
+    tried : list of (int, int, int)
+        Per N tried: (N, seeds memorized, seeds).
+    errors : dict
+        The seeds whose build raised, N -> (count, the first error's text): an error is not "not memorized".
+    """
 
     method: str
     widths: tuple[int, ...] | None
@@ -57,11 +72,44 @@ def capacity(
     progress: bool = True,
     **options,
 ) -> CapacityResult:
-    """Largest N with ``need`` of ``seeds`` datasets memorized by ``method`` with hidden ``widths`` (input dim dx).
+    """Largest N with ``need`` of ``seeds`` datasets memorized by ``method`` with hidden ``widths``.
 
-    Exponential search from ``start`` (doubling, up to ``max_n``), then binary search.
-    ``options`` go to every job (e.g. activation, tol for train). ``db``: SQLite file of the
-    trials (default: a temporary one); the same file resumes an interrupted search.
+    Exponential search from ``start`` (doubling, up to ``max_n``), then binary search; every trial is a
+    :class:`memorizers.sweep.Job` run by :func:`memorizers.sweep.run_sweep`.
+
+    Parameters
+    ----------
+    method : str
+        A registered construction, or ``"train"``.
+    widths : tuple of int or None
+        The hidden widths (fixed: the search is over N).
+    dx : int
+        The input dimension.
+    seeds : int
+        Datasets tried per N.
+    need : int
+        How many of them must be memorized.
+    start : int
+        The first N tried.
+    max_n : int
+        The largest N tried.
+    db : path-like, optional
+        The SQLite file of the trials (default: a temporary one); the same file resumes an interrupted search.
+    n_jobs : int
+        As for :func:`memorizers.sweep.run_sweep`.
+    backend : str
+        As for :func:`memorizers.sweep.run_sweep`.
+    scheduler : str, optional
+        As for :func:`memorizers.sweep.run_sweep`.
+    progress : bool
+        As for :func:`memorizers.sweep.run_sweep`.
+    **options
+        Go to every job (e.g. activation, tol for train).
+
+    Returns
+    -------
+    CapacityResult
+        The capacity and every trial.
     """
     Job.make(method, widths, start, dx, 0, **options)  # an unknown method or option fails here, before any job
     if not 1 <= need <= seeds:

@@ -63,8 +63,21 @@ _COLUMNS = {
 class Job:
     """One build-and-verify: ``method`` on ``dataset(n, dx, seed, labels)`` with hidden ``widths``.
 
-    widths None: the theorem's smallest. options: further construction options (JSON
-    values; for ``method="train"``: activation, recipe, optimizer, lr, epochs, seconds, tol, ...).
+    Make one with ``Job.make``, which checks the method and options and sorts the options.
+
+    Parameters
+    ----------
+    method : str
+        A registered construction, or ``"train"`` (gradient training of the architecture).
+    widths : tuple of int or None
+        Hidden widths; None: the theorem's smallest.
+    n, dx : int
+        The dataset's points and dimension.
+    seed : int
+        The dataset's seed (and the construction's).
+    options : tuple
+        Further construction options as sorted (name, value) pairs of JSON values (for ``method="train"``:
+        activation, recipe, optimizer, lr, epochs, seconds, tol, ...).
     """
 
     method: str
@@ -133,7 +146,28 @@ def label_kind(method: str, options: dict) -> str:
 def dataset(n: int, dx: int, seed: int, labels: str = "real", classes: int = 2):
     """N points uniform on the unit sphere S^{dx-1} and random labels of the given kind.
 
-    real: U[-1, 1]; binary: {0, 1}; sign and relative: +-1; onehot and index: class ids in [0, classes).
+    Drawn from (seed, n, dx) alone, so a job means the same thing on every machine.
+
+    Parameters
+    ----------
+    n : int
+        Points.
+    dx : int
+        Dimension.
+    seed : int
+        The seed.
+    labels : str
+        The label kind: real: U[-1, 1]; binary: {0, 1}; sign and relative: +-1; onehot and index: class ids in
+        [0, classes).
+    classes : int
+        Classes of onehot and index labels.
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (n, dx)
+        The points.
+    y : numpy.ndarray, shape (n,)
+        The labels.
     """
     kinds.kind(labels)  # an unknown kind: InvalidDataError naming the known ones
     rng = np.random.default_rng([seed, n, dx])
@@ -214,7 +248,13 @@ def run_job(job: Job) -> dict:
 
 
 class ResultStore:
-    """The SQLite file of a sweep: one row per finished job, committed as it arrives."""
+    """The SQLite file of a sweep: one row per finished job, committed as it arrives.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (created if absent).
+    """
 
     def __init__(self, path):
         self.path = Path(path)
@@ -295,8 +335,29 @@ def run_sweep(
 ) -> list[dict]:
     """Run every job not yet in the SQLite file ``db``; return the rows of all ``jobs``.
 
-    n_jobs: parallel workers (-1: all cores; with dask or ray, the cluster decides). Each
-    result is committed as soon as it arrives, in whatever order the jobs finish.
+    Each result is committed as soon as it arrives, in whatever order the jobs finish, so the same call
+    resumes an interrupted sweep.
+
+    Parameters
+    ----------
+    jobs : iterable of Job
+        The grid (a job listed twice is one job).
+    db : path-like
+        The SQLite file of results.
+    n_jobs : int
+        Parallel workers (-1: all cores; with dask or ray, the cluster decides).
+    backend : {"loky", "threading", "dask", "ray"}
+        Local processes, threads, a ``dask.distributed`` scheduler, or Ray tasks.
+    scheduler : str, optional
+        The dask scheduler's or the Ray cluster's address (default: a local one).
+    progress : bool
+        A progress bar over the jobs (on a terminal only).
+
+    Returns
+    -------
+    list of dict
+        One row per job: the job, whether it passed, accuracy, errors, hidden neurons, total weight, the error
+        of a build that raised, seconds and the worker (host:pid) that ran it.
     """
     jobs = list(dict.fromkeys(jobs))  # a job listed twice is one job
     store = ResultStore(db)
