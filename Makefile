@@ -65,7 +65,7 @@ report: $(VENV)/.dev
 # each script's tables are printed and written to docs/benchmarks/<script>.md (date, machine, commit), which the
 # documentation's benchmarks page shows: commit them with the change they measure
 bench: $(VENV)/.dev fashion-mnist
-	$(BIN)/python benchmarks/publish.py yun3 certify build_profile vardi
+	$(BIN)/python benchmarks/publish.py yun3 certify build_profile vardi float_native
 
 bench-train: $(VENV)/.dev fashion-mnist
 	$(BIN)/python benchmarks/publish.py construct_vs_train

@@ -133,3 +133,18 @@ def chromium_flags(profile) -> list[str]:
         "--disable-sync",
         f"--user-data-dir={profile}",
     ]
+
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    """Fashion-MNIST's 60,000 training images and labels (Debian's dataset-fashion-mnist)."""
+    if not os.path.isdir(FASHION):
+        if os.environ.get("MEMORIZERS_REQUIRE_FASHION_MNIST"):
+            pytest.fail("MEMORIZERS_REQUIRE_FASHION_MNIST is set but dataset-fashion-mnist is not installed")
+        pytest.skip("Debian's dataset-fashion-mnist is not installed")
+    from memorizers.data import load_mnist_idx
+
+    return load_mnist_idx()

@@ -98,6 +98,8 @@ EXAMPLES = {
     "daniely": daniely,
     "zhang": real,
     "vardi": classifier,
+    "staircase": classifier,
+    "staircase-classifier": classifier,
 }
 
 INVALID_LABELS = {  # real-label methods take any finite labels (build scales them into [-1, 1])
@@ -110,6 +112,8 @@ INVALID_LABELS = {  # real-label methods take any finite labels (build scales th
     "yun-2layer": -1.0,
     "yun-resnet": -1.0,
     "vardi": -1.0,
+    "staircase": -1.0,
+    "staircase-classifier": -1.0,
 }
 
 

@@ -109,9 +109,12 @@ def test_any_order_defaults_to_the_dtype_and_refuses_unknown_formats():
     X, y = np.ones((3, 2)), np.full(3, 2.0)
     assert verify(net, X, y, kind="real", tol=1e-9).any_order is None  # float64: bits_sufficient has it
     assert verify(net, X, y, kind="real", tol=1e-9, any_order="float64").any_order == {"float64": 1.0}
-    # 1 + 1 is exact in float32, but in some order of a longer sum it would round: the bound is the worst case
-    assert verify(net, X, y, kind="real", tol=1e-9, dtype="float32").any_order == {"float32": 0.0}
-    assert verify(net, X, y, kind="real", tol=1e-6, dtype="float32").any_order == {"float32": 1.0}
+    # 1 + 1 is an integer sum below 2^24, exact in float32 in any order (certify.exactness); 0.1 + 0.1 rounds, by
+    # more than 1e-9 once 0.1 is read in float32, and by less than 1e-6
+    assert verify(net, X, y, kind="real", tol=1e-9, dtype="float32").any_order == {"float32": 1.0}
+    tenths = np.full((3, 2), 0.1)
+    assert verify(net, tenths, np.full(3, 0.2), kind="real", tol=1e-9, dtype="float32").any_order == {"float32": 0.0}
+    assert verify(net, tenths, np.full(3, 0.2), kind="real", tol=1e-6, dtype="float32").any_order == {"float32": 1.0}
     assert verify(net, X, y, kind="real", tol=1e-9, certify=False).any_order is None
     with pytest.raises(InvalidDataError, match="unknown format 'tf32'"):
         verify(net, X, y, kind="real", any_order="tf32")

@@ -1,7 +1,6 @@
 """The MNIST family's IDX files, and certification on real data (Fashion-MNIST)."""
 
 import gzip
-import os
 
 import numpy as np
 import pytest
@@ -66,18 +65,6 @@ def test_load_a_directory_and_torchvisions_layout(tmp_path, rng):
     assert len(y) == 5
     with pytest.raises(InvalidDataError, match="no train-images"):
         load_mnist_idx(raw)
-
-
-FASHION = "/usr/share/datasets/fashion-mnist"
-
-
-@pytest.fixture(scope="module")
-def fashion():
-    if not os.path.isdir(FASHION):
-        if os.environ.get("MEMORIZERS_REQUIRE_FASHION_MNIST"):
-            pytest.fail("MEMORIZERS_REQUIRE_FASHION_MNIST is set but dataset-fashion-mnist is not installed")
-        pytest.skip("Debian's dataset-fashion-mnist is not installed")
-    return load_mnist_idx()
 
 
 def test_fashion_mnist_is_the_standard_split(fashion):

@@ -18,7 +18,7 @@ def test_the_plan_is_what_build_makes(name):
     if planned.widths is not None:  # None: the boosting methods' rounds, decided while building
         assert planned.widths == built.network.hidden_widths
     else:
-        assert METHODS[name].quantity == "hidden neurons" and "boosting" in planned.summary()
+        assert METHODS[name].decided and METHODS[name].decided in planned.summary()
     if planned.parameters is not None:
         assert planned.parameters == built.network.stats()["parameters"]
         assert planned.parameter_bytes == 8 * planned.parameters and planned.forward_seconds > 0

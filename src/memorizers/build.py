@@ -98,6 +98,8 @@ class Plan:
         Estimated time of one float64 forward pass over the data.
     widths_given : bool
         Whether the widths were given as an option rather than taken from the theorem's formula.
+    decided : str
+        Where the size is decided while building, what decides it (e.g. the boosting rounds it takes).
     """
 
     method: str
@@ -111,12 +113,13 @@ class Plan:
     available_bytes: int
     forward_seconds: float | None
     widths_given: bool = False  # the widths option, not the theorem's formula
+    decided: str = ""  # what decides the size while building, where the widths are (Method.decided)
 
     def summary(self) -> str:
         if self.widths is None:
             return (
                 f"{self.method} on {self.n_points} points of dimension {self.n_in}: its size is decided while "
-                "building (the boosting rounds it takes)"
+                f"building ({self.decided})"
             )
         w, source = self.widths, "as given" if self.widths_given else "the theorem's formula"
         shown = str(w) if len(w) <= 12 else f"{len(w)} layers of {min(w)} to {max(w)} units"
@@ -199,6 +202,7 @@ def plan(method: str, X, y, *, kind: str | None = None, **options) -> Plan:
         int(available_memory()),
         None if parameters is None else 2.0 * len(X) * parameters / _matmul_rate(),
         given_widths is not None,
+        m.decided,
     )
 
 

@@ -15,6 +15,9 @@ gets it right too.
   soundness argument.
 * :func:`forward_with_bound` (``apriori``) is the a-priori bound of any evaluation in a float type.
 * ``relu_pairs``: Yun et al.'s hard-tanh from two ReLU-like units, enclosed as one unit.
+* :mod:`.exactness`: the rules of float-native networks (a comparator's decided sign, exact integers, one-hot
+  selections), for the points the enclosure leaves unproved: in float64 for the exact network, per format for
+  any order, and the precision they need.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from ..intervals import U64, gamma
 from ..kinds import certified, score, score_torch, targets, targets_torch
 from ..network import Network
 from ..threads import thread_map
+from . import exactness
 from .apriori import forward_with_bound
 from .enclosure import BIG, MAX_BITS, Certifier, enclose
 from .formats import FORMATS, Format, named
@@ -128,13 +132,80 @@ def certify_points(
         Per point: proved, radius, margin, and per format the any-order verdicts.
     """
     formats = named(formats)
+    n = len(X)
+    keep = np.arange(n) if only is None else np.asarray(only)
+    X, y = (X, y) if only is None else (X[keep], y[keep])
+    proved, radius, margin = np.zeros(n, bool), np.full(n, np.inf), np.full(n, np.nan)
+    any_order = {f: np.zeros(n, bool) for f in formats}
+    any_order_radius = {f: np.full(n, np.inf) for f in formats}
+    rules = _Exactness(network, X, y, label_kind, kind, tol) if len(keep) and exactness.eligible(network) else None
+
+    def settle(p, r, m):  # a pass's or the enclosure's per-point results: a proof first, then the smaller radius
+        was = proved[keep]
+        take = (p & ~was) | ((p == was) & (r < radius[keep]))
+        proved[keep] = was | p
+        radius[keep], margin[keep] = np.where(take, r, radius[keep]), np.where(take, m, margin[keep])
+
+    def everything() -> bool:
+        return bool(proved[keep].all() and all(any_order[f][keep].all() for f in formats))
+
+    def by_rules(need):  # each format's pass, the bits search, then float64's pass for what is left unproved
+        for f in formats:
+            p, r, m = rules.run(FORMATS[f])
+            any_order[f][keep] |= p
+            any_order_radius[f][keep] = np.where(p, np.minimum(r, any_order_radius[f][keep]), any_order_radius[f][keep])
+            settle(p, r, m)
+        if bits and (need is None or not need <= rules.fewest_bits()):
+            need = rules.least_bits(need)
+        for p, r, m in list(rules.passes.values()):
+            settle(p, r, m)
+        if not proved[keep].all():
+            settle(*rules.run(FORMATS["float64"]))
+        return need
+
+    need, dev = None, None
+    if rules is not None and rules.proves_a_sample():  # a float-native network: the rules first, and often alone
+        need = by_rules(need)
+    if not everything():
+        need, dev = _enclosures(
+            network,
+            X,
+            y,
+            label_kind,
+            kind,
+            tol,
+            bits,
+            device,
+            formats,
+            progress,
+            settle,
+            keep,
+            any_order,
+            any_order_radius,
+        )
+        if rules is not None and (not everything() or (bits and (need is None or not np.isfinite(need)))):
+            need = by_rules(need)
+    return Certificate(
+        proved=proved,
+        radius=radius,
+        margin=margin,
+        bits=int(need) if bits and need is not None and np.isfinite(need) else None,
+        searched=bits,
+        device=dev or backends.NUMPY,
+        any_order=any_order,
+        any_order_radius=any_order_radius,
+    )
+
+
+def _enclosures(
+    network, X, y, label_kind, kind, tol, bits, device, formats, progress, settle, keep, any_order, any_order_radius
+):
+    """The tight enclosure of every point, in blocks (certify_points' doc), its bits search and each format's
+    any-order bound: the results go to ``settle`` and the any-order arrays; returns (bits found, device)."""
     dev = device if device != backends.NUMPY and backends.certifiable(network) else None
     certifier = Certifier(network, device=dev)
     size = BLOCK_GPU if (dev or "").startswith("cuda") else BLOCK
     rows = max(64, size // max(network.n_in, network.n_out, *network.hidden_widths, 1))
-    n = len(X)
-    keep = np.arange(n) if only is None else np.asarray(only)
-    X, y = (X, y) if only is None else (X[keep], y[keep])
     known = []  # the blocks' bits_sufficient so far
 
     def block(s):
@@ -162,26 +233,84 @@ def certify_points(
     if progress is not None:
         blocks = progress(blocks, len(starts), "certify" if dev is None else f"certify ({dev})")
     results = list(blocks)
-    proved, radius, margin = np.zeros(n, bool), np.full(n, np.inf), np.full(n, np.nan)
-    need, any_order = None, {f: np.zeros(n, bool) for f in formats}
-    any_order_radius = {f: np.full(n, np.inf) for f in formats}
-    if results:
-        p, r, m, counts, fmt = zip(*results)
-        proved[keep], radius[keep], margin[keep] = np.concatenate(p), np.concatenate(r), np.concatenate(m)
-        need = max(counts) if bits else None
-        for i, f in enumerate(formats):
-            any_order[f][keep] = np.concatenate([block[i][0] for block in fmt])
-            any_order_radius[f][keep] = np.concatenate([block[i][1] for block in fmt])
-    return Certificate(
-        proved=proved,
-        radius=radius,
-        margin=margin,
-        bits=int(need) if need is not None and np.isfinite(need) else None,
-        searched=bits,
-        device=dev or backends.NUMPY,
-        any_order=any_order,
-        any_order_radius=any_order_radius,
-    )
+    if not results:
+        return None, dev
+    p, r, m, counts, fmt = zip(*results)
+    settle(np.concatenate(p), np.concatenate(r), np.concatenate(m))
+    for i, f in enumerate(formats):
+        any_order[f][keep] |= np.concatenate([block[i][0] for block in fmt])
+        any_order_radius[f][keep] = np.minimum(
+            any_order_radius[f][keep], np.concatenate([block[i][1] for block in fmt])
+        )
+    return (max(counts) if bits else None), dev
+
+
+class _Exactness:
+    """The exactness rules (:mod:`.exactness`) over the points, a format's pass run once. Every pass's intervals
+    hold the exact network's outputs too, so what any pass proves is proved for the exact network."""
+
+    SAMPLE = 256
+
+    def __init__(self, network, X, y, label_kind, kind, tol):
+        self.network, self.X, self.y = network, to_numpy(X), to_numpy(y)
+        self.label_kind, self.kind, self.tol = label_kind, kind, tol
+        self.rows = max(256, BLOCK // max(network.n_in, *network.hidden_widths, network.n_out, 1))
+        self.passes = {}  # format -> (proved, radius, margin) of every point
+
+    def _pass(self, fmt: Format, points=None):
+        layers = exactness.prepare(self.network, fmt)
+        X, y = (self.X, self.y) if points is None else (self.X[points], self.y[points])
+
+        def block(s):
+            Ys = targets(y[s : s + self.rows], self.network.n_out, self.label_kind)
+            return exactness.proved(layers, X[s : s + self.rows], Ys, self.kind, self.tol, fmt)
+
+        return tuple(map(np.concatenate, zip(*thread_map(block, range(0, len(X), self.rows)))))
+
+    def run(self, fmt: Format):
+        """The pass of ``fmt`` over every point (once): (proved, radius, margin)."""
+        if fmt not in self.passes:
+            self.passes[fmt] = self._pass(fmt)
+        return self.passes[fmt]
+
+    def _sample(self, size: int):
+        return np.linspace(0, len(self.X) - 1, min(len(self.X), size)).astype(np.int64)
+
+    def proves_a_sample(self) -> bool:
+        """Whether float64's pass proves a sample of the points with exact outputs (radius 0): then the network is
+        a float-native one, which the rules prove more tightly than any enclosure can."""
+        p, r, _ = self._pass(FORMATS["float64"], self._sample(self.SAMPLE))
+        return bool(p.all() and (r == 0).all())
+
+    def fewest_bits(self) -> float:
+        """The fewest bits of a pass that proved every point (inf: none did)."""
+        return min((f.bits for f, (p, _, _) in self.passes.items() if p.all()), default=np.inf)
+
+    def least_bits(self, need):
+        """The smallest t whose t-bit pass (float64's exponent range) proves every point, at most the fewest bits
+        of a pass that did (53 if none has run): by bisection on a sample (a precision that fails some points
+        fails them all), then on every point. ``need`` (the enclosure's answer) where that is smaller or no
+        precision up to 53 proves every point."""
+        done = [f.bits for f, (p, _, _) in self.passes.items() if p.all()]
+        top = int(min(self.fewest_bits(), 53))
+        sample = self._sample(4 * self.SAMPLE)
+
+        def proves(t, points=None):
+            fmt = Format(f"{t} bits", t, FORMATS["float64"].tiny, FORMATS["float64"].max)
+            return (self._pass(fmt, points) if points is not None else self.run(fmt))[0].all()
+
+        def least(lo, hi, points=None):  # the least t in [lo, hi] that proves the points, if hi does
+            while lo < hi:
+                t = (lo + hi) // 2
+                lo, hi = (lo, t) if proves(t, points) else (t + 1, hi)
+            return lo
+
+        t = least(1, top, sample)
+        if not (t in done or proves(t)):
+            t = least(t + 1, top)
+            if not (t in done or proves(t)):
+                return need
+        return t if need is None else min(t, need)
 
 
 __all__ = [

@@ -151,6 +151,7 @@ def _theorem2(X, eps):
     statement="Bubeck et al. (2020), Theorems 2-3",
     summary="NTK boosting with derivative-neuron pairs, ||f - y||^2 <= tol ||y||^2",
     widths=_one_width(_boost_units(lambda info: 2)),
+    decided="the boosting rounds it takes",
 )
 def ntk(X, y, *, eps: float = 0.01, widths=None, step: str = "line", seed=None, max_rounds: int | None = None):
     """Theorems 2-3 with Lemma 1: boosting with width-2 derivative neurons in the NTK regime.
@@ -295,6 +296,7 @@ def harmonic_neuron(X, w, v, theta: float, delta: float, D: int, knots: int):
     statement="Bubeck et al. (2020), Theorem 1 (reconstructed)",
     summary="harmonic network, W(f) ~ sqrt(n), ||f - y||^2 <= tol ||y||^2",
     widths=_one_width(_boost_units(lambda info: 2 * info["knots"] * (info["degree"] + 1))),
+    decided="the boosting rounds it takes",
 )
 def harmonic(
     X,

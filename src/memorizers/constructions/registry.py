@@ -33,6 +33,8 @@ class Method:
     chain of dense layers, :func:`chain_parameters`), or None where the layout is known only after building;
     :func:`memorizers.build.plan` reports it before any work. memory: ``(X, y, options)`` -> the bytes the
     construction's own work needs beyond its network, where that dominates (zhang's n x n system), else None.
+    decided: for a construction whose size is decided while building (widths None without the record), what
+    decides it, as :func:`memorizers.build.plan` says it.
     """
 
     name: str
@@ -44,6 +46,7 @@ class Method:
     quantity: str = "hidden neurons"
     parameters: Callable | None = None
     memory: Callable | None = None
+    decided: str = ""
 
 
 METHODS: dict[str, Method] = {}
@@ -65,6 +68,7 @@ def register(
     quantity: str = "hidden neurons",
     parameters: Callable | None = chain_parameters,
     memory: Callable | None = None,
+    decided: str = "",
 ):
     """Register the decorated construction as ``name`` (see :class:`Method`)."""
 
@@ -89,7 +93,7 @@ def register(
 
         if name in METHODS:
             raise ValueError(f"method {name!r} is registered twice")
-        METHODS[name] = Method(name, stamped, kind, statement, summary, widths, quantity, parameters, memory)
+        METHODS[name] = Method(name, stamped, kind, statement, summary, widths, quantity, parameters, memory, decided)
         return stamped
 
     return decorate

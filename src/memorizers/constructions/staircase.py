@@ -1,0 +1,371 @@
+"""Float-native memorization: the slab-multiplexed staircase, certified in float32 in any order of summation.
+
+Park, Hwang, Lee & Park (Neural Networks 175, 2024) prove that ReLU networks memorize finite data under IEEE
+float32 with the classical parameter counts; their construction could not be read, and a later paper warns that
+such results assumed left-to-right summation. This construction is ours (the float-native specification,
+``shared/specs/float_native_memorization.md``, Section 4: "slab-multiplexed staircase"), and assumes neither.
+
+Only layer 1 rounds. Two sparse projections t1, t2 of the input (integer weights on a few high-variance
+columns) carry the data; every later value is an exact 0/1 or small integer, a table entry selected by a
+one-hot vector, or the sign of a two-term difference, and every point lies farther from each threshold than
+layer 1's rounding band in the format, for any order. So every evaluation takes the same decisions and adds the
+same integers, and the output is exactly the label (:mod:`memorizers.certify.exactness` proves it per point).
+
+1. **Features**: t_l = relu(w_l . x + c_l) >= 1 on the data; their intervals (exact value and every
+   evaluation's) come from the certificate's own rule for a sum (Higham's bound).
+2. **Cells**: cuts phi_1 < ... on t1 at *clean* gaps (a float32 threshold strictly between the intervals of
+   two neighbours) near every sqrt(N)-th point; comparators p_r = relu(t1 - phi_r), binarizers
+   s_r = relu(1 - alpha_r p_r) = [t1 <= phi_r] with alpha_r a power of two that saturates every data point,
+   and the cell's one-hot h_r from differences of the s_r.
+3. **Steps**: inside a cell, sorted by t2, a step sits at each clean gap where the label changes by delta.
+   Channel delta has as many slots as the most delta-steps of any cell; slot m's threshold is selected from a
+   table by the cell's one-hot, q_m = relu(t2 - sum_c Theta[c, m] h_c), and binarized as in 2. The output is
+   y = beta + sum_m delta_m (1 - b_m) - shift with beta = sum_c (base_c + shift) h_c: every term an exact
+   integer, so y is the class id exactly. A cell whose points cannot be told apart by t2 (a chain of unclean
+   gaps with two labels) is split at its clean t1 gap nearest the middle until none is left.
+
+``staircase`` outputs the class id (kind ``index``), ``staircase-classifier`` one output per class through two
+more exact layers, o_c = relu(1 - relu(y - c) - relu(c - y)).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..activations import identity, relu
+from ..certify import exactness
+from ..certify.formats import FORMATS
+from ..data import check_dataset, check_distinct
+from ..errors import InvalidDataError
+from ..network import Dense, Network
+from .registry import METHODS, register
+from .yun.classifier import class_ids
+
+SLACK = 2.0**-20  # alphas saturate the data with this much to spare beyond the pass's own slack
+# nonzero weights per feature, tried in turn: more columns tell more points apart (images), fewer give narrower
+# bands (F1: the band grows with the terms), which dense data in few dimensions needs
+FEATURE_COLUMNS = (32, 8, 1)
+
+
+def _features(X: np.ndarray, rng, fmt, columns: int) -> Dense:
+    """Layer 1: two sparse projections with integer weights in [1024, 2047] (times a power of two that brings
+    the data to about 1) on ``columns`` of the highest-variance columns each, shifted to be at least 2 on the
+    data."""
+    dx = X.shape[1]
+    order = np.argsort(-X.var(axis=0), kind="stable")
+    top = order[: 2 * columns]
+    cols = [top[0::2], top[1::2]] if len(top) > 1 else [top, top]
+    W = np.zeros((2, dx))
+    for row, c in enumerate(cols):
+        scale = np.abs(X[:, c]).max(initial=0.0)
+        k = -math.frexp(scale)[1] if scale > 0 else 0
+        W[row, c] = np.ldexp(rng.integers(1024, 2048, size=len(c)).astype(np.float64), k)
+    z = X @ W.T
+    bias = np.ceil(2 + np.abs(z).max(axis=0) * 2.0**-20 - z.min(axis=0, initial=0.0))
+    if not (exactness.representable(W, fmt).all() and exactness.representable(bias, fmt).all()):
+        raise InvalidDataError(f"the data's scale is beyond {fmt.name}'s range")
+    return Dense(W, bias, relu())
+
+
+def _bands(layer: Dense, X: np.ndarray, fmt):
+    """Per point and feature, an interval holding the exact value and every evaluation's in fmt."""
+    _, lo, hi = exactness.outputs(exactness.prepare(Network([layer]), fmt), X, fmt)
+    return lo, hi
+
+
+def _gaps(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """For points in order (their intervals lo, hi), per gap between positions k and k + 1 a float32 threshold
+    strictly above every interval before it and below every one after it; NaN where none is: the gap is not
+    clean."""
+    below = np.maximum.accumulate(hi)[:-1]
+    above = np.minimum.accumulate(lo[::-1])[::-1][1:]
+    theta = (below / 2 + above / 2).astype(np.float32).astype(np.float64)
+    return np.where((below < theta) & (theta < above), theta, np.nan)
+
+
+def _pow2_above(x: np.ndarray) -> np.ndarray:
+    """The smallest power of two >= x (x > 0)."""
+    m, e = np.frexp(x)
+    return np.ldexp(1.0, np.where(m == 0.5, e - 1, e))
+
+
+def _alpha(margin: np.ndarray, theta: np.ndarray, fmt) -> np.ndarray:
+    """Binarizer slopes: powers of two with alpha (margin) >= 1 for the data and alpha >= 2^(p - e), 2^e <= theta,
+    so that any input of the format lands on 0 or 1 (F3)."""
+    data = _pow2_above(1 / (margin * (1 - SLACK)))
+    floor = np.ldexp(1.0, fmt.bits - np.frexp(np.abs(theta))[1] + 1)
+    return np.maximum(data, np.where(theta > 0, floor, 1.0))
+
+
+def _sorted(points, lo, hi, feature: int):
+    """The points in the order of their intervals' midpoints on a feature."""
+    return points[np.argsort(lo[points, feature] / 2 + hi[points, feature] / 2, kind="stable")]
+
+
+def _cells(lo, hi, ids, size: int) -> list[np.ndarray]:
+    """The points, sorted by t1, cut at clean gaps near every ``size``-th point, and cells split at their clean
+    t1 gap nearest the middle while a chain of unclean t2 gaps mixes labels (module doc, 3): the cells' point
+    indices, in t1 order."""
+    order = _sorted(np.arange(len(lo)), lo, hi, 0)
+    clean = np.flatnonzero(~np.isnan(_gaps(lo[order, 0], hi[order, 0])))
+    cuts = set()
+    if len(clean):
+        targets = np.arange(size, len(order), size) - 1
+        pos = np.clip(np.searchsorted(clean, targets), 0, len(clean) - 1)
+        left = np.maximum(pos - 1, 0)
+        cuts = set(np.where(np.abs(clean[left] - targets) < np.abs(clean[pos] - targets), clean[left], clean[pos]))
+    edges = [0, *sorted(int(c) + 1 for c in cuts), len(order)]
+    todo, cells = list(zip(edges, edges[1:])), []
+    while todo:
+        a, b = todo.pop()
+        bad = _impure_chain(order[a:b], lo, hi, ids)
+        if bad is None:
+            cells.append((a, b))
+            continue
+        inner = clean[(clean >= a) & (clean < b - 1)]
+        if not len(inner):
+            i, j = bad
+            raise InvalidDataError(
+                f"points {i} and {j} (labels {ids[i]} and {ids[j]}) lie within float32's rounding of each "
+                "other on both features: the staircase cannot tell them apart"
+            )
+        split = int(inner[np.argmin(np.abs(inner - (a + b) / 2))]) + 1
+        todo += [(a, split), (split, b)]
+    return [order[a:b] for a, b in sorted(cells)]
+
+
+def _impure_chain(members, lo, hi, ids):
+    """Two points of one chain of unclean t2 gaps with different labels, or None."""
+    order = _sorted(members, lo, hi, 1)
+    chain = np.concatenate([[0], np.cumsum(~np.isnan(_gaps(lo[order, 1], hi[order, 1])))])
+    first = np.flatnonzero(np.diff(chain, prepend=-1))  # each chain's first position
+    mixed = np.flatnonzero(ids[order] != ids[order[first]][chain])
+    return None if not len(mixed) else (int(order[first[chain[mixed[0]]]]), int(order[mixed[0]]))
+
+
+def _steps(cell, lo, hi, ids):
+    """(threshold, delta, the smallest lo of t2 above it) of each label change of the cell along t2, and the
+    label of its lowest point."""
+    order = _sorted(cell, lo, hi, 1)
+    theta = _gaps(lo[order, 1], hi[order, 1])
+    labels = ids[order]
+    at = np.flatnonzero(labels[1:] != labels[:-1])  # clean gaps: the cell's chains are pure
+    above = np.minimum.accumulate(lo[order, 1][::-1])[::-1]
+    return [(theta[k], int(labels[k + 1] - labels[k]), above[k + 1]) for k in at], int(labels[0])
+
+
+def _layer(W, b, act=None) -> Dense:
+    return Dense(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64), act or relu())
+
+
+def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
+    """The network and its record (module doc); ``ids`` class ids 0..n_classes-1 of distinct points X."""
+    fmt = FORMATS["float32"]
+    X = np.asarray(X, dtype=np.float64)
+    if np.abs(X).max(initial=0.0) > fmt.max:
+        raise InvalidDataError(f"X has values beyond float32's range ({fmt.max:.3g}): a float32 network cannot read")
+    rng = np.random.default_rng(seed)
+    for columns in FEATURE_COLUMNS:
+        features = _features(X, rng, fmt, columns)
+        lo, hi = _bands(features, X, fmt)
+        if not (lo > 0).all():
+            raise InvalidDataError("the features' rounding bands reach 0: the data's scale is too uneven")
+        try:
+            cells = _cells(lo, hi, ids, max(1, math.isqrt(len(X))))
+            break
+        except InvalidDataError:
+            if columns == FEATURE_COLUMNS[-1]:
+                raise
+    R = len(cells)
+    order = np.concatenate(cells)
+    ends = np.cumsum([len(c) for c in cells])[:-1] - 1  # the gap after each cell but the last
+    phi = _gaps(lo[order, 0], hi[order, 0])[ends]
+    margin1 = np.minimum.accumulate(lo[order, 0][::-1])[::-1][ends + 1] - phi
+    alpha1 = _alpha(margin1, phi, fmt)
+    steps, first = zip(*(_steps(c, lo, hi, ids) for c in cells))
+    channels = sorted({d for s in steps for _, d, _ in s})
+    count = {d: max(sum(1 for _, e, _ in s if e == d) for s in steps) for d in channels}
+    delta = [d for d in channels for _ in range(count[d])]
+    start = {d: sum(count[e] for e in channels[: channels.index(d)]) for d in channels}
+    M = len(delta)
+    Theta = np.zeros((R, M))
+    margin2 = np.full(M, np.inf)
+    for k, (s, cell) in enumerate(zip(steps, cells)):
+        used = dict.fromkeys(channels, 0)
+        for theta, d, lo_above in s:
+            m = start[d] + used[d]
+            used[d] += 1
+            Theta[k, m] = theta
+            margin2[m] = min(margin2[m], lo_above - theta)
+        unused = [m for m in range(M) if Theta[k, m] == 0]
+        if unused:  # an unused slot reads t2 itself, which must saturate its binarizer
+            margin2[unused] = np.minimum(margin2[unused], lo[cell, 1].min())
+    theta_min = np.array([Theta[Theta[:, m] > 0, m].min(initial=np.inf) for m in range(M)])
+    alpha2 = _alpha(margin2, np.where(np.isfinite(theta_min), theta_min, 0.0), fmt)
+    delta = np.array(delta, dtype=np.float64)
+    base = np.array([f - delta[Theta[k] == 0].sum() for k, f in enumerate(first)])
+    shift = max(0.0, -base.min())
+    # layers 2-4: comparators, binarizers and the cell's one-hot on t1; t2 copied alongside (last unit)
+    W2 = np.zeros((R, 2))
+    W2[: R - 1, 0], W2[R - 1, 1] = 1.0, 1.0
+    b2 = np.concatenate([-phi, [0.0]])
+    W3 = np.zeros((R, R))
+    W3[np.arange(R - 1), np.arange(R - 1)] = -alpha1
+    W3[R - 1, R - 1] = 1.0
+    b3 = np.concatenate([np.ones(R - 1), [0.0]])
+    W4 = np.zeros((R + 1, R))
+    b4 = np.zeros(R + 1)
+    if R == 1:
+        b4[0] = 1.0
+    else:
+        W4[0, 0] = 1.0
+        for r in range(1, R - 1):
+            W4[r, r], W4[r, r - 1] = 1.0, -1.0
+        W4[R - 1, R - 2], b4[R - 1] = -1.0, 1.0
+    W4[R, R - 1] = 1.0
+    # layer 5: slot thresholds selected by the one-hot, and beta; layer 6: binarizers, beta copied
+    W5 = np.zeros((M + 1, R + 1))
+    W5[:M, :R], W5[:M, R] = -Theta.T, 1.0
+    W5[M, :R] = base + shift
+    W6 = np.zeros((M + 1, M + 1))
+    W6[np.arange(M), np.arange(M)] = -alpha2
+    W6[M, M] = 1.0
+    b6 = np.concatenate([np.ones(M), [0.0]])
+    out_w = np.concatenate([-delta, [1.0]])[None, :]
+    out_b = np.array([delta.sum() - shift])
+    layers = [features, _layer(W2, b2), _layer(W3, b3), _layer(W4, b4), _layer(W5, np.zeros(M + 1)), _layer(W6, b6)]
+    if onehot:  # y as a hidden unit, then o_c = relu(1 - relu(y - c) - relu(c - y))
+        c = np.arange(n_classes, dtype=np.float64)
+        layers += [
+            _layer(out_w, out_b),
+            _layer(np.concatenate([np.ones(n_classes), -np.ones(n_classes)])[:, None], np.concatenate([-c, c])),
+        ]
+        layers.append(_layer(np.hstack([-np.eye(n_classes), -np.eye(n_classes)]), np.ones(n_classes)))
+    else:
+        layers.append(_layer(out_w, out_b, identity()))
+    network = Network(layers)
+    nonzero = sum(int(np.count_nonzero(d.weight) + np.count_nonzero(d.bias)) for d in layers)
+    info = {
+        "precision": "float32",
+        "feature_columns": int(np.count_nonzero(features.weight[0])),
+        "cells": R,
+        "slots": M,
+        "channels": {int(d): count[d] for d in channels},
+        "depth": len(layers),
+        "nonzero_parameters": nonzero,
+        "dense_parameters": network.stats()["parameters"],
+        "counting_bound": math.ceil(len(X) * math.log2(max(n_classes, 2)) / 32),  # 32 bits per float32
+        "largest_band": float((hi - lo).max()),
+        "alpha_range": (
+            float(min(alpha1.min(initial=np.inf), alpha2.min(initial=np.inf))),
+            float(max(alpha1.max(initial=0), alpha2.max(initial=0))),
+        ),
+    }
+    info["bound"], info["used"] = info["counting_bound"], nonzero
+    return network, info
+
+
+def _widths(X, y, options, info=None) -> list:
+    return list(info["widths"]) if info else [None]  # decided while building: the cells and slots
+
+
+def _build(X, y, onehot: bool, precision: str, n_classes, seed):
+    if precision != "float32":
+        raise InvalidDataError(f"staircase builds for float32 (precision={precision!r} is not built yet)")
+    X, y = check_dataset(X, y)
+    check_distinct(X)
+    ids, C = class_ids(y, n_classes)
+    network, info = _staircase(X, ids, C, onehot, seed)
+    info["widths"] = network.hidden_widths
+    yun = METHODS["yun-classifier"]  # the float64 classifier of Yun et al. on the same data, for scale
+    info["yun_classifier_parameters"] = yun.parameters(X.shape[1], yun.widths(X, ids, {"n_classes": C}), C)
+    return network, info
+
+
+_QUANTITY = "nonzero parameters (bound: N log2 C / 32, the least any float32 network needs)"
+
+
+@register(
+    "staircase",
+    kind="index",
+    statement="Float-native memorization in float32, any summation order (ours; after Park et al. 2024)",
+    summary="exact in float32 in any order: two sparse features, cells and steps of exact 0/1 units; the class id",
+    widths=_widths,
+    quantity=_QUANTITY,
+    parameters=None,
+    decided="the cells and steps its data needs",
+)
+def staircase(X, y, *, precision: str = "float32", n_classes=None, seed=None):
+    """The slab-multiplexed staircase (module doc): the class id, exactly, in float32 in any summation order.
+
+    Ours, after Park et al. (2024); its certificate rests on the rounding lemmas of the specification (F1-F5:
+    Higham's Lemma 3.1 and eq. (3.5) for a sum, the sign of one rounded two-term sum, exact small integers).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points.
+    y : array_like, shape (N,) or (N, C)
+        Class ids or one-hot rows.
+    precision : {"float32"}
+        The format it is exact in.
+    n_classes : int, optional
+        C (default: the largest id + 1).
+    seed : int, optional
+        The features' random integer weights.
+
+    Returns
+    -------
+    network : Network
+        Seven dense layers of ReLU units, the output the class id.
+    info : dict
+        Cells, slots, channels, depth, nonzero and dense parameters, the counting bound N log2 C / 32 (as
+        ``bound``; ``used`` the nonzero parameters), the largest feature band and the binarizers' slopes.
+
+    Raises
+    ------
+    InvalidDataError
+        Two points with different labels that the features cannot separate in float32 (naming them).
+    """
+    return _build(X, y, False, precision, n_classes, seed)
+
+
+@register(
+    "staircase-classifier",
+    kind="onehot",
+    statement="Float-native memorization in float32, any summation order (ours; after Park et al. 2024)",
+    summary="staircase with one output per class (two more exact layers): exact one-hot rows in float32",
+    widths=_widths,
+    quantity=_QUANTITY,
+    parameters=None,
+    decided="the cells and steps its data needs",
+)
+def staircase_classifier(X, y, *, precision: str = "float32", n_classes=None, seed=None):
+    """The staircase (module doc) with one output per class: o_c = relu(1 - relu(y - c) - relu(c - y)).
+
+    Ours, after Park et al. (2024), certified by the same rounding lemmas as :func:`staircase` (Higham's Lemma
+    3.1 among them).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points.
+    y : array_like, shape (N,) or (N, C)
+        Class ids or one-hot rows.
+    precision : {"float32"}
+        The format it is exact in.
+    n_classes : int, optional
+        C (default: the largest id + 1).
+    seed : int, optional
+        The features' random integer weights.
+
+    Returns
+    -------
+    network : Network
+        Nine dense layers of ReLU units, the outputs exact one-hot rows.
+    info : dict
+        As for :func:`staircase`.
+    """
+    return _build(X, y, True, precision, n_classes, seed)
