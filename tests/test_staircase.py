@@ -204,3 +204,20 @@ def test_the_float_native_benchmark_runs_quick(fashion):
         sys.path.pop(0)
     rows = float_native.main(["--quick"])
     assert len(rows) == 3 and all(r["certified"] == 1.0 for r in rows)
+
+
+def test_the_file_stores_sparse_layers_by_their_nonzeros(tmp_path):
+    X, y = data(n=400, classes=5, seed=7)
+    net = build("staircase", X, y, seed=0).network
+    net.layers[-1].weight[0, 0] = -0.0  # a signed zero survives too
+    net.save(tmp_path / "net.npz")
+    back = Network.load(tmp_path / "net.npz")
+    for d, e in zip(net.layers, back.layers):
+        assert d.weight.tobytes() == e.weight.tobytes() and d.bias.tobytes() == e.bias.tobytes()
+    stored = np.load(tmp_path / "net.npz")
+    sparse = [i for i, d in enumerate(net.layers) if np.count_nonzero(d.weight) < 0.1 * d.weight.size]
+    assert len(sparse) >= 3  # the diagonal binarizer layers, the one-hot layer, and more
+    for i in sparse:  # rows, columns and values of the nonzeros (and the signed zero), nothing else
+        kept = np.count_nonzero((net.layers[i].weight != 0) | np.signbit(net.layers[i].weight))
+        assert f"{i}.0.weight" not in stored.files and stored[f"{i}.0.values"].size == kept
+        assert stored[f"{i}.0.nonzero"].shape == (2, kept)

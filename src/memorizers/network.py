@@ -30,7 +30,7 @@ from .exact import bits, decode, encode, exact_values, rounded
 from .files import atomic_write_bytes, json_default, read_npz
 
 FORMAT = "memorizers-network"
-VERSION = 2  # 2: exact parameters (text, hexadecimal); files of version 1 are read too
+VERSION = 3  # 2: exact parameters (text, hexadecimal); 3: sparse layers by their nonzeros; 1 and 2 are read too
 
 
 @dataclass
@@ -485,14 +485,15 @@ class Network:
             acts = []
             for j, d in enumerate(blocks):
                 if d.exact:  # losslessly, as text (version 2)
-                    arrays[f"{i}.{j}.weight.exact"], arrays[f"{i}.{j}.bias.exact"] = (
-                        encode(d.exact_weight),
-                        encode(d.exact_bias),
-                    )
+                    arrays[f"{i}.{j}.weight.exact"] = encode(d.exact_weight)
+                    arrays[f"{i}.{j}.bias.exact"] = encode(d.exact_bias)
                     arrays[f"{i}.{j}.shape"] = np.array(d.weight.shape)
+                elif np.count_nonzero(d.weight) < 0.1 * d.weight.size:  # by its nonzeros (and -0.0s): rows, columns
+                    kept = (d.weight != 0) | np.signbit(d.weight)
+                    arrays[f"{i}.{j}.nonzero"], arrays[f"{i}.{j}.values"] = np.array(np.nonzero(kept)), d.weight[kept]
+                    arrays[f"{i}.{j}.shape"], arrays[f"{i}.{j}.bias"] = np.array(d.weight.shape), d.bias
                 else:
-                    arrays[f"{i}.{j}.weight"] = d.weight
-                    arrays[f"{i}.{j}.bias"] = d.bias
+                    arrays[f"{i}.{j}.weight"], arrays[f"{i}.{j}.bias"] = d.weight, d.bias
                 acts.append(d.activation.to_dict())
             layout.append({"type": "residual" if isinstance(layer, Residual) else "dense", "activations": acts})
         header = {"format": FORMAT, "version": VERSION, "layout": layout, "meta": self.meta}
@@ -505,7 +506,7 @@ class Network:
             header = json.loads(str(arrays["header"]))
             if header.get("format") != FORMAT:
                 raise NetworkFileError(f"not a memorizers network (format {header.get('format')!r})")
-            if header.get("version") not in (1, VERSION):
+            if header.get("version") not in (1, 2, VERSION):
                 raise NetworkFileError(f"unsupported network file version {header.get('version')!r}")
             layers: list[Layer] = []
             for i, spec in enumerate(header["layout"]):
@@ -584,6 +585,10 @@ def current_meta(meta: dict) -> dict:
 
 
 def _read_dense(arrays, key: str, act: Activation) -> Dense:
+    if f"{key}.values" in arrays:  # a sparse layer (version 3)
+        W = np.zeros(tuple(int(v) for v in arrays[f"{key}.shape"]))
+        W[tuple(arrays[f"{key}.nonzero"])] = arrays[f"{key}.values"]
+        return Dense(W, arrays[f"{key}.bias"], act)
     if f"{key}.weight.exact" not in arrays:
         return Dense(arrays[f"{key}.weight"], arrays[f"{key}.bias"], act)
     shape = tuple(int(v) for v in arrays[f"{key}.shape"])
