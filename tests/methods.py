@@ -100,6 +100,7 @@ EXAMPLES = {
     "vardi": classifier,
     "staircase": classifier,
     "staircase-classifier": classifier,
+    "staircase-real": real,
 }
 
 INVALID_LABELS = {  # real-label methods take any finite labels (build scales them into [-1, 1])

@@ -92,6 +92,24 @@ def test_points_float32_cannot_tell_apart_are_refused_in_one_line():
         build("staircase", X, y, seed=0)
 
 
+def states_hold(net, X, fmt: str) -> np.ndarray:
+    """Checks every unit's state (certify.exactness) of every layer at the rows of X against the exact network and
+    every emulated evaluation in fmt; returns the last layer's exact flags."""
+    f = FORMATS[fmt]
+    for depth in range(1, len(net.layers) + 1):
+        prefix = Network(net.layers[:depth])
+        exact, lo, hi = exactness.outputs(exactness.prepare(prefix, f), X, f)
+        values = exact_forward(prefix, X)
+        for i in range(len(X)):
+            for out in [list(values[i]), *emulated_everywhere(prefix, X[i], fmt)]:
+                for k, v in enumerate(out):
+                    if exact[i, k]:
+                        assert v == Fraction(lo[i, k]), (depth, i, k)
+                    else:
+                        assert Fraction(lo[i, k]) <= v <= Fraction(hi[i, k]), (depth, i, k)
+    return exact
+
+
 def comparator_network(rng, theta_offsets, alpha_exp):
     """t = relu(w . x + c) on two inputs; comparators relu(t - theta_j) at the given offsets from the points'
     t (in units of t's float32 ulp, so that some sit inside its rounding band); binarizers relu(1 - alpha q);
@@ -122,18 +140,7 @@ def test_every_units_state_holds_in_every_order(seed, offsets, alpha, fmt):
     """Unit by unit, layer by layer: a unit the rules call exact has that value in the exact network and in every
     emulated evaluation in the format; an interval holds them all."""
     net, X = comparator_network(np.random.default_rng(seed), offsets, np.full(len(offsets), alpha))
-    f = FORMATS[fmt]
-    for depth in range(1, len(net.layers) + 1):
-        prefix = Network(net.layers[:depth])
-        exact, lo, hi = exactness.outputs(exactness.prepare(prefix, f), X, f)
-        values = exact_forward(prefix, X)
-        for i in range(len(X)):
-            for out in [list(values[i]), *emulated_everywhere(prefix, X[i], fmt)]:
-                for k, v in enumerate(out):
-                    if exact[i, k]:
-                        assert v == Fraction(lo[i, k]), (depth, i, k)
-                    else:
-                        assert Fraction(lo[i, k]) <= v <= Fraction(hi[i, k]), (depth, i, k)
+    exact = states_hold(net, X, fmt)
     if alpha >= 24 and min(abs(o) for o in offsets) >= 40:  # far from every threshold, saturated: exact
         assert exact.all()
 
@@ -203,7 +210,7 @@ def test_the_float_native_benchmark_runs_quick(fashion):
     finally:
         sys.path.pop(0)
     rows = float_native.main(["--quick"])
-    assert len(rows) == 3 and all(r["certified"] == 1.0 for r in rows)
+    assert len(rows) == 4 and all(r["certified"] == 1.0 for r in rows)
 
 
 def test_the_file_stores_sparse_layers_by_their_nonzeros(tmp_path):
@@ -221,3 +228,22 @@ def test_the_file_stores_sparse_layers_by_their_nonzeros(tmp_path):
         kept = np.count_nonzero((net.layers[i].weight != 0) | np.signbit(net.layers[i].weight))
         assert f"{i}.0.weight" not in stored.files and stored[f"{i}.0.values"].size == kept
         assert stored[f"{i}.0.nonzero"].shape == (2, kept)
+
+
+def test_real_labels_come_out_as_their_float32_values_in_every_order():
+    """staircase-real: every output is exactly its label's float32 value, in NumPy float32 and in every emulated
+    order; every unit's state holds layer by layer; certified in float32 in any order."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((200, 4))
+    y = rng.uniform(-3, 3, 200)
+    y[:20] = 0.0  # zero labels, whose value parts are both 0
+    built = build("staircase-real", X, y, seed=0)
+    net = built.network
+    F = net.forward(X, np.float32)[:, 0]
+    assert np.abs(F - y).max() <= built.report.tol and built.report.certified == 1.0
+    assert np.array_equal(F, net.forward(X)[:, 0].astype(np.float32))  # float64 and float32 agree, exactly
+    for i in range(0, 200, 40):
+        assert all(out == [Fraction(float(F[i]))] for out in emulated_everywhere(net, X[i]))
+    states_hold(net, X[::50], "float32")  # the output rounds once where the labels' offset c is not 0
+    assert built.report.bits_sufficient == 24
+    assert verify(net, X, y, dtype="float32").any_order == {"float32": 1.0}

@@ -155,7 +155,7 @@ def certify_points(
             any_order[f][keep] |= p
             any_order_radius[f][keep] = np.where(p, np.minimum(r, any_order_radius[f][keep]), any_order_radius[f][keep])
             settle(p, r, m)
-        if bits and (need is None or not need <= rules.fewest_bits()):
+        if bits and (need is None or not np.isfinite(need) or need > rules.fewest_bits()):
             need = rules.least_bits(need)
         for p, r, m in list(rules.passes.values()):
             settle(p, r, m)

@@ -15,9 +15,10 @@ in order (u = 2^-p the format's unit roundoff, lambda its smallest normal value)
 
 1. **Integers** (F4). Every term exact, every weight, input and the bias integers, and sum |w_k a_k| + |b|
    <= 2^min(p, 53): every partial sum in any order is an exact integer, so z is exact. Also exact: no term
-   but the bias, or one product w * (+-1) with no bias (a one-hot selection of a table entry, F5).
-2. **Two exact products** (F2). At most two terms, every product exact in the format (an exact input +-1, or an
-   interval input times a power of two, away from underflow and overflow): the only rounding is fl(x + y),
+   but the bias, or one exact product with no bias: w * (+-1) (a one-hot selection of a table entry, F5), or
+   an exact input times a power of two.
+2. **Two exact products** (F2). At most two terms, every product exact in the format (an input +-1, or an input
+   times a power of two, away from underflow and overflow): the only rounding is fl(x + y),
    which keeps the sign of x + y and errs by at most u |x + y|; one term is copied exactly. This is what makes
    a comparator relu(t - theta) exactly 0 below its threshold, and a binarizer relu(1 - alpha q) exactly 0
    once alpha q >= 1 (F3).
@@ -122,9 +123,13 @@ def _dense(L: _Layer, exact: np.ndarray, lo: np.ndarray, hi: np.ndarray, fmt: Fo
         val = np.where(exact, lo, 0.0)  # the exact inputs' values; the banded ones' below
         held = exact & (val != 0)
         mag = np.where(exact, np.abs(lo), np.maximum(np.abs(lo), np.abs(hi)))
-        flags = np.concatenate([held | banded, held & (np.abs(val) != 1), held & (np.floor(val) != val)])
-        terms, non_unit, non_integer = np.split((flags.astype(np.float32) @ L.nz32).astype(np.float64), 3)
+        flags = np.concatenate([held | banded, held & (np.floor(val) != val)])
+        terms, non_integer = np.split((flags.astype(np.float32) @ L.nz32).astype(np.float64), 2)
         terms = terms + L.b_nz
+        # exact terms whose product may round: an input other than +-1 times a weight other than a power of two,
+        # or an input so small that a power of two could take it below the normal range
+        tiny_in = np.abs(val) < tiny * 2.0 ** (fmt.bits + 41)
+        non_unit = (held & ((np.abs(val) != 1) & ~tiny_in)).astype(f) @ L.not_pow2 + (held & tiny_in).astype(f) @ L.nz
         s_lo = val @ L.w + L.b
         s_hi = s_lo.copy()
         M = up(mag @ L.abs + L.abs_b, L.n_in + 2)  # sum |w_k a_k| + |b|, and its float64 rounding
@@ -144,7 +149,7 @@ def _dense(L: _Layer, exact: np.ndarray, lo: np.ndarray, hi: np.ndarray, fmt: Fo
         err = up((L.g + L.g64) * M + absolute, 6)
         out_lo, out_hi = s_lo - err, s_hi + err
         # rule 2, two exact products: one rounding, which keeps the sign
-        two = (n_banded > 0) & (terms <= 2) & (non_unit == 0) & (not_scaling == 0) & L.exact & (M * 4 <= fmt.max)
+        two = (terms <= 2) & (non_unit == 0) & (not_scaling == 0) & L.exact & (M * 4 <= fmt.max)
         if two.any():
             slack = u + 2.0**-50
             a, b = s_lo[two], s_hi[two]
@@ -153,7 +158,8 @@ def _dense(L: _Layer, exact: np.ndarray, lo: np.ndarray, hi: np.ndarray, fmt: Fo
             a2[(a > 0) & (a < 4 * tiny)] = 0.0  # a result this small may be flushed to zero
             b2[(b < 0) & (b > -4 * tiny)] = 0.0
             out_lo[two], out_hi[two] = np.where(copy, a, a2), np.where(copy, b, b2)
-        # rule 1, exact: integers below 2^p, a lone bias, or one table entry selected by +-1
+        # rule 1, exact: integers below 2^p, a lone bias, or one exact product (a table entry selected by +-1, or
+        # an input scaled by a power of two)
         is_exact = (n_banded == 0) & L.exact
         if is_exact.any():
             whole = L.integer & (non_integer == 0) & (M <= 2.0 ** min(fmt.bits, 53))

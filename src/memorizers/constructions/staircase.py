@@ -160,10 +160,10 @@ def _layer(W, b, act=None) -> Dense:
     return Dense(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64), act or relu())
 
 
-def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
-    """The network and its record (module doc); ``ids`` class ids 0..n_classes-1 of distinct points X."""
-    fmt = FORMATS["float32"]
-    X = np.asarray(X, dtype=np.float64)
+def _front(X, ids, seed, fmt):
+    """Layers 1-4, shared by both variants: the features, the cells (module doc, 1-3) and the cell's one-hot
+    vector h (R units) with t2 carried as unit R. Returns the layers, the cells, the features' intervals and
+    the binarizers' slopes."""
     if np.abs(X).max(initial=0.0) > fmt.max:
         raise InvalidDataError(f"X has values beyond float32's range ({fmt.max:.3g}): a float32 network cannot read")
     rng = np.random.default_rng(seed)
@@ -184,6 +184,57 @@ def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
     phi = _gaps(lo[order, 0], hi[order, 0])[ends]
     margin1 = np.minimum.accumulate(lo[order, 0][::-1])[::-1][ends + 1] - phi
     alpha1 = _alpha(margin1, phi, fmt)
+    # comparators, binarizers and the one-hot on t1; t2 copied alongside (the last unit)
+    W2 = np.zeros((R, 2))
+    W2[: R - 1, 0], W2[R - 1, 1] = 1.0, 1.0
+    b2 = np.concatenate([-phi, [0.0]])
+    W3 = np.zeros((R, R))
+    W3[np.arange(R - 1), np.arange(R - 1)] = -alpha1
+    W3[R - 1, R - 1] = 1.0
+    b3 = np.concatenate([np.ones(R - 1), [0.0]])
+    W4 = np.zeros((R + 1, R))
+    b4 = np.zeros(R + 1)
+    if R == 1:
+        b4[0] = 1.0
+    else:
+        W4[0, 0] = 1.0
+        for r in range(1, R - 1):
+            W4[r, r], W4[r, r - 1] = 1.0, -1.0
+        W4[R - 1, R - 2], b4[R - 1] = -1.0, 1.0
+    W4[R, R - 1] = 1.0
+    layers = [features, _layer(W2, b2), _layer(W3, b3), _layer(W4, b4)]
+    return layers, cells, lo, hi, alpha1
+
+
+def _record(X, layers, cells, lo, hi, alphas, n_classes, slots, **more) -> tuple[Network, dict]:
+    network = Network(layers)
+    nonzero = sum(int(np.count_nonzero(d.weight) + np.count_nonzero(d.bias)) for d in layers)
+    info = {
+        "precision": "float32",
+        "feature_columns": int(np.count_nonzero(layers[0].weight[0])),
+        "cells": len(cells),
+        "slots": slots,
+        **more,
+        "depth": len(layers),
+        "nonzero_parameters": nonzero,
+        "dense_parameters": network.stats()["parameters"],
+        "largest_band": float((hi - lo).max()),
+        "alpha_range": (
+            float(min(a.min(initial=np.inf) for a in alphas)),
+            float(max(a.max(initial=0) for a in alphas)),
+        ),
+    }
+    info["counting_bound"] = math.ceil(len(X) * math.log2(max(n_classes, 2)) / 32)  # 32 bits per float32
+    info["bound"], info["used"] = info["counting_bound"], nonzero
+    return network, info
+
+
+def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
+    """The network and its record (module doc); ``ids`` class ids 0..n_classes-1 of distinct points X."""
+    fmt = FORMATS["float32"]
+    X = np.asarray(X, dtype=np.float64)
+    layers, cells, lo, hi, alpha1 = _front(X, ids, seed, fmt)
+    R = len(cells)
     steps, first = zip(*(_steps(c, lo, hi, ids) for c in cells))
     channels = sorted({d for s in steps for _, d, _ in s})
     count = {d: max(sum(1 for _, e, _ in s if e == d) for s in steps) for d in channels}
@@ -207,24 +258,6 @@ def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
     delta = np.array(delta, dtype=np.float64)
     base = np.array([f - delta[Theta[k] == 0].sum() for k, f in enumerate(first)])
     shift = max(0.0, -base.min())
-    # layers 2-4: comparators, binarizers and the cell's one-hot on t1; t2 copied alongside (last unit)
-    W2 = np.zeros((R, 2))
-    W2[: R - 1, 0], W2[R - 1, 1] = 1.0, 1.0
-    b2 = np.concatenate([-phi, [0.0]])
-    W3 = np.zeros((R, R))
-    W3[np.arange(R - 1), np.arange(R - 1)] = -alpha1
-    W3[R - 1, R - 1] = 1.0
-    b3 = np.concatenate([np.ones(R - 1), [0.0]])
-    W4 = np.zeros((R + 1, R))
-    b4 = np.zeros(R + 1)
-    if R == 1:
-        b4[0] = 1.0
-    else:
-        W4[0, 0] = 1.0
-        for r in range(1, R - 1):
-            W4[r, r], W4[r, r - 1] = 1.0, -1.0
-        W4[R - 1, R - 2], b4[R - 1] = -1.0, 1.0
-    W4[R, R - 1] = 1.0
     # layer 5: slot thresholds selected by the one-hot, and beta; layer 6: binarizers, beta copied
     W5 = np.zeros((M + 1, R + 1))
     W5[:M, :R], W5[:M, R] = -Theta.T, 1.0
@@ -235,7 +268,7 @@ def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
     b6 = np.concatenate([np.ones(M), [0.0]])
     out_w = np.concatenate([-delta, [1.0]])[None, :]
     out_b = np.array([delta.sum() - shift])
-    layers = [features, _layer(W2, b2), _layer(W3, b3), _layer(W4, b4), _layer(W5, np.zeros(M + 1)), _layer(W6, b6)]
+    layers += [_layer(W5, np.zeros(M + 1)), _layer(W6, b6)]
     if onehot:  # y as a hidden unit, then o_c = relu(1 - relu(y - c) - relu(c - y))
         c = np.arange(n_classes, dtype=np.float64)
         layers += [
@@ -245,42 +278,98 @@ def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
         layers.append(_layer(np.hstack([-np.eye(n_classes), -np.eye(n_classes)]), np.ones(n_classes)))
     else:
         layers.append(_layer(out_w, out_b, identity()))
-    network = Network(layers)
-    nonzero = sum(int(np.count_nonzero(d.weight) + np.count_nonzero(d.bias)) for d in layers)
-    info = {
-        "precision": "float32",
-        "feature_columns": int(np.count_nonzero(features.weight[0])),
-        "cells": R,
-        "slots": M,
-        "channels": {int(d): count[d] for d in channels},
-        "depth": len(layers),
-        "nonzero_parameters": nonzero,
-        "dense_parameters": network.stats()["parameters"],
-        "counting_bound": math.ceil(len(X) * math.log2(max(n_classes, 2)) / 32),  # 32 bits per float32
-        "largest_band": float((hi - lo).max()),
-        "alpha_range": (
-            float(min(alpha1.min(initial=np.inf), alpha2.min(initial=np.inf))),
-            float(max(alpha1.max(initial=0), alpha2.max(initial=0))),
-        ),
-    }
-    info["bound"], info["used"] = info["counting_bound"], nonzero
-    return network, info
+    channels = {int(d): count[d] for d in channels}
+    return _record(X, layers, cells, lo, hi, (alpha1, alpha2), n_classes, M, channels=channels)
+
+
+def _runs(X, y, seed=None):
+    """Real labels (the specification's "runs" variant): in each cell, sorted by t2, the label is constant on
+    runs between clean gaps; slot m's threshold is the cell's m-th run boundary (unused: above every t2), the
+    binarizers b_m = [t2 <= Theta_m] give run indicators rho_j, and the output is the one selected value table
+    entry V[cell, run], gated exactly: e = relu(v - BIG rho), g = relu(v - e) = v rho, positive and negative parts
+    apart. Every output is the float32 value of its label, exactly."""
+    fmt = FORMATS["float32"]
+    X = np.asarray(X, dtype=np.float64)
+    stored = np.asarray(y, dtype=np.float64).reshape(len(X)).astype(np.float32).astype(np.float64)
+    values, ids = np.unique(stored, return_inverse=True)
+    layers, cells, lo, hi, alpha1 = _front(X, ids, seed, fmt)
+    R = len(cells)
+    runs = []  # per cell: its run boundaries, the smallest lo of t2 above each, and its runs' labels
+    for cell in cells:
+        steps, _ = _steps(cell, lo, hi, ids)
+        labels = ids[_sorted(cell, lo, hi, 1)]
+        starts = np.concatenate([[0], np.flatnonzero(labels[1:] != labels[:-1]) + 1])
+        runs.append(([t for t, _, _ in steps], [m for _, _, m in steps], values[labels[starts]]))
+    M = max(len(t) for t, _, _ in runs)
+    unused = float(_pow2_above(np.array([2 * hi[:, 1].max()]))[0])  # above every t2: its binarizer stays at 1
+    Theta = np.full((R, M), unused)
+    margin2 = np.full(M, np.inf)
+    V = np.zeros((R, M + 1))
+    for k, (thetas, above, labels) in enumerate(runs):
+        Theta[k, : len(thetas)] = thetas
+        margin2[: len(thetas)] = np.minimum(margin2[: len(thetas)], np.array(above) - np.array(thetas))
+        V[k, : len(labels)] = labels
+    theta_min = Theta.min(axis=0, initial=unused)
+    alpha2 = _alpha(np.where(np.isfinite(margin2), margin2, 1.0), theta_min, fmt)
+    big = float(_pow2_above(np.array([max(1.0, 2 * np.abs(values).max(initial=0.0))]))[0])
+    P, N = np.maximum(V, 0.0), np.maximum(-V, 0.0)
+    J = M + 1  # run indicators
+    # layer 5: thresholds and the values (positive and negative parts) selected by the one-hot
+    W5 = np.zeros((M + 2 * J, R + 1))
+    W5[:M, :R], W5[:M, R] = -Theta.T, 1.0
+    W5[M : M + J, :R], W5[M + J :, :R] = P.T, N.T
+    # layer 6: binarizers b_m = [t2 <= Theta_m]; the values carried
+    W6 = np.zeros((M + 2 * J, M + 2 * J))
+    W6[np.arange(M), np.arange(M)] = -alpha2
+    W6[M:, M:] = np.eye(2 * J)
+    b6 = np.concatenate([np.ones(M), np.zeros(2 * J)])
+    # layer 7: run indicators rho_0 = b_0, rho_j = b_j - b_(j-1), rho_M = 1 - b_(M-1); the values carried
+    W7 = np.zeros((J + 2 * J, M + 2 * J))
+    b7 = np.zeros(3 * J)
+    for j in range(J):
+        if j < M:
+            W7[j, j] = 1.0
+        if j > 0:
+            W7[j, j - 1] = -1.0
+    if M == 0:
+        b7[0] = 1.0
+    else:
+        b7[M] = 1.0
+    W7[J:, M:] = np.eye(2 * J)
+    # layer 8: e = relu(v - BIG rho) per part; the values carried. Layer 9: g = relu(v - e) = v rho
+    W8 = np.zeros((4 * J, 3 * J))
+    for part in range(2):
+        W8[part * J : (part + 1) * J, J + part * J : J + (part + 1) * J] = np.eye(J)
+        W8[part * J : (part + 1) * J, :J] = -big * np.eye(J)
+    W8[2 * J :, J:] = np.eye(2 * J)
+    W9 = np.zeros((2 * J, 4 * J))
+    W9[:, : 2 * J], W9[:, 2 * J :] = -np.eye(2 * J), np.eye(2 * J)
+    out = np.concatenate([np.ones(J), -np.ones(J)])[None, :]
+    layers += [_layer(W5, np.zeros(M + 2 * J)), _layer(W6, b6), _layer(W7, b7), _layer(W8, np.zeros(4 * J))]
+    layers += [_layer(W9, np.zeros(2 * J)), _layer(out, np.zeros(1), identity())]
+    # the counting bound with the labels' distinct float32 values as the classes
+    return _record(X, layers, cells, lo, hi, (alpha1, alpha2), len(values), M, gate=big)
 
 
 def _widths(X, y, options, info=None) -> list:
     return list(info["widths"]) if info else [None]  # decided while building: the cells and slots
 
 
-def _build(X, y, onehot: bool, precision: str, n_classes, seed):
+def _build(X, y, variant: str, precision: str, n_classes, seed):
     if precision != "float32":
         raise InvalidDataError(f"staircase builds for float32 (precision={precision!r} is not built yet)")
     X, y = check_dataset(X, y)
     check_distinct(X)
-    ids, C = class_ids(y, n_classes)
-    network, info = _staircase(X, ids, C, onehot, seed)
+    if variant == "real":
+        if np.ndim(y) == 2 and np.shape(y)[1] != 1:
+            raise InvalidDataError(f"staircase-real fits one real output; got labels of shape {np.shape(y)}")
+        network, info = _runs(X, y, seed)
+    else:
+        ids, C = class_ids(y, n_classes)
+        network, info = _staircase(X, ids, C, variant == "onehot", seed)
+        yun = METHODS["yun-classifier"]  # the float64 classifier of Yun et al. on the same data, for scale
+        info["yun_classifier_parameters"] = yun.parameters(X.shape[1], yun.widths(X, ids, {"n_classes": C}), C)
     info["widths"] = network.hidden_widths
-    yun = METHODS["yun-classifier"]  # the float64 classifier of Yun et al. on the same data, for scale
-    info["yun_classifier_parameters"] = yun.parameters(X.shape[1], yun.widths(X, ids, {"n_classes": C}), C)
     return network, info
 
 
@@ -329,7 +418,7 @@ def staircase(X, y, *, precision: str = "float32", n_classes=None, seed=None):
     InvalidDataError
         Two points with different labels that the features cannot separate in float32 (naming them).
     """
-    return _build(X, y, False, precision, n_classes, seed)
+    return _build(X, y, "index", precision, n_classes, seed)
 
 
 @register(
@@ -368,4 +457,44 @@ def staircase_classifier(X, y, *, precision: str = "float32", n_classes=None, se
     info : dict
         As for :func:`staircase`.
     """
-    return _build(X, y, True, precision, n_classes, seed)
+    return _build(X, y, "onehot", precision, n_classes, seed)
+
+
+@register(
+    "staircase-real",
+    kind="real",
+    statement="Float-native memorization in float32, any summation order (ours; after Park et al. 2024)",
+    summary="staircase for real labels: each output is the float32 value of its label, exactly",
+    widths=_widths,
+    quantity="nonzero parameters (bound: N log2 K / 32, K the labels' distinct float32 values)",
+    parameters=None,
+    decided="the cells and runs its data needs",
+)
+def staircase_real(X, y, *, precision: str = "float32", seed=None):
+    """The staircase's runs variant for real labels (``_runs``): every output is its label's float32 value.
+
+    Ours, after Park et al. (2024), certified by the same rounding lemmas as :func:`staircase` (Higham's Lemma
+    3.1 among them). Labels beyond [-1, 1] are built as (y - c) / 2^k by :func:`memorizers.build` and mapped
+    back by the output layer, which rounds once in float32 where c is not 0.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, dx)
+        Distinct points.
+    y : array_like, shape (N,) or (N, 1)
+        Real labels.
+    precision : {"float32"}
+        The format it is exact in.
+    seed : int, optional
+        The features' random integer weights.
+
+    Returns
+    -------
+    network : Network
+        Eleven dense layers of ReLU units and an identity output.
+    info : dict
+        Cells, slots (the most run boundaries of a cell), the gate's power of two, depth, nonzero and dense
+        parameters (``used``), the counting bound N log2 K / 32 with K the labels' distinct float32 values
+        (``bound``), the largest feature band and the binarizers' slopes.
+    """
+    return _build(X, y, "real", precision, None, seed)
