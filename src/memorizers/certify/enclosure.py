@@ -314,6 +314,29 @@ class Certifier:
         with np.errstate(all="ignore"):  # overflow and NaN become infinite radii, never certified
             return c._enclose(c.put(X), record)
 
+    def enclose_box(self, X, R) -> Enclosure:
+        """An enclosure of the exact network's outputs over every point of the boxes X +- R (R >= 0 per input, the
+        same shape as X): the input radius of the certificate page's step 4. Only for a certifier built with
+        ``equilibrate=False``, whose inputs are the data's own coordinates.
+
+        Parameters
+        ----------
+        X : array_like, shape (N, n_in)
+            The boxes' centres.
+        R : array_like, shape (N, n_in)
+            Their half-widths.
+
+        Returns
+        -------
+        Enclosure
+            Every exact output at every point of a row's box lies within its radius of its midpoint.
+        """
+        if self.input_scale is not None:
+            raise ValueError("enclose_box needs a certifier built with equilibrate=False")
+        X, R = np.asarray(X, dtype=np.float64), np.asarray(R, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            return self._enclose(self.put(X), None, self.put(R))
+
     def _route(self, X) -> tuple["Certifier", np.ndarray]:
         """The certifier and inputs for X: x / s with the equilibrated layer 1 where that division is exact
         (no overflow, no underflow), else X itself with the network as given."""
@@ -328,7 +351,7 @@ class Certifier:
             self._plain = Certifier(self.original, equilibrate=False, device=self.device)
         return self._plain, X
 
-    def _enclose(self, X, record) -> Enclosure:
+    def _enclose(self, X, record, radius=None) -> Enclosure:
         def add(a: Enclosure, h: Enclosure) -> Enclosure:  # a + block(a), in double-double
             al = 0.0 if a.l is None else a.l
             s, e = two_sum(a.h, h.h)
@@ -339,8 +362,8 @@ class Certifier:
                 record.append(("residual", out))
             return out
 
-        # the inputs are exact: no low part, no radius
-        return self.reduced.interpret(Enclosure(X, None, None), lambda d, a: self._dense(d, a, record), add)
+        # the inputs are exact (no low part), at the points or over boxes of the given radius
+        return self.reduced.interpret(Enclosure(X, None, radius), lambda d, a: self._dense(d, a, record), add)
 
     def _dense(self, d: Dense, a: Enclosure, record) -> Enclosure:
         L = self.layers[id(d)]

@@ -185,22 +185,30 @@ def prepare(network: Network, fmt: Format) -> list[_Layer]:
     return [_Layer(d, fmt) for d in network.layers]
 
 
-def outputs(layers: list[_Layer], X: np.ndarray, fmt: Format):
-    """(exact, lo, hi) of the outputs on the rows of X (module doc)."""
-    X = np.asarray(X, dtype=np.float64)[:, layers[0].cols]  # the columns layer 1 reads (_Layer)
+def outputs(layers: list[_Layer], X: np.ndarray, fmt: Format, radius=None):
+    """(exact, lo, hi) of the outputs on the rows of X (module doc); with ``radius`` (the shape of X), over every
+    point of the boxes X +- radius."""
+    cols = layers[0].cols  # the columns layer 1 reads (_Layer)
+    X = np.asarray(X, dtype=np.float64)[:, cols]
     exact = representable(X, fmt)
-    rounding = up(fmt.u * np.abs(X), 1) + fmt.tiny  # an input the format does not hold, read rounded (or flushed)
-    lo, hi = np.where(exact, X, X - rounding), np.where(exact, X, X + rounding)
+    lo, hi = X, X
+    if radius is not None:
+        R = np.asarray(radius, dtype=np.float64)[:, cols]
+        exact &= R == 0
+        lo, hi = np.nextafter(X - R, -np.inf), np.nextafter(X + R, np.inf)  # outward
+    # an input the format does not hold is read rounded (or flushed)
+    lo = np.where(exact, X, lo - (up(fmt.u * np.abs(lo), 1) + fmt.tiny))
+    hi = np.where(exact, X, hi + (up(fmt.u * np.abs(hi), 1) + fmt.tiny))
     for k, L in enumerate(layers):
         exact, lo, hi = _dense(L, exact, lo, hi, fmt, everything=k == 0)
     return exact, lo, hi
 
 
-def proved(layers: list[_Layer], X, Y, kind: str, tol: float, fmt: Format):
-    """Per point: whether the exact network and every evaluation in ``fmt`` meet the label's criterion, the
-    radius of the outputs' intervals (inf where nothing is claimed), and the criterion's margin at their
-    midpoints."""
-    exact, lo, hi = outputs(layers, X, fmt)
+def proved(layers: list[_Layer], X, Y, kind: str, tol: float, fmt: Format, radius=None):
+    """Per point: whether the exact network and every evaluation in ``fmt`` meet the label's criterion (with
+    ``radius``: at every point of the box X +- radius), the radius of the outputs' intervals (inf where nothing
+    is claimed), and the criterion's margin at their midpoints."""
+    exact, lo, hi = outputs(layers, X, fmt, radius)
     with np.errstate(invalid="ignore", over="ignore"):
         mid = np.where(exact, lo, lo / 2 + hi / 2)
         r = np.where(exact, 0.0, up(np.maximum(hi - mid, mid - lo), 2))

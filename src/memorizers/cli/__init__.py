@@ -1,11 +1,13 @@
-"""Command line: ``memorizers methods | build | verify | predict | train | demo | capacity | sweep | reproduce``.
+"""Command line: ``memorizers methods | build | verify | predict | robust | train | demo | capacity | sweep |
+reproduce``.
 
 Errors a user can cause are printed as one line on stderr with exit code 2 (bad input) or 1
 (a network that fails verification), and with ``--json`` also as a JSON object on stdout;
 Ctrl-C prints one line and exits with 130, leaving no partial file. Never a traceback.
 
 Each command is a ``cmd_<name>`` beside the ``add_<name>`` that declares its flags: :mod:`.networks` (build,
-verify, predict), :mod:`.runs` (demo, train, capacity, sweep, reproduce), :mod:`.methods` (methods);
+verify, predict), :mod:`.robust` (robust), :mod:`.runs` (demo, train, capacity, sweep, reproduce),
+:mod:`.methods` (methods);
 :mod:`.common` holds what they share
 and :mod:`.args` the argument types, help formatting and examples.
 """
@@ -22,6 +24,7 @@ from . import args as args_
 from .common import Failed
 from .methods import add_methods
 from .networks import add_build, add_predict, add_verify
+from .robust import add_robust
 from .runs import add_capacity, add_demo, add_reproduce, add_sweep, add_train
 
 
@@ -36,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
         add_build,
         add_verify,
         add_predict,
+        add_robust,
         add_demo,
         add_train,
         add_capacity,

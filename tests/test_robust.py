@@ -1,0 +1,115 @@
+"""Certified robust radii (memorizers.robust): every point of a certified ball evaluates exactly to its label, at
+the box's corners and inside; a wrong label never gets a radius; no radius reaches the nearest point of another
+label; and the command line reports them."""
+
+import itertools
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from memorizers import build
+from memorizers.activations import by_name, relu
+from memorizers.cli import main
+from memorizers.errors import InvalidDataError
+from memorizers.exact import exact_forward
+from memorizers.network import Dense, Network
+from memorizers.robust import nearest_other, robust_radius
+
+
+def exact_argmax(net, X):
+    F = exact_forward(net, X)
+    return np.array([max(range(F.shape[1]), key=lambda k: row[k]) for row in F]), F
+
+
+def inside(x, mu, rng, norm, n=12):
+    """Points of the ball (l_2) or box (l_inf) of radius mu around x, strictly inside in float64: the box's
+    corners, and random points."""
+    d = len(x)
+    shrink = mu * (1 - 2.0**-30)
+    corners = [x + shrink * np.array(s) for s in itertools.product((-1.0, 1.0), repeat=d)] if norm == "inf" else []
+    dirs = rng.standard_normal((n, d))
+    dirs /= np.abs(dirs).max(axis=1, keepdims=True) if norm == "inf" else np.linalg.norm(dirs, axis=1, keepdims=True)
+    return np.array(corners + [x + shrink * rng.uniform(0, 1) * v for v in dirs])
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), norm=st.sampled_from(["inf", "2"]), act=st.sampled_from(["relu", "hard-tanh"]))
+def test_every_point_of_a_certified_ball_keeps_its_label_exactly(seed, norm, act):
+    rng = np.random.default_rng(seed)
+    activation = by_name(act)
+    W1, W2, W3 = rng.standard_normal((6, 3)), rng.standard_normal((5, 6)), rng.standard_normal((3, 5))
+    net = Network(
+        [
+            Dense(W1, rng.standard_normal(6), activation),
+            Dense(W2, rng.standard_normal(5), activation),
+            Dense(W3, np.zeros(3)),
+        ]
+    )
+    X = rng.standard_normal((8, 3))
+    y, _ = exact_argmax(net, X)
+    r = robust_radius(net, X, y, norm=norm, kind="onehot")
+    assert (r.radius <= r.nearest).all() and (r.radius > 0).mean() >= 0.5  # not vacuous: most points get a ball
+    for i in np.flatnonzero(r.radius > 0):
+        labels, _ = exact_argmax(net, inside(X[i], r.radius[i], rng, norm))
+        assert (labels == y[i]).all(), (i, r.radius[i])
+
+
+def test_a_wrong_label_gets_no_radius_and_a_built_network_gets_one_everywhere():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((60, 4))
+    y = rng.integers(0, 3, 60)
+    net = build("yun-classifier", X, y, seed=0).network
+    r = robust_radius(net, X, y)
+    assert (r.radius > 0).all() and (r.radius < r.nearest).all() and r.separation == r.nearest.min() / 2
+    wrong = y.copy()
+    wrong[0] = (y[0] + 1) % 3
+    assert robust_radius(net, X, wrong).radius[0] == 0.0
+
+
+def test_the_staircase_is_robust_through_its_exactness_rules():
+    """The enclosure proves little on a float-native network; the exactness rules over the box prove the rest, and
+    at every corner of a certified box the exact output is within 1/2 of the class id (kind index)."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((80, 2))
+    y = rng.integers(0, 3, 80)
+    net = build("staircase", X, y, seed=0).network
+    r = robust_radius(net, X, y, norm="inf")
+    assert (r.radius > 0).all()
+    for i in range(0, 80, 10):
+        pts = inside(X[i], r.radius[i], rng, "inf")
+        assert all(abs(row[0] - int(y[i])) < Fraction(1, 2) for row in exact_forward(net, pts))  # kind index
+
+
+def test_nearest_other_label_is_the_brute_force_distance():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, 3))
+    for ids in (rng.integers(0, 3, 50), np.arange(50)):  # few labels (a tree per label) and all distinct
+        for norm, p in (("inf", np.inf), ("2", 2)):
+            D = np.linalg.norm(X[:, None, :] - X[None, :, :], ord=p, axis=2)
+            D[ids[:, None] == ids[None, :]] = np.inf
+            assert np.allclose(nearest_other(X, ids, norm), D.min(axis=1), rtol=1e-12)
+
+
+def test_bad_input_is_refused():
+    net = Network([Dense(np.ones((2, 2)), np.zeros(2), relu()), Dense(np.ones((1, 2)), np.zeros(1))])
+    X, y = np.ones((3, 2)), np.ones(3)
+    with pytest.raises(InvalidDataError, match="norm must be"):
+        robust_radius(net, X, y, norm="1")
+    with pytest.raises(InvalidDataError, match="shape"):
+        robust_radius(net, np.ones((3, 5)), y, kind="real")
+
+
+def test_the_command_line_reports_radii(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((40, 3)), rng.integers(0, 2, 40)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    build("yun-classifier", X, y, seed=0).network.save(tmp_path / "net.npz")
+    assert main(["robust", str(tmp_path / "net.npz"), "--data", str(tmp_path / "d.npz"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["radius"]) == 40 and out["min_radius"] > 0 and out["separation"] > 0
+    assert main(["robust", str(tmp_path / "net.npz"), "--data", str(tmp_path / "d.npz"), "--norm", "2"]) == 0
+    assert "l_2 balls" in capsys.readouterr().out
