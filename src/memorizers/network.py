@@ -496,7 +496,8 @@ class Network:
                     arrays[f"{i}.{j}.weight"], arrays[f"{i}.{j}.bias"] = d.weight, d.bias
                 acts.append(d.activation.to_dict())
             layout.append({"type": "residual" if isinstance(layer, Residual) else "dense", "activations": acts})
-        header = {"format": FORMAT, "version": VERSION, "layout": layout, "meta": self.meta}
+        sparse = any(k.endswith(".values") for k in arrays)  # version 3 only where needed: older readers read the rest
+        header = {"format": FORMAT, "version": VERSION if sparse else 2, "layout": layout, "meta": self.meta}
         arrays["header"] = np.array(json.dumps(header, default=json_default))
         return arrays
 

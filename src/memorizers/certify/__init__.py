@@ -151,15 +151,18 @@ def certify_points(
 
     def by_rules(need):  # each format's pass, the bits search, then float64's pass for what is left unproved
         for f in formats:
+            if not rules.worth(FORMATS[f], ~any_order[f][keep]):
+                continue
             p, r, m = rules.run(FORMATS[f])
             any_order[f][keep] |= p
             any_order_radius[f][keep] = np.where(p, np.minimum(r, any_order_radius[f][keep]), any_order_radius[f][keep])
             settle(p, r, m)
-        if bits and (need is None or not np.isfinite(need) or need > rules.fewest_bits()):
+        promising = rules.sample_proved or np.isfinite(rules.fewest_bits())
+        if bits and promising and (need is None or not np.isfinite(need) or need > rules.fewest_bits()):
             need = rules.least_bits(need)
         for p, r, m in list(rules.passes.values()):
             settle(p, r, m)
-        if not proved[keep].all():
+        if not proved[keep].all() and rules.worth(FORMATS["float64"], ~proved[keep]):
             settle(*rules.run(FORMATS["float64"]))
         return need
 
@@ -256,6 +259,8 @@ class _Exactness:
         self.label_kind, self.kind, self.tol = label_kind, kind, tol
         self.rows = max(256, BLOCK // max(network.n_in, *network.hidden_widths, network.n_out, 1))
         self.passes = {}  # format -> (proved, radius, margin) of every point
+        self.first = False  # a float-native network: its sample proved with exact outputs
+        self.sample_proved = False  # float64's pass proved the sample (exact outputs or not)
 
     def _pass(self, fmt: Format, points=None):
         layers = exactness.prepare(self.network, fmt)
@@ -278,9 +283,22 @@ class _Exactness:
 
     def proves_a_sample(self) -> bool:
         """Whether float64's pass proves a sample of the points with exact outputs (radius 0): then the network is
-        a float-native one, which the rules prove more tightly than any enclosure can."""
+        a float-native one, which the rules prove more tightly than any enclosure can (``first``)."""
         p, r, _ = self._pass(FORMATS["float64"], self._sample(self.SAMPLE))
-        return bool(p.all() and (r == 0).all())
+        self.sample_proved = bool(p.all())
+        self.first = self.sample_proved and bool((r == 0).all())
+        return self.first
+
+    def worth(self, fmt: Format, left: np.ndarray) -> bool:
+        """Whether ``fmt``'s pass over every point is worth its cost: it has run, or the network is float-native,
+        or it proves some of a sample of the points ``left`` (a mask) unproved."""
+        if fmt in self.passes or self.first:
+            return True
+        points = np.flatnonzero(left)
+        if not len(points):
+            return False
+        sample = points[np.linspace(0, len(points) - 1, min(len(points), self.SAMPLE)).astype(np.int64)]
+        return bool(self._pass(fmt, sample)[0].any())
 
     def fewest_bits(self) -> float:
         """The fewest bits of a pass that proved every point (inf: none did)."""
