@@ -25,7 +25,8 @@ same integers, and the output is exactly the label (:mod:`memorizers.certify.exa
    gaps with two labels) is split at its clean t1 gap nearest the middle until none is left.
 
 ``staircase`` outputs the class id (kind ``index``), ``staircase-classifier`` one output per class through two
-more exact layers, o_c = relu(1 - relu(y - c) - relu(c - y)).
+more exact layers, o_c = relu(1 - relu(y - c) - relu(c - y)), and ``staircase-real`` real labels through the
+specification's runs variant (``_runs``): each output is its label's float32 value.
 """
 
 from __future__ import annotations
@@ -491,7 +492,7 @@ def staircase_real(X, y, *, precision: str = "float32", seed=None):
     Returns
     -------
     network : Network
-        Eleven dense layers of ReLU units and an identity output.
+        Ten dense layers: nine of ReLU units, then an identity output.
     info : dict
         Cells, slots (the most run boundaries of a cell), the gate's power of two, depth, nonzero and dense
         parameters (``used``), the counting bound N log2 K / 32 with K the labels' distinct float32 values
