@@ -156,7 +156,9 @@ def find_duplicates(X: np.ndarray) -> list[list[int]]:
     g = np.random.default_rng(12345).standard_normal(dx)
     c = X @ g
     order = np.argsort(c, kind="stable")
-    tol = 4 * dx * np.finfo(np.float64).eps * np.abs(g).max() * np.abs(X).sum(axis=1).max()
+    # the largest row sum of |X|, a block of rows at a time: one N x dx temporary would cost its page faults
+    row_sum = max((np.abs(X[s : s + 1024]).sum(axis=1).max() for s in range(0, N, 1024)), default=0.0)
+    tol = 4 * dx * np.finfo(np.float64).eps * np.abs(g).max() * row_sum
     close = np.diff(c[order]) <= tol
     groups: list[list[int]] = []
     edges = np.flatnonzero(np.diff(np.concatenate([[False], close, [False]]).astype(np.int8)))
