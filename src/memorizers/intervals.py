@@ -16,6 +16,7 @@ from .numerics import split
 
 U64 = 2.0**-53  # unit roundoff of float64
 ETA = 2.0**-1074  # smallest positive subnormal float64
+FLOOR = 2.0**-600  # a normal stand-in for tiny magnitudes: a subnormal operand takes BLAS's and NumPy's slow path
 
 
 class Enclosure:
@@ -40,10 +41,12 @@ def gamma(k: int, u: float) -> float:
     return k * u / (1 - k * u)
 
 
-def up(x, ops: int):
+def up(x, ops: int, absolute: float | None = None):
     """An upper bound, in exact arithmetic, of a nonnegative quantity that ``ops`` rounded float64
-    operations on nonnegative terms computed as ``x`` (relative and underflow error both covered)."""
-    return x * (1 + 2 * gamma(ops + 1, U64)) + (ops + 1) * ETA
+    operations on nonnegative terms computed as ``x`` (relative and underflow error both covered). The
+    underflow term is (ops + 1) ETA, or ``absolute``, which must be at least that (FLOOR, which keeps the
+    results normal)."""
+    return x * (1 + 2 * gamma(ops + 1, U64)) + ((ops + 1) * ETA if absolute is None else absolute)
 
 
 def two_sum(a, b):

@@ -44,14 +44,13 @@ from ..arrays import (
 )
 from ..backends.numpy_backend import is_sparse, repeated_rows
 from ..exact import rounding_error
-from ..intervals import ETA, U64, Enclosure, gamma, two_sum, up
+from ..intervals import ETA, FLOOR, U64, Enclosure, gamma, two_sum, up
 from ..kinds import certified
 from ..network import Dense, Network
 from ..numerics import column_scale
 from .formats import Format, any_order
 from .relu_pairs import _activate_with_pairs, _fold, _with_followers, _with_pairs_first, _without_followers
 
-FLOOR = 2.0**-600  # magnitudes below it are bounded by it in the bits search's record (_record)
 BIG = 2.0**1000  # magnitudes from which a partial sum might overflow: never certified
 MAX_BITS = 1000  # bits_sufficient searches t in [1, MAX_BITS]; beyond that it reports inf
 SPARSE_RADIUS = 1 / 16  # input radii with at most this share of nonzero entries are multiplied through (step 4)

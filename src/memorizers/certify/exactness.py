@@ -41,21 +41,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..intervals import Enclosure, gamma
+from ..intervals import FLOOR, U64, Enclosure, gamma, up
 from ..kinds import certified, score
 from ..network import Dense, Network
 from .formats import Format
-
-U64 = 2.0**-53
-FLOOR = 2.0**-600  # absolute slack, normal: a subnormal operand takes BLAS and NumPy's slow path
-
-
-def up(x, ops: int):
-    """An upper bound, in exact arithmetic, of a nonnegative quantity that ``ops`` rounded float64 operations
-    on nonnegative terms computed as ``x`` (as :func:`memorizers.intervals.up`, with an absolute slack of
-    FLOOR, which covers their underflow, instead of subnormal multiples of the smallest float64)."""
-    return x * (1 + 2 * gamma(ops + 1, U64)) + FLOOR
-
 
 POW2_RANGE = 40  # weights +-2^k with |k| <= 40 count as exact scalings (rule 2)
 
@@ -132,7 +121,7 @@ def _dense(L: _Layer, exact: np.ndarray, lo: np.ndarray, hi: np.ndarray, fmt: Fo
         non_unit = (held & ((np.abs(val) != 1) & ~tiny_in)).astype(f) @ L.not_pow2 + (held & tiny_in).astype(f) @ L.nz
         s_lo = val @ L.w + L.b
         s_hi = s_lo.copy()
-        M = up(mag @ L.abs + L.abs_b, L.n_in + 2)  # sum |w_k a_k| + |b|, and its float64 rounding
+        M = up(mag @ L.abs + L.abs_b, L.n_in + 2, FLOOR)  # sum |w_k a_k| + |b|, and its float64 rounding
         cols = np.flatnonzero(banded.any(axis=0))  # the columns with an interval: few, past a first layer
         n_banded, not_scaling = np.zeros_like(s_lo), np.zeros_like(s_lo)
         if len(cols):
@@ -146,7 +135,7 @@ def _dense(L: _Layer, exact: np.ndarray, lo: np.ndarray, hi: np.ndarray, fmt: Fo
             not_scaling = b.astype(f) @ L.not_pow2[cols] + (b & near0).astype(f) @ nz
         # rule 3, any sum: Higham's bound, the float64 products' rounding and the absolute terms
         absolute = tiny * (1 + L.g) * (mag.sum(axis=1, keepdims=True) + L.row_abs)
-        err = up((L.g + L.g64) * M + absolute, 6)
+        err = up((L.g + L.g64) * M + absolute, 6, FLOOR)
         out_lo, out_hi = s_lo - err, s_hi + err
         # rule 2, two exact products: one rounding, which keeps the sign
         two = (terms <= 2) & (non_unit == 0) & (not_scaling == 0) & L.exact & (M * 4 <= fmt.max)
@@ -197,8 +186,8 @@ def outputs(layers: list[_Layer], X: np.ndarray, fmt: Format, radius=None):
         exact &= R == 0
         lo, hi = np.nextafter(X - R, -np.inf), np.nextafter(X + R, np.inf)  # outward
     # an input the format does not hold is read rounded (or flushed)
-    lo = np.where(exact, X, lo - (up(fmt.u * np.abs(lo), 1) + fmt.tiny))
-    hi = np.where(exact, X, hi + (up(fmt.u * np.abs(hi), 1) + fmt.tiny))
+    lo = np.where(exact, X, lo - (up(fmt.u * np.abs(lo), 1, FLOOR) + fmt.tiny))
+    hi = np.where(exact, X, hi + (up(fmt.u * np.abs(hi), 1, FLOOR) + fmt.tiny))
     for k, L in enumerate(layers):
         exact, lo, hi = _dense(L, exact, lo, hi, fmt, everything=k == 0)
     return exact, lo, hi
@@ -211,7 +200,7 @@ def proved(layers: list[_Layer], X, Y, kind: str, tol: float, fmt: Format, radiu
     exact, lo, hi = outputs(layers, X, fmt, radius)
     with np.errstate(invalid="ignore", over="ignore"):
         mid = np.where(exact, lo, lo / 2 + hi / 2)
-        r = np.where(exact, 0.0, up(np.maximum(hi - mid, mid - lo), 2))
+        r = np.where(exact, 0.0, up(np.maximum(hi - mid, mid - lo), 2, FLOOR))
         r = np.where(np.isfinite(r), r, np.inf)
         ok = certified(Enclosure(mid, np.zeros_like(mid), r), Y, kind, tol)
         margin = score(mid, Y, kind, tol)[1]
