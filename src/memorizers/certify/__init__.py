@@ -153,14 +153,13 @@ def certify_points(
         for f in formats:
             if not rules.worth(FORMATS[f], ~any_order[f][keep]):
                 continue
-            p, r, m = rules.run(FORMATS[f])
+            p, r, _ = rules.run(FORMATS[f])
             any_order[f][keep] |= p
             any_order_radius[f][keep] = np.where(p, np.minimum(r, any_order_radius[f][keep]), any_order_radius[f][keep])
-            settle(p, r, m)
         promising = rules.sample_proved or np.isfinite(rules.fewest_bits())
         if bits and promising and (need is None or not np.isfinite(need) or need > rules.fewest_bits()):
             need = rules.least_bits(need)
-        for p, r, m in list(rules.passes.values()):
+        for p, r, m in list(rules.passes.values()):  # every pass proves the exact network too
             settle(p, r, m)
         if not proved[keep].all() and rules.worth(FORMATS["float64"], ~proved[keep]):
             settle(*rules.run(FORMATS["float64"]))
@@ -310,7 +309,7 @@ class _Exactness:
         fails them all), then on every point. ``need`` (the enclosure's answer) where that is smaller or no
         precision up to 53 proves every point."""
         done = [f.bits for f, (p, _, _) in self.passes.items() if p.all()]
-        top = int(min(self.fewest_bits(), 53))
+        top = min(done, default=53)
         sample = self._sample(4 * self.SAMPLE)
 
         def proves(t, points=None):
