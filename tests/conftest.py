@@ -148,3 +148,17 @@ def fashion():
     from memorizers.data import load_mnist_idx
 
     return load_mnist_idx()
+
+
+def benchmark(name: str):
+    """The script benchmarks/<name>.py as a module; its folder is on sys.path while it imports (for its siblings)."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    folder = str(Path(__file__).parent.parent / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(folder)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import chromium_flags
+from conftest import benchmark, chromium_flags
 
 ROOT = Path(__file__).parent.parent
 pytest.importorskip("sphinx")
@@ -107,12 +107,7 @@ def test_the_benchmarks_page_shows_every_table_make_bench_writes_with_its_proven
 
 
 def test_the_benchmark_publisher_records_what_a_reader_needs_to_compare():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import publish
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    line = publish.provenance()
+    line = benchmark("publish").provenance()
     assert re.fullmatch(
         r"Measured \d{4}-\d{2}-\d{2} on .+, \d+ cores, .+; Python [\d.]+, NumPy [\d.]+; commit .+\.", line
     )

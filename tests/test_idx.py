@@ -5,6 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
+from conftest import benchmark
 from memorizers import build, verify
 from memorizers.data import load_mnist_idx, read_idx
 from memorizers.errors import InvalidDataError
@@ -89,15 +90,7 @@ def test_every_fashion_mnist_point_certified(fashion):
 @pytest.mark.slow
 def test_the_certificate_benchmark_runs_quick(fashion, capsys):
     """benchmarks/certify.py --quick: every case certified in full, through the public build/verify."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-    try:
-        import certify as bench
-    finally:
-        sys.path.pop(0)
-    rows = bench.main(["--quick", "--repeat", "1"])
+    rows = benchmark("certify").main(["--quick", "--repeat", "1"])
     assert len(rows) == 3 and all(r["certified"] == 1.0 and r["accuracy"] == 1.0 and r["bits"] for r in rows)
     assert "| yun-classifier Fashion-MNIST 5000 |" in capsys.readouterr().out
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import benchmark
 from emulate import MODES, evaluate
 from memorizers import build, verify
 from memorizers.activations import identity, relu
@@ -201,15 +202,7 @@ def test_fashion_mnist_is_certified_in_float32_with_fewer_nonzeros_than_points(f
 @pytest.mark.slow
 def test_the_float_native_benchmark_runs_quick(fashion):
     """benchmarks/float_native.py --quick: every case certified in float32 in any order, exact in every runtime."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-    try:
-        import float_native
-    finally:
-        sys.path.pop(0)
-    rows = float_native.main(["--quick"])
+    rows = benchmark("float_native").main(["--quick"])
     assert len(rows) == 4 and all(r["certified"] == 1.0 for r in rows)
 
 
