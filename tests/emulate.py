@@ -3,6 +3,7 @@ without fused multiply-add and flush-to-zero: every operation's exact result (Fr
 format, to nearest with ties to even, so no double rounding. What the any-order certificate
 (memorizers.certify.formats) must hold against."""
 
+import itertools
 from fractions import Fraction
 from math import inf
 
@@ -21,10 +22,16 @@ class Overflow(Exception):
     """A result rounded beyond the largest finite value."""
 
 
-def round_to(q, fmt: str, ftz: bool) -> Fraction:
-    """q rounded to nearest (ties to even) in fmt; below the normal range: zero with flush-to-zero, else a
-    subnormal; beyond the finite range: Overflow."""
-    bits, emin, top = FORMATS[fmt]
+# TF32: float32 storage and sums, each product's inputs rounded to 11 significant bits (to nearest, or truncated)
+TF32_OPERAND_BITS = 11
+
+
+def round_to(q, fmt: str, ftz: bool, bits=None, truncate: bool = False) -> Fraction:
+    """q rounded to nearest (ties to even) in fmt, or toward zero with ``truncate``, to ``bits`` significant
+    bits if given (else fmt's); below the normal range: zero with flush-to-zero, else a subnormal; beyond the
+    finite range: Overflow."""
+    fmt_bits, emin, top = FORMATS["float32" if fmt == "tf32" else fmt]
+    bits = bits or fmt_bits
     q = Fraction(q)
     if q == 0:
         return q
@@ -40,7 +47,7 @@ def round_to(q, fmt: str, ftz: bool) -> Fraction:
     m = a / quantum
     n = m.numerator // m.denominator
     rest = m - n
-    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and n % 2):
+    if not truncate and (rest > Fraction(1, 2) or (rest == Fraction(1, 2) and n % 2)):
         n += 1
     r = n * quantum
     if r > top:
@@ -64,11 +71,15 @@ def _sum(values: list, order: str, rnd, rng) -> Fraction:
     return acc
 
 
-def _dense(d, a: list, fmt: str, order: str, fma: bool, ftz: bool, rng) -> list:
+def _dense(d, a: list, fmt: str, order: str, fma: bool, ftz: bool, rng, truncate: bool = False) -> list:
     rnd = lambda q: round_to(q, fmt, ftz)  # noqa: E731
     out = []
+    if fmt == "tf32":  # the products read their inputs at 11 bits
+        a = [round_to(v, fmt, ftz, TF32_OPERAND_BITS, truncate) for v in a]
     for k in range(d.n_out):
         w = [rnd(Fraction(float(v))) for v in d.weight[k]]
+        if fmt == "tf32":
+            w = [round_to(v, fmt, ftz, TF32_OPERAND_BITS, truncate) for v in w]
         b = rnd(Fraction(float(d.bias[k])))
         if fma:  # acc <- fl(w_j a_j + acc), the bias first or last
             idx = list(range(d.n_in))
@@ -97,13 +108,15 @@ def _activate(act, z: Fraction, rnd) -> Fraction:
     return rnd(Fraction(float(slope)) * z)
 
 
-def evaluate(network, x, fmt: str, order: str = "sequential", fma: bool = False, ftz: bool = False, seed=0):
-    """The network's outputs at the float64 point x, every operation in fmt (module doc); Overflow if any
-    result overflows."""
+def evaluate(
+    network, x, fmt: str, order: str = "sequential", fma: bool = False, ftz: bool = False, seed=0, truncate=False
+):
+    """The network's outputs at the float64 point x, every operation in fmt (module doc; "tf32": float32 whose
+    products read their inputs at 11 bits, truncated with ``truncate``); Overflow if any result overflows."""
     rng = np.random.default_rng(seed)
     rnd = lambda q: round_to(q, fmt, ftz)  # noqa: E731
     a = [rnd(Fraction(float(v))) for v in x]
-    dense = lambda d, a: _dense(d, a, fmt, order, fma, ftz, rng)  # noqa: E731
+    dense = lambda d, a: _dense(d, a, fmt, order, fma, ftz, rng, truncate)  # noqa: E731
     add = lambda a, h: [rnd(p + q) for p, q in zip(a, h)]  # noqa: E731
     return network.interpret(a, dense, add)
 
@@ -121,9 +134,9 @@ def right_everywhere(network, x, target_row, kind: str, tol, fmt: str) -> bool:
     """Whether every emulated evaluation (:data:`MODES`) meets the label's criterion exactly."""
     from memorizers.kinds import score
 
-    for order, fma, ftz in MODES:
+    for (order, fma, ftz), truncate in itertools.product(MODES, (False, True) if fmt == "tf32" else (False,)):
         try:
-            f = evaluate(network, x, fmt, order, fma, ftz)
+            f = evaluate(network, x, fmt, order, fma, ftz, truncate=truncate)
         except Overflow:
             return False
         F = np.array([f], dtype=object)
@@ -133,4 +146,4 @@ def right_everywhere(network, x, target_row, kind: str, tol, fmt: str) -> bool:
     return True
 
 
-__all__ = ["FORMATS", "MODES", "Overflow", "evaluate", "inf", "right_everywhere", "round_to"]
+__all__ = ["FORMATS", "MODES", "TF32_OPERAND_BITS", "Overflow", "evaluate", "inf", "right_everywhere", "round_to"]

@@ -7,12 +7,13 @@ flush-to-zero), at the kinks, at the labels' edge and at the formats' underflow 
 """
 
 import os
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from conftest import ALL_ACTIVATIONS
-from emulate import FORMATS, right_everywhere, round_to
+from emulate import FORMATS, TF32_OPERAND_BITS, right_everywhere, round_to
 from kinks import kink_network, labels_at_the_edge
 from memorizers import verify
 from memorizers.activations import relu
@@ -27,7 +28,8 @@ FUZZ = max(1, int(os.environ.get("MEMORIZERS_FUZZ", "25")) // 5)
 # per format, weight scales of the three layers whose outputs reach about 1, the bottom of the normal range and
 # the top of the finite range
 SCALES = {"float64": [1.0, 2.0**-330, 2.0**330], "float32": [1.0, 2.0**-40, 2.0**40]}
-SCALES |= {"bfloat16": SCALES["float32"], "float16": [1.0, 2.0**-4, 2.0**5]}
+SCALES |= {"bfloat16": SCALES["float32"], "tf32": SCALES["float32"], "float16": [1.0, 2.0**-4, 2.0**5]}
+BITS = {name: bits for name, (bits, _, _) in FORMATS.items()} | {"tf32": TF32_OPERAND_BITS}
 KINKED = [a for a in ALL_ACTIVATIONS if not a.is_identity]
 
 
@@ -36,9 +38,14 @@ def test_the_formats_are_the_emulators():
         f = CERTIFIED_FORMATS[name]
         assert (f.bits, f.tiny, f.max) == (bits, 2.0**emin, float(top))
     assert float(round_to(65519, "float16", False)) == 65504 and float(round_to(1 + 2**-8, "bfloat16", False)) == 1
+    # TF32's profile: 2^-9 bounds an 11-bit truncation after float32's rounding; float32's range
+    tf32, f32 = CERTIFIED_FORMATS["tf32"], CERTIFIED_FORMATS["float32"]
+    assert tf32.operands and (tf32.tiny, tf32.max) == (f32.tiny, f32.max)
+    x = Fraction(1) + Fraction(2047, 2**11) * 2**-10  # just below 1 + 2^-10: truncation loses almost 2^-10
+    assert x - round_to(x, "tf32", False, TF32_OPERAND_BITS, truncate=True) < tf32.u * x
 
 
-@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("fmt", [*FORMATS, "tf32"])
 @pytest.mark.parametrize("act", KINKED, ids=lambda a: a.name)
 def test_certified_in_a_format_is_right_in_every_order(act, fmt):
     """Certified in fmt => right in every emulated evaluation in fmt, labels at the edge of the criterion with a
@@ -54,7 +61,7 @@ def test_certified_in_a_format_is_right_in_every_order(act, fmt):
             net = Network([*net.layers[:-1], net.layers[-1].take(rows=slice(0, 1))])
             F = F[:, :1]
         peak = max(float(abs(v)) for v in F.ravel()) or 1.0
-        tol = peak * 2.0 ** -int(rng.integers(FORMATS[fmt][0] - 6, FORMATS[fmt][0] + 2))
+        tol = peak * 2.0 ** -int(rng.integers(BITS[fmt] - 6, BITS[fmt] + 2))
         Y = labels_at_the_edge(F, kind, tol, rng)
         cert = certify_points(net, X, Y, kind, kind, tol, bits=False, formats=(fmt,))
         ok = cert.any_order[fmt]
@@ -73,7 +80,7 @@ def test_flush_to_zero_and_overflow_are_counted():
     X = np.array([[2.0**-20], [1.0]])
     net = Network([Dense(np.ones((1, 1)), np.zeros(1))])
     r = verify(net, X, np.array([1.0, 1.0]), kind="sign", any_order="all")
-    assert r.any_order == {"float64": 1.0, "float32": 1.0, "bfloat16": 1.0, "float16": 0.5}
+    assert r.any_order == {"float64": 1.0, "float32": 1.0, "bfloat16": 1.0, "float16": 0.5, "tf32": 1.0}
     assert not right_everywhere(net, X[0], [1.0], "sign", 0.0, "float16")  # the emulator agrees
     big = Network([Dense(np.array([[2.0**17]]), np.zeros(1))])
     r = verify(big, X, np.array([1.0, 1.0]), kind="sign", any_order=["float16", "bfloat16"])
@@ -98,7 +105,9 @@ def test_a_trained_network_is_certified_where_its_margins_allow():
     assert r.any_order["float64"] == r.any_order["float32"] == r.any_order["float16"] == 1.0
     assert r.any_order["bfloat16"] < 1.0
     # by how much: bfloat16's bound must shrink by a finite factor above 1 (its 8 bits against float16's 11)
-    assert set(r.any_order_shortfall) == {"bfloat16"} and 1 < r.any_order_shortfall["bfloat16"] < np.inf
+    # TF32's profile (9 bits) is short too, by less
+    assert set(r.any_order_shortfall) == {"bfloat16", "tf32"} and 1 < r.any_order_shortfall["bfloat16"] < np.inf
+    assert 1 < r.any_order_shortfall["tf32"] < r.any_order_shortfall["bfloat16"]
     assert "bfloat16" in r.summary() and "must shrink" in r.summary()
     T = targets(y, 3, "onehot")
     assert all(right_everywhere(net, X[i], T[i], "onehot", 0.0, "float16") for i in range(0, len(X), 4))
@@ -116,8 +125,9 @@ def test_any_order_defaults_to_the_dtype_and_refuses_unknown_formats():
     assert verify(net, tenths, np.full(3, 0.2), kind="real", tol=1e-9, dtype="float32").any_order == {"float32": 0.0}
     assert verify(net, tenths, np.full(3, 0.2), kind="real", tol=1e-6, dtype="float32").any_order == {"float32": 1.0}
     assert verify(net, X, y, kind="real", tol=1e-9, certify=False).any_order is None
-    with pytest.raises(InvalidDataError, match="unknown format 'tf32'"):
-        verify(net, X, y, kind="real", any_order="tf32")
+    assert verify(net, X, y, kind="real", tol=1e-9, any_order="tf32").any_order == {"tf32": 1.0}  # 1 + 1 again
+    with pytest.raises(InvalidDataError, match="unknown format 'int8'"):
+        verify(net, X, y, kind="real", any_order="int8")
 
 
 def test_any_order_on_torch_is_numpys():

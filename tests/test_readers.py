@@ -73,7 +73,7 @@ def test_verify_model_onnx_on_the_command_line(wine_mlp, capsys):
     assert code == 0, err
     out = json.loads(stdout)
     assert out["accuracy"] == 1.0 and out["certified"] <= out["accuracy"]
-    assert set(out["any_order"]) == {"float64", "float32", "bfloat16", "float16"}
+    assert set(out["any_order"]) == {"float64", "float32", "bfloat16", "float16", "tf32"}
     assert out["any_order"]["float32"] == 1.0 and out["any_order"]["bfloat16"] < 1.0
 
 

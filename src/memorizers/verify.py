@@ -358,9 +358,10 @@ def verify(
         too (with the bits search) where :func:`memorizers.backends.certifiable` says it can, else in NumPy;
         ``report.device`` says where the scored evaluation ran, ``report.certified_on`` where the certificate did.
     any_order : str or sequence of str, optional
-        Formats of ``memorizers.certify.FORMATS`` ("float64", "float32", "bfloat16", "float16", or "all") in
-        which to certify the points for every evaluation, in any order of summation, with or without fused
-        multiply-add and flush-to-zero (:mod:`memorizers.certify.formats`); ``report.any_order`` gives the
+        Formats of ``memorizers.certify.FORMATS`` ("float64", "float32", "bfloat16", "float16", "tf32", or "all")
+        in which to certify the points for every evaluation, in any order of summation, with or without fused
+        multiply-add and flush-to-zero (:mod:`memorizers.certify.formats`; "tf32": float32 whose matrix products
+        read 11-bit inputs, as GPUs run it when allowed); ``report.any_order`` gives the
         fraction per format. Default: the format of ``dtype`` below float64 (only with ``certify``); each format
         costs about as much as the bits search, which it shares its record with.
 

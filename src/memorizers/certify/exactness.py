@@ -29,7 +29,8 @@ in order (u = 2^-p the format's unit roundoff, lambda its smallest normal value)
 ReLU then makes a unit whose interval lies at or below 0 exactly 0 (in the exact network and every evaluation),
 and clips an interval at 0; the identity keeps it. Every interval is computed in float64 with its own rounding
 bounded (the float64 products' gamma, and relative slack on the two-term bounds), so lo and hi are rigorous.
-Inputs are exact where the format represents them, else the interval of their rounding.
+Inputs are exact where the format represents them, else the interval of their rounding; in a format whose
+matrix products round their inputs (TF32, :class:`.formats.Format`), every layer's inputs are read so.
 
 Networks of dense layers with ReLU or identity activations are covered; for others the pass proves nothing
 (every point False), and the other certificates stand. The checks are per point: a point is proved in the
@@ -179,17 +180,25 @@ def outputs(layers: list[_Layer], X: np.ndarray, fmt: Format, radius=None):
     point of the boxes X +- radius."""
     cols = layers[0].cols  # the columns layer 1 reads (_Layer)
     X = np.asarray(X, dtype=np.float64)[:, cols]
-    exact = representable(X, fmt)
+    exact = np.ones(X.shape, dtype=bool)
     lo, hi = X, X
     if radius is not None:
         R = np.asarray(radius, dtype=np.float64)[:, cols]
-        exact &= R == 0
+        exact = R == 0
         lo, hi = np.nextafter(X - R, -np.inf), np.nextafter(X + R, np.inf)  # outward
-    # an input the format does not hold is read rounded (or flushed)
-    lo = np.where(exact, X, lo - (up(fmt.u * np.abs(lo), 1, FLOOR) + fmt.tiny))
-    hi = np.where(exact, X, hi + (up(fmt.u * np.abs(hi), 1, FLOOR) + fmt.tiny))
     for k, L in enumerate(layers):
+        if k == 0 or fmt.operands:  # the inputs of a product as the format reads them (TF32: every layer's)
+            exact, lo, hi = _read(exact, lo, hi, fmt)
         exact, lo, hi = _dense(L, exact, lo, hi, fmt, everything=k == 0)
+    return exact, lo, hi
+
+
+def _read(exact, lo, hi, fmt: Format):
+    """Inputs as fmt reads them: an exact value the format does not hold becomes the interval of its rounding
+    (or flush), and an interval widens by its ends' rounding."""
+    exact = exact & representable(lo, fmt)
+    lo = np.where(exact, lo, lo - (up(fmt.u * np.abs(lo), 1, FLOOR) + fmt.tiny))
+    hi = np.where(exact, hi, hi + (up(fmt.u * np.abs(hi), 1, FLOOR) + fmt.tiny))
     return exact, lo, hi
 
 

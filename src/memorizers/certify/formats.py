@@ -22,9 +22,13 @@ exponent range:
 * activations add their rounding in T (``memorizers.activations.Activation.bits_error``) and lambda, and a
   ReLU-like slope above 1 must not carry a value beyond M.
 
-The formats, as IEEE 754 and the bfloat16 of Google's TPUs define them (:data:`FORMATS`). TF32 (float32
-storage and accumulation, products of inputs rounded to 10 bits) is not one of them: a certificate for it
-needs the products' rounding modelled apart from the sums'.
+The formats, as IEEE 754 and the bfloat16 of Google's TPUs define them (:data:`FORMATS`), and a conservative
+profile of **TF32**, what NVIDIA GPUs run float32 matrix products in when allowed: float32 storage and
+accumulation, each product's two inputs rounded to 11 significant bits (to nearest, or truncated on some
+hardware). It is certified as a format of 9 bits with float32's range whose matrix products read their inputs
+rounded (``Format.operands``): u = 2^-9 bounds a float32 value truncated to 11 bits after its own float32 rounding
+(2^-10 + 2^-24 + 2^-34 < 2^-9), each product's rounding of its input (the bound's product term), the parameters'
+rounding and every float32 sum, so the certificate is sound for every TF32 evaluation and coarser than TF32 is.
 """
 
 from __future__ import annotations
@@ -53,12 +57,16 @@ class Format:
         The smallest normal value.
     max : float
         The largest finite value.
+    operands : bool
+        Whether a matrix product rounds its inputs to the format even where they are computed values (TF32):
+        every layer's inputs are then read rounded, not only the network's.
     """
 
     name: str
     bits: int
     tiny: float
     max: float
+    operands: bool = False
 
     @property
     def u(self) -> float:
@@ -71,6 +79,7 @@ FORMATS = {
     "float32": Format("float32", 24, 2.0**-126, float(np.finfo(np.float32).max)),
     "bfloat16": Format("bfloat16", 8, 2.0**-126, (2 - 2.0**-7) * 2.0**127),
     "float16": Format("float16", 11, 2.0**-14, 65504.0),
+    "tf32": Format("tf32", 9, 2.0**-126, float(np.finfo(np.float32).max), operands=True),  # module doc
 }
 
 
