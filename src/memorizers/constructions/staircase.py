@@ -26,7 +26,9 @@ same integers, and the output is exactly the label (:mod:`memorizers.certify.exa
 
 ``staircase`` outputs the class id (kind ``index``), ``staircase-classifier`` one output per class through two
 more exact layers, o_c = relu(1 - relu(y - c) - relu(c - y)), and ``staircase-real`` real labels through the
-specification's runs variant (``_runs``): each output is its label's float32 value.
+specification's runs variant (``_runs``): each output is its label's float32 value. With
+``precision="bfloat16"`` the class variants are built by :mod:`memorizers.constructions.staircase_levels`
+(levels of cuts on exact coordinates), certified in bfloat16 in any order.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ..data import check_dataset, check_distinct
 from ..errors import InvalidDataError
 from ..network import Dense, Network
 from .registry import METHODS, register
+from .staircase_levels import assemble, layer, pow2_above
 from .yun.classifier import class_ids
 
 SLACK = 2.0**-20  # alphas saturate the data with this much to spare beyond the pass's own slack
@@ -70,9 +73,9 @@ def _features(X: np.ndarray, rng, fmt, columns: int) -> Dense:
     return Dense(W, bias, relu())
 
 
-def _bands(layer: Dense, X: np.ndarray, fmt):
+def _bands(features: Dense, X: np.ndarray, fmt):
     """Per point and feature, an interval holding the exact value and every evaluation's in fmt."""
-    _, lo, hi = exactness.outputs(exactness.prepare(Network([layer]), fmt), X, fmt)
+    _, lo, hi = exactness.outputs(exactness.prepare(Network([features]), fmt), X, fmt)
     return lo, hi
 
 
@@ -86,16 +89,10 @@ def _gaps(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.where((below < theta) & (theta < above), theta, np.nan)
 
 
-def _pow2_above(x: np.ndarray) -> np.ndarray:
-    """The smallest power of two >= x (x > 0)."""
-    m, e = np.frexp(x)
-    return np.ldexp(1.0, np.where(m == 0.5, e - 1, e))
-
-
 def _alpha(margin: np.ndarray, theta: np.ndarray, fmt) -> np.ndarray:
     """Binarizer slopes: powers of two with alpha (margin) >= 1 for the data and alpha >= 2^(p - e), 2^e <= theta,
     so that any input of the format lands on 0 or 1 (F3)."""
-    data = _pow2_above(1 / (margin * (1 - SLACK)))
+    data = pow2_above(1 / (margin * (1 - SLACK)))
     floor = np.ldexp(1.0, fmt.bits - np.frexp(np.abs(theta))[1] + 1)
     return np.maximum(data, np.where(theta > 0, floor, 1.0))
 
@@ -157,10 +154,6 @@ def _steps(cell, lo, hi, ids):
     return [(theta[k], int(labels[k + 1] - labels[k]), above[k + 1]) for k in at], int(labels[0])
 
 
-def _layer(W, b, act=None) -> Dense:
-    return Dense(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64), act or relu())
-
-
 def _front(X, ids, seed, fmt):
     """Layers 1-4, shared by both variants: the features, the cells (module doc, 1-3) and the cell's one-hot
     vector h (R units) with t2 carried as unit R. Returns the layers, the cells, the features' intervals and
@@ -203,17 +196,17 @@ def _front(X, ids, seed, fmt):
             W4[r, r], W4[r, r - 1] = 1.0, -1.0
         W4[R - 1, R - 2], b4[R - 1] = -1.0, 1.0
     W4[R, R - 1] = 1.0
-    layers = [features, _layer(W2, b2), _layer(W3, b3), _layer(W4, b4)]
+    layers = [features, layer(W2, b2), layer(W3, b3), layer(W4, b4)]
     return layers, cells, lo, hi, alpha1
 
 
-def _record(X, layers, cells, lo, hi, alphas, n_classes, slots, **more) -> tuple[Network, dict]:
+def _record(X, layers, cells: int, lo, hi, alphas, n_classes, slots, fmt=FORMATS["float32"], **more):
     network = Network(layers)
     nonzero = sum(int(np.count_nonzero(d.weight) + np.count_nonzero(d.bias)) for d in layers)
     info = {
-        "precision": "float32",
+        "precision": fmt.name,
         "feature_columns": int(np.count_nonzero(layers[0].weight[0])),
-        "cells": len(cells),
+        "cells": cells,
         "slots": slots,
         **more,
         "depth": len(layers),
@@ -225,7 +218,8 @@ def _record(X, layers, cells, lo, hi, alphas, n_classes, slots, **more) -> tuple
             float(max(a.max(initial=0) for a in alphas)),
         ),
     }
-    info["counting_bound"] = math.ceil(len(X) * math.log2(max(n_classes, 2)) / 32)  # 32 bits per float32
+    bits = {"float32": 32, "bfloat16": 16}[fmt.name]  # per parameter
+    info["counting_bound"] = math.ceil(len(X) * math.log2(max(n_classes, 2)) / bits)
     info["bound"], info["used"] = info["counting_bound"], nonzero
     return network, info
 
@@ -269,18 +263,18 @@ def _staircase(X, ids, n_classes: int, onehot: bool, seed=None):
     b6 = np.concatenate([np.ones(M), [0.0]])
     out_w = np.concatenate([-delta, [1.0]])[None, :]
     out_b = np.array([delta.sum() - shift])
-    layers += [_layer(W5, np.zeros(M + 1)), _layer(W6, b6)]
+    layers += [layer(W5, np.zeros(M + 1)), layer(W6, b6)]
     if onehot:  # y as a hidden unit, then o_c = relu(1 - relu(y - c) - relu(c - y))
         c = np.arange(n_classes, dtype=np.float64)
         layers += [
-            _layer(out_w, out_b),
-            _layer(np.concatenate([np.ones(n_classes), -np.ones(n_classes)])[:, None], np.concatenate([-c, c])),
+            layer(out_w, out_b),
+            layer(np.concatenate([np.ones(n_classes), -np.ones(n_classes)])[:, None], np.concatenate([-c, c])),
         ]
-        layers.append(_layer(np.hstack([-np.eye(n_classes), -np.eye(n_classes)]), np.ones(n_classes)))
+        layers.append(layer(np.hstack([-np.eye(n_classes), -np.eye(n_classes)]), np.ones(n_classes)))
     else:
-        layers.append(_layer(out_w, out_b, identity()))
+        layers.append(layer(out_w, out_b, identity()))
     channels = {int(d): count[d] for d in channels}
-    return _record(X, layers, cells, lo, hi, (alpha1, alpha2), n_classes, M, channels=channels)
+    return _record(X, layers, R, lo, hi, (alpha1, alpha2), n_classes, M, channels=channels)
 
 
 def _runs(X, y, seed=None):
@@ -302,7 +296,7 @@ def _runs(X, y, seed=None):
         starts = np.concatenate([[0], np.flatnonzero(labels[1:] != labels[:-1]) + 1])
         runs.append(([t for t, _, _ in steps], [m for _, _, m in steps], values[labels[starts]]))
     M = max(len(t) for t, _, _ in runs)
-    unused = float(_pow2_above(np.array([2 * hi[:, 1].max()]))[0])  # above every t2: its binarizer stays at 1
+    unused = float(pow2_above(np.array([2 * hi[:, 1].max()]))[0])  # above every t2: its binarizer stays at 1
     Theta = np.full((R, M), unused)
     margin2 = np.full(M, np.inf)
     V = np.zeros((R, M + 1))
@@ -312,7 +306,7 @@ def _runs(X, y, seed=None):
         V[k, : len(labels)] = labels
     theta_min = Theta.min(axis=0, initial=unused)
     alpha2 = _alpha(np.where(np.isfinite(margin2), margin2, 1.0), theta_min, fmt)
-    big = float(_pow2_above(np.array([max(1.0, 2 * np.abs(values).max(initial=0.0))]))[0])
+    big = float(pow2_above(np.array([max(1.0, 2 * np.abs(values).max(initial=0.0))]))[0])
     P, N = np.maximum(V, 0.0), np.maximum(-V, 0.0)
     J = M + 1  # run indicators
     # layer 5: thresholds and the values (positive and negative parts) selected by the one-hot
@@ -346,10 +340,10 @@ def _runs(X, y, seed=None):
     W9 = np.zeros((2 * J, 4 * J))
     W9[:, : 2 * J], W9[:, 2 * J :] = -np.eye(2 * J), np.eye(2 * J)
     out = np.concatenate([np.ones(J), -np.ones(J)])[None, :]
-    layers += [_layer(W5, np.zeros(M + 2 * J)), _layer(W6, b6), _layer(W7, b7), _layer(W8, np.zeros(4 * J))]
-    layers += [_layer(W9, np.zeros(2 * J)), _layer(out, np.zeros(1), identity())]
+    layers += [layer(W5, np.zeros(M + 2 * J)), layer(W6, b6), layer(W7, b7), layer(W8, np.zeros(4 * J))]
+    layers += [layer(W9, np.zeros(2 * J)), layer(out, np.zeros(1), identity())]
     # the counting bound with the labels' distinct float32 values as the classes
-    return _record(X, layers, cells, lo, hi, (alpha1, alpha2), len(values), M, gate=big)
+    return _record(X, layers, R, lo, hi, (alpha1, alpha2), len(values), M, gate=big)
 
 
 def _widths(X, y, options, info=None) -> list:
@@ -357,8 +351,9 @@ def _widths(X, y, options, info=None) -> list:
 
 
 def _build(X, y, variant: str, precision: str, n_classes, seed):
-    if precision != "float32":
-        raise InvalidDataError(f"staircase builds for float32 (precision={precision!r} is not built yet)")
+    if precision not in ("float32", "bfloat16") or (variant == "real" and precision != "float32"):
+        built = "float32" if variant == "real" else "float32 or bfloat16"
+        raise InvalidDataError(f"staircase{'-real' * (variant == 'real')} builds for {built}; got {precision!r}")
     X, y = check_dataset(X, y)
     check_distinct(X)
     if variant == "real":
@@ -367,7 +362,12 @@ def _build(X, y, variant: str, precision: str, n_classes, seed):
         network, info = _runs(X, y, seed)
     else:
         ids, C = class_ids(y, n_classes)
-        network, info = _staircase(X, ids, C, variant == "onehot", seed)
+        if precision == "bfloat16":  # levels of cuts on exact coordinates (staircase_levels)
+            X = np.asarray(X, dtype=np.float64)
+            layers, more, lo, hi, alphas, cells, M, big = assemble(X, ids, variant == "onehot", C)
+            network, info = _record(X, layers, cells, lo, hi, alphas, C, M, FORMATS["bfloat16"], gate=big, **more)
+        else:
+            network, info = _staircase(X, ids, C, variant == "onehot", seed)
         yun = METHODS["yun-classifier"]  # the float64 classifier of Yun et al. on the same data, for scale
         info["yun_classifier_parameters"] = yun.parameters(X.shape[1], yun.widths(X, ids, {"n_classes": C}), C)
     info["widths"] = network.hidden_widths
@@ -380,7 +380,7 @@ _QUANTITY = "nonzero parameters (bound: N log2 C / 32, the least any float32 net
 @register(
     "staircase",
     kind="index",
-    statement="Float-native memorization in float32, any summation order (ours; after Park et al. 2024)",
+    statement="Float-native memorization in float32 or bfloat16, any summation order (ours; after Park et al. 2024)",
     summary="exact in float32 in any order: two sparse features, cells and steps of exact 0/1 units; the class id",
     widths=_widths,
     quantity=_QUANTITY,
@@ -399,8 +399,8 @@ def staircase(X, y, *, precision: str = "float32", n_classes=None, seed=None):
         Distinct points.
     y : array_like, shape (N,) or (N, C)
         Class ids or one-hot rows.
-    precision : {"float32"}
-        The format it is exact in.
+    precision : {"float32", "bfloat16"}
+        The format it is exact in (bfloat16: :mod:`memorizers.constructions.staircase_levels`, ids up to 255).
     n_classes : int, optional
         C (default: the largest id + 1).
     seed : int, optional
@@ -409,15 +409,16 @@ def staircase(X, y, *, precision: str = "float32", n_classes=None, seed=None):
     Returns
     -------
     network : Network
-        Seven dense layers of ReLU units, the output the class id.
+        Seven dense layers of ReLU units, the output the class id (bfloat16: 3 per level and 6 more).
     info : dict
-        Cells, slots, channels, depth, nonzero and dense parameters, the counting bound N log2 C / 32 (as
-        ``bound``; ``used`` the nonzero parameters), the largest feature band and the binarizers' slopes.
+        Cells, slots, channels, depth, nonzero and dense parameters, the counting bound N log2 C / 32 (/ 16 in
+        bfloat16; as ``bound``; ``used`` the nonzero parameters), the largest feature band and the binarizers'
+        slopes; in bfloat16 the columns read per level and the cells per level.
 
     Raises
     ------
     InvalidDataError
-        Two points with different labels that the features cannot separate in float32 (naming them).
+        Two points with different labels that the features cannot separate in the format (naming them).
     """
     return _build(X, y, "index", precision, n_classes, seed)
 
@@ -425,7 +426,7 @@ def staircase(X, y, *, precision: str = "float32", n_classes=None, seed=None):
 @register(
     "staircase-classifier",
     kind="onehot",
-    statement="Float-native memorization in float32, any summation order (ours; after Park et al. 2024)",
+    statement="Float-native memorization in float32 or bfloat16, any summation order (ours; after Park et al. 2024)",
     summary="staircase with one output per class (two more exact layers): exact one-hot rows in float32",
     widths=_widths,
     quantity=_QUANTITY,
@@ -444,8 +445,8 @@ def staircase_classifier(X, y, *, precision: str = "float32", n_classes=None, se
         Distinct points.
     y : array_like, shape (N,) or (N, C)
         Class ids or one-hot rows.
-    precision : {"float32"}
-        The format it is exact in.
+    precision : {"float32", "bfloat16"}
+        The format it is exact in (bfloat16: :mod:`memorizers.constructions.staircase_levels`, 128 classes).
     n_classes : int, optional
         C (default: the largest id + 1).
     seed : int, optional
@@ -454,7 +455,7 @@ def staircase_classifier(X, y, *, precision: str = "float32", n_classes=None, se
     Returns
     -------
     network : Network
-        Nine dense layers of ReLU units, the outputs exact one-hot rows.
+        Nine dense layers of ReLU units (bfloat16: 3 per level and 8 more), the outputs exact one-hot rows.
     info : dict
         As for :func:`staircase`.
     """
