@@ -8,7 +8,12 @@ and dense parameters, the counting bound (N log2 C / 32, C the distinct labels) 
 parameters on the same data (its widths from the theorem's formula), build and verify seconds, one float32
 forward pass, the share certified in float32 in any order, bits_sufficient, and whether each runtime returned
 the exact outputs (the float64 evaluation's) bit for bit. Cases: ``staircase`` on Fashion-MNIST (real and
-shuffled labels) and Gaussian data with 100 classes, ``staircase-real`` on Gaussian data with real labels.
+shuffled labels) and Gaussian data with 100 classes, ``staircase-real`` on Gaussian data with real labels. The
+share certified in TF32 (``any_order="tf32"``) is shown beside float32's.
+
+A second table has the bfloat16 profile (``precision="bfloat16"``): Gaussian data with 10 classes as given
+(float64) and on bfloat16's grid, its levels and cells per level, the counting bound N log2 C / 16, and the
+shares certified in bfloat16, float32 and TF32 in any order.
 
     python benchmarks/float_native.py [--quick]
 """
@@ -33,6 +38,16 @@ def cases(quick: bool):
     n = 10_000 if quick else 100_000
     yield "staircase", "Gaussian, dx = 64, C = 100", rng.standard_normal((n, 64)), rng.integers(0, 100, n)
     yield "staircase-real", "Gaussian, dx = 64, y ~ U(-1, 1)", rng.standard_normal((n, 64)), rng.uniform(-1, 1, n)
+
+
+def bfloat16_cases(quick: bool):
+    from memorizers.constructions.staircase_levels import _ceil
+
+    rng = np.random.default_rng(1)
+    n = 2_000 if quick else 20_000
+    X, y = rng.standard_normal((n, 16)), rng.integers(0, 10, n)
+    yield "Gaussian, dx = 16", X[: n // 2], y[: n // 2]
+    yield "Gaussian, dx = 16, on bfloat16's grid", _ceil(X), y
 
 
 def exact_in(runtime: str, net, X, y, exact) -> str:
@@ -61,9 +76,9 @@ def main(argv=None):
     print(
         "| method | data | N | C (distinct labels) | cells | slots | nonzero | dense | bound | ratio | yun-classifier "
         "| build s | verify f32 s "
-        "| forward f32 s | certified f32 any order | bits | NumPy f32 | torch f32 | ORT f32 |"
+        "| forward f32 s | certified f32 any order | TF32 | bits | NumPy f32 | torch f32 | ORT f32 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for method, name, X, y in cases(args.quick):
         t0 = time.perf_counter()
@@ -71,7 +86,7 @@ def main(argv=None):
         t_build = time.perf_counter() - t0
         net, info = built.network, built.info
         t0 = time.perf_counter()
-        report = verify(net, X, y, dtype="float32")
+        report = verify(net, X, y, dtype="float32", any_order=["float32", "tf32"])
         t_verify = time.perf_counter() - t0
         t0 = time.perf_counter()
         F = net.forward(X, np.float32)
@@ -86,8 +101,32 @@ def main(argv=None):
             f"{info['nonzero_parameters']:,} | {info['dense_parameters']:,} | {info['bound']:,} | "
             f"{info['nonzero_parameters'] / info['bound']:.1f} | {'-' if yun is None else f'{yun:,}'} | "
             f"{t_build:.2f} | {t_verify:.2f} | {t_forward:.2f} | {report.any_order['float32']:.2%} | "
+            f"{report.any_order['tf32']:.2%} | "
             f"{built.report.bits_sufficient} | {numpy_exact} | {exact_in('torch', net, X, y, exact)} | "
             f"{exact_in('onnx', net, X, y, exact)} |",
+            flush=True,
+        )
+    print()
+    print(
+        "| bfloat16 | N | C | levels | cells per level | slots | nonzero | dense | bound (/16) | ratio | depth "
+        "| build s | verify s | certified bf16 any order | f32 | TF32 | bits |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, X, y in bfloat16_cases(args.quick):
+        t0 = time.perf_counter()
+        built = build("staircase", X, y, precision="bfloat16")
+        t_build = time.perf_counter() - t0
+        net, info = built.network, built.info
+        t0 = time.perf_counter()
+        share = verify(net, X, y, bits=False, any_order=["bfloat16", "float32", "tf32"]).any_order
+        t_verify = time.perf_counter() - t0
+        rows.append(dict(case=f"bfloat16: {name}", certified=share["bfloat16"], nonzero=info["nonzero_parameters"]))
+        print(
+            f"| {name} | {len(X)} | {len(np.unique(y))} | {info['levels']} | "
+            f"{' / '.join(map(str, info['cells_per_level']))} | {info['slots']} | {info['nonzero_parameters']:,} | "
+            f"{info['dense_parameters']:,} | {info['bound']:,} | {info['nonzero_parameters'] / info['bound']:.1f} | "
+            f"{info['depth']} | {t_build:.2f} | {t_verify:.2f} | {share['bfloat16']:.2%} | {share['float32']:.2%} | "
+            f"{share['tf32']:.2%} | {built.report.bits_sufficient} |",
             flush=True,
         )
     return rows
