@@ -24,13 +24,14 @@ def report(tmp_path_factory):
 def test_report_lists_every_claim_with_a_verdict(report):
     page = (report / "index.html").read_text()
     names = ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision", "heldout", "training", "frontier")
+    names += ("float",)
     for name in names:
         assert f'<section id="{name}">' in page
     verdicts = re.findall(r"<strong>(holds|not supported|measured|not tested at this size)</strong></td>", page)
     assert len(verdicts) >= 10 and "holds" in verdicts
     # every figure embedded as SVG: the page is one file that opens offline
     images = re.findall(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="[^"]*" data-name="([^"]+)"', page)
-    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 10
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 11
     assert not re.search(r'<img src="(?!data:)', page)
 
 
@@ -59,7 +60,7 @@ def test_report_renders_its_mathematics_and_captions_offline(report):
     assert page.count("<math ") >= 10 and "$" not in re.sub(r"<code>.*?</code>", "", page)  # every $TeX$ became MathML
     assert not re.search(r'(src|href)="https?:', page)  # nothing fetched from the network
     captions = re.findall(r"<figcaption><strong>[^<]+</strong> ([^<]*)</figcaption>", page)
-    assert len(captions) == 10 and all(len(c) > 60 for c in captions)  # each says what the figure shows
+    assert len(captions) == 11 and all(len(c) > 60 for c in captions)  # each says what the figure shows
 
 
 def test_report_verdicts_do_not_contradict_their_text(report):
@@ -232,3 +233,20 @@ def test_frontier_in_the_report(report):
     # one dataset per N: measured, not held, whatever the slopes say; the crossover from verified networks only
     assert "**holds**" not in md and md.count("**measured**") >= 2 and "slope of nonzeros" in md
     assert "seeds: 1" in md and "between networks built and verified on both sides" in md
+
+
+def test_float_in_the_report(report):
+    """The staircase certified in its format in any order at every N and seed, above the counting bound; the float64
+    classifier not certified in float32; who runs where names every construction."""
+    rows = list(csv.DictReader(open(report / "float_native.csv")))
+    for r in rows:
+        if r["method"] == "staircase":
+            assert float(r["certified_in_format"]) == 1.0 and int(r["nonzero"]) >= int(r["bound"])
+        else:
+            assert r["format"] == "float64" and float(r["certified_in_format"]) < 1.0
+    assert {int(r["seed"]) for r in rows} == {0, 1, 2} and len({r["N"] for r in rows}) >= 3
+    where = {r["method"]: r for r in csv.DictReader(open(report / "float_native_where.csv"))}
+    assert float(where["staircase (float32)"]["float32"]) == 1.0 == float(where["staircase (bfloat16)"]["bfloat16"])
+    assert float(where["yun-3layer"]["float32"]) < 1.0 and float(where["yun-3layer"]["float64"]) == 1.0
+    md = (report / "float_native.md").read_text()
+    assert "counting bound" in md and "slope of log nonzeros" in md

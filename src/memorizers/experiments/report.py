@@ -42,6 +42,10 @@ EXPERIMENTS = {  # name: (module, title)
         "Vershynin (2020): correlation decay and the memory capacity of threshold and ReLU networks",
     ),
     "precision": ("precision", "Bits of precision each construction provably needs, against N"),
+    "float": (
+        "float_native",
+        "Memorization in float32 and bfloat16 in any order of summation, against the counting bound",
+    ),
     "heldout": ("heldout", "The classifier constructions on real images: memorized, certified, and held-out accuracy"),
     "training": (
         "training",
