@@ -86,8 +86,9 @@ def main(argv=None):
         t_build = time.perf_counter() - t0
         net, info = built.network, built.info
         t0 = time.perf_counter()
-        report = verify(net, X, y, dtype="float32", any_order=["float32", "tf32"])
+        report = verify(net, X, y, dtype="float32")
         t_verify = time.perf_counter() - t0
+        tf32 = verify(net, X, y, bits=False, any_order="tf32").any_order["tf32"]
         t0 = time.perf_counter()
         F = net.forward(X, np.float32)
         t_forward = time.perf_counter() - t0
@@ -101,7 +102,7 @@ def main(argv=None):
             f"{info['nonzero_parameters']:,} | {info['dense_parameters']:,} | {info['bound']:,} | "
             f"{info['nonzero_parameters'] / info['bound']:.1f} | {'-' if yun is None else f'{yun:,}'} | "
             f"{t_build:.2f} | {t_verify:.2f} | {t_forward:.2f} | {report.any_order['float32']:.2%} | "
-            f"{report.any_order['tf32']:.2%} | "
+            f"{tf32:.2%} | "
             f"{built.report.bits_sufficient} | {numpy_exact} | {exact_in('torch', net, X, y, exact)} | "
             f"{exact_in('onnx', net, X, y, exact)} |",
             flush=True,
