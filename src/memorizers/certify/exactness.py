@@ -71,33 +71,47 @@ def representable(x: np.ndarray, fmt: Format) -> np.ndarray:
 
 
 class _Layer:
-    """One dense layer's parameters in the forms the rules read (sparse where the layer is)."""
+    """One dense layer's parameters in the forms the rules read, computed from its nonzeros (sparse matrices where
+    at most a tenth of the entries of the columns it reads are nonzero)."""
 
     def __init__(self, d: Dense, fmt: Format):
         W, b = np.asarray(d.weight, dtype=np.float64), np.asarray(d.bias, dtype=np.float64)
+        n_out = W.shape[0]
+        r, c = np.nonzero(W)
+        v = W[r, c]
         # an input that no weight reads adds exact zeros, whatever it is: only the columns read are looked at
-        self.cols = np.flatnonzero((W != 0).any(axis=0))
-        W = W[:, self.cols]
-        sparse = np.count_nonzero(W) < 0.1 * W.size
+        self.cols = np.unique(c)
+        c = np.searchsorted(self.cols, c)
+        self.n_in = len(self.cols)
+        sparse = len(v) < 0.1 * n_out * self.n_in
 
-        def form(M):
-            return sp.csr_array(M.T) if sparse else np.ascontiguousarray(M.T)
+        def form(values):  # the (n_in, n_out) matrix W.T with these values at W's nonzeros
+            if sparse:
+                M = sp.csr_array((values, (c, r)), shape=(self.n_in, n_out))
+                M.eliminate_zeros()
+                return M
+            M = np.zeros((self.n_in, n_out), dtype=values.dtype)
+            M[c, r] = values
+            return M
 
-        nz = W != 0
-        m, e = np.frexp(np.abs(W))
-        pow2 = nz & (m == 0.5) & (np.abs(e - 1) <= POW2_RANGE)
-        self.w, self.pos, self.neg, self.abs = form(W), form(np.maximum(W, 0)), form(np.minimum(W, 0)), form(np.abs(W))
-        self.nz, self.not_pow2 = form(nz.astype(np.float64)), form((nz & ~pow2).astype(np.float64))
+        m, e = np.frexp(np.abs(v))
+        pow2 = (m == 0.5) & (np.abs(e - 1) <= POW2_RANGE)
+        ones = np.ones_like(v)
+        self.w, self.pos, self.neg, self.abs = form(v), form(np.maximum(v, 0)), form(np.minimum(v, 0)), form(np.abs(v))
+        self.nz, self.not_pow2 = form(ones), form((~pow2).astype(np.float64))
         self.nz32 = self.nz.astype(np.float32)  # counts below 2^24: exact in float32
         self.b, self.b_nz = b, (b != 0).astype(np.float64)
         self.abs_b = np.abs(b)
-        self.n_in = W.shape[1]
+
+        def per_row(x):
+            return np.bincount(r, weights=x, minlength=n_out)
+
         # gamma_{K+2} with K <= the row's nonzero weights (+ the bias); the absolute terms' per-row part
-        self.g = np.array([gamma(int(k) + 3, fmt.u) for k in nz.sum(axis=1)])
-        self.row_abs = np.abs(W).sum(axis=1) + 2 * self.n_in + 4
+        self.g = np.array([gamma(int(k) + 3, fmt.u) for k in per_row(ones)])
+        self.row_abs = per_row(np.abs(v)) + 2 * self.n_in + 4
         self.g64 = gamma(self.n_in + 4, U64)  # the float64 products' own rounding
-        self.integer = (np.floor(W) == W).all(axis=1) & (np.floor(b) == b)
-        self.exact = representable(W, fmt).all(axis=1) & representable(b, fmt)
+        self.integer = (per_row((np.floor(v) != v).astype(np.float64)) == 0) & (np.floor(b) == b)
+        self.exact = (per_row((~representable(v, fmt)).astype(np.float64)) == 0) & representable(b, fmt)
         self.relu = d.activation.s_minus == 0.0
 
 
