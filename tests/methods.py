@@ -57,6 +57,11 @@ def real(rng, n, dx, dy):
     return rng.standard_normal((n, dx)), rng.uniform(-1, 1, size=n), _seed(rng)
 
 
+def robust(rng, n, dx, dy):
+    X, y, options = classifier(rng, n, dx, dy)
+    return X, y, {"n_classes": options["n_classes"], "rho": float(rng.choice([0.5, 0.9]))}
+
+
 def binary(rng, n, dx, dy):
     return rng.standard_normal((n, dx)), (rng.random(n) < 0.3).astype(float), _seed(rng)
 
@@ -101,6 +106,7 @@ EXAMPLES = {
     "staircase": classifier,
     "staircase-classifier": classifier,
     "staircase-real": real,
+    "ygz-robust": robust,
 }
 
 INVALID_LABELS = {  # real-label methods take any finite labels (build scales them into [-1, 1])
@@ -115,6 +121,7 @@ INVALID_LABELS = {  # real-label methods take any finite labels (build scales th
     "vardi": -1.0,
     "staircase": -1.0,
     "staircase-classifier": -1.0,
+    "ygz-robust": -1.0,
 }
 
 

@@ -115,3 +115,48 @@ def test_the_command_line_reports_radii(tmp_path, capsys):
     assert len(out["radius"]) == 40 and out["min_radius"] > 0 and out["separation"] > 0
     assert main(["robust", str(tmp_path / "net.npz"), "--data", str(tmp_path / "d.npz"), "--norm", "2"]) == 0
     assert "l_2 balls" in capsys.readouterr().out
+
+
+def gaussian_classes(n, d, classes, seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    y[:classes] = np.arange(classes)
+    return rng.standard_normal((n, d)), y
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.9, 0.99])
+def test_ygz_robust_certifies_its_radius_at_every_point(rho):
+    """ygz-robust: every point certified at mu = rho eps_D or more (l_inf), never beyond the nearest other label;
+    the box's corners and random points inside evaluate exactly to the label; the record's sizes and radius."""
+    X, y = gaussian_classes(150, 3, 3, seed=1)
+    built = build("ygz-robust", X, y, rho=rho)
+    info = built.info
+    r = robust_radius(built.network, X, y, norm="inf", rtol=1e-3)
+    assert r.separation == info["separation"] and info["radius"] == rho * r.separation
+    assert (r.radius >= rho * r.separation).all() and (r.radius <= r.nearest).all()
+    assert info["closed_form_radius_min"] >= info["radius"]
+    assert info["used"] == info["bound"] == 6 * 150 * 3 + 2 * 150 and built.network.hidden_widths == [900, 150]
+    rng = np.random.default_rng(0)
+    for i in range(0, 150, 30):
+        labels, _ = exact_argmax(built.network, inside(X[i], rho * r.separation, rng, "inf"))
+        assert (labels == y[i]).all(), i
+    # l_2 balls lie in the l_inf boxes: the same radius, against the l_2 separation (at least the l_inf one)
+    r2 = robust_radius(built.network, X, y, norm="2", rtol=1e-3)
+    assert (r2.radius >= rho * r.separation).all() and r2.separation >= r.separation
+
+
+def test_ygz_robust_refuses_a_ratio_outside_zero_one():
+    X, y = gaussian_classes(20, 2, 2, seed=2)
+    for rho in (0.0, 1.0, -0.5, "half"):
+        with pytest.raises(InvalidDataError, match="rho must lie in"):
+            build("ygz-robust", X, y, rho=rho)
+
+
+@pytest.mark.slow
+def test_ygz_robust_on_a_thousand_gaussian_points():
+    """The issue's target: N = 1000 Gaussian points, several classes, l_inf, rho = 0.5: mu_i >= rho eps_D at every
+    point."""
+    X, y = gaussian_classes(1000, 8, 5, seed=3)
+    built = build("ygz-robust", X, y, rho=0.5)
+    r = robust_radius(built.network, X, y, norm="inf")
+    assert (r.radius >= 0.5 * r.separation).all() and (r.radius <= r.nearest).all()

@@ -34,6 +34,7 @@ from .certify import FORMATS, Certifier, exactness
 from .errors import InvalidDataError
 from .kinds import certified, default_tol
 from .network import Network
+from .separation import nearest_other
 from .verify import infer_kind, recorded_kind_and_tol
 
 NORMS = {"inf": np.inf, "2": 2}
@@ -90,49 +91,6 @@ class RobustRadii:
             f"median {np.median(self.rho):.3e}); {np.count_nonzero(r == 0)} not certified at all; upper bounds "
             f"(nearest other label) min {d.min(initial=np.inf):.3e}, median {np.median(d):.3e}"
         )
-
-
-def nearest_other(X: np.ndarray, ids: np.ndarray, norm: str) -> np.ndarray:
-    """Per point, the distance to the nearest point with a different label (inf: none).
-
-    By k-d trees: one per label when there are few, else one over all points queried for more neighbours until one
-    differs. Its cost grows like N^2 d in high dimensions (a k-d tree then checks most points).
-
-    Parameters
-    ----------
-    X : numpy.ndarray, shape (N, d)
-        The points.
-    ids : numpy.ndarray, shape (N,)
-        Their labels as integers (equal labels, equal ids).
-    norm : {"inf", "2"}
-        The distance's norm.
-
-    Returns
-    -------
-    numpy.ndarray, shape (N,)
-        The distances, rounded in float64.
-    """
-    from scipy.spatial import cKDTree
-
-    p = np.inf if norm == "inf" else 2
-    out = np.full(len(X), np.inf)
-    groups = np.unique(ids)
-    if len(groups) <= 64:
-        for g in groups:
-            tree, rest = cKDTree(X[ids == g]), ids != g
-            if rest.any():
-                out[rest] = np.minimum(out[rest], tree.query(X[rest], k=1, p=p)[0])
-        return out
-    tree, todo, k = cKDTree(X), np.arange(len(X)), 8
-    while len(todo):
-        k = min(k, len(X))
-        dist, nb = tree.query(X[todo], k=k, p=p)
-        other = ids[nb] != ids[todo, None]
-        hit = other.any(axis=1)
-        out[todo[hit]] = dist[hit, np.argmax(other[hit], axis=1)]
-        todo = todo[~hit] if k < len(X) else np.arange(0)
-        k *= 4
-    return out
 
 
 def robust_radius(

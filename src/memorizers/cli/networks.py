@@ -37,7 +37,9 @@ from .common import (
 
 def _build_options(args) -> dict:
     """Construction options from the dedicated flags and every --option KEY=VALUE, checked against the method."""
-    options = {"seed": args.seed}
+    takes = option_names(args.method)
+    # the construction's seed (0 unless given); a method without randomness takes none, and refuses one given
+    options = {"seed": args.seed} if args.seed is not None else {"seed": 0} if "seed" in takes else {}
     if args.widths is not None:
         options["widths"] = args.widths
     act = activation_option(args)
@@ -52,7 +54,6 @@ def _build_options(args) -> dict:
             flag = {"tol": "--tol", "kind": "--kind"}.get(key, f"--{key.replace('_', '-')}")
             raise MemorizersError(f"--option {key} is given twice (or duplicates {flag})")
         options[key] = value
-    takes = option_names(args.method)
     unknown = [k for k in options if k not in takes]
     if unknown:
         raise MemorizersError(f"{args.method} takes no option {', '.join(unknown)}; its options: {', '.join(takes)}")
@@ -83,7 +84,7 @@ def cmd_build(args) -> int:
     data = load(args)
     X = data.X
     if args.jitter is not None:
-        X = jitter(X, args.jitter, args.seed)
+        X = jitter(X, args.jitter, args.seed or 0)
     start = time.perf_counter()
     try:
         built = build(
@@ -109,7 +110,7 @@ def cmd_build(args) -> int:
         built.network.meta.update(features=data.feature_names, target=data.target_name)
     report, jittered = built.report, None
     if args.jitter is not None:  # exit 0 only for a network that memorizes the data as given
-        built.network.meta["jitter"] = {"scale": args.jitter, "seed": args.seed}
+        built.network.meta["jitter"] = {"scale": args.jitter, "seed": args.seed or 0}
         jittered, report = report, _verify_as_given(built, data, args)
         built.network.meta.update(bits_sufficient=report.bits_sufficient)  # what the data as given needs
     s = built.network.stats()
@@ -125,7 +126,7 @@ def cmd_build(args) -> int:
     if jittered is not None:
         out["on_jittered"] = jittered.to_dict()
         notes.append(
-            f"built for the inputs jittered by {args.jitter:g} x each column's std (seed {args.seed}), where it "
+            f"built for the inputs jittered by {args.jitter:g} x each column's std (seed {args.seed or 0}), where it "
             f"memorizes {jittered.accuracy:.4%}; on the data as given: {report.summary()}"
         )
         if not report.passed:
@@ -212,7 +213,11 @@ def add_build(sub) -> None:
         "--widths", type=args_.widths, help="hidden widths, e.g. 64,64 (default: the smallest the theorem allows)"
     )
     b.add_argument("--force", action="store_true", help="daniely: allow an activation the theorem does not cover")
-    b.add_argument("--seed", type=args_.seed, default=0, help="random seed of the construction (and of --jitter)")
+    b.add_argument(
+        "--seed",
+        type=args_.seed,
+        help="random seed of the construction and of --jitter; a method that draws nothing takes none (default: 0)",
+    )
     b.add_argument(
         "--clip-margin",
         type=args_.positive,
