@@ -24,14 +24,14 @@ def report(tmp_path_factory):
 def test_report_lists_every_claim_with_a_verdict(report):
     page = (report / "index.html").read_text()
     names = ("yun-sgd", "capacity", "daniely", "bubeck", "vershynin", "precision", "heldout", "training", "frontier")
-    names += ("float",)
+    names += ("float", "robust")
     for name in names:
         assert f'<section id="{name}">' in page
     verdicts = re.findall(r"<strong>(holds|not supported|measured|not tested at this size)</strong></td>", page)
     assert len(verdicts) >= 10 and "holds" in verdicts
     # every figure embedded as SVG: the page is one file that opens offline
     images = re.findall(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="[^"]*" data-name="([^"]+)"', page)
-    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 11
+    assert sorted(images) == sorted(p.name for p in report.glob("*.png")) and len(images) == 12
     assert not re.search(r'<img src="(?!data:)', page)
 
 
@@ -60,7 +60,7 @@ def test_report_renders_its_mathematics_and_captions_offline(report):
     assert page.count("<math ") >= 10 and "$" not in re.sub(r"<code>.*?</code>", "", page)  # every $TeX$ became MathML
     assert not re.search(r'(src|href)="https?:', page)  # nothing fetched from the network
     captions = re.findall(r"<figcaption><strong>[^<]+</strong> ([^<]*)</figcaption>", page)
-    assert len(captions) == 11 and all(len(c) > 60 for c in captions)  # each says what the figure shows
+    assert len(captions) == 12 and all(len(c) > 60 for c in captions)  # each says what the figure shows
 
 
 def test_report_verdicts_do_not_contradict_their_text(report):
@@ -250,3 +250,19 @@ def test_float_in_the_report(report):
     assert float(where["yun-3layer"]["float32"]) < 1.0 and float(where["yun-3layer"]["float64"]) == 1.0
     md = (report / "float_native.md").read_text()
     assert "counting bound" in md and "slope of log nonzeros" in md
+
+
+def test_robust_in_the_report(report):
+    """Certified l_inf radii per construction: ygz-robust at or above its design ratio at every point, N and seed;
+    no sampled point of any certified box misclassified; every construction certifies some ball at every point."""
+    rows = list(csv.DictReader(open(report / "robustness.csv")))
+    assert {r["method"] for r in rows} >= {"yun-classifier", "baum", "zhang", "ygz-robust"}
+    assert all(int(r["violations"]) == 0 for r in rows)
+    for r in rows:
+        assert float(r["certified_share"]) == 1.0  # every point of every built network keeps some ball
+        if r["method"] == "ygz-robust":
+            assert float(r["rho_min"]) >= 0.5
+        else:  # the classical memorizers are far from robust: below Kim et al.'s regime (ii) threshold
+            assert float(r["rho_min"]) < 1 / (5 * 8**0.5)
+    md = (report / "robustness.md").read_text()
+    assert "rho min" in md and "**holds**" in md

@@ -55,6 +55,10 @@ EXPERIMENTS = {  # name: (module, title)
         "frontier",
         "Vardi, Yehudai & Shamir (2022): Õ(√N) parameters of Õ(√N) bits, against the seeds' Θ(N), on the same data",
     ),
+    "robust": (
+        "robustness",
+        "Yu, Gao & Zhang (2024), Kim, Moon & Yun (2025): certified robust radii of every construction",
+    ),
 }
 
 _COLOUR = dict(zip(VERDICTS, ("#1a7f37", "#cf222e", "#6e7781", "#9a6700")))
