@@ -62,6 +62,11 @@ def robust(rng, n, dx, dy):
     return X, y, {"n_classes": options["n_classes"], "rho": float(rng.choice([0.5, 0.9]))}
 
 
+def classes(rng, n, dx, dy):
+    X, y, options = classifier(rng, n, dx, dy)
+    return X, y, {"n_classes": options["n_classes"]}
+
+
 def binary(rng, n, dx, dy):
     return rng.standard_normal((n, dx)), (rng.random(n) < 0.3).astype(float), _seed(rng)
 
@@ -107,6 +112,7 @@ EXAMPLES = {
     "staircase-classifier": classifier,
     "staircase-real": real,
     "ygz-robust": robust,
+    "kmy-robust": classes,
 }
 
 INVALID_LABELS = {  # real-label methods take any finite labels (build scales them into [-1, 1])
@@ -122,6 +128,7 @@ INVALID_LABELS = {  # real-label methods take any finite labels (build scales th
     "staircase": -1.0,
     "staircase-classifier": -1.0,
     "ygz-robust": -1.0,
+    "kmy-robust": -1.0,
 }
 
 

@@ -256,12 +256,14 @@ def test_robust_in_the_report(report):
     """Certified l_inf radii per construction: ygz-robust at or above its design ratio at every point, N and seed;
     no sampled point of any certified box misclassified; every construction certifies some ball at every point."""
     rows = list(csv.DictReader(open(report / "robustness.csv")))
-    assert {r["method"] for r in rows} >= {"yun-classifier", "baum", "zhang", "ygz-robust"}
+    assert {r["method"] for r in rows} >= {"yun-classifier", "baum", "zhang", "ygz-robust", "kmy-robust"}
     assert all(int(r["violations"]) == 0 for r in rows)
     for r in rows:
         assert float(r["certified_share"]) == 1.0  # every point of every built network keeps some ball
         if r["method"] == "ygz-robust":
             assert float(r["rho_min"]) >= 0.5
+        elif r["method"] == "kmy-robust":  # at or above regime (i)'s 1/(5Nd), by its exact closed form
+            assert float(r["rho_min"]) >= 1 / (5 * int(r["N"]) * 8) and int(r["steps"]) == 0
         else:  # the classical memorizers are far from robust: below Kim et al.'s regime (ii) threshold
             assert float(r["rho_min"]) < 1 / (5 * 8**0.5)
     md = (report / "robustness.md").read_text()

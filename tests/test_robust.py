@@ -160,3 +160,39 @@ def test_ygz_robust_on_a_thousand_gaussian_points():
     built = build("ygz-robust", X, y, rho=0.5)
     r = robust_radius(built.network, X, y, norm="inf")
     assert (r.radius >= 0.5 * r.separation).all() and (r.radius <= r.nearest).all()
+
+
+@pytest.mark.parametrize("norm", ["2", "inf"])
+def test_kmy_robust_keeps_the_label_on_every_certified_ball_exactly(norm):
+    """kmy-robust: exact memorization, the least certified radius at or above the regime's rho eps_D, and points
+    of the balls (the l_inf box's corners, random points of the l_2 ball) evaluate exactly to the label."""
+    X, y = gaussian_classes(120, 3, 3, seed=5)
+    built = build("kmy-robust", X, y, norm=norm)
+    info = built.info
+    assert built.report.judged_exactly and built.report.exact.accuracy == 1.0
+    regime = 1 / (5 * 120 * (np.sqrt(3) if norm == "2" else 3))
+    assert info["rho_min"] >= info["bound"] == regime and info["used"] == info["rho_min"]
+    assert info["separation"] == nearest_other(X, y, norm).min() / 2
+    mu = info["radius_min"] * (1 - 2.0**-30)
+    rng = np.random.default_rng(1)
+    P = np.vstack([inside(X[i], mu, rng, norm, n=4) for i in range(0, 120, 10)])
+    F = exact_forward(built.network, P)
+    assert [int(v) for v in F[:, 0]] == np.repeat(y[::10], len(P) // 12).tolist()
+
+
+def test_kmy_robust_refuses_a_ratio_it_cannot_certify():
+    X, y = gaussian_classes(60, 2, 2, seed=6)
+    with pytest.raises(InvalidDataError, match="least certified radius is .* eps_D, below rho = 0.9"):
+        build("kmy-robust", X, y, rho=0.9)
+    with pytest.raises(InvalidDataError, match="norm must be '2' or 'inf'"):
+        build("kmy-robust", X, y, norm="1")
+
+
+@pytest.mark.slow
+def test_kmy_robust_on_ten_thousand_points_in_twenty_dimensions():
+    """The issue's target: N = 10^4, d = 20, 10 classes: memorized exactly, every point certified at the regime's
+    radius 1/(5 N sqrt d) eps_D (l_2) or more."""
+    X, y = gaussian_classes(10_000, 20, 10, seed=7)
+    built = build("kmy-robust", X, y)
+    assert built.report.exact.accuracy == 1.0
+    assert built.info["rho_min"] >= 1 / (5 * 10_000 * np.sqrt(20))

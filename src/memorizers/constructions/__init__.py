@@ -7,7 +7,7 @@ CLI name; importing this package imports every construction module, so :data:`ME
 
 from __future__ import annotations
 
-from . import bubeck, bubeck_boosting, daniely, staircase, vardi, vershynin, ygz_robust, yun, zhang  # noqa: F401 (each registers)
+from . import bubeck, bubeck_boosting, daniely, kmy_robust, staircase, vardi, vershynin, ygz_robust, yun, zhang  # noqa: F401
 from .registry import METHODS, Method, register
 
 __all__ = ["METHODS", "Method", "register"]

@@ -49,7 +49,7 @@ W_BITS = 20  # fractional bits of the projection direction
 CONST = -1  # the key of an expression's constant term
 
 
-def _lin(*terms) -> dict:
+def lin(*terms) -> dict:
     """sum of coeff * expression over (coeff, expression) pairs; an expression maps unit index -> coefficient,
     CONST -> constant (all Python ints)."""
     out: dict[int, int] = {}
@@ -59,11 +59,11 @@ def _lin(*terms) -> dict:
     return {k: v for k, v in out.items() if v}
 
 
-def _const(v: int) -> dict:
+def const(v: int) -> dict:
     return {CONST: v} if v else {}
 
 
-class _Layers:
+class Layers:
     """Hidden ReLU layers given as named units, each an affine expression in the previous layer's units."""
 
     def __init__(self, first: Dense):
@@ -108,6 +108,19 @@ def _plan(X: np.ndarray, ids: np.ndarray, C: int, bucket, depth, seed, tries: in
     q = [int(v) << f if f >= 0 else int(v) >> -f for v in P]  # floor(P 2^f) per point
     beta = 2 - min(q)
     keys = [v + beta for v in q]
+    return {
+        "w": wm,
+        "x_exponent": xs.e,  # <w, x_i> = P_i 2^(xs.e - W_BITS), and p = P 2^f + beta
+        "f": f,
+        "beta": beta,
+        **layout(keys, C, bucket, depth),
+    }
+
+
+def layout(keys: list[int], C: int, bucket, depth) -> dict:
+    """The bucket layout of integer keys (distinct, at least 2 apart, at least 2) and labels in [C] (module doc,
+    step 2): key and label bits rho and c, k points per bucket, M buckets, the points in key order."""
+    N = len(keys)
     rho, c = max(keys).bit_length(), max(1, (C - 1).bit_length())
     B = max(rho, c)
     if depth is None:
@@ -118,19 +131,8 @@ def _plan(X: np.ndarray, ids: np.ndarray, C: int, bucket, depth, seed, tries: in
         k = int(bucket) if bucket is not None else max(1, min(N, (depth - 2) // (B + 2)))
     if not k >= 1:
         raise InvalidDataError(f"bucket must be a positive number of points; got {bucket!r}")
-    return {
-        "w": wm,
-        "x_exponent": xs.e,  # <w, x_i> = P_i 2^(xs.e - W_BITS), and p = P 2^f + beta
-        "f": f,
-        "beta": beta,
-        "keys": keys,
-        "order": sorted(range(N), key=keys.__getitem__),
-        "rho": rho,
-        "c": c,
-        "k": k,
-        "M": -(-N // k),
-        "depth": depth,
-    }
+    order = sorted(range(N), key=keys.__getitem__)
+    return {"keys": keys, "order": order, "rho": rho, "c": c, "k": k, "M": -(-N // k), "depth": depth}
 
 
 def _widths(X, y, options, info=None) -> list[int]:
@@ -194,16 +196,31 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
     if bucket is not None and not (isinstance(bucket, (int, np.integer)) and bucket >= 1):
         raise InvalidDataError(f"bucket must be a positive integer; got {bucket!r}")
     plan = _plan(X, ids, C, bucket, depth, seed, tries)
-    rho, c, k, M = plan["rho"], plan["c"], plan["k"], plan["M"]
-    keys, order = plan["keys"], plan["order"]
 
     # layer 1: p = relu(s <w, x> + beta) = relu(P 2^f + beta), with <w, x> = P 2^(x_exponent - W_BITS), so the
     # weights s w = wm 2^(f - x_exponent) (w = wm 2^-W_BITS) and s = 2^(f + W_BITS - x_exponent)
     e = plan["f"] - plan["x_exponent"]
     s_w = np.array([dyadic(int(v), e) for v in plan["w"]], dtype=object)[None, :]
-    layers = _Layers(Dense(s_w, np.array([plan["beta"]], dtype=object), relu()))
-    p = {0: 1}
+    network = select_by_key(Layers(Dense(s_w, np.array([plan["beta"]], dtype=object), relu())), {0: 1}, ids, plan)
+    info = {
+        "rho": plan["rho"],
+        "c": plan["c"],
+        "k": plan["k"],
+        "M": plan["M"],
+        "depth": depth,
+        "scale_exponent": e + W_BITS,  # log2 s
+        "label_bits": float(N * math.log2(C)) if C > 1 else 0.0,
+        "bound": 12 if depth is None else 2 * plan["M"] + 1,
+        "used": max(network.hidden_widths),
+    }
+    return network, info
 
+
+def select_by_key(layers: Layers, p: dict, ids, plan: dict) -> Network:
+    """Steps 2-5 of the module doc on top of ``layers``, whose last layer holds the unit ``p`` (an expression):
+    p lies in [m_i, m_i + 1) at point i, m_i its key in ``plan`` (:func:`layout`); the output is its label."""
+    rho, c, k, M, depth = plan["rho"], plan["c"], plan["k"], plan["M"], plan["depth"]
+    keys, order = plan["keys"], plan["order"]
     # buckets (module doc, step 2), the last padded with key 0 and label 0
     slots = [order[j * k : (j + 1) * k] for j in range(M)]
     first_keys = [keys[s[0]] for s in slots]
@@ -216,19 +233,19 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
         prev = (0, 0)
         for j in range(M):
             r = layers.emit(
-                [("p", p), ("U", U), ("W", W), ("h1", _lin((1, p), (1, _const(1 - first_keys[j])))),
-                 ("h2", _lin((1, p), (1, _const(-first_keys[j]))))]
+                [("p", p), ("U", U), ("W", W), ("h1", lin((1, p), (1, const(1 - first_keys[j])))),
+                 ("h2", lin((1, p), (1, const(-first_keys[j]))))]
             )  # fmt: skip
-            step = _lin((1, r["h1"]), (-1, r["h2"]))
+            step = lin((1, r["h1"]), (-1, r["h2"]))
             p = r["p"]
-            U = _lin((1, r["U"]), (packed_u[j] - prev[0], step))
-            W = _lin((1, r["W"]), (packed_w[j] - prev[1], step))
+            U = lin((1, r["U"]), (packed_u[j] - prev[0], step))
+            W = lin((1, r["W"]), (packed_w[j] - prev[1], step))
             prev = (packed_u[j], packed_w[j])
     else:
         units = [("p", p)]
         for j in range(M):
-            units += [(f"h1_{j}", _lin((1, p), (1, _const(1 - first_keys[j])))),
-                      (f"h2_{j}", _lin((1, p), (1, _const(-first_keys[j]))))]  # fmt: skip
+            units += [(f"h1_{j}", lin((1, p), (1, const(1 - first_keys[j])))),
+                      (f"h2_{j}", lin((1, p), (1, const(-first_keys[j]))))]  # fmt: skip
         r = layers.emit(units)
         p = r["p"]
         U, W = {}, {}  # sum_j delta_j (h1_j - h2_j), written term by term (each unit appears once): O(M), not O(M^2)
@@ -247,38 +264,24 @@ def vardi(X, y, *, bucket: int | None = None, depth: int | None = None, n_classe
             gates = []
             for tag, V, q, active in (("u", U, qu, b < rho), ("w", W, qw, b < c)):  # an idle gate: zero units
                 g1, g2 = (
-                    (_lin((1, V), (1, _const(1 - (1 << q)))), _lin((1, V), (1, _const(-(1 << q)))))
-                    if active
-                    else ({}, {})
+                    (lin((1, V), (1, const(1 - (1 << q)))), lin((1, V), (1, const(-(1 << q))))) if active else ({}, {})
                 )
                 gates += [(f"g{tag}1", g1), (f"g{tag}2", g2)]
             r = layers.emit([("p", p), ("U", U), ("W", W), ("key", key), ("lab", lab), ("out", out), *gates])
             p, U, W, key, lab, out = r["p"], r["U"], r["W"], r["key"], r["lab"], r["out"]
             if b < rho:
-                bit = _lin((1, r["gu1"]), (-1, r["gu2"]))
-                U, key, qu = _lin((1, U), (-(1 << qu), bit)), _lin((2, key), (1, bit)), qu - 1
+                bit = lin((1, r["gu1"]), (-1, r["gu2"]))
+                U, key, qu = lin((1, U), (-(1 << qu), bit)), lin((2, key), (1, bit)), qu - 1
             if b < c:
-                bit = _lin((1, r["gw1"]), (-1, r["gw2"]))
-                W, lab, qw = _lin((1, W), (-(1 << qw), bit)), _lin((2, lab), (1, bit)), qw - 1
-        D = _lin((1, p), (-1, key))
+                bit = lin((1, r["gw1"]), (-1, r["gw2"]))
+                W, lab, qw = lin((1, W), (-(1 << qw), bit)), lin((2, lab), (1, bit)), qw - 1
+        D = lin((1, p), (-1, key))
         r = layers.emit(
             [("p", p), ("U", U), ("W", W), ("lab", lab), ("out", out),
-             *[(f"t{i}", _lin((1, D), (1, _const(1 - i)))) for i in range(4)]]
+             *[(f"t{i}", lin((1, D), (1, const(1 - i)))) for i in range(4)]]
         )  # fmt: skip
-        T = _lin((1, r["t0"]), (-1, r["t1"]), (-1, r["t2"]), (1, r["t3"]))
-        o = _lin((1, r["lab"]), (1, _const(-(1 << c))), (1 << c, T))
+        T = lin((1, r["t0"]), (-1, r["t1"]), (-1, r["t2"]), (1, r["t3"]))
+        o = lin((1, r["lab"]), (1, const(-(1 << c))), (1 << c, T))
         r2 = layers.emit([("p", r["p"]), ("U", r["U"]), ("W", r["W"]), ("out", r["out"]), ("o", o)])
-        p, U, W, out = r2["p"], r2["U"], r2["W"], _lin((1, r2["out"]), (1, r2["o"]))
-    network = layers.network(out)
-    info = {
-        "rho": rho,
-        "c": c,
-        "k": k,
-        "M": M,
-        "depth": depth,
-        "scale_exponent": e + W_BITS,  # log2 s
-        "label_bits": float(N * math.log2(C)) if C > 1 else 0.0,
-        "bound": 12 if depth is None else 2 * M + 1,
-        "used": max(network.hidden_widths),
-    }
-    return network, info
+        p, U, W, out = r2["p"], r2["U"], r2["W"], lin((1, r2["out"]), (1, r2["o"]))
+    return layers.network(out)
