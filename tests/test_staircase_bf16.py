@@ -78,6 +78,8 @@ def test_other_precisions_are_refused_in_one_line():
     X, y = gaussian(50, 3, 2)
     with pytest.raises(InvalidDataError, match="builds for float32 or bfloat16; got 'float16'"):
         build("staircase", X, y, precision="float16")
+    with pytest.raises(InvalidDataError, match="beyond bfloat16's range"):
+        build("staircase", X * 1e40, y, precision="bfloat16")
     with pytest.raises(InvalidDataError, match="staircase-real builds for float32; got 'bfloat16'"):
         build("staircase-real", X, y.astype(float) / 2, precision="bfloat16")
 

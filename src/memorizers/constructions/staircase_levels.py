@@ -76,8 +76,8 @@ def _gaps(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 class _Levels:
-    """The tree of cells: ``cuts[level]`` maps a cell (its index at that level) to its thresholds, and
-    ``cells[level]`` lists the cells' points; level 0 is the whole data (one cell)."""
+    """The tree of cells over the columns read per level (module doc): :meth:`node` cuts a cell of level k on
+    column k near every ``size[k]``-th point, and again between two points the levels below cannot tell apart."""
 
     def __init__(self, lo, hi, ids, columns):
         self.lo, self.hi, self.ids, self.columns = lo, hi, ids, columns
@@ -335,6 +335,8 @@ def assemble(X: np.ndarray, ids: np.ndarray, onehot: bool, n_classes: int):
         raise InvalidDataError(f"the bfloat16 staircase-classifier compares ids up to 127 exactly; got {n_classes}")
     if ids.max() > 255:
         raise InvalidDataError(f"the bfloat16 staircase outputs ids up to 255 exactly; got {int(ids.max()) + 1}")
+    if np.abs(X).max(initial=0.0) > FMT.max:
+        raise InvalidDataError(f"X has values beyond bfloat16's range ({FMT.max:.3g}): a bfloat16 network cannot read")
     columns, root, lo, hi = levels(X, ids)
     layers, h, feats, cells, alpha = _first_level(X, columns, root, lo)
     alphas, sizes = [alpha], [len(cells)]
