@@ -196,3 +196,31 @@ def test_kmy_robust_on_ten_thousand_points_in_twenty_dimensions():
     built = build("kmy-robust", X, y)
     assert built.report.exact.accuracy == 1.0
     assert built.info["rho_min"] >= 1 / (5 * 10_000 * np.sqrt(20))
+
+
+def test_a_rank_one_first_layer_caps_the_radius_at_the_projected_gap():
+    """zhang's first layer is one projection a: f is constant along a's null space, so no ball around x_i reaches
+    x_i + P(x_k - x_i) for x_k of another label (a point where f is f(x_k), checked exactly); every certified radius
+    stays below that row-space bound, which is below the nearest other label. Kim et al.'s Proposition 3.2 dataset
+    {e_j} and 0: mu(e_j) + mu(0) < ||P e_j|| for every j, so rho_min < sqrt(rank / d)."""
+    X, y = gaussian_classes(40, 3, 2, seed=8)
+    built = build("zhang", X, y.astype(float))
+    r = robust_radius(built.network, X, y.astype(float), norm="2")
+    assert (r.radius <= r.row_space).all() and (r.row_space <= r.nearest).all() and (r.row_space < r.nearest).any()
+    a = built.network.layers[0].weight[0]
+    P = np.outer(a, a) / (a @ a)
+    for i in range(0, 40, 8):
+        others = np.flatnonzero(y != y[i])
+        k = others[np.argmin(np.linalg.norm((X[others] - X[i]) @ P, axis=1))]
+        witness = X[i] + (X[k] - X[i]) @ P  # as far from x_i as the bound, and labelled like x_k
+        assert np.isclose(np.linalg.norm(witness - X[i]), r.row_space[i], rtol=1e-9)
+        assert abs(float(exact_forward(built.network, witness[None, :])[0, 0]) - y[k]) < 0.5
+    d = 8
+    E = np.vstack([np.eye(d), np.zeros(d)])
+    labels = np.array([1.0] * d + [2.0])
+    net = build("zhang", E, labels).network
+    r = robust_radius(net, E, labels, norm="2")
+    a = net.layers[0].weight[0]
+    projected = np.abs(a) / np.linalg.norm(a)  # ||P e_j||
+    assert (r.radius[:d] + r.radius[d] < projected).all()
+    assert r.rho.min() < np.sqrt(1 / d) * 2  # eps_D = 1/2: mu(e_j) + mu(0) <= sqrt(1/d) for some j

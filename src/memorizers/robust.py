@@ -20,7 +20,9 @@ ONNX or torch), in the norms l_inf and l_2 (specification, Section 2, C1):
   of all of them per step. The radius reported is the largest one *certified* (0 where even the point itself
   is not).
 * **Upper bounds** that any certificate must stay below when the network memorizes the data: the distance from
-  x_i to the nearest point of another label (its ball would hold that point).
+  x_i to the nearest point of another label (its ball would hold that point), and, for a first layer W of lower
+  rank, that distance through W's row space (the ball would hold a point x_k + n, n in W's null space, where the
+  network equals f(x_k): :func:`memorizers.separation.row_space_distance`). The search starts below them.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from . import labels
 from .certify import FORMATS, Certifier, exactness
 from .errors import InvalidDataError
 from .kinds import certified, default_tol
-from .network import Network
-from .separation import nearest_other
+from .network import Dense, Network
+from .separation import nearest_other, row_space_distance
 from .verify import infer_kind, recorded_kind_and_tol
 
 NORMS = {"inf": np.inf, "2": 2}
@@ -53,6 +55,10 @@ class RobustRadii:
     nearest : numpy.ndarray
         Per point, the distance to the nearest point of another label (inf: none), an upper bound of any
         certificate's radius when the network memorizes that point.
+    row_space : numpy.ndarray
+        Per point, the same distance through the first layer's row space
+        (:func:`memorizers.separation.row_space_distance`; ``nearest`` where the first layer has full column rank
+        or is not dense), a tighter upper bound for narrow first layers.
     separation : float
         eps_D, half the smallest distance between points of different labels (inf: one label).
     steps : int
@@ -66,6 +72,7 @@ class RobustRadii:
     norm: str
     radius: np.ndarray = field(repr=False)
     nearest: np.ndarray = field(repr=False)
+    row_space: np.ndarray = field(repr=False)
     separation: float
     steps: int
     kind: str
@@ -90,6 +97,12 @@ class RobustRadii:
             f"{r.min(initial=np.inf):.3e}, median {np.median(r):.3e} (rho min {self.rho.min(initial=np.inf):.3e}, "
             f"median {np.median(self.rho):.3e}); {np.count_nonzero(r == 0)} not certified at all; upper bounds "
             f"(nearest other label) min {d.min(initial=np.inf):.3e}, median {np.median(d):.3e}"
+            + (
+                f", (through the first layer's row space) min {self.row_space.min(initial=np.inf):.3e}, median "
+                f"{np.median(self.row_space):.3e}"
+                if (self.row_space < d).any()
+                else ""
+            )
         )
 
 
@@ -144,6 +157,10 @@ def robust_radius(
     ids = np.unique(np.asarray(Y), axis=0, return_inverse=True)[1].reshape(-1)
     nearest = nearest_other(X, ids, norm)
     separation = float(nearest.min(initial=np.inf)) / 2
+    first = network.layers[0]
+    row_space = nearest  # a residual first block passes x on: no null space to move along
+    if isinstance(first, Dense) and np.linalg.matrix_rank(first.weight) < network.n_in:
+        row_space = np.minimum(nearest, row_space_distance(X, ids, first.weight, norm))
     certifier = Certifier(network, equilibrate=False)  # the box in the data's own coordinates
     rules = exactness.prepare(network, FORMATS["float64"]) if exactness.eligible(network) else None
 
@@ -157,7 +174,7 @@ def robust_radius(
 
     ok = proves(np.zeros(len(X)))  # the points themselves
     spread = float(np.abs(X).max(initial=0.0)) + 1.0
-    hi = np.where(np.isfinite(nearest), nearest, 2 * spread)
+    hi = np.where(np.isfinite(row_space), row_space, 2 * spread)
     lo = np.zeros(len(X))
     steps = 1
     # halving from the upper bound until certified (or far below it), then geometric bisection
@@ -179,4 +196,4 @@ def robust_radius(
         steps += 1
         lo[active & p], hi[active & ~p] = mu[active & p], mu[active & ~p]
         active &= hi > lo * (1 + rtol)
-    return RobustRadii(norm, np.where(ok, lo, 0.0), nearest, separation, steps, kind, float(tol))
+    return RobustRadii(norm, np.where(ok, lo, 0.0), nearest, row_space, separation, steps, kind, float(tol))

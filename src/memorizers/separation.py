@@ -1,7 +1,9 @@
 """The separation of a labelled dataset: per point the distance to the nearest point of another label.
 
 eps_D, half the smallest such distance, is the scale of robust memorization (Kim, Moon & Yun 2025, Definition
-2.1; :mod:`memorizers.robust`), and the robust constructions are built for it.
+2.1; :mod:`memorizers.robust`), and the robust constructions are built for it. :func:`row_space_distance` is
+the same distance seen through a first layer W: f(x + n) = f(x) for n in W's null space, so a ball around x_i
+that reaches x_k + n for some such n holds a point labelled like x_k (Kim et al., Proposition 3.2's argument).
 """
 
 from __future__ import annotations
@@ -50,3 +52,35 @@ def nearest_other(X: np.ndarray, ids: np.ndarray, norm: str) -> np.ndarray:
         todo = todo[~hit] if k < len(X) else np.arange(0)
         k *= 4
     return out
+
+
+def row_space_distance(X: np.ndarray, ids: np.ndarray, W: np.ndarray, norm: str) -> np.ndarray:
+    """Per point, an upper bound of dist(x_i - x_k, Null W) over the points x_k of another label (inf: none).
+
+    With P the orthogonal projection onto W's row space, x_i - x_k - P(x_i - x_k) lies in the null space, so the
+    distance is at most ||P(x_i - x_k)|| (equal to it in l_2). A network whose first layer is W takes the label of
+    x_k at x_i + P(x_k - x_i): no certified radius of a network that memorizes x_k reaches this bound. The rank
+    counts singular values above d eps times the largest (a direction dropped there makes the bound smaller, never
+    an unsound certificate).
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (N, d)
+        The points.
+    ids : numpy.ndarray, shape (N,)
+        Their labels as integers.
+    W : numpy.ndarray, shape (m, d)
+        The first layer's weights.
+    norm : {"inf", "2"}
+        The distance's norm.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        The bounds, rounded in float64.
+    """
+    _, s, Vt = np.linalg.svd(np.asarray(W, dtype=np.float64), full_matrices=False)
+    Q = Vt[s > s.max(initial=0.0) * W.shape[1] * np.finfo(np.float64).eps].T  # (d, rank): the row space
+    if norm == "2":
+        return nearest_other(X @ Q, ids, "2")
+    return nearest_other(X @ Q @ Q.T, ids, "inf")

@@ -28,6 +28,7 @@ def cmd_robust(args) -> int:
                     "radius": r.radius.tolist(),
                     "rho": r.rho.tolist(),
                     "nearest_other_label": r.nearest.tolist(),
+                    "row_space_bound": r.row_space.tolist(),
                     "min_radius": float(r.radius.min(initial=np.inf)),
                     "median_radius": float(np.median(r.radius)),
                     "min_rho": float(r.rho.min(initial=np.inf)),
