@@ -258,8 +258,10 @@ def test_robust_in_the_report(report):
     rows = list(csv.DictReader(open(report / "robustness.csv")))
     assert {r["method"] for r in rows} >= {"yun-classifier", "baum", "zhang", "ygz-robust", "kmy-robust"}
     assert all(int(r["violations"]) == 0 for r in rows)
+    assert "trained MLP" in {r["method"] for r in rows}  # torch is installed by make test
     for r in rows:
-        assert float(r["certified_share"]) == 1.0  # every point of every built network keeps some ball
+        if r["method"] != "trained MLP":  # every point of every built network keeps some ball (training may not)
+            assert float(r["certified_share"]) == 1.0
         if r["method"] == "ygz-robust":
             assert float(r["rho_min"]) >= 0.5
         elif r["method"] == "kmy-robust":  # at or above regime (i)'s 1/(5Nd), by its exact closed form
