@@ -381,7 +381,8 @@ def test_exit_0_means_the_digits_as_given_are_memorized(tmp_path, capsys, method
 
 def test_an_infinite_hidden_value_is_never_certified_and_does_not_crash():
     """A row of hidden values that overflowed (inf, not NaN) made the split's n_eff NaN: int(NaN) in gamma_bits."""
-    from memorizers.certify.enclosure import Certifier, _dense_enclose
+    from memorizers.certify.dense import enclose_dense
+    from memorizers.certify.enclosure import Certifier
     from memorizers.intervals import Enclosure
 
     layer = Dense(np.array([[1.0, 2.0], [3.0, -1.0]]), np.zeros(2))
@@ -389,7 +390,7 @@ def test_an_infinite_hidden_value_is_never_certified_and_does_not_crash():
     L = next(iter(certifier.layers.values()))
     h = np.array([[np.inf, 1.0], [1.0, 2.0], [0.5, 0.25]])
     with np.errstate(all="ignore"):
-        z = _dense_enclose(L, Enclosure(h, np.zeros_like(h), np.array([[0.0, 0.0], [1e-20, 0.0], [np.nan, 0.0]])))
+        z = enclose_dense(L, Enclosure(h, np.zeros_like(h), np.array([[0.0, 0.0], [1e-20, 0.0], [np.nan, 0.0]])))
     assert not (z.r[0] < np.inf).any() and not (z.r[2] < np.inf).any()  # the overflowed and the NaN rows
     assert (z.r[1] < 1e-12).all()  # the other point keeps a radius of its own
 

@@ -13,7 +13,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import memorizers.certify.enclosure
+import memorizers.certify.dense
 from conftest import ALL_ACTIVATIONS, SCALES, assert_encloses, scaled_network, structured_network
 from memorizers import build, verify
 from memorizers.arrays import pow2, pow2_at_least
@@ -203,7 +203,7 @@ def test_enclosure_on_torch_contains_the_exact_output(act, scale, seed, shape):
     truth = exact_forward(net, X)
     for sparse_radius in (1 / 16, 1.0):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(memorizers.certify.enclosure, "SPARSE_RADIUS", sparse_radius)
+            patch.setattr(memorizers.certify.dense, "SPARSE_RADIUS", sparse_radius)
             ref = Certifier(net).enclose(X)
             for device in DEVICES:
                 enc = Certifier(net, device=device).enclose(X)

@@ -224,3 +224,20 @@ def test_a_rank_one_first_layer_caps_the_radius_at_the_projected_gap():
     projected = np.abs(a) / np.linalg.norm(a)  # ||P e_j||
     assert (r.radius[:d] + r.radius[d] < projected).all()
     assert r.rho.min() < np.sqrt(1 / d) * 2  # eps_D = 1/2: mu(e_j) + mu(0) <= sqrt(1/d) for some j
+
+
+def test_l2_radii_use_the_first_layers_l2_norms():
+    """A linear two-class network: over the l_2 ball each output moves by at most mu ||W_k||_2, so the certificate
+    reaches margin / (||W_0||_2 + ||W_1||_2) (within the search's 1%), far beyond the enclosing box's margin /
+    (||W_0||_1 + ||W_1||_1) in 16 dimensions, and never the exact radius margin / ||W_0 - W_1||_2."""
+    rng = np.random.default_rng(9)
+    W, b = rng.standard_normal((2, 16)), rng.standard_normal(2)
+    net = Network([Dense(W, b)])
+    X = rng.standard_normal((30, 16))
+    F = X @ W.T + b
+    y = np.argmax(F, axis=1)
+    margin = np.abs(F[:, 0] - F[:, 1])
+    r = robust_radius(net, X, y, norm="2", kind="onehot")
+    l2 = margin / np.linalg.norm(W, axis=1).sum()
+    assert (r.radius >= l2 / 1.011).all() and (r.radius >= 2 * margin / np.abs(W).sum()).all()
+    assert (r.radius <= margin / np.linalg.norm(W[0] - W[1])).all()

@@ -11,9 +11,9 @@ ONNX or torch), in the norms l_inf and l_2 (specification, Section 2, C1):
   x_i +- mu (an input radius mu in every coordinate), and the point is certified when the enclosure of every
   exact output over the box meets its label's criterion (:func:`memorizers.kinds.certified`); for networks of
   dense ReLU layers the exactness rules (:mod:`memorizers.certify.exactness`) are tried over the box too, which
-  prove float-native networks (their comparators' signs decided on the whole box). The box holds the
-  l_inf ball of radius mu and the l_2 ball too (l_2 radii are therefore certified through the box, which can
-  make them up to sqrt(d) smaller than the ball allows).
+  prove float-native networks (their comparators' signs decided on the whole box). The box is the l_inf ball.
+  For l_2 balls the first layer's unit k varies by at most mu ||W_k||_2 (``Certifier.enclose_ball``), up to
+  sqrt(d) less than over the enclosing box (mu ||W_k||_1), which the exactness rules still use.
 * **The search.** The predicate is monotone in mu (a smaller box's enclosure is contained in a larger one's), so
   each point's radius is bracketed between a certified and an uncertified radius, first by halving from an
   upper bound, then by geometric bisection to a relative gap ``rtol``; all points move together, one enclosure
@@ -164,10 +164,13 @@ def robust_radius(
     certifier = Certifier(network, equilibrate=False)  # the box in the data's own coordinates
     rules = exactness.prepare(network, FORMATS["float64"]) if exactness.eligible(network) else None
 
+    ball = norm == "2" and isinstance(first, Dense)  # the first layer's own l_2 term, not the enclosing box
+
     def proves(mu: np.ndarray) -> np.ndarray:
         R = np.broadcast_to(mu[:, None], X.shape).copy()
         with np.errstate(all="ignore"):
-            p = certified(certifier.enclose_box(X, R), Y, kind, tol)
+            enc = certifier.enclose_ball(X, mu) if ball else certifier.enclose_box(X, R)
+            p = certified(enc, Y, kind, tol)
         if rules is not None and not p.all():  # a float-native network: the exactness rules over the box
             p |= exactness.proved(rules, X, Y, kind, tol, FORMATS["float64"], R)[0]
         return p
