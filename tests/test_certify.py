@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import memorizers.certify.enclosure
+import memorizers.certify.dense
 from conftest import (
     ALL_ACTIVATIONS,
     SCALES,
@@ -43,7 +43,7 @@ def test_enclosure_contains_the_exact_output(act, scale, seed, residual):
     truth = exact_forward(net, X)
     assert_encloses(enclose(net, X), truth)
     with pytest.MonkeyPatch.context() as patch:  # every finite input radius through the sparse product (step 4)
-        patch.setattr(memorizers.certify.enclosure, "SPARSE_RADIUS", 1.0)
+        patch.setattr(memorizers.certify.dense, "SPARSE_RADIUS", 1.0)
         assert_encloses(enclose(net, X), truth)
 
 
@@ -80,7 +80,7 @@ def test_sparse_input_radii_are_multiplied_through(monkeypatch):
     points = X[::50]
     enc = enclose(net, points)
     assert_encloses(enc, exact_forward(net, points))
-    monkeypatch.setattr(memorizers.certify.enclosure, "SPARSE_RADIUS", -1.0)  # the rank-one majorant everywhere
+    monkeypatch.setattr(memorizers.certify.dense, "SPARSE_RADIUS", -1.0)  # the rank-one majorant everywhere
     assert enclose(net, points).r.max() > 5 * enc.r.max()
 
 
