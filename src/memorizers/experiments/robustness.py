@@ -28,11 +28,13 @@ import numpy as np
 
 from ..build import build
 from ..certify import forward_with_bound
+from ..errors import MissingDependencyError
 from ..exact import exact_forward
 from ..files import atomic_write_bytes
 from ..kinds import score
 from ..labels import for_network
 from ..robust import robust_radius
+from ..training import train
 from . import claim, precision, pyplot, save_figure, verdict_lines, write_csv
 
 QUICK, FULL = (100, 300), (100, 300, 1000)
@@ -74,16 +76,7 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
                 if method == "kmy-robust":  # exact parameters: its exact closed form (C3), checked exactly
                     row = closed_form(built, X, y, rng)
                 else:
-                    r = robust_radius(built.network, X, y, norm="inf")
-                    rho = r.rho if np.isfinite(r.separation) else np.full(len(X), np.inf)
-                    row = {
-                        "separation": r.separation,
-                        "rho_min": float(rho.min()),
-                        "rho_median": float(np.median(rho)),
-                        "certified_share": float(np.mean(r.radius > 0)),
-                        "violations": attack(built.network, X, y, r, rng),
-                        "steps": r.steps,
-                    }
+                    row = certified_row(built.network, X, y, rng)
                 rows.append({"method": method, "N": n, "seed": seed, **row})
                 rows[-1]["seconds"] = round(time.perf_counter() - t, 3)
                 if progress:
@@ -96,15 +89,24 @@ def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
     return result
 
 
+def certified_row(network, X, y, rng) -> dict:
+    """robust_radius's l_inf radii of a float network: eps_D, the least and median rho, the share with a positive
+    radius, the violations :func:`attack` finds, and the search's steps."""
+    r = robust_radius(network, X, y, norm="inf")
+    rho = r.rho if np.isfinite(r.separation) else np.full(len(X), np.inf)
+    return {
+        "separation": r.separation,
+        "rho_min": float(rho.min()),
+        "rho_median": float(np.median(rho)),
+        "certified_share": float(np.mean(r.radius > 0)),
+        "violations": attack(network, X, y, r, rng),
+        "steps": r.steps,
+    }
+
+
 def trained_rows(quick: bool, progress: bool) -> list[dict]:
     """A trained MLP of yun-classifier's widths (:func:`memorizers.training.train`, the strong recipe, a time
     budget) on yun-classifier's data, certified like the constructions; none without PyTorch."""
-    from ..errors import MissingDependencyError
-
-    try:
-        from ..training import train
-    except MissingDependencyError:  # pragma: no cover - torch is an optional extra
-        return []
     rows = []
     for n in QUICK if quick else FULL:
         for seed in range(SEEDS):
@@ -114,23 +116,10 @@ def trained_rows(quick: bool, progress: bool) -> list[dict]:
             template = build("yun-classifier", X, y, seed=seed, certify=False, **options).network
             try:
                 trained = train(template, X, y, seconds=TRAIN_SECONDS[quick], seed=seed)
-            except MissingDependencyError:  # pragma: no cover
+            except MissingDependencyError:  # pragma: no cover - torch is an optional extra
                 return []
-            r = robust_radius(trained.network, X, y, norm="inf")
-            rows.append(
-                {
-                    "method": "trained MLP",
-                    "N": n,
-                    "seed": seed,
-                    "separation": r.separation,
-                    "rho_min": float(r.rho.min()),
-                    "rho_median": float(np.median(r.rho)),
-                    "certified_share": float(np.mean(r.radius > 0)),
-                    "violations": attack(trained.network, X, y, r, rng),
-                    "steps": r.steps,
-                    "seconds": round(time.perf_counter() - t, 3),
-                }
-            )
+            row = {"method": "trained MLP", "N": n, "seed": seed, **certified_row(trained.network, X, y, rng)}
+            rows.append({**row, "seconds": round(time.perf_counter() - t, 3)})
             if progress:
                 print(f"robust: trained MLP N={n} seed={seed}: memorized {trained.report.accuracy:.0%}", flush=True)
     return rows
