@@ -374,18 +374,22 @@ def _build(X, y, variant: str, precision: str, n_classes, seed):
     return network, info
 
 
-_QUANTITY = "nonzero parameters (bound: N log2 C / 32, the least any float32 network needs)"
+# what staircase and staircase-classifier register alike
+_CLASSES = dict(
+    statement="Float-native memorization in float32 or bfloat16, any summation order (ours; after Park et al. 2024)",
+    widths=_widths,
+    quantity="nonzero parameters (bound: N log2 C / 32, or / 16 in bfloat16, the least any network of the format "
+    "needs)",
+    parameters=None,
+    decided="the cells and steps its data needs",
+)
 
 
 @register(
     "staircase",
     kind="index",
-    statement="Float-native memorization in float32 or bfloat16, any summation order (ours; after Park et al. 2024)",
     summary="exact in float32 in any order: two sparse features, cells and steps of exact 0/1 units; the class id",
-    widths=_widths,
-    quantity=_QUANTITY,
-    parameters=None,
-    decided="the cells and steps its data needs",
+    **_CLASSES,
 )
 def staircase(X, y, *, precision: str = "float32", n_classes=None, seed=None):
     """The slab-multiplexed staircase (module doc): the class id, exactly, in float32 in any summation order.
@@ -426,12 +430,8 @@ def staircase(X, y, *, precision: str = "float32", n_classes=None, seed=None):
 @register(
     "staircase-classifier",
     kind="onehot",
-    statement="Float-native memorization in float32 or bfloat16, any summation order (ours; after Park et al. 2024)",
     summary="staircase with one output per class (two more exact layers): exact one-hot rows in float32",
-    widths=_widths,
-    quantity=_QUANTITY,
-    parameters=None,
-    decided="the cells and steps its data needs",
+    **_CLASSES,
 )
 def staircase_classifier(X, y, *, precision: str = "float32", n_classes=None, seed=None):
     """The staircase (module doc) with one output per class: o_c = relu(1 - relu(y - c) - relu(c - y)).
