@@ -202,7 +202,8 @@ def _front(X, ids, seed, fmt):
 
 def _record(X, layers, cells: int, lo, hi, alphas, n_classes, slots, fmt=FORMATS["float32"], **more):
     network = Network(layers)
-    nonzero = sum(int(np.count_nonzero(d.weight) + np.count_nonzero(d.bias)) for d in layers)
+    stats = network.stats()
+    nonzero = stats["nonzero_parameters"]
     info = {
         "precision": fmt.name,
         "feature_columns": int(np.count_nonzero(layers[0].weight[0])),
@@ -211,7 +212,7 @@ def _record(X, layers, cells: int, lo, hi, alphas, n_classes, slots, fmt=FORMATS
         **more,
         "depth": len(layers),
         "nonzero_parameters": nonzero,
-        "dense_parameters": network.stats()["parameters"],
+        "dense_parameters": stats["parameters"],
         "largest_band": float((hi - lo).max()),
         "alpha_range": (
             float(min(a.min(initial=np.inf) for a in alphas)),

@@ -30,7 +30,7 @@ from . import claim, precision, pyplot, save_figure, verdict_lines, write_csv
 
 QUICK, FULL = (300, 1000, 3000), (1000, 3000, 10_000)
 SEEDS = 3
-DX, CLASSES = 16, 10
+DX, CLASSES = precision.DX, 10  # the precision experiment's classifier data (precision.dataset)
 FORMATS = ("float64", "float32", "bfloat16", "tf32")
 BITS = {"float32": 32, "bfloat16": 16}  # per parameter, for the counting bound
 MAX_SLOPE = 1.1  # of log nonzeros against log N: growth at most linear
@@ -42,34 +42,26 @@ CAPTIONS = {
 }
 
 
-def data(n: int, seed: int):
-    rng = np.random.default_rng([n, seed])
-    y = rng.integers(0, CLASSES, n)
-    y[:CLASSES] = np.arange(CLASSES)
-    return rng.standard_normal((n, DX)), y
-
-
 def run(out_dir, quick: bool = False, progress: bool = True) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in QUICK if quick else FULL:
         for seed in range(SEEDS):
-            X, y = data(n, seed)
+            X, y, options = precision.dataset("yun-classifier", n, np.random.default_rng([n, seed]))
             for method, fmt in (("staircase", "float32"), ("staircase", "bfloat16"), ("yun-classifier", "float32")):
                 t = time.perf_counter()
-                options = {"precision": fmt} if method == "staircase" else {"n_classes": CLASSES}
-                built = build(method, X, y, seed=seed, **options)
+                built = build(method, X, y, seed=seed, **({"precision": fmt} if method == "staircase" else options))
                 share = verify(built.network, X, y, bits=False, any_order=fmt).any_order[fmt]
-                info = built.info
+                stats = built.network.stats()
                 rows.append(
                     {
                         "method": method,
                         "format": fmt if method == "staircase" else "float64",
                         "N": n,
                         "seed": seed,
-                        "nonzero": info.get("nonzero_parameters", built.network.stats()["parameters"]),
-                        "parameters": built.network.stats()["parameters"],
+                        "nonzero": stats["nonzero_parameters"],
+                        "parameters": stats["parameters"],
                         "bound": math.ceil(n * math.log2(CLASSES) / BITS[fmt]),
                         "certified_in_format": share,
                         "bits_sufficient": built.report.bits_sufficient,
