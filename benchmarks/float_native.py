@@ -41,13 +41,13 @@ def cases(quick: bool):
 
 
 def bfloat16_cases(quick: bool):
-    from memorizers.constructions.staircase_levels import _ceil
+    from memorizers.constructions.staircase_levels import ceil_bfloat16
 
     rng = np.random.default_rng(1)
     n = 2_000 if quick else 20_000
     X, y = rng.standard_normal((n, 16)), rng.integers(0, 10, n)
     yield "Gaussian, dx = 16", X[: n // 2], y[: n // 2]
-    yield "Gaussian, dx = 16, on bfloat16's grid", _ceil(X), y
+    yield "Gaussian, dx = 16, on bfloat16's grid", ceil_bfloat16(X), y
 
 
 def exact_in(runtime: str, net, X, y, exact) -> str:

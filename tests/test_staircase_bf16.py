@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from memorizers import build, verify
-from memorizers.constructions.staircase_levels import _ceil
+from memorizers.constructions.staircase_levels import ceil_bfloat16
 from memorizers.errors import InvalidDataError
 from memorizers.exact import exact_forward
 from test_staircase import emulated_everywhere, states_hold
@@ -58,7 +58,7 @@ def test_data_on_bfloat16s_grid_needs_few_levels():
     """Values bfloat16 holds are their own intervals: neighbouring bfloat16 values are told apart, so
     log2(N^2) / 10 levels suffice; data off the grid need more."""
     X, y = gaussian(3000, 8, 10, seed=2)
-    on_grid = build("staircase", _ceil(X), y, precision="bfloat16", certify=False).info
+    on_grid = build("staircase", ceil_bfloat16(X), y, precision="bfloat16", certify=False).info
     off_grid = build("staircase", X, y, precision="bfloat16", certify=False).info
     assert on_grid["levels"] == 3 <= off_grid["levels"]
     assert on_grid["nonzero_parameters"] <= 20 * on_grid["bound"]

@@ -202,14 +202,29 @@ def outputs(layers: list[_Layer], X: np.ndarray, fmt: Format, radius=None):
         lo, hi = np.nextafter(X - R, -np.inf), np.nextafter(X + R, np.inf)  # outward
     for k, L in enumerate(layers):
         if k == 0 or fmt.operands:  # the inputs of a product as the format reads them (TF32: every layer's)
-            exact, lo, hi = _read(exact, lo, hi, fmt)
+            exact, lo, hi = read(exact, lo, hi, fmt)
         exact, lo, hi = _dense(L, exact, lo, hi, fmt, everything=k == 0)
     return exact, lo, hi
 
 
-def _read(exact, lo, hi, fmt: Format):
+def read(exact, lo, hi, fmt: Format):
     """Inputs as fmt reads them: an exact value the format does not hold becomes the interval of its rounding
-    (or flush), and an interval widens by its ends' rounding."""
+    (or flush), and an interval widens by its ends' rounding.
+
+    Parameters
+    ----------
+    exact : numpy.ndarray of bool
+        Where the value is exact (``lo`` holds it).
+    lo, hi : numpy.ndarray
+        The values' intervals (equal where exact).
+    fmt : Format
+        The format that reads them.
+
+    Returns
+    -------
+    exact, lo, hi : numpy.ndarray
+        The same, as read in fmt.
+    """
     exact = exact & representable(lo, fmt)
     lo = np.where(exact, lo, lo - (up(fmt.u * np.abs(lo), 1, FLOOR) + fmt.tiny))
     hi = np.where(exact, hi, hi + (up(fmt.u * np.abs(hi), 1, FLOOR) + fmt.tiny))

@@ -44,7 +44,7 @@ from ..data import check_dataset, check_distinct
 from ..errors import InvalidDataError
 from ..network import Dense, Network
 from .registry import METHODS, register
-from .staircase_levels import assemble, layer, pow2_above
+from .staircase_levels import assemble, layer, least_from, pow2_above
 from .yun.classifier import class_ids
 
 SLACK = 2.0**-20  # alphas saturate the data with this much to spare beyond the pass's own slack
@@ -84,7 +84,7 @@ def _gaps(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     strictly above every interval before it and below every one after it; NaN where none is: the gap is not
     clean."""
     below = np.maximum.accumulate(hi)[:-1]
-    above = np.minimum.accumulate(lo[::-1])[::-1][1:]
+    above = least_from(lo)[1:]
     theta = (below / 2 + above / 2).astype(np.float32).astype(np.float64)
     return np.where((below < theta) & (theta < above), theta, np.nan)
 
@@ -150,7 +150,7 @@ def _steps(cell, lo, hi, ids):
     theta = _gaps(lo[order, 1], hi[order, 1])
     labels = ids[order]
     at = np.flatnonzero(labels[1:] != labels[:-1])  # clean gaps: the cell's chains are pure
-    above = np.minimum.accumulate(lo[order, 1][::-1])[::-1]
+    above = least_from(lo[order, 1])
     return [(theta[k], int(labels[k + 1] - labels[k]), above[k + 1]) for k in at], int(labels[0])
 
 
@@ -176,7 +176,7 @@ def _front(X, ids, seed, fmt):
     order = np.concatenate(cells)
     ends = np.cumsum([len(c) for c in cells])[:-1] - 1  # the gap after each cell but the last
     phi = _gaps(lo[order, 0], hi[order, 0])[ends]
-    margin1 = np.minimum.accumulate(lo[order, 0][::-1])[::-1][ends + 1] - phi
+    margin1 = least_from(lo[order, 0])[ends + 1] - phi
     alpha1 = _alpha(margin1, phi, fmt)
     # comparators, binarizers and the one-hot on t1; t2 copied alongside (the last unit)
     W2 = np.zeros((R, 2))

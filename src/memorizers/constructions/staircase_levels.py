@@ -37,7 +37,6 @@ from ..activations import identity, relu
 from ..certify import exactness
 from ..certify.formats import FORMATS
 from ..errors import InvalidDataError
-from ..intervals import FLOOR, up
 from ..network import Dense
 
 FMT = FORMATS["bfloat16"]
@@ -52,14 +51,7 @@ class _Conflict(Exception):
         self.pair = (i, j)
 
 
-def _read(X: np.ndarray):
-    """Per point and coordinate, an interval holding x and its rounding to bfloat16 (x itself where it holds x)."""
-    held = exactness.representable(X, FMT)
-    pad = up(FMT.u * np.abs(X), 1, FLOOR) + FMT.tiny
-    return np.where(held, X, X - pad), np.where(held, X, X + pad)
-
-
-def _ceil(x: np.ndarray) -> np.ndarray:
+def ceil_bfloat16(x: np.ndarray) -> np.ndarray:
     """The smallest bfloat16 value >= x, elementwise (x in bfloat16's normal range or 0)."""
     m, e = np.frexp(x)
     q = np.ceil(np.ldexp(m, FMT.bits))
@@ -70,8 +62,8 @@ def _gaps(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """For points in order, per gap the smallest bfloat16 phi at or above every interval before it and below
     every one after it (module doc); NaN where there is none."""
     below = np.maximum.accumulate(hi)[:-1]
-    above = np.minimum.accumulate(lo[::-1])[::-1][1:]
-    phi = _ceil(below)
+    above = least_from(lo)[1:]
+    phi = ceil_bfloat16(below)
     return np.where(phi < above, phi, np.nan)
 
 
@@ -131,9 +123,9 @@ class _Levels:
 def levels(X: np.ndarray, ids: np.ndarray):
     """The cell tree for X's bfloat16 values (module doc): (the columns read per level, the root node, the
     points' intervals lo and hi). InvalidDataError names two points no number of levels tells apart."""
-    lo, hi = _read(X)
+    _, lo, hi = exactness.read(np.ones(X.shape, dtype=bool), X, X, FMT)  # x and its rounding to bfloat16
     n, dx = X.shape
-    distinct = [len(np.unique(_ceil(X[:, c]))) for c in range(dx)]
+    distinct = [len(np.unique(ceil_bfloat16(X[:, c]))) for c in range(dx)]
     ranked = sorted(range(dx), key=lambda c: (-distinct[c], -float(X[:, c].var()), c))
     tries = range(min(max(2, math.ceil(math.log2(max(n, 2) ** 2) / 10)), dx), min(MAX_LEVELS, dx) + 1)
     for L in tries:
@@ -189,9 +181,9 @@ def _alpha(margin) -> np.ndarray:
     return pow2_above(1 / (np.asarray(margin, dtype=np.float64) * (1 - 2 * FMT.u)))
 
 
-def _above(lo_sorted: np.ndarray) -> np.ndarray:
-    """For points in order, the least lo from each position on."""
-    return np.minimum.accumulate(lo_sorted[::-1])[::-1]
+def least_from(lo: np.ndarray) -> np.ndarray:
+    """For points in order (their intervals' lower ends lo), the least lo from each position on."""
+    return np.minimum.accumulate(lo[::-1])[::-1]
 
 
 def _huge(lo, hi, column: int) -> float:
@@ -227,7 +219,7 @@ def _indicators(rows: _Rows, b: list) -> list[int]:
 def _cut_margins(children, column: int, phi, lo) -> np.ndarray:
     """Per threshold between a node's children, the least distance from it up to a point above it."""
     least = np.array([lo[_points(child), column].min() for child in children])
-    return _above(least)[1:] - phi
+    return least_from(least)[1:] - phi
 
 
 def _points(node) -> np.ndarray:
@@ -359,4 +351,4 @@ def _runs(cell: np.ndarray, column: int, lo, hi, ids):
     labels = ids[cell]
     at = np.flatnonzero(labels[1:] != labels[:-1])  # clean gaps: the cell's chains are pure
     starts = np.concatenate([[0], at + 1])
-    return phi[at], _above(lo_c)[at + 1] - phi[at], labels[starts].astype(np.float64)
+    return phi[at], least_from(lo_c)[at + 1] - phi[at], labels[starts].astype(np.float64)
