@@ -158,9 +158,9 @@ def robust_radius(
     nearest = nearest_other(X, ids, norm)
     separation = float(nearest.min(initial=np.inf)) / 2
     first = network.layers[0]
-    row_space = nearest  # a residual first block passes x on: no null space to move along
-    if isinstance(first, Dense) and np.linalg.matrix_rank(first.weight) < network.n_in:
-        row_space = np.minimum(nearest, row_space_distance(X, ids, first.weight, norm))
+    # a residual first block passes x on, and a full-rank first layer has no null space to move along
+    bound = row_space_distance(X, ids, first.weight, norm) if isinstance(first, Dense) else None
+    row_space = nearest if bound is None else np.minimum(nearest, bound)
     certifier = Certifier(network, equilibrate=False)  # the box in the data's own coordinates
     rules = exactness.prepare(network, FORMATS["float64"]) if exactness.eligible(network) else None
 

@@ -54,8 +54,10 @@ def nearest_other(X: np.ndarray, ids: np.ndarray, norm: str) -> np.ndarray:
     return out
 
 
-def row_space_distance(X: np.ndarray, ids: np.ndarray, W: np.ndarray, norm: str) -> np.ndarray:
-    """Per point, an upper bound of dist(x_i - x_k, Null W) over the points x_k of another label (inf: none).
+def row_space_distance(X: np.ndarray, ids: np.ndarray, W: np.ndarray, norm: str) -> np.ndarray | None:
+    """Per point, an upper bound of dist(x_i - x_k, Null W) over the points x_k of another label (inf: none), or
+    None where W has full column rank (the null space is 0: the distance is
+    :func:`memorizers.separation.nearest_other`'s).
 
     With P the orthogonal projection onto W's row space, x_i - x_k - P(x_i - x_k) lies in the null space, so the
     distance is at most ||P(x_i - x_k)|| (equal to it in l_2). A network whose first layer is W takes the label of
@@ -76,11 +78,13 @@ def row_space_distance(X: np.ndarray, ids: np.ndarray, W: np.ndarray, norm: str)
 
     Returns
     -------
-    numpy.ndarray, shape (N,)
-        The bounds, rounded in float64.
+    numpy.ndarray, shape (N,), or None
+        The bounds, rounded in float64; None for a W of full column rank.
     """
     _, s, Vt = np.linalg.svd(np.asarray(W, dtype=np.float64), full_matrices=False)
     Q = Vt[s > s.max(initial=0.0) * W.shape[1] * np.finfo(np.float64).eps].T  # (d, rank): the row space
+    if Q.shape[1] == W.shape[1]:
+        return None
     if norm == "2":
         return nearest_other(X @ Q, ids, "2")
     return nearest_other(X @ Q @ Q.T, ids, "inf")

@@ -48,11 +48,10 @@ from .yun.classifier import class_ids
 NORMS = ("2", "inf")
 
 
-def _cells(X: np.ndarray, ids: np.ndarray, delta_bits: int):
-    """Steps 1-2 of the module doc in exact integer arithmetic: the scale exponent sigma (s = 2^sigma), the
-    translations t_j = T_j / 2^F, the cells k_ij and the fractional parts phi_ij = r_ij / 2^F, with
-    F >= delta_bits + 1 fractional bits."""
-    D = float(nearest_other(X, ids, "inf").min())
+def _cells(X: np.ndarray, ids: np.ndarray, D: float, delta_bits: int):
+    """Steps 1-2 of the module doc in exact integer arithmetic, D the least l_inf distance between labels: the
+    scale exponent sigma (s = 2^sigma), the translations t_j = T_j / 2^F, the cells k_ij and the fractional parts
+    phi_ij = r_ij / 2^F, with F >= delta_bits + 1 fractional bits."""
     sigma = math.ceil(-math.log2(D)) if np.isfinite(D) else 0
     xs = Dyadic.from_float(X)
     while True:
@@ -145,7 +144,8 @@ def kmy_robust(X, y, *, norm: str = "2", rho=None, n_classes=None):
     if not (isinstance(rho, (int, float)) and 0 < rho < 1):
         raise InvalidDataError(f"rho must lie in (0, 1); got {rho!r}")
     delta_bits = math.ceil(math.log2(8 * N))
-    sigma, F, T, k, r = _cells(X, ids, delta_bits)
+    nearest = nearest_other(X, ids, "inf")
+    sigma, F, T, k, r = _cells(X, ids, float(nearest.min()), delta_bits)
     n = max(1, max(int(v) for v in k.ravel()).bit_length())
     # layer 1: z_j = relu(s x_j + t_j), s = 2^sigma, t_j = T_j / 2^F
     W1 = np.zeros((d, d), dtype=object)
@@ -169,7 +169,7 @@ def kmy_robust(X, y, *, norm: str = "2", rho=None, n_classes=None):
     plan = layout(keys, C, None, None)
     network = select_by_key(layers, lin((2, idx), (1, const(2))), np.array(list(keyed.values())), plan)
     mu = _radii(r, F, delta_bits, sigma)
-    eps = float(nearest_other(X, ids, "inf" if norm == "inf" else "2").min()) / 2
+    eps = float((nearest if norm == "inf" else nearest_other(X, ids, norm)).min()) / 2
     least = min(mu)
     rho_min = float(least) / eps if np.isfinite(eps) else math.inf
     if rho_min < rho:
