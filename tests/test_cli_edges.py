@@ -369,3 +369,15 @@ def test_a_failed_build_says_what_to_try_and_keep_failed_writes_it(files, capsys
     assert code == 1 and "written anyway" in err
     net = Network.load(files / "f.npz")
     assert net.meta["method"] == "yun-3layer" and net.hidden_widths == [12, 20]
+
+
+def test_a_reader_that_closes_the_pipe_gets_no_traceback():
+    """`memorizers methods | head -1`: writing to a closed pipe stops quietly with SIGPIPE's status 141."""
+    p = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from memorizers.cli import main; sys.exit(main(['methods']))"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    p.stdout.close()  # the reader is gone before the first line
+    err = p.stderr.read().decode()
+    assert p.wait() == 141 and "Traceback" not in err, err

@@ -15,6 +15,7 @@ and :mod:`.args` the argument types, help formatting and examples.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib.metadata import version
 
@@ -57,6 +58,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("memorizers: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader closed the pipe (| head): stop quietly, as a Unix tool does on SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 141
     except (MemorizersError, MemoryError) as e:
         failed = isinstance(e, Failed)
         message = (
