@@ -146,3 +146,24 @@ def test_the_exact_check_in_slices_with_progress_is_the_same():
     whole, sliced = (exact_check(net, X, Y, kind="index", tol=0.5, limit=None, progress=p) for p in (False, True))
     assert np.array_equal(whole.errors, sliced.errors) and np.array_equal(whole.margins, sliced.margins)
     assert whole.passed and sliced.passed
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [[0, False], [True, 1], ["1", 0], [0, float("nan")], [Fraction(1, 3), 0], [None, 0], [0.5, 1j]],
+)
+def test_exact_values_refuses_what_is_not_a_dyadic_number_even_where_it_is_zero(bad):
+    with pytest.raises(MemorizersError):
+        exact_values(np.array(bad, dtype=object))
+
+
+@given(st.lists(st.one_of(st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False)), max_size=20))
+def test_exact_values_keeps_every_value_exactly_and_every_zero_as_the_int_0(values):
+    a = np.array([*values, 0.0, Fraction(0), np.int64(0), Fraction(-3, 8)], dtype=object)
+    out = exact_values(a)
+    assert all(Fraction(v) == Fraction(w) for v, w in zip(out, a))
+    assert all(type(v) is int for v, w in zip(out, a) if w == 0)
+    assert all(type(v) in (int, Fraction) for v in out)
+    assert [int(b) for b in bits(out)] == [
+        int(abs(v)).bit_length() + Fraction(v).denominator.bit_length() - 1 for v in out
+    ]

@@ -65,12 +65,14 @@ class Dyadic:
     @classmethod
     def from_exact(cls, a: np.ndarray) -> "Dyadic":
         """An object array of ints and dyadic Fractions (see ``exact_values``) as one Dyadic."""
-        dens = [v.denominator for v in a.ravel() if isinstance(v, Fraction)]
+        nz = np.flatnonzero(a)  # the layers of exact networks are mostly zero: only their nonzeros in Python
+        values = a.ravel()[nz]
+        dens = [v.denominator for v in values if isinstance(v, Fraction)]
         k = max(dens, default=1).bit_length() - 1  # every denominator divides 2^k
-        m = np.empty(a.shape, dtype=object)
-        m.ravel()[:] = [
+        m = np.zeros(a.shape, dtype=object)
+        m.ravel()[nz] = [
             v.numerator << (k - v.denominator.bit_length() + 1) if isinstance(v, Fraction) else int(v) << k
-            for v in a.ravel()
+            for v in values
         ]  # shifts only: no Fraction arithmetic, no gcds
         return cls(m, -k)
 
@@ -103,11 +105,13 @@ def exact_values(a) -> np.ndarray:
     """``a`` as an object array of exact dyadic rationals (Python ints, and Fractions with power-of-two
     denominators); floats are taken at their exact values. Anything else raises MemorizersError."""
     a = np.asarray(a, dtype=object)
-    out = np.empty(a.shape, dtype=object)
+    for t in set(map(type, a.ravel())):  # the types once, not per entry: exact layers are large and mostly 0
+        if issubclass(t, (bool, np.bool_)) or not issubclass(t, (int, np.integer, float, np.floating, Fraction)):
+            raise MemorizersError(f"exact parameters must be ints, floats or dyadic Fractions; got {t.__name__}")
+    out = np.zeros(a.shape, dtype=object)  # every zero (0, 0.0, Fraction(0)) becomes the int 0
+    nz = np.flatnonzero(a)
     flat = []
-    for v in a.ravel():
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating, Fraction)):
-            raise MemorizersError(f"exact parameters must be ints, floats or dyadic Fractions; got {type(v).__name__}")
+    for v in a.ravel()[nz]:
         if isinstance(v, (float, np.floating)):
             if not np.isfinite(v):
                 raise MemorizersError("Dense layer parameters hold NaN or inf")
@@ -117,15 +121,16 @@ def exact_values(a) -> np.ndarray:
                 raise MemorizersError(f"exact parameters must be dyadic rationals (denominator 2^k); got {v}")
             v = v.numerator if v.denominator == 1 else v
         flat.append(int(v) if isinstance(v, (int, np.integer)) else v)
-    out.ravel()[:] = flat
+    out.ravel()[nz] = flat
     return out
 
 
 def rounded(a: np.ndarray) -> np.ndarray:
     """The nearest float64 of each exact value (+-inf beyond the float64 range)."""
-    out = np.empty(a.shape, dtype=np.float64)
+    out = np.zeros(a.shape, dtype=np.float64)
     flat = out.ravel()
-    for i, v in enumerate(a.ravel()):
+    for i in np.flatnonzero(a):
+        v = a.flat[i]
         try:
             flat[i] = float(v)  # int and Fraction round correctly to nearest
         except OverflowError:
@@ -154,7 +159,8 @@ def bits(a) -> np.ndarray:
     a = np.asarray(a)
     if a.dtype == object:
         out = np.zeros(a.shape, dtype=np.int64)
-        out.ravel()[:] = [int(abs(v)).bit_length() + (Fraction(v).denominator.bit_length() - 1) for v in a.ravel()]
+        nz = np.flatnonzero(a)
+        out.ravel()[nz] = [int(abs(v)).bit_length() + (Fraction(v).denominator.bit_length() - 1) for v in a.ravel()[nz]]
         return out
     mant, ex = np.frexp(np.abs(a.astype(np.float64)))  # |a| = mant 2^ex, mant in [1/2, 1)
     M = (mant * 2.0**53).astype(np.int64)
