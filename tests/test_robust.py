@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from memorizers import build
 from memorizers.activations import by_name, relu
 from memorizers.cli import main
-from memorizers.errors import InvalidDataError
+from memorizers.errors import InvalidDataError, TooLargeError
 from memorizers.exact import exact_forward
 from memorizers.network import Dense, Network
 from memorizers.robust import nearest_other, robust_radius
@@ -150,6 +150,21 @@ def test_ygz_robust_refuses_a_ratio_outside_zero_one():
     for rho in (0.0, 1.0, -0.5, "half"):
         with pytest.raises(InvalidDataError, match="rho must lie in"):
             build("ygz-robust", X, y, rho=rho)
+
+
+def test_ygz_robust_refuses_dense_layers_beyond_the_memory_available(monkeypatch, tmp_path, capsys):
+    """2Nd (d + N) float64 entries, built and kept: 16 * 2 * 20 * 2 * 22 bytes for 20 points in R^2."""
+    X, y = gaussian_classes(20, 2, 2, seed=2)
+    monkeypatch.setattr("memorizers.data.available_memory", lambda: int(16 * 2 * 20 * 2 * 22 / 0.8) - 1)
+    with pytest.raises(TooLargeError, match="20 points in R\\^2"):
+        build("ygz-robust", X, y)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    args = ["build", "--method", "ygz-robust", "--data", str(tmp_path / "X.npy"), "--labels", str(tmp_path / "y.npy")]
+    assert main([*args, "--out", str(tmp_path / "net.npz")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1 and not (tmp_path / "net.npz").exists()
+    monkeypatch.setattr("memorizers.data.available_memory", lambda: int(16 * 2 * 20 * 2 * 22 / 0.8) + 1)
+    assert build("ygz-robust", X, y).network.layers[0].n_out == 2 * 20 * 2
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from ..activations import identity, relu
-from ..data import check_dataset, check_distinct
+from ..data import check_dataset, check_distinct, check_memory
 from ..errors import InvalidDataError
 from ..network import Dense, Network
 from ..separation import nearest_other
@@ -56,6 +56,7 @@ def _nonzero(n: int, d: int) -> int:
     summary="one l_inf box indicator per point: every point of the ball of radius rho eps_D keeps its label",
     widths=_widths,
     quantity="nonzero parameters (bound: 6Nd + 2N, the construction's count)",
+    memory=lambda X, y, options: _dense_bytes(*np.shape(X)),
 )
 def ygz_robust(X, y, *, rho: float = 0.5, n_classes=None):
     """Per point an l_inf box indicator; the class outputs sum them (module doc).
@@ -87,6 +88,8 @@ def ygz_robust(X, y, *, rho: float = 0.5, n_classes=None):
     ------
     InvalidDataError
         rho outside (0, 1).
+    TooLargeError
+        Layers (stored dense) larger than the memory available.
     """
     if not (isinstance(rho, (int, float)) and 0 < rho < 1):
         raise InvalidDataError(f"rho must lie in (0, 1); got {rho!r}")
@@ -95,6 +98,7 @@ def ygz_robust(X, y, *, rho: float = 0.5, n_classes=None):
     X = np.asarray(X, dtype=np.float64)
     ids, C = class_ids(y, n_classes)
     n, d = X.shape
+    check_memory(_dense_bytes(n, d), f"ygz-robust's layers for {n} points in R^{d} (2Nd (d + N) entries, dense)")
     nearest = nearest_other(X, ids, "inf")
     eps = float(nearest.min()) / 2  # inf with one label: every ball keeps it, and any tau and K will do
     mu = rho * eps
@@ -131,3 +135,8 @@ def ygz_robust(X, y, *, rho: float = 0.5, n_classes=None):
         "used": nonzero,
     }
     return network, info
+
+
+def _dense_bytes(n: int, d: int) -> float:
+    """The layers' float64 entries, stored dense (2Nd x d and N x 2Nd), twice: built, then kept by the Network."""
+    return 16.0 * 2 * n * d * (d + n)
