@@ -81,10 +81,27 @@ def row_space_distance(X: np.ndarray, ids: np.ndarray, W: np.ndarray, norm: str)
     numpy.ndarray, shape (N,), or None
         The bounds, rounded in float64; None for a W of full column rank.
     """
-    _, s, Vt = np.linalg.svd(np.asarray(W, dtype=np.float64), full_matrices=False)
-    Q = Vt[s > s.max(initial=0.0) * W.shape[1] * np.finfo(np.float64).eps].T  # (d, rank): the row space
+    Q = row_space(W)
     if Q.shape[1] == W.shape[1]:
         return None
     if norm == "2":
         return nearest_other(X @ Q, ids, "2")
     return nearest_other(X @ Q @ Q.T, ids, "inf")
+
+
+def row_space(W: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of W's row space: the right singular vectors whose singular values exceed d eps
+    times the largest (its numerical rank is the basis's width).
+
+    Parameters
+    ----------
+    W : numpy.ndarray, shape (m, d)
+        A first layer's weights.
+
+    Returns
+    -------
+    numpy.ndarray, shape (d, rank)
+        The basis, as columns.
+    """
+    _, s, Vt = np.linalg.svd(np.asarray(W, dtype=np.float64), full_matrices=False)
+    return Vt[s > s.max(initial=0.0) * W.shape[1] * np.finfo(np.float64).eps].T
