@@ -419,8 +419,9 @@ def _block(plan: _Plan, rows, biases, evaluate, act: Activation, dy: int, clip_m
     """Layers 1-2 from a plan, recomputing layer 2 from the stored layer 1.
 
     rows, biases: the p hard-tanh units of layer 1 on the block's input (x, or the carried
-    projection in :func:`yun_deep`). evaluate(W, b): their exact pre-activations on the
-    sorted data points (long double), W and b given per point. Layer-1 values of the
+    projection in :func:`yun_deep`). evaluate(W): the products of their weights with the
+    sorted data points, exactly rounded to long double, W given per point (a ReLU-like pair
+    shares its row: one evaluation, two biases added in long double). Layer-1 values of the
     members come from the float64 parameters as stored, and layer-2 biases from the
     float64 layer-2 weights as stored, so the stored network is exact up to the rounding
     of its last parameters.
@@ -432,11 +433,12 @@ def _block(plan: _Plan, rows, biases, evaluate, act: Activation, dy: int, clip_m
     o = orient if act.kind != "hard_tanh" else np.ones(p)  # ReLU pairs: sigma_H(t) = o sigma_H(o t), side o of the plan
     W1, b1, _, _ = hard_tanh_units(o[:, None] * rows, o * biases, act)
     if act.kind == "hard_tanh":
-        a = np.clip(evaluate(W1[group], b1[group]), -1, 1)
+        a = np.clip(evaluate(W1[group]) + b1[group].astype(LD), -1, 1)
     else:
         sp, sm = LD(act.s_plus), LD(act.s_minus)
         r = lambda t: np.where(t > 0, sp * t, sm * t)  # noqa: E731
-        plus, minus = evaluate(W1[2 * group], b1[2 * group]), evaluate(W1[2 * group + 1], b1[2 * group + 1])
+        z = evaluate(W1[2 * group])  # rows 2g and 2g + 1 are one row (hard_tanh_units)
+        plus, minus = z + b1[2 * group].astype(LD), z + b1[2 * group + 1].astype(LD)
         a = orient[group] * (r(plus) - r(minus) - sp - sm) / (sp - sm)
     line_a = plan.a_line.astype(LD)  # virtual slots keep their formula values (never evaluated)
     line_a[:N] = a
@@ -484,7 +486,7 @@ def _assemble(X, plan: _Plan, u_vec, act: Activation, widths, dy: int, clip_marg
     d1, d2 = widths
     W1, b1 = _layer1(plan.lo, plan.hi, u_vec if plan.directions is None else plan.directions)
     Xs = X[plan.order]
-    blk = _block(plan, W1, b1, lambda W, b: dot2(Xs, W) + b.astype(LD), act, dy, clip_margin)
+    blk = _block(plan, W1, b1, lambda W: dot2(Xs, W), act, dy, clip_margin)
     layers = [
         Dense(_pad(blk.W1, d1), _pad(blk.b1, d1), act),
         Dense(_pad(blk.W2, d2, d1), _pad(blk.b2, d2), act),

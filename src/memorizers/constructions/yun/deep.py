@@ -225,7 +225,7 @@ def _deep_network(X, u_vec, widths, blocks, plans, act: Activation, dy: int, cli
                 W1, b1 = _layer1(plan.lo, plan.hi, u_vec)  # on c = u.x
                 if k == 1:
                     Xs = X[plan.order]
-                    blk = _block(plan, W1, b1, lambda Wr, br: dot2(Xs, Wr) + br.astype(LD), act, dy, clip_margin, True)
+                    blk = _block(plan, W1, b1, lambda Wr: dot2(Xs, Wr), act, dy, clip_margin, True)
                     W[: len(blk.W1)] = blk.W1
                 else:
                     # on the carried v = kappa (a_c c + b_c): z = g c + h = (g / (kappa a_c)) v + h - g b_c / a_c
@@ -236,7 +236,7 @@ def _deep_network(X, u_vec, widths, blocks, plans, act: Activation, dy: int, cli
                         plan,
                         rows,
                         biases,
-                        lambda Wr, br: Wr[:, 0].astype(LD) * vs + br.astype(LD),
+                        lambda Wr: Wr[:, 0].astype(LD) * vs,
                         act,
                         dy,
                         clip_margin,
