@@ -16,7 +16,7 @@ def split(a: np.ndarray):
     return hi, a - hi
 
 
-def dot2(X: np.ndarray, W: np.ndarray, chunk: int = 4096) -> np.ndarray:
+def dot2(X: np.ndarray, W: np.ndarray, chunk: int = 1024) -> np.ndarray:
     """Row-wise dot products sum_d X[n, d] W[n, d] in twice the working precision, as long double.
 
     Ogita, Rump & Oishi's Dot2 (TwoProduct by Dekker's split, TwoSum), vectorised over
