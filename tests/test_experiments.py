@@ -280,6 +280,7 @@ def test_robust_in_the_report(report):
     for r in lower:
         if r["memorized"] == "True":
             assert float(r["pair_ratio"]) < 1 and float(r["rho_min"]) < float(r["sqrt_rank_over_d"]) + 1e-12
+            assert float(r["pair_ratio_inf"]) < 1
         if r["network"] == "ygz-robust":
             assert min(float(r["rho_min"]), float(r["rho_min_inf"])) >= 0.9
     md = (report / "robustness.md").read_text()

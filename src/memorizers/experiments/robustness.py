@@ -242,15 +242,16 @@ def summarise(result) -> str:
             buf.write(f"| l_{p['norm']} | {p['distance']:.4f} | {p['i']} | {p['j']} | {labels} |\n")
     buf.write(
         "\nKim, Moon & Yun's lower-bound dataset {e_j} U {0}: certified l_2 rho against sqrt(rank W1 / d), and the "
-        "largest (mu_j + mu_0) / ||P e_j|| (below 1 wherever the network memorizes).\n\n"
+        "largest (mu_j + mu_0) / ||P e_j|| in l_2 and over dist_inf(e_j, Null W1) in l_inf (below 1 wherever the "
+        "network memorizes).\n\n"
         "| d | network | seed | width | rank | memorized | rho min (l_2) | rho min (l_inf) | sqrt(rank/d) | "
-        "pair ratio | s |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "pair ratio (l_2) | pair ratio (l_inf) | s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     for r in result["lower"]:
         buf.write(
             f"| {r['d']} | {r['network']} | {r['seed']} | {r['width']} | {r['rank']} | {r['memorized']} | "
             f"{r['rho_min']:.3f} | {r['rho_min_inf']:.3f} | {r['sqrt_rank_over_d']:.3f} | {r['pair_ratio']:.3f} | "
-            f"{r['seconds']} |\n"
+            f"{r['pair_ratio_inf']:.3f} | {r['seconds']} |\n"
         )
     buf.write("\n" + "\n".join(verdict_lines(claims(result))) + "\n")
     return buf.getvalue()
