@@ -275,6 +275,10 @@ def test_robust_in_the_report(report):
             assert float(r["rho_min"]) >= 1 / (5 * int(r["N"]) * d) and int(r["steps"]) == 0
         else:  # the classical memorizers are far from robust: below Kim et al.'s regime (ii) threshold
             assert float(r["rho_min"]) < 1 / (5 * d**0.5)
+    sizes = list(csv.DictReader(open(report / "robustness_sizes.csv")))  # ygz-robust over its design ratio
+    assert {float(r["rho"]) for r in sizes} == {0.5, 0.9, 0.99}
+    assert all(float(r["rho_min"]) >= float(r["rho"]) and r["nonzero"] == r["bound"] for r in sizes)
+    assert all(2 <= float(r["K_eps_one_minus_rho"]) < 4 for r in sizes)  # K (eps_D - mu) in [2, 4)
     lower = list(csv.DictReader(open(report / "robustness_lower_bound.csv")))
     assert {r["network"] for r in lower} >= {"baum", "ygz-robust", "trained, m = 1", "trained, m = 8"}
     for r in lower:
