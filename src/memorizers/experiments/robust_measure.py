@@ -24,7 +24,7 @@ from ..labels import for_network
 from ..robust import RobustRadii, robust_radius
 
 STEPS, RESTARTS = 50, 5  # projected gradient descent: the spec's budget per ball
-ATTACKED = 64  # points attacked per network and norm, at random
+ATTACKED = 32  # points attacked per network and norm, at random
 PULL_IN = 1 - 2.0**-30  # candidates strictly inside the ball, past the membership check's rounding bound
 
 
