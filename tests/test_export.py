@@ -89,6 +89,33 @@ def test_exports_default_to_float64_and_never_lose_memorization_silently(tmp_pat
     assert next(net.to_torch().parameters()).dtype == torch.float64
 
 
+def test_a_bfloat16_or_float16_export_is_judged_by_its_format_not_by_float32():
+    """float32 memorizes baum's network, bfloat16 does not: the export with data is refused, where a float32 check
+    let it through; the bfloat16 staircase, certified in every bfloat16 evaluation, exports silently; in float16,
+    certified on part of the points but right in PyTorch's evaluation, with a warning that says so."""
+    import warnings
+
+    from memorizers import build, verify
+    from memorizers.errors import ExportError, PrecisionWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 8))
+    yb, yc = (rng.random(300) < 0.5).astype(float), rng.integers(0, 10, 300)
+    baum = build("baum", X, yb, seed=0)
+    assert verify(baum.network, X, yb, dtype="float32", certify=False).passed  # what the float32 check saw
+    with pytest.raises(ExportError, match=r"bfloat16 export no longer memorizes: \d+ of 300 points wrong in PyTorch"):
+        baum.network.to_torch(torch.bfloat16, X, yb)
+    stair = build("staircase", X, yc, precision="bfloat16").network
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        module = stair.to_torch(torch.bfloat16, X, yc)
+    with torch.no_grad():
+        out = module(torch.from_numpy(X).to(torch.bfloat16)).double().numpy()
+    assert np.array_equal(out[:, 0], yc)  # the class id itself, exactly
+    with pytest.warns(PrecisionWarning, match=r"float16 export: PyTorch's CPU evaluation gets every label, but"):
+        stair.to_torch(torch.float16, X, yc)
+
+
 @pytest.mark.parametrize("kind_labels", ["strings", "binary", "sign", "index"])
 def test_onnx_carries_the_record_and_returns_predicts_labels(tmp_path, kind_labels):
     """The model's metadata is the network's record; its label output is what predict returns (strings too)."""

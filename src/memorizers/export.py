@@ -33,8 +33,11 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
     """Never lose memorization silently in an export below float64.
 
     With data (X, y): the network is verified in that dtype and an ExportError raised if it no
-    longer memorizes. Without data, or for a dtype verify cannot evaluate (float16, bfloat16: checked
-    in float32, which only catches what float32 loses): a PrecisionWarning when the dtype has fewer
+    longer memorizes. float16 and bfloat16, which NumPy cannot evaluate, are judged by the any-order
+    certificate of the format (:mod:`memorizers.certify.formats`): every label proved for every evaluation
+    passes silently; otherwise PyTorch evaluates the export on the CPU, and a wrong label raises ExportError,
+    while all labels right in that one evaluation give a PrecisionWarning with the certified share (without
+    PyTorch, the float32 check and the warning). Without data: a PrecisionWarning when the dtype has fewer
     bits than the network's recorded bits_sufficient (see :func:`precision_note`).
     """
     import warnings
@@ -46,23 +49,39 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
         )
     if dtype_name in ("float64", "longdouble") and not network.exact:
         return
-    if X is None or dtype_name in ("float16", "bfloat16"):
+    if X is None:
         note = precision_note(network.meta.get("bits_sufficient"), dtype_name)
         if note:
-            warnings.warn(
-                note + ("; pass X, y to check the export" if X is None else ""), PrecisionWarning, stacklevel=3
-            )
-        if X is None:
-            return
+            warnings.warn(note + "; pass X, y to check the export", PrecisionWarning, stacklevel=3)
+        return
     from .verify import verify
 
-    dt = "float32" if dtype_name in ("float16", "bfloat16") else dtype_name
+    low = dtype_name in ("float16", "bfloat16")
     kind = kind or network.meta.get("kind")
-    r = verify(network, X, y, dtype=dt, kind=kind, tol=tol, certify=False, exact=False)
-    if not r.passed:
+    r = verify(
+        network, X, y, dtype="float32" if low else dtype_name, kind=kind, tol=tol, exact=False,
+        certify=low, bits=False, any_order=dtype_name if low else None,
+    )  # fmt: skip
+    wrong = int(r.n_points - round(r.accuracy * r.n_points))
+    if low and r.passed:
+        share = r.any_order[dtype_name]
+        if share == 1.0:
+            return  # every label, in every evaluation in the format
+        wrong = _wrong_in_torch(network, X, y, dtype_name, r.kind, r.tol)
+        if wrong == 0 or wrong is None:
+            how = "PyTorch's CPU evaluation gets every label" if wrong == 0 else "without PyTorch, checked in float32"
+            warnings.warn(
+                f"{dtype_name} export: {how}, but every evaluation (any summation order) is certified for "
+                f"{share:.2%} of the points only",
+                PrecisionWarning,
+                stacklevel=3,
+            )
+            return
+    if low or not r.passed:
         need = network.meta.get("bits_sufficient")
         raise ExportError(
-            f"a {dtype_name} export no longer memorizes: {r.summary()}"
+            f"a {dtype_name} export no longer memorizes: {wrong} of {r.n_points} points wrong"
+            + (" in PyTorch's CPU evaluation" if low and r.passed else f" ({r.summary()})")
             + (
                 f"; {need} significand bits suffice in any summation order "
                 f"({dtype_name} has {SIGNIFICAND_BITS[dtype_name]})"
@@ -71,6 +90,23 @@ def check_export(network: Network, dtype_name: str, X=None, y=None, *, kind=None
             )
             + "; export in float64, or pass check=False to export anyway"
         )
+
+
+def _wrong_in_torch(network: Network, X, y, dtype_name: str, kind: str, tol: float) -> int | None:
+    """How many labels the network gets wrong evaluated by PyTorch on the CPU in ``dtype_name`` (inputs rounded
+    to it, as a deployment reads them); None without PyTorch."""
+    from .kinds import score
+    from .labels import for_network
+
+    try:
+        torch = _torch()
+    except MissingDependencyError:
+        return None
+    dt = getattr(torch, dtype_name)
+    with torch.no_grad():
+        F = torch_module(network, dt)(torch.from_numpy(np.asarray(X, dtype=np.float64)).to(dt)).double().numpy()
+    T = for_network(network, np.asarray(y), kind).targets(network.n_out)
+    return int(np.count_nonzero(~score(F, T, kind, tol)[2]))
 
 
 def _torch():
