@@ -33,7 +33,7 @@ def certified_row(network, X, y, norm: str, rng) -> dict:
     positive radius, the proved violations inside certified balls (:func:`violations`), the median
     mu_attack / mu_cert (:func:`attack_ratio`), and the search's steps."""
     r = robust_radius(network, X, y, norm=norm)
-    module = torch_module(network)
+    module = attack_module(network)
     rho = r.rho if np.isfinite(r.separation) else np.full(len(X), np.inf)
     return {
         "norm": norm,
@@ -49,8 +49,8 @@ def certified_row(network, X, y, norm: str, rng) -> dict:
 
 def closed_form(built, X, y, rng, points: int = 5) -> dict:
     """kmy-robust's certified radii (its exact closed form, every point at least ``radius_min``) and the corners
-    (up to 16) of the l_inf boxes of that radius around a few points, evaluated exactly: any wrong one is a bug
-    (they lie in the l_2 ball's enclosing box as well, so the check is no weaker for norm 2)."""
+    (up to 16) of the l_inf boxes of that radius around a few points (for norm 2, of the box inscribed in the ball,
+    half-width radius / sqrt d), evaluated exactly: any wrong one is a bug."""
     info = built.info
     corners = np.array(list(itertools.islice(itertools.product((-1.0, 1.0), repeat=X.shape[1]), 16)))
     chosen = np.linspace(0, len(X) - 1, points).astype(int)
@@ -128,7 +128,7 @@ def attack_ratio(network, module, X, y, radii: RobustRadii, rng) -> float:
     return float(np.median(2.0**hi))
 
 
-def torch_module(network):
+def attack_module(network):
     """The network as a float64 torch module for :func:`pgd` (None without PyTorch)."""
     try:
         import torch
@@ -143,7 +143,7 @@ def torch_module(network):
 def pgd(network, module, X, y, index, mu, radii: RobustRadii, rng) -> np.ndarray:
     """Projected gradient descent on the label's margin (:func:`memorizers.kinds.score_torch`) in the ball of
     radius mu[a] around x_index[a], float64, STEPS steps of 2.5 mu / STEPS from RESTARTS random starts, through
-    ``module`` (:func:`torch_module`); per ball, whether a candidate was proved wrong (:func:`proved_wrong`).
+    ``module`` (:func:`attack_module`); per ball, whether a candidate was proved wrong (:func:`proved_wrong`).
     Without PyTorch (no module) nothing is found."""
     if module is None or not len(index):
         return np.zeros(len(index), dtype=bool)
