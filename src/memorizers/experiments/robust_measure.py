@@ -21,7 +21,9 @@ from ..exact import exact_forward
 from ..intervals import up
 from ..kinds import score, score_torch
 from ..labels import for_network
+from ..network import Dense
 from ..robust import RobustRadii, robust_radius
+from ..separation import row_space
 
 STEPS, RESTARTS = 50, 5  # projected gradient descent: the spec's budget per ball
 ATTACKED = 32  # points attacked per network and norm, at random
@@ -84,13 +86,19 @@ def proved_wrong(network, X, y, index, P, mu, radii: RobustRadii) -> np.ndarray:
 
 def violations(network, module, X, y, radii: RobustRadii, rng, per_point: int = 8) -> int:
     """Proved wrong points of the certified balls of up to ATTACKED points: up to 16 corners of each box (l_inf;
-    for l_2 the ends of the coordinate axes), random points, and projected gradient descent (:func:`pgd`). Any is
-    a bug."""
+    for l_2 the ends of the coordinate axes), the two ends of the first layer's leading row-space direction
+    (x +- mu sign(v) in l_inf, x +- mu v in l_2), random points, and projected gradient descent (:func:`pgd`). Any
+    is a bug."""
     d = X.shape[1]
     if radii.norm == "inf":
         dirs = np.array(list(itertools.islice(itertools.product((-1.0, 1.0), repeat=d), 16)))
     else:
         dirs = np.vstack([np.eye(d), -np.eye(d)])[:16]
+    first = network.layers[0]
+    if isinstance(first, Dense):  # along the first layer's leading row-space direction, where a rank-one W1 moves
+        v = row_space(first.weight)[:, :1].T
+        v = np.sign(v) if radii.norm == "inf" else v / max(float(np.linalg.norm(v)), 1.0)
+        dirs = np.vstack([dirs, v, -v])
     inside = rng.permutation(np.flatnonzero(radii.radius > 0))[:ATTACKED]
     if not len(inside):
         return 0
