@@ -420,7 +420,8 @@ def _block(plan: _Plan, rows, biases, evaluate, act: Activation, dy: int, clip_m
 
     rows, biases: the p hard-tanh units of layer 1 on the block's input (x, or the carried
     projection in :func:`yun_deep`). evaluate(W): the products of their weights with the
-    sorted data points, exactly rounded to long double, W given per point (a ReLU-like pair
+    sorted data points as long doubles, as accurate as double-double (:func:`memorizers.numerics.dot2`),
+    W given per point (a ReLU-like pair
     shares its row: one evaluation, two biases added in long double). Layer-1 values of the
     members come from the float64 parameters as stored, and layer-2 biases from the
     float64 layer-2 weights as stored, so the stored network is exact up to the rounding
