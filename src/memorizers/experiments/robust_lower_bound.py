@@ -43,37 +43,33 @@ def dataset(d: int):
 
 
 def networks(d: int, seed: int, quick: bool):
-    """(name, network) of every network measured on dimension d: the constructions, then trained MLPs."""
+    """(name, network, labels) of every network measured on dimension d, with the labels of the kind it was
+    built for: the constructions, then trained MLPs."""
     X, y = dataset(d)
-    yield "yun-classifier", build("yun-classifier", X, y, seed=seed).network
-    yield "baum", build("baum", X, y - 1, seed=seed).network
-    yield "zhang", build("zhang", X, y.astype(float), seed=seed).network
-    yield "ygz-robust", build("ygz-robust", X, y, rho=YGZ_RHO).network
+    yield "yun-classifier", build("yun-classifier", X, y, seed=seed).network, y
+    yield "baum", build("baum", X, y - 1, seed=seed).network, y - 1
+    yield "zhang", build("zhang", X, y.astype(float), seed=seed).network, y.astype(float)
+    yield "ygz-robust", build("ygz-robust", X, y, rho=YGZ_RHO).network, y
     for m in 2 ** np.arange(int(np.log2(d)) + 1):
         layers = [Dense(np.zeros((m, d)), np.zeros(m), relu()), Dense(np.zeros((HIDDEN, m)), np.zeros(HIDDEN), relu())]
         template = Network([*layers, Dense(np.zeros((2, HIDDEN)), np.zeros(2), identity())])
         template.meta.update(kind="onehot", classes=[1, 2])
         try:
-            yield f"trained, m = {m}", train(template, X, y, seconds=TRAIN_SECONDS[quick], seed=seed).network
+            yield f"trained, m = {m}", train(template, X, y, seconds=TRAIN_SECONDS[quick], seed=seed).network, y
         except MissingDependencyError:  # pragma: no cover - torch is an optional extra
             return
 
 
 def lower_bound_rows(quick: bool, progress: bool) -> list[dict]:
-    """One row per network, dimension and seed: first width and rank, the least certified rho in l_2 (and l_inf
-    for ygz-robust) against sqrt(rank / d), and the largest (mu_j + mu_0) / ||P e_j|| over the unit vectors."""
+    """One row per network, dimension and seed: first width and rank, the least certified rho in l_2 and l_inf
+    against sqrt(rank / d), and the largest (mu_j + mu_0) over ||P e_j|| (l_2) and over dist_inf(e_j, Null W1)
+    (l_inf) among the unit vectors."""
     rows = []
     for d in DIMS[quick]:
-        X, y = dataset(d)
+        X, _ = dataset(d)
         for seed in range(SEEDS):
-            for name, network in networks(d, seed, quick):
+            for name, network, labels in networks(d, seed, quick):
                 t = time.perf_counter()
-                if network.meta.get("method") == "baum":
-                    labels = y - 1
-                elif network.meta.get("method") == "zhang":
-                    labels = y.astype(float)
-                else:
-                    labels = y
                 r, r_inf = (robust_radius(network, X, labels, norm=norm) for norm in ("2", "inf"))
                 Q = row_space(network.layers[0].weight)
                 pairs = (r.radius[:d] + r.radius[d]) / np.linalg.norm(Q, axis=1)  # ||P e_j|| = ||row j of Q||
